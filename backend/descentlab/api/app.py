@@ -1,0 +1,50 @@
+"""The application factory: routes, error format, static front end, and start-up warm-up."""
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+import jax
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+from starlette.concurrency import run_in_threadpool
+
+from descentlab import __version__
+from descentlab.api.errors import install_error_handlers
+from descentlab.api.routes import analyze, catalogue, grid, health, sweeps, trajectories
+from descentlab.api.settings import Settings, get_settings
+from descentlab.core.warmup import warm_default_scenario
+
+
+def _enable_compilation_cache(directory: str) -> None:
+    if not directory:
+        return
+    Path(directory).mkdir(parents=True, exist_ok=True)
+    jax.config.update("jax_compilation_cache_dir", directory)
+    jax.config.update("jax_persistent_cache_min_compile_time_secs", 0.0)
+    jax.config.update("jax_persistent_cache_min_entry_size_bytes", 0)
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        _enable_compilation_cache(settings.compilation_cache_dir)
+        if settings.warmup:
+            await run_in_threadpool(warm_default_scenario)
+        yield
+
+    app = FastAPI(
+        title="Descent Lab",
+        version=__version__,
+        summary="Loss landscapes, optimizer races, gradients and Hessians.",
+        lifespan=lifespan,
+    )
+    install_error_handlers(app)
+    for module in (health, catalogue, grid, analyze, trajectories, sweeps):
+        app.include_router(module.router)
+    frontend = Path(settings.frontend_dir)
+    if frontend.is_dir():
+        app.mount("/", StaticFiles(directory=frontend, html=True), name="frontend")
+    return app

@@ -1,0 +1,46 @@
+"""Turn validated request models into the engine's objects (and nothing else)."""
+
+from fastapi import HTTPException
+from pydantic import BaseModel
+
+from descentlab.api.schemas.common import DomainModel
+from descentlab.api.schemas.schedules import to_schedule_config
+from descentlab.api.schemas.surfaces import SurfaceSelection
+from descentlab.core.objective import Objective
+from descentlab.core.optimizers import OPTIMIZERS
+from descentlab.core.surfaces import SURFACES
+from descentlab.core.trajectory import RunConfig
+
+
+def objective_for(selection: SurfaceSelection, domain: DomainModel | None = None) -> Objective:
+    spec = SURFACES[selection.id]
+    try:
+        params = spec.params_from(selection.params)
+    except ValueError as error:
+        raise HTTPException(422, f"surface.params: {error}") from None
+    for parameter, value in zip(spec.parameters, params, strict=True):
+        if not parameter.lower <= value <= parameter.upper:
+            raise HTTPException(
+                422,
+                f"surface.params.{parameter.name}: must be within "
+                f"[{parameter.lower:g}, {parameter.upper:g}]",
+            )
+    return Objective.from_surface(spec, params, None if domain is None else domain.as_tuple())
+
+
+def run_config(
+    optimizer: BaseModel,
+    schedule: BaseModel | None,
+    start: tuple[float, float],
+    gradient_noise: float,
+    seed: int,
+) -> RunConfig:
+    values = optimizer.model_dump()
+    return RunConfig(
+        optimizer=OPTIMIZERS[values.pop("name")],
+        start=start,
+        hyperparameters=values,
+        schedule=to_schedule_config(schedule),
+        gradient_noise=gradient_noise,
+        seed=seed,
+    )

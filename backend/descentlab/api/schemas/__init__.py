@@ -1,0 +1,1 @@
+"""Pydantic models at the API boundary, named by role (…Request, …Public)."""

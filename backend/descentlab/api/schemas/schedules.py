@@ -1,0 +1,84 @@
+"""Schedule request models, generated from the engine's table (warm-up wraps the others)."""
+
+from typing import TYPE_CHECKING, Annotated, Any, Literal, Union
+
+from pydantic import BaseModel, Field, create_model
+
+from descentlab.api.schemas.common import StrictModel
+from descentlab.core.schedules import (
+    SCHEDULES,
+    WARMUP_PARAMETERS,
+    ScheduleConfig,
+    ScheduleParameter,
+)
+
+
+def _field(p: ScheduleParameter) -> Any:
+    kind: type = int if p.integer else float
+    return (kind, Field(p.default, ge=p.lower, le=p.upper, description=p.description))
+
+
+def _model(
+    name: str, doc: str, parameters: tuple[ScheduleParameter, ...], **extra: Any
+) -> type[BaseModel]:
+    fields: dict[str, Any] = {"name": (Literal[name], ...)}
+    fields |= {p.name: _field(p) for p in parameters}
+    return create_model(
+        f"{name.title().replace('_', '')}Schedule",
+        __base__=StrictModel,
+        __doc__=doc,
+        **fields,
+        **extra,
+    )
+
+
+_PLAIN_MODELS = {
+    name: _model(name, f"{spec.title}: ${spec.formula}$", spec.parameters)
+    for name, spec in SCHEDULES.items()
+}
+if TYPE_CHECKING:  # the unions are built from the table at run time
+    PlainScheduleRequest = BaseModel
+else:
+    PlainScheduleRequest = Annotated[
+        Union[tuple(_PLAIN_MODELS.values())],  # noqa: UP007
+        Field(discriminator="name"),
+    ]
+WarmupSchedule = _model(
+    "warmup",
+    "Linear warm-up from init_value·η to η over warmup_steps, then the `then` schedule "
+    "(constant η when absent), as in ResNet and the Transformer.",
+    WARMUP_PARAMETERS,
+    then=(PlainScheduleRequest | None, None),
+)
+if TYPE_CHECKING:
+    ScheduleRequest = BaseModel
+else:
+    ScheduleRequest = Annotated[
+        Union[(*_PLAIN_MODELS.values(), WarmupSchedule)],
+        Field(discriminator="name"),
+    ]
+
+
+def to_schedule_config(model: BaseModel | None) -> ScheduleConfig | None:
+    """The engine's schedule config for a validated request model."""
+    if model is None:
+        return None
+    values = model.model_dump(exclude={"then"})
+    then = to_schedule_config(getattr(model, "then", None))
+    return ScheduleConfig.of(values.pop("name"), then=then, **values)
+
+
+class ScheduleParameterPublic(BaseModel):
+    name: str
+    default: float
+    lower: float
+    upper: float
+    integer: bool
+    description: str
+
+
+class SchedulePublic(BaseModel):
+    name: str
+    title: str
+    formula: str
+    parameters: list[ScheduleParameterPublic]
