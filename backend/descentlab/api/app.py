@@ -10,6 +10,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.concurrency import run_in_threadpool
 
 from descentlab import __version__
+from descentlab.api.docs import install_docs
 from descentlab.api.errors import install_error_handlers
 from descentlab.api.routes import analyze, catalogue, grid, health, sweeps, trajectories
 from descentlab.api.settings import Settings, get_settings
@@ -40,8 +41,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version=__version__,
         summary="Loss landscapes, optimizer races, gradients and Hessians.",
         lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
     )
     install_error_handlers(app)
+    install_docs(app)
     for module in (health, catalogue, grid, analyze, trajectories, sweeps):
         app.include_router(module.router)
     frontend = Path(settings.frontend_dir)

@@ -1,0 +1,81 @@
+"""Shared fixtures for the API tests: one app per session, and small request factories."""
+
+import json
+import math
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from descentlab.api.app import create_app
+from descentlab.api.settings import Settings
+
+PROBLEM_JSON = "application/problem+json"
+
+
+@pytest.fixture(scope="session")
+def client() -> Iterator[TestClient]:
+    app = create_app(Settings(warmup=False, compilation_cache_dir=""))
+    with TestClient(app) as test_client:
+        yield test_client
+
+
+def _reject_constant(token: str) -> Any:
+    raise ValueError(f"non-strict JSON token {token!r}")
+
+
+def strict_json(text: str | bytes) -> Any:
+    """Parse ``text`` as strict JSON: the tokens NaN, Infinity and -Infinity raise."""
+    return json.loads(text, parse_constant=_reject_constant)
+
+
+def all_finite(values: Any) -> bool:
+    """Whether every number in a nested list is finite (and none is null)."""
+    if isinstance(values, list | tuple):
+        return all(all_finite(v) for v in values)
+    return isinstance(values, int | float) and math.isfinite(values)
+
+
+def run_request(**overrides: Any) -> dict[str, Any]:
+    """One run of a trajectory race: plain SGD from Rosenbrock's default start."""
+    run: dict[str, Any] = {
+        "optimizer": {"name": "sgd", "learning_rate": 1e-3},
+        "start": [-1.2, 1.0],
+    }
+    run.update(overrides)
+    return run
+
+
+def trajectory_request(**overrides: Any) -> dict[str, Any]:
+    """A small, valid POST /api/trajectories body; keyword arguments replace fields."""
+    body: dict[str, Any] = {"surface": "rosenbrock", "steps": 50, "runs": [run_request()]}
+    body.update(overrides)
+    return body
+
+
+def grid_request(**overrides: Any) -> dict[str, Any]:
+    """A small, valid POST /api/grid body."""
+    body: dict[str, Any] = {"surface": "rosenbrock", "resolution": 8}
+    body.update(overrides)
+    return body
+
+
+def analyze_request(**overrides: Any) -> dict[str, Any]:
+    """A valid POST /api/analyze body: the lecture saddle at its origin."""
+    body: dict[str, Any] = {"surface": "w1w2_saddle", "point": [0.0, 0.0]}
+    body.update(overrides)
+    return body
+
+
+def sweep_request(**overrides: Any) -> dict[str, Any]:
+    """A small, valid POST /api/sweeps body."""
+    body: dict[str, Any] = {
+        "surface": "rosenbrock",
+        "start": [-1.2, 1.0],
+        "steps": 50,
+        "optimizers": [{"optimizer": {"name": "sgd"}}],
+        "learning_rates": {"min": 1e-4, "max": 1e-2, "count": 4},
+    }
+    body.update(overrides)
+    return body
