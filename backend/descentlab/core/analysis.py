@@ -131,9 +131,9 @@ def analyze_point(
         EIGENVALUE_RTOL * scale.curvature if eigenvalue_tolerance is None else eigenvalue_tolerance
     )
     at = np.asarray(point, dtype=np.float64)
-    value, gradient, hessian = jax.device_get(
-        derivatives(objective.fn, *on_cpu((at, objective.params_array())))
-    )
+    with on_cpu():
+        outputs = derivatives(objective.fn, at, objective.params_array())
+    value, gradient, hessian = jax.device_get(outputs)
     hessian = 0.5 * (hessian + hessian.T)  # exact symmetry for eigh
     finite = bool(np.isfinite(value) and np.all(np.isfinite(hessian)))
     if finite:

@@ -52,9 +52,9 @@ def evaluate_grid(objective: Objective, resolution: int, with_gradient: bool = F
     bucket = power_of_two_bucket(resolution, MIN_GRID_BUCKET)
     (x_range, y_range) = objective.domain
     xs, ys = _axis(x_range, resolution, bucket), _axis(y_range, resolution, bucket)
-    values, gradient = jax.device_get(
-        _grid_values(objective.fn, *on_cpu((xs, ys, objective.params_array())), with_gradient)
-    )
+    with on_cpu():
+        outputs = _grid_values(objective.fn, xs, ys, objective.params_array(), with_gradient)
+    values, gradient = jax.device_get(outputs)
     keep = (slice(0, resolution), slice(0, resolution))
     return Grid(
         x=xs[:resolution],

@@ -51,19 +51,18 @@ def sweep_learning_rates(
     """For each template run, run it at every rate; rank rates by ``metric``."""
     length = step_bucket(steps)
     bucket = power_of_two_bucket(len(learning_rates))
-    params, box, n_steps = on_cpu(
-        (objective.params_array(), objective.escape_box(), np.int64(steps))
-    )
+    params, box, n_steps = objective.params_array(), objective.escape_box(), np.int64(steps)
     launched = []
-    for template in templates:
-        runs = [
-            replace(template, hyperparameters={**template.hyperparameters, "learning_rate": rate})
-            for rate in learning_rates
-        ]
-        inputs = inputs_for(runs, length, bucket)
-        launched.append(
-            sweep_losses(objective.fn, template.optimizer, inputs, params, box, n_steps)
-        )
+    with on_cpu():
+        for template in templates:
+            runs = [
+                replace(template, hyperparameters={**template.hyperparameters, "learning_rate": r})
+                for r in learning_rates
+            ]
+            inputs = inputs_for(runs, length, bucket)
+            launched.append(
+                sweep_losses(objective.fn, template.optimizer, inputs, params, box, n_steps)
+            )
     results = []
     for losses in jax.device_get(launched):
         count = len(learning_rates)

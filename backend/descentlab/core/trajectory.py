@@ -195,19 +195,17 @@ def inputs_for(runs: Sequence[RunConfig], length: int, bucket: int) -> RunInputs
     """Stack the runs' inputs, padding the batch to ``bucket`` by repeating the first."""
     padded = [*runs, *[runs[0]] * (bucket - len(runs))]
     spec = runs[0].optimizer
-    return on_cpu(
-        RunInputs(
-            start=np.array([r.start for r in padded], dtype=np.float64),
-            hyperparameters=np.array(
-                [[r.value(n) for n in spec.hyperparameter_names] for r in padded],
-                dtype=np.float64,
-            ).reshape(bucket, len(spec.hyperparameters)),
-            learning_rates=np.stack(
-                [learning_rate_series(r.value("learning_rate"), r.schedule, length) for r in padded]
-            ),
-            noise_scale=np.array([r.gradient_noise for r in padded], dtype=np.float64),
-            seed=np.array([r.seed for r in padded], dtype=np.uint32),
-        )
+    return RunInputs(
+        start=np.array([r.start for r in padded], dtype=np.float64),
+        hyperparameters=np.array(
+            [[r.value(n) for n in spec.hyperparameter_names] for r in padded],
+            dtype=np.float64,
+        ).reshape(bucket, len(spec.hyperparameters)),
+        learning_rates=np.stack(
+            [learning_rate_series(r.value("learning_rate"), r.schedule, length) for r in padded]
+        ),
+        noise_scale=np.array([r.gradient_noise for r in padded], dtype=np.float64),
+        seed=np.array([r.seed for r in padded], dtype=np.uint32),
     )
 
 
@@ -259,13 +257,15 @@ def run_trajectories(
 ) -> list[RunResult]:
     """Race ``runs`` for ``steps`` updates each; results in the order of ``runs``."""
     length = step_bucket(steps)
-    params, box = on_cpu((objective.params_array(), objective.escape_box()))
+    params, box = objective.params_array(), objective.escape_box()
     groups = list(_group_by_optimizer(runs).values())
     launched = []
-    for indices in groups:  # dispatch every group first: XLA runs them while we wait
-        group = [runs[i] for i in indices]
-        inputs = inputs_for(group, length, power_of_two_bucket(len(group)))
-        launched.append((inputs, simulate(objective.fn, group[0].optimizer, inputs, params, box)))
+    with on_cpu():
+        for indices in groups:  # dispatch every group first: XLA runs them while we wait
+            group = [runs[i] for i in indices]
+            inputs = inputs_for(group, length, power_of_two_bucket(len(group)))
+            outputs = simulate(objective.fn, group[0].optimizer, inputs, params, box)
+            launched.append((inputs, outputs))
     results: list[RunResult | None] = [None] * len(runs)
     for indices, (inputs, outputs) in zip(groups, launched, strict=True):
         records, last = jax.device_get(outputs)

@@ -1,0 +1,54 @@
+"""Start `descentlab serve` in a subprocess on a free loopback port, and stop it."""
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@dataclass(frozen=True)
+class RunningServer:
+    url: str
+    seconds_to_ready: float  # process start → /api/health answers (includes the warm-up)
+
+
+@contextmanager
+def serve(cache_dir: Path, warmup: bool = True) -> Iterator[RunningServer]:
+    port = free_port()
+    env = {
+        **os.environ,
+        "DESCENTLAB_COMPILATION_CACHE_DIR": str(cache_dir),
+        "DESCENTLAB_WARMUP": "true" if warmup else "false",
+    }
+    command = [sys.executable, "-m", "descentlab.cli", "serve", "--port", str(port)]
+    started = time.perf_counter()
+    process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        while True:
+            if process.poll() is not None:
+                raise RuntimeError("the server exited during start-up")
+            if time.perf_counter() - started > 120:
+                raise RuntimeError("the server did not start within 120 s")
+            try:
+                if httpx.get(url + "/api/health", timeout=1.0).status_code == 200:
+                    break
+            except httpx.TransportError:
+                time.sleep(0.02)
+        yield RunningServer(url, time.perf_counter() - started)
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
