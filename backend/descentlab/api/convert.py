@@ -1,6 +1,5 @@
 """Turn validated request models into the engine's objects (and nothing else)."""
 
-from fastapi import HTTPException
 from pydantic import BaseModel
 
 from descentlab.api.schemas.common import DomainModel
@@ -13,18 +12,9 @@ from descentlab.core.trajectory import RunConfig
 
 
 def objective_for(selection: SurfaceSelection, domain: DomainModel | None = None) -> Objective:
+    """The objective for a validated selection (its parameters were checked by the schema)."""
     spec = SURFACES[selection.id]
-    try:
-        params = spec.params_from(selection.params)
-    except ValueError as error:
-        raise HTTPException(422, f"surface.params: {error}") from None
-    for parameter, value in zip(spec.parameters, params, strict=True):
-        if not parameter.lower <= value <= parameter.upper:
-            raise HTTPException(
-                422,
-                f"surface.params.{parameter.name}: must be within "
-                f"[{parameter.lower:g}, {parameter.upper:g}]",
-            )
+    params = spec.params_from(selection.params)
     return Objective.from_surface(spec, params, None if domain is None else domain.as_tuple())
 
 

@@ -26,7 +26,16 @@ def problem(status: int, detail: str, **extra: Any) -> JSONResponse:
     return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON)
 
 
-def _field(location: tuple[Any, ...]) -> str:
+# FastAPI answers 400 with this text when the body is not even text it can parse
+# (invalid UTF-8, nesting deeper than the JSON parser allows); like any other body that
+# is not valid JSON, that is a 422 here.
+_UNPARSEABLE_BODY = "There was an error parsing the body"
+
+
+def _field(error: dict[str, Any]) -> str:
+    location = tuple(error.get("loc", ()))
+    if error.get("type") == "json_invalid":
+        return "body"  # its location is a character offset, not a field
     parts = location[1:] if location and location[0] in ("body", "query", "path") else location
     return ".".join(str(part) for part in parts) or "body"
 
@@ -35,7 +44,7 @@ def _validation_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
     errors = [
         {
-            "field": _field(tuple(e.get("loc", ()))),
+            "field": _field(dict(e)),
             "message": str(e.get("msg", "")).removeprefix("Value error, "),
             "type": str(e.get("type", "")),
         }
@@ -47,6 +56,10 @@ def _validation_error(request: Request, exc: Exception) -> JSONResponse:
 
 def _http_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
+    if exc.status_code == 400 and exc.detail == _UNPARSEABLE_BODY:
+        message = "body could not be parsed as JSON (invalid UTF-8 or nested too deeply)"
+        error = {"field": "body", "message": message, "type": "json_invalid"}
+        return problem(422, f"body: {message}", errors=[error])
     response = problem(exc.status_code, str(exc.detail))
     for key, value in (exc.headers or {}).items():
         response.headers[key] = value

@@ -10,6 +10,7 @@ fixed structure and compiles once.
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import cache
+from typing import Any, TypeAlias
 
 import jax
 import jax.numpy as jnp
@@ -17,7 +18,10 @@ import optax
 from jax import Array
 from optax import tree_utils
 
-StateView = Callable[[optax.OptState, Mapping[str, Array]], dict[str, Array]]
+State: TypeAlias = Any  # an optax state: a pytree of NamedTuples
+Hyper = Mapping[str, Array]
+# (state before an update, state after it, hyperparameters) -> named per-parameter vectors
+StateView = Callable[[State, State, Hyper], dict[str, Array]]
 
 
 @dataclass(frozen=True)
@@ -82,61 +86,77 @@ def _bias_corrected(moment: Array, decay: Array, count: Array) -> Array:
     return moment / (1.0 - decay ** count.astype(moment.dtype))
 
 
-def _no_view(state: optax.OptState, hyper: Mapping[str, Array]) -> dict[str, Array]:
-    del state, hyper
+def _no_view(before: State, after: State, hyper: Hyper) -> dict[str, Array]:
+    del before, after, hyper
     return {}
 
 
-def _trace_view(state: optax.OptState, hyper: Mapping[str, Array]) -> dict[str, Array]:
-    del hyper
-    return {"momentum": _get(state, "trace")}
+def _trace_view(before: State, after: State, hyper: Hyper) -> dict[str, Array]:
+    del before, hyper
+    return {"momentum": _get(after, "trace")}
 
 
-def _adagrad_view(state: optax.OptState, hyper: Mapping[str, Array]) -> dict[str, Array]:
-    return {"sigma": jnp.sqrt(_get(state, "sum_of_squares") + hyper["eps"])}
+def _adagrad_view(before: State, after: State, hyper: Hyper) -> dict[str, Array]:
+    del before
+    return {"sigma": jnp.sqrt(_get(after, "sum_of_squares") + hyper["eps"])}
 
 
-def _rmsprop_view(state: optax.OptState, hyper: Mapping[str, Array]) -> dict[str, Array]:
+def _rmsprop_view(before: State, after: State, hyper: Hyper) -> dict[str, Array]:
+    del before
     return {
-        "momentum": _get(state, "trace"),
-        "sigma": jnp.sqrt(_get(state, "nu") + hyper["eps"]),
+        "momentum": _get(after, "trace"),
+        "sigma": jnp.sqrt(_get(after, "nu") + hyper["eps"]),
     }
 
 
-def _adam_view(state: optax.OptState, hyper: Mapping[str, Array]) -> dict[str, Array]:
-    count = _get(state, "count")
-    nu_hat = _bias_corrected(_get(state, "nu"), hyper["b2"], count)
+def _adam_view(before: State, after: State, hyper: Hyper) -> dict[str, Array]:
+    del before
+    count = _get(after, "count")
+    nu_hat = _bias_corrected(_get(after, "nu"), hyper["b2"], count)
     return {
-        "momentum": _bias_corrected(_get(state, "mu"), hyper["b1"], count),
+        "momentum": _bias_corrected(_get(after, "mu"), hyper["b1"], count),
         "sigma": jnp.sqrt(nu_hat + hyper["eps_root"]) + hyper["eps"],
     }
 
 
-def _amsgrad_view(state: optax.OptState, hyper: Mapping[str, Array]) -> dict[str, Array]:
-    count = _get(state, "count")
+def _belief_view(before: State, after: State, hyper: Hyper) -> dict[str, Array]:
+    # optax adds eps_root to the stored belief s itself, so σ = √ŝ + ε.
+    del before
+    count = _get(after, "count")
     return {
-        "momentum": _bias_corrected(_get(state, "mu"), hyper["b1"], count),
-        "sigma": jnp.sqrt(_get(state, "nu_max") + hyper["eps_root"]) + hyper["eps"],
+        "momentum": _bias_corrected(_get(after, "mu"), hyper["b1"], count),
+        "sigma": jnp.sqrt(_bias_corrected(_get(after, "nu"), hyper["b2"], count)) + hyper["eps"],
     }
 
 
-def _adamax_view(state: optax.OptState, hyper: Mapping[str, Array]) -> dict[str, Array]:
-    count = _get(state, "count")
+def _amsgrad_view(before: State, after: State, hyper: Hyper) -> dict[str, Array]:
+    del before
+    count = _get(after, "count")
     return {
-        "momentum": _bias_corrected(_get(state, "mu"), hyper["b1"], count),
-        "sigma": _get(state, "nu"),
+        "momentum": _bias_corrected(_get(after, "mu"), hyper["b1"], count),
+        "sigma": jnp.sqrt(_get(after, "nu_max") + hyper["eps_root"]) + hyper["eps"],
     }
 
 
-def _lion_view(state: optax.OptState, hyper: Mapping[str, Array]) -> dict[str, Array]:
-    del hyper
-    return {"momentum": _get(state, "mu")}
+def _adamax_view(before: State, after: State, hyper: Hyper) -> dict[str, Array]:
+    del before
+    count = _get(after, "count")
+    return {
+        "momentum": _bias_corrected(_get(after, "mu"), hyper["b1"], count),
+        "sigma": _get(after, "nu"),
+    }
 
 
-def _adadelta_view(state: optax.OptState, hyper: Mapping[str, Array]) -> dict[str, Array]:
-    # Adadelta's step is g·√(E[Δx²]+ε)/√(E[g²]+ε): σ is the ratio that divides g.
+def _lion_view(before: State, after: State, hyper: Hyper) -> dict[str, Array]:
+    del before, hyper
+    return {"momentum": _get(after, "mu")}
+
+
+def _adadelta_view(before: State, after: State, hyper: Hyper) -> dict[str, Array]:
+    # The step is g·√(E[Δx²]+ε)/√(E[g²]+ε) with E[g²] already updated and E[Δx²] not
+    # yet: σ, the ratio that divides g, needs the state from before the update too.
     eps = hyper["eps"]
-    return {"sigma": jnp.sqrt(_get(state, "e_g") + eps) / jnp.sqrt(_get(state, "e_x") + eps)}
+    return {"sigma": jnp.sqrt(_get(after, "e_g") + eps) / jnp.sqrt(_get(before, "e_x") + eps)}
 
 
 def _momentum(learning_rate: float, momentum: float) -> optax.GradientTransformation:
@@ -313,7 +333,7 @@ _OPTIMIZER_LIST: tuple[OptimizerSpec, ...] = (
             _eps("eps", 1e-16, "added to √ŝ in the denominator"),
             _eps("eps_root", 1e-16, "added to ŝ inside the square root"),
         ),
-        _adam_view,
+        _belief_view,
         "Zhuang et al. 2020: Adam whose second moment tracks (g − m)²",
     ),
     OptimizerSpec(
@@ -368,7 +388,8 @@ def state_keys(spec: OptimizerSpec) -> tuple[str, ...]:
         }
         optimizer = spec.factory(learning_rate=spec.learning_rate.default, **hyper)
         params = jnp.zeros(2)
-        _, state = optimizer.update(params, optimizer.init(params), params)
-        return spec.state_view(state, hyper)
+        before = optimizer.init(params)
+        _, after = optimizer.update(params, before, params)
+        return spec.state_view(before, after, hyper)
 
     return tuple(jax.eval_shape(view_of_first_state))

@@ -132,7 +132,7 @@ SCHEDULES: Mapping[str, ScheduleSpec] = {
             r"\eta_t = \eta\,\gamma^{(t - t_0)/T}",
             (
                 _steps("transition_steps", 100, "T, steps per factor of γ"),
-                ScheduleParameter("decay_rate", 0.5, 0.0, 1.0, "γ, the decay factor per T"),
+                ScheduleParameter("decay_rate", 0.5, 1e-6, 1.0, "γ, the decay factor per T"),
                 _steps("transition_begin", 0, "t₀, steps at η before decay starts", 0.0),
             ),
             _exponential,
@@ -143,7 +143,7 @@ SCHEDULES: Mapping[str, ScheduleSpec] = {
             r"\eta_t = \eta\,\gamma^{\lfloor t / s \rfloor}",
             (
                 _steps("step_size", 100, "s, steps between drops"),
-                ScheduleParameter("gamma", 0.1, 0.0, 1.0, "γ, factor at each drop"),
+                ScheduleParameter("gamma", 0.1, 1e-6, 1.0, "γ, factor at each drop"),
             ),
             _step,
         ),

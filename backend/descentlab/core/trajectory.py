@@ -91,12 +91,17 @@ def _run_one(
         record = (point, value, gradient, state.inner_state)
         return (optax.apply_updates(point, updates), state), record
 
-    init = (start, optimizer.init(start))
+    init_state = optimizer.init(start)
     (point, _), (points, values, gradients, states) = jax.lax.scan(
-        step, init, (learning_rates, noise)
+        step, (start, init_state), (learning_rates, noise)
     )
     # State views (bias corrections, square roots) vectorize over steps outside the loop.
-    views = jax.vmap(spec.state_view, in_axes=(0, None), axis_size=steps)(states, named)
+    before = jax.tree.map(
+        lambda first, later: jnp.concatenate([first[None], later[:-1]]),
+        init_state.inner_state,
+        states,
+    )
+    views = jax.vmap(spec.state_view, in_axes=(0, 0, None), axis_size=steps)(before, states, named)
     healthy = jax.vmap(_is_healthy, in_axes=(0, 0, 0, None))(points, values, gradients, box)
     records = StepRecord(points, values, gradients, healthy, gradients + noise, views)
     value, gradient = value_and_grad(point, surface_params)
@@ -228,22 +233,30 @@ def _cut(
     steps: int,
     noisy: bool,
 ) -> RunResult:
-    healthy = np.append(np.asarray(records.healthy[run, :steps]), np.asarray(last.healthy[run]))
+    """One run's records for points 0 … steps, cut at its first unhealthy point.
+
+    The scan ran a whole bucket (≥ ``steps``) of updates: the records hold points
+    0 … bucket−1 and ``last`` holds point ``bucket``, so point ``steps`` is in ``last``
+    only when ``steps`` fills the bucket.
+    """
+
+    def per_point(series: Arrayish, final: Arrayish) -> np.ndarray:
+        every = np.concatenate([np.asarray(series[run]), np.asarray(final[run])[None]])
+        return every[: steps + 1]
+
+    healthy = per_point(records.healthy, last.healthy)
     unhealthy = np.flatnonzero(~healthy)
     diverged_at = int(unhealthy[0]) if unhealthy.size else None
     n = steps + 1 if diverged_at is None else diverged_at
 
-    def per_point(series: Arrayish, final: Arrayish) -> np.ndarray:
-        return np.concatenate([np.asarray(series[run, :steps]), np.asarray(final[run])[None]])[:n]
-
-    gradient = per_point(records.gradient, last.gradient)
+    gradient = per_point(records.gradient, last.gradient)[:n]
     updates = max(n - 1, 0)
     state = {name: np.asarray(series[run, :updates]) for name, series in records.view.items()}
     if noisy:
         state["sampled_gradient"] = np.asarray(records.sampled_gradient[run, :updates])
     return RunResult(
-        points=per_point(records.point, last.point),
-        loss=per_point(records.value, last.value),
+        points=per_point(records.point, last.point)[:n],
+        loss=per_point(records.value, last.value)[:n],
         gradient=gradient,
         grad_norm=np.linalg.norm(gradient, axis=-1),
         learning_rate=learning_rates[run, :updates],

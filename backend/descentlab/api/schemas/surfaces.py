@@ -2,7 +2,14 @@
 
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, Field
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    Field,
+    ValidationInfo,
+    field_validator,
+)
 
 from descentlab.api.schemas.common import DomainModel, StrictModel
 from descentlab.core.surfaces import SURFACES
@@ -28,6 +35,22 @@ class SurfaceSelection(StrictModel):
     params: dict[str, Annotated[float, Field(ge=-1e6, le=1e6)]] = Field(
         default_factory=dict, max_length=8
     )
+
+    @field_validator("params")
+    @classmethod
+    def _known_params(cls, params: dict[str, float], info: ValidationInfo) -> dict[str, float]:
+        surface_id = info.data.get("id")
+        if surface_id is None:  # the id itself was invalid; that error is reported
+            return params
+        allowed = {p.name: p for p in SURFACES[surface_id].parameters}
+        for name, value in params.items():
+            if name not in allowed:
+                names = ", ".join(allowed) or "none"
+                raise ValueError(f"{surface_id!r} has no parameter {name!r} (it has: {names})")
+            bound = allowed[name]
+            if not bound.lower <= value <= bound.upper:
+                raise ValueError(f"{name} must be within [{bound.lower:g}, {bound.upper:g}]")
+        return params
 
 
 def _id_to_selection(value: Any) -> Any:
