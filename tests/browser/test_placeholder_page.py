@@ -12,9 +12,9 @@ def test_root_page_reports_the_api_status(page: Page, live_url: str, tmp_path: P
     external = []
     page.on(
         "request",
-        lambda request: external.append(request.url)
-        if not request.url.startswith(live_url)
-        else None,
+        lambda request: (
+            external.append(request.url) if not request.url.startswith(live_url) else None
+        ),
     )
     page.goto(live_url + "/")
     expect(page.locator("h1")).to_have_text("Descent Lab")
@@ -33,9 +33,9 @@ def test_api_docs_render_offline(page: Page, live_url: str, tmp_path: Path) -> N
     external = []
     page.on(
         "request",
-        lambda request: external.append(request.url)
-        if not request.url.startswith(live_url)
-        else None,
+        lambda request: (
+            external.append(request.url) if not request.url.startswith(live_url) else None
+        ),
     )
     page.goto(live_url + "/docs")
     expect(page.locator(".swagger-ui .title").first).to_contain_text("Descent Lab")

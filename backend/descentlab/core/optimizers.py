@@ -282,7 +282,7 @@ _OPTIMIZER_LIST: tuple[OptimizerSpec, ...] = (
             Hyperparameter(
                 "threshold",
                 5.0,
-                0.0,
+                4.0,
                 1e3,
                 "ρ threshold above which the rectified adaptive step is used",
             ),
