@@ -1,0 +1,30 @@
+"""The API's one error format: RFC 9457 problem details."""
+
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+
+class FieldErrorPublic(BaseModel):
+    field: str = Field(description="dotted path of the offending field, e.g. runs.0.start")
+    message: str
+    type: str
+
+
+class ProblemPublic(BaseModel):
+    type: str = "about:blank"
+    title: str
+    status: int
+    detail: str
+    errors: list[FieldErrorPublic] | None = Field(None, description="for 422: one per field")
+
+
+PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
+    422: {
+        "model": ProblemPublic,
+        "content": {
+            "application/problem+json": {"schema": {"$ref": "#/components/schemas/ProblemPublic"}}
+        },
+        "description": "Invalid request: the message names each offending field",
+    },
+}
