@@ -21,8 +21,9 @@ def numpy_race(steps: int, rates: dict[str, float] | None = None) -> list[np.nda
     for name, hyper in RACE_OPTIMIZERS.items():
         settings = {**hyper, **({"learning_rate": rates[name]} if rates else {})}
         rate = settings.pop("learning_rate")
+        rates_per_step = np.full(steps, rate)
         paths.append(
-            run_numpy(name, rosenbrock_grad, np.array(START), steps, np.full(steps, rate), **settings)
+            run_numpy(name, rosenbrock_grad, np.array(START), steps, rates_per_step, **settings)
         )
     return paths
 

@@ -10,7 +10,8 @@ import platform
 import statistics
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -66,32 +67,37 @@ def post(client: httpx.Client, path: str, body: dict[str, Any]) -> Callable[[], 
 def start_up_figures() -> dict[str, float]:
     """Cold starts: empty compilation cache with and without warm-up, then a filled cache."""
     figures: dict[str, float] = {}
+    race = workloads.race()
+    with (
+        tempfile.TemporaryDirectory() as cache,
+        client_for(Path(cache), warmup=False) as (ready_s, client),
+    ):
+        figures["no_warmup_ready_s"] = ready_s
+        figures["no_warmup_first_race_s"] = once(post(client, "/api/trajectories", race))
     with tempfile.TemporaryDirectory() as cache:
-        with serve(Path(cache), warmup=False) as server, httpx.Client(base_url=server.url, timeout=120) as c:
-            figures["no_warmup_ready_s"] = server.seconds_to_ready
-            figures["no_warmup_first_race_s"] = once(post(c, "/api/trajectories", workloads.race()))
-    with tempfile.TemporaryDirectory() as cache:
-        with serve(Path(cache)) as server, httpx.Client(base_url=server.url, timeout=120) as client:
-            figures["empty_cache_ready_s"] = server.seconds_to_ready
-            figures["empty_cache_first_race_s"] = once(
-                post(client, "/api/trajectories", workloads.race())
-            )
-        with serve(Path(cache)) as server, httpx.Client(base_url=server.url, timeout=120) as client:
-            figures["filled_cache_ready_s"] = server.seconds_to_ready
-            figures["filled_cache_first_race_s"] = once(
-                post(client, "/api/trajectories", workloads.race())
-            )
+        with client_for(Path(cache)) as (ready_s, client):
+            figures["empty_cache_ready_s"] = ready_s
+            figures["empty_cache_first_race_s"] = once(post(client, "/api/trajectories", race))
+        with client_for(Path(cache)) as (ready_s, client):
+            figures["filled_cache_ready_s"] = ready_s
+            figures["filled_cache_first_race_s"] = once(post(client, "/api/trajectories", race))
     return figures
 
 
+@contextmanager
+def client_for(cache: Path, warmup: bool = True) -> Iterator[tuple[float, httpx.Client]]:
+    """A fresh server and a keep-alive client for it; yields (seconds to ready, client)."""
+    with serve(cache, warmup) as server, httpx.Client(base_url=server.url, timeout=120) as c:
+        yield server.seconds_to_ready, c
+
+
 def warm_figures() -> dict[str, Timing]:
-    with tempfile.TemporaryDirectory() as cache:
-        with serve(Path(cache)) as server, httpx.Client(base_url=server.url, timeout=120) as client:
-            return {
-                "race": time_calls(post(client, "/api/trajectories", workloads.race())),
-                "sweep": time_calls(post(client, "/api/sweeps", workloads.sweep()), repeats=20),
-                "grid": time_calls(post(client, "/api/grid", workloads.grid())),
-            }
+    with tempfile.TemporaryDirectory() as cache, client_for(Path(cache)) as (_, client):
+        return {
+            "race": time_calls(post(client, "/api/trajectories", workloads.race())),
+            "sweep": time_calls(post(client, "/api/sweeps", workloads.sweep()), repeats=20),
+            "grid": time_calls(post(client, "/api/grid", workloads.grid())),
+        }
 
 
 def in_process_race() -> Timing:
@@ -130,8 +136,13 @@ def naive_sweep(race: Callable[..., list[np.ndarray]], steps: int, count: int) -
     return time.perf_counter() - started
 
 
-def ratio(slow: float, fast: float) -> str:
-    return f"{slow / fast:,.0f}×" if fast > 0 else "n/a"
+def ratio(slow_ms: float, fast_ms: float) -> str:
+    return f"{slow_ms / fast_ms:,.0f}×" if fast_ms > 0 else "n/a"
+
+
+def table(header: tuple[str, ...], rows: list[tuple[str, ...]]) -> str:
+    lines = ["| " + " | ".join(header) + " |", "|---" + "|---:" * (len(header) - 1) + "|"]
+    return "\n".join([*lines, *("| " + " | ".join(row) + " |" for row in rows)])
 
 
 def render(
@@ -141,57 +152,88 @@ def render(
     baseline: dict[str, float],
 ) -> str:
     race, sweep, grid = warm["race"], warm["sweep"], warm["grid"]
-    machine = f"{platform.machine()}, {os.cpu_count()} cores, {platform.python_version()}"
+    machine = f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
+    numpy_race_ms, torch_race_ms = baseline["numpy_race_s"] * 1000, baseline["torch_race_s"] * 1000
+    numpy_sweep_s, torch_sweep_s = baseline["numpy_sweep_s"], baseline["torch_sweep_s"]
+    race_rows = [
+        ("Descent Lab, HTTP end to end, p50 (target ≤ 10 ms)", f"{race.p50_ms:.1f} ms", "1×"),
+        ("Descent Lab, HTTP end to end, p90", f"{race.p90_ms:.1f} ms", ""),
+        ("the engine alone, in process, p50", f"{engine.p50_ms:.1f} ms", ""),
+        (
+            "per-step NumPy loop (`tests/reference/numpy_optimizers.py`)",
+            f"{numpy_race_ms:.0f} ms",
+            ratio(numpy_race_ms, race.p50_ms),
+        ),
+        (
+            "per-step `torch.optim` loop (float64, autograd)",
+            f"{torch_race_ms:.0f} ms",
+            ratio(torch_race_ms, race.p50_ms),
+        ),
+    ]
+    sweep_rows = [
+        ("Descent Lab `POST /api/sweeps`, p50 (target ≤ 100 ms)", f"{sweep.p50_ms:.1f} ms", "1×"),
+        ("Descent Lab, p90", f"{sweep.p90_ms:.1f} ms", ""),
+        (
+            "per-step NumPy loop, 512 runs one after another",
+            f"{numpy_sweep_s:.1f} s",
+            ratio(numpy_sweep_s * 1000, sweep.p50_ms),
+        ),
+        (
+            "per-step `torch.optim` loop, 512 runs one after another",
+            f"{torch_sweep_s:.1f} s",
+            ratio(torch_sweep_s * 1000, sweep.p50_ms),
+        ),
+    ]
+    grid_rows = [
+        ("Descent Lab `POST /api/grid`, p50 (target ≤ 20 ms)", f"{grid.p50_ms:.1f} ms"),
+        ("Descent Lab, p90", f"{grid.p90_ms:.1f} ms"),
+        (
+            "NumPy vectorized + `json.dumps`, in process (no HTTP)",
+            f"{baseline['naive_grid_ms']:.1f} ms",
+        ),
+    ]
+
+    def start_row(label: str, key: str) -> tuple[str, str, str]:
+        ready, first = start[f"{key}_ready_s"], start[f"{key}_first_race_s"]
+        return (label, f"{ready:.1f} s", f"{first * 1000:.0f} ms")
+
+    start_rows = [
+        start_row("warm-up on, empty compilation cache", "empty_cache"),
+        start_row("warm-up on, cache filled by a previous start", "filled_cache"),
+        start_row("warm-up off, empty cache (what the warm-up saves)", "no_warmup"),
+    ]
+    written = f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC"
     return f"""# Benchmarks
 
-Written by `make bench` (`python -m bench.run_all`) on {datetime.now(UTC):%Y-%m-%d %H:%M} UTC,
-{machine}, CPU only. Every Descent Lab figure is measured end to end through HTTP on
-loopback (uvicorn, keep-alive client, response body read), warm unless it says cold,
-{REPEATS} repetitions after 3 warm-up calls. The naive baselines run in the same process
-and the same run, so the ratios hold even when the machine is noisy.
+Written by `make bench` (`python -m bench.run_all`) on {written}, {machine}, CPU only.
+Every Descent Lab figure is measured end to end through HTTP on loopback (uvicorn, a
+keep-alive client, response body read), warm unless it says cold, {REPEATS} repetitions
+(20 for the sweep) after 3 warm-up calls. The naive baselines run in the same run, so
+the ratios hold even when the machine is noisy.
 
 ## The race: 8 optimizers × 1000 steps on Rosenbrock
 
 sgd, momentum, nesterov, adagrad, rmsprop, adam, adamw, radam, one run each, every step
 recorded (point, loss, gradient, learning rate, optimizer state).
 
-| how | time | vs Descent Lab p50 |
-|---|---:|---:|
-| Descent Lab, HTTP end to end, p50 (target ≤ 10 ms) | {race.p50_ms:.1f} ms | 1× |
-| Descent Lab, HTTP end to end, p90 | {race.p90_ms:.1f} ms | |
-| the engine alone, in process, p50 | {engine.p50_ms:.1f} ms | |
-| per-step NumPy loop (`tests/reference/numpy_optimizers.py`) | {baseline["numpy_race_s"] * 1000:.0f} ms | {ratio(baseline["numpy_race_s"] * 1000, race.p50_ms)} |
-| per-step `torch.optim` loop (float64, autograd) | {baseline["torch_race_s"] * 1000:.0f} ms | {ratio(baseline["torch_race_s"] * 1000, race.p50_ms)} |
+{table(("how", "time", "vs Descent Lab p50"), race_rows)}
 
 ## Learning-rate sweep: 8 optimizers × 64 rates × 500 steps
 
-| how | time | vs Descent Lab p50 |
-|---|---:|---:|
-| Descent Lab `POST /api/sweeps`, p50 (target ≤ 100 ms) | {sweep.p50_ms:.1f} ms | 1× |
-| Descent Lab, p90 | {sweep.p90_ms:.1f} ms | |
-| per-step NumPy loop, 512 runs one after another | {baseline["numpy_sweep_s"]:.1f} s | {ratio(baseline["numpy_sweep_s"] * 1000, sweep.p50_ms)} |
-| per-step `torch.optim` loop, 512 runs one after another | {baseline["torch_sweep_s"]:.1f} s | {ratio(baseline["torch_sweep_s"] * 1000, sweep.p50_ms)} |
+{table(("how", "time", "vs Descent Lab p50"), sweep_rows)}
 
 ## Grid: 256 × 256 values of Rosenbrock
 
-| how | time |
-|---|---:|
-| Descent Lab `POST /api/grid`, p50 (target ≤ 20 ms) | {grid.p50_ms:.1f} ms |
-| Descent Lab, p90 | {grid.p90_ms:.1f} ms |
-| NumPy vectorized + `json.dumps`, in process (no HTTP) | {baseline["naive_grid_ms"]:.1f} ms |
+{table(("how", "time"), grid_rows)}
 
-## Start-up and the first request (cold)
+## Start-up and the first request (cold; target: first request ≤ 1.5 s)
 
 Start-up compiles the default scenario before the server accepts requests: all 14
-optimizers on Rosenbrock (one run each, the 1024-step bucket), the Rosenbrock grid at
-resolution 128 and 256, and the point analysis. JAX's persistent compilation cache
-(`DESCENTLAB_COMPILATION_CACHE_DIR`) makes a restart cheaper.
+optimizers on Rosenbrock (one run each, the 1024-step bucket), every schedule kind at that
+bucket, the Rosenbrock grid at resolutions 128 and 256, and the point analysis. JAX's
+persistent compilation cache (`DESCENTLAB_COMPILATION_CACHE_DIR`) makes a restart cheaper.
 
-| scenario | server ready | first race request (8 × 1000) |
-|---|---:|---:|
-| warm-up on, empty compilation cache (target: first request ≤ 1.5 s) | {start["empty_cache_ready_s"]:.1f} s | {start["empty_cache_first_race_s"] * 1000:.0f} ms |
-| warm-up on, cache filled by a previous start | {start["filled_cache_ready_s"]:.1f} s | {start["filled_cache_first_race_s"] * 1000:.0f} ms |
-| warm-up off, empty cache (what the warm-up saves) | {start["no_warmup_ready_s"]:.1f} s | {start["no_warmup_first_race_s"] * 1000:.0f} ms |
+{table(("scenario", "server ready", "first race request (8 × 1000)"), start_rows)}
 
 A surface or optimizer the warm-up did not cover compiles on its first use (roughly
 0.3–0.6 s per surface and optimizer kind on this machine), once per step bucket (powers

@@ -2,8 +2,11 @@
 
 Every schedule starts from the optimizer's ``learning_rate`` η and shapes it over time, so
 the learning-rate slider keeps meaning "how big the steps are" whatever the schedule.
-Schedules are evaluated on the host, once per request, into a vector η_0 … η_{T−1} that the
-jitted scan reads as a traced array: a new schedule, or new values, never recompile.
+Schedules are evaluated outside the jit, into a vector η_0 … η_{T−1} that the jitted scan
+reads as a traced array: a new schedule, or new values, never recompile the scan. (The
+evaluation itself runs optax's jnp code eagerly: the first use of a schedule kind at a
+step bucket builds a few tiny kernels, ~30 ms each; ``warm_schedule_kernels`` builds them
+ahead of time, and new values reuse them.)
 The shapes come from optax where optax has them; 1/√t and the Transformer schedule are
 written out here (optax has neither).
 """
@@ -223,3 +226,14 @@ def schedule_shape(config: ScheduleConfig | None, length: int) -> np.ndarray:
 def learning_rate_series(eta: float, config: ScheduleConfig | None, length: int) -> np.ndarray:
     """η_0 … η_{length−1}: the base rate times the schedule's shape."""
     return eta * schedule_shape(config, length)
+
+
+def _one_of_each_kind() -> list[ScheduleConfig | None]:
+    plain: list[ScheduleConfig | None] = [None, *(ScheduleConfig(name) for name in SCHEDULES)]
+    return [*plain, *(ScheduleConfig("warmup", then=then) for then in plain)]
+
+
+def warm_schedule_kernels(length: int) -> None:
+    """Build the eager kernels every schedule kind needs at this step bucket."""
+    for config in _one_of_each_kind():
+        schedule_shape.__wrapped__(config, length)
