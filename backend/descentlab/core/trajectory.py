@@ -21,7 +21,7 @@ from jax import Array
 from descentlab.core.buckets import power_of_two_bucket
 from descentlab.core.device import on_cpu
 from descentlab.core.objective import Objective
-from descentlab.core.optimizers import OptimizerSpec
+from descentlab.core.optimizers import OptimizerSpec, state_keys
 from descentlab.core.schedules import ScheduleConfig, learning_rate_series
 from descentlab.core.surfaces import SurfaceFn
 
@@ -116,6 +116,29 @@ def _run_one(
     return records, last
 
 
+# Columns of ``simulate``'s packed records; the state views follow, two columns each, in
+# ``state_keys(spec)`` order. One array per batch keeps host transfers to one per call.
+POINT, VALUE, GRADIENT, HEALTHY, SAMPLED, VIEWS = slice(0, 2), 2, slice(3, 5), 5, slice(6, 8), 8
+
+
+def _pack(records: StepRecord, last: StepRecord, view_names: tuple[str, ...]) -> Array:
+    """Points 0 … T as rows; per-update columns (sampled gradient, views) get a zero row."""
+
+    def rows(series: Arrayish, final: Arrayish) -> Array:
+        stacked = jnp.concatenate([jnp.asarray(series), jnp.asarray(final)[None]])
+        return stacked.reshape(stacked.shape[0], -1).astype(jnp.float64)
+
+    columns = [
+        rows(records.point, last.point),
+        rows(records.value, last.value),
+        rows(records.gradient, last.gradient),
+        rows(records.healthy, last.healthy),
+        rows(records.sampled_gradient, last.sampled_gradient),
+        *(rows(records.view[name], last.view[name]) for name in view_names),
+    ]
+    return jnp.concatenate(columns, axis=1)
+
+
 @partial(jax.jit, static_argnames=("loss_fn", "spec"))
 def simulate(
     loss_fn: SurfaceFn,
@@ -123,10 +146,14 @@ def simulate(
     inputs: RunInputs,
     surface_params: Array,
     box: Array,
-) -> tuple[StepRecord, StepRecord]:
-    """Every run of a batch, recording each step: ``(records[runs, T], final[runs])``."""
-    run = partial(_run_one, loss_fn, spec, surface_params=surface_params, box=box)
-    return jax.vmap(run)(inputs)
+) -> Array:
+    """Every run of a batch, recording each step, packed as ``(runs, T + 1, columns)``."""
+
+    def one(run_inputs: RunInputs) -> Array:
+        records, last = _run_one(loss_fn, spec, run_inputs, surface_params, box)
+        return _pack(records, last, state_keys(spec))
+
+    return jax.vmap(one)(inputs)
 
 
 class SweepLosses(NamedTuple):
@@ -226,40 +253,34 @@ def _group_by_optimizer(runs: Sequence[RunConfig]) -> dict[str, list[int]]:
 
 
 def _cut(
-    records: StepRecord,
-    last: StepRecord,
+    packed: np.ndarray,
     learning_rates: np.ndarray,
-    run: int,
+    view_names: tuple[str, ...],
     steps: int,
     noisy: bool,
 ) -> RunResult:
     """One run's records for points 0 … steps, cut at its first unhealthy point.
 
-    The scan ran a whole bucket (≥ ``steps``) of updates: the records hold points
-    0 … bucket−1 and ``last`` holds point ``bucket``, so point ``steps`` is in ``last``
-    only when ``steps`` fills the bucket.
+    The scan ran a whole bucket (≥ ``steps``) of updates; only rows 0 … steps count.
     """
-
-    def per_point(series: Arrayish, final: Arrayish) -> np.ndarray:
-        every = np.concatenate([np.asarray(series[run]), np.asarray(final[run])[None]])
-        return every[: steps + 1]
-
-    healthy = per_point(records.healthy, last.healthy)
-    unhealthy = np.flatnonzero(~healthy)
+    records = packed[: steps + 1]
+    unhealthy = np.flatnonzero(records[:, HEALTHY] == 0.0)
     diverged_at = int(unhealthy[0]) if unhealthy.size else None
     n = steps + 1 if diverged_at is None else diverged_at
-
-    gradient = per_point(records.gradient, last.gradient)[:n]
     updates = max(n - 1, 0)
-    state = {name: np.asarray(series[run, :updates]) for name, series in records.view.items()}
+    state = {
+        name: records[:updates, VIEWS + 2 * i : VIEWS + 2 * i + 2]
+        for i, name in enumerate(view_names)
+    }
     if noisy:
-        state["sampled_gradient"] = np.asarray(records.sampled_gradient[run, :updates])
+        state["sampled_gradient"] = records[:updates, SAMPLED]
+    gradient = records[:n, GRADIENT]
     return RunResult(
-        points=per_point(records.point, last.point)[:n],
-        loss=per_point(records.value, last.value)[:n],
+        points=records[:n, POINT],
+        loss=records[:n, VALUE],
         gradient=gradient,
         grad_norm=np.linalg.norm(gradient, axis=-1),
-        learning_rate=learning_rates[run, :updates],
+        learning_rate=learning_rates[:updates],
         state=state,
         diverged_at=diverged_at,
     )
@@ -281,9 +302,10 @@ def run_trajectories(
             launched.append((inputs, outputs))
     results: list[RunResult | None] = [None] * len(runs)
     for indices, (inputs, outputs) in zip(groups, launched, strict=True):
-        records, last = jax.device_get(outputs)
+        packed = np.asarray(outputs)
         learning_rates = np.asarray(inputs.learning_rates)
+        view_names = state_keys(runs[indices[0]].optimizer)
         for row, index in enumerate(indices):
             noisy = runs[index].gradient_noise > 0
-            results[index] = _cut(records, last, learning_rates, row, steps, noisy)
+            results[index] = _cut(packed[row], learning_rates[row], view_names, steps, noisy)
     return [r for r in results if r is not None]
