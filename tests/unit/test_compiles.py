@@ -11,15 +11,11 @@ Each test warms its own shapes first, so nothing depends on test order; the posi
 controls at the end use step buckets no other test touches.
 """
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass, field
 from typing import Any
 
 import jax
 import numpy as np
 import pytest
-from jax import monitoring
 
 from descentlab.core.analysis import analyze_point
 from descentlab.core.grid import evaluate_grid
@@ -29,38 +25,11 @@ from descentlab.core.schedules import ScheduleConfig, warm_schedule_kernels
 from descentlab.core.surfaces import get_surface
 from descentlab.core.sweep import sweep_learning_rates
 from descentlab.core.trajectory import RunConfig, run_trajectories, step_bucket
-
-BACKEND_COMPILE_EVENT = "/jax/core/compile/backend_compile_duration"
-TRACE_EVENT = "/jax/core/compile/jaxpr_trace_duration"
+from tests.compile_counter import count_compiles
 
 ADAM = OPTIMIZERS["adam"]
 VALLEY = get_surface("elongated_quadratic")
 STEPS = 1000  # bucket 1024; the other test files stay at 64
-
-
-@dataclass
-class CompileLog:
-    compiles: list[str] = field(default_factory=list)
-    traces: list[str] = field(default_factory=list)
-
-
-@contextmanager
-def count_compiles() -> Iterator[CompileLog]:
-    log = CompileLog()
-
-    def listener(event: str, duration_secs: float, **kwargs: Any) -> None:
-        del duration_secs
-        name = str(kwargs.get("fun_name", "?"))
-        if event == BACKEND_COMPILE_EVENT:
-            log.compiles.append(name)
-        elif event == TRACE_EVENT:
-            log.traces.append(name)
-
-    monitoring.register_event_duration_secs_listener(listener)
-    try:
-        yield log
-    finally:
-        monitoring.unregister_event_duration_listener(listener)
 
 
 def _objective(condition: float = 100.0, domain: Any = None) -> Objective:

@@ -1,5 +1,6 @@
 """The application factory: routes, error format, static front end, and start-up warm-up."""
 
+import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -15,7 +16,7 @@ from descentlab.api.errors import install_error_handlers
 from descentlab.api.routes import analyze, catalogue, grid, health, sweeps, trajectories
 from descentlab.api.schemas.problems import PROBLEM_RESPONSES
 from descentlab.api.settings import Settings, get_settings
-from descentlab.core.warmup import warm_default_scenario
+from descentlab.core.warmup import warm_first_visit, warm_remaining_optimizers
 
 
 def _enable_compilation_cache(directory: str) -> None:
@@ -34,7 +35,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         _enable_compilation_cache(settings.compilation_cache_dir)
         if settings.warmup:
-            await run_in_threadpool(warm_default_scenario)
+            await run_in_threadpool(warm_first_visit)
+            threading.Thread(
+                target=warm_remaining_optimizers, name="descentlab-warmup", daemon=True
+            ).start()
         yield
 
     app = FastAPI(
