@@ -12,8 +12,8 @@ def _serve(host: str, port: int) -> None:
 
     display_host = f"[{host}]" if ":" in host else host
     print(f"Descent Lab: http://{display_host}:{port}/  (API docs at /docs)", flush=True)
-    print("Compiling the default scenario before accepting requests…", flush=True)
-    uvicorn.run(create_app(), host=host, port=port, log_level="warning")
+    print("Compiling the default scenario first; ready when uvicorn says it is running.")
+    uvicorn.run(create_app(), host=host, port=port, log_level="info", access_log=False)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
