@@ -22,7 +22,7 @@ from urllib.parse import urlsplit
 import numpy as np
 
 from bench import baselines, workloads
-from bench.server import serve
+from bench.server import serve, wait_for_background_warmup
 
 OUTPUT = Path(__file__).resolve().parents[1] / "docs" / "BENCHMARKS.md"
 REPEATS = 40
@@ -113,12 +113,17 @@ def client_for(cache: Path, warmup: bool = True) -> Iterator[tuple[float, KeepAl
 
 
 def warm_figures() -> dict[str, Timing]:
-    with tempfile.TemporaryDirectory() as cache, client_for(Path(cache)) as (_, client):
-        return {
-            "race": time_calls(post(client, "/api/trajectories", workloads.race())),
-            "sweep": time_calls(post(client, "/api/sweeps", workloads.sweep()), repeats=20),
-            "grid": time_calls(post(client, "/api/grid", workloads.grid())),
-        }
+    with tempfile.TemporaryDirectory() as cache, serve(Path(cache)) as server:
+        wait_for_background_warmup(server.url)
+        client = KeepAliveClient(server.url)
+        try:
+            return {
+                "race": time_calls(post(client, "/api/trajectories", workloads.race())),
+                "sweep": time_calls(post(client, "/api/sweeps", workloads.sweep()), repeats=20),
+                "grid": time_calls(post(client, "/api/grid", workloads.grid())),
+            }
+        finally:
+            client.close()
 
 
 def in_process_race() -> Timing:

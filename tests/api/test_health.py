@@ -22,3 +22,8 @@ def test_health_lists_a_cpu_device(client: TestClient) -> None:
     # 2-D work always runs on the CPU, so the CPU must be among the devices.
     devices = client.get("/api/health").json()["devices"]
     assert any(device.startswith("cpu:") for device in devices)
+
+
+def test_health_says_the_warm_up_is_off_when_disabled(client: TestClient) -> None:
+    # The shared client is built with Settings(warmup=False).
+    assert client.get("/api/health").json()["warmup"] == "off"

@@ -28,17 +28,22 @@ def _enable_compilation_cache(directory: str) -> None:
     jax.config.update("jax_persistent_cache_min_entry_size_bytes", 0)
 
 
+def _warm_the_rest(app: FastAPI) -> None:
+    warm_remaining_optimizers()
+    app.state.warmup = "done"
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         _enable_compilation_cache(settings.compilation_cache_dir)
+        app.state.warmup = "off"
         if settings.warmup:
+            app.state.warmup = "running"
             await run_in_threadpool(warm_first_visit)
-            threading.Thread(
-                target=warm_remaining_optimizers, name="descentlab-warmup", daemon=True
-            ).start()
+            threading.Thread(target=_warm_the_rest, args=(app,), daemon=True).start()
         yield
 
     app = FastAPI(

@@ -1,5 +1,5 @@
 import jax
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 
 from descentlab import __version__
 
@@ -7,10 +7,13 @@ router = APIRouter(prefix="/api", tags=["health"])
 
 
 @router.get("/health")
-def health() -> dict[str, object]:
-    """Liveness, version, and the devices JAX sees (2-D work always runs on the CPU)."""
+def health(request: Request) -> dict[str, object]:
+    """Liveness, version, the devices JAX sees (2-D work always runs on the CPU), and
+    the start-up warm-up: "running" while optimizers still compile in the background,
+    "done" after, "off" when disabled."""
     return {
         "status": "ok",
         "version": __version__,
         "devices": [f"{d.platform}:{d.id}" for d in jax.devices()],
+        "warmup": getattr(request.app.state, "warmup", "off"),
     }
