@@ -59,10 +59,29 @@ def _is_healthy(point: Array, value: Array, gradient: Array, box: Array) -> Arra
     return finite & inside
 
 
+def _gradient_noise(inputs: RunInputs) -> Array:
+    """σ·N(0, I) per run and step, ``(runs, steps, 2)``, drawn from each run's own seed.
+
+    Drawn only when some run asks for noise (a ``lax.cond`` on the batch, which runs one
+    branch): the draws cost more than the scan itself, and most races have none.
+    """
+    noise_scale, seed = jnp.asarray(inputs.noise_scale), jnp.asarray(inputs.seed)
+    shape = (*jnp.shape(inputs.learning_rates), 2)
+
+    def draw() -> Array:
+        def one(key_seed: Array) -> Array:
+            return jax.random.normal(jax.random.key(key_seed), shape[1:], dtype=jnp.float64)
+
+        return noise_scale[:, None, None] * jax.vmap(one)(seed)
+
+    return jax.lax.cond(jnp.any(noise_scale > 0), draw, lambda: jnp.zeros(shape, dtype=jnp.float64))
+
+
 def _run_one(
     loss_fn: SurfaceFn,
     spec: OptimizerSpec,
     inputs: RunInputs,
+    noise: Array,
     surface_params: Array,
     box: Array,
 ) -> tuple[StepRecord, StepRecord]:
@@ -72,13 +91,11 @@ def _run_one(
     of the escape box) its later records are meaningless, and the host cuts them at the
     first unhealthy step. That keeps the step body free of per-step selects.
     """
-    start, hyperparameters, learning_rates, noise_scale, seed = map(jnp.asarray, inputs)
+    start, hyperparameters, learning_rates = map(jnp.asarray, inputs[:3])
     named = dict(zip(spec.hyperparameter_names, hyperparameters, strict=True))
     optimizer = optax.inject_hyperparams(spec.factory)(learning_rate=learning_rates[0], **named)
     value_and_grad = jax.value_and_grad(loss_fn)
     steps = learning_rates.shape[0]
-    # Drawn in one batch before the scan: per-step draws cost more than the step itself.
-    noise = noise_scale * jax.random.normal(jax.random.key(seed), (steps, 2), dtype=start.dtype)
 
     def step(
         carry: tuple[Array, optax.OptState], xs: tuple[Array, Array]
@@ -149,11 +166,11 @@ def simulate(
 ) -> Array:
     """Every run of a batch, recording each step, packed as ``(runs, T + 1, columns)``."""
 
-    def one(run_inputs: RunInputs) -> Array:
-        records, last = _run_one(loss_fn, spec, run_inputs, surface_params, box)
+    def one(run_inputs: RunInputs, noise: Array) -> Array:
+        records, last = _run_one(loss_fn, spec, run_inputs, noise, surface_params, box)
         return _pack(records, last, state_keys(spec))
 
-    return jax.vmap(one)(inputs)
+    return jax.vmap(one)(inputs, _gradient_noise(inputs))
 
 
 class SweepLosses(NamedTuple):
@@ -175,8 +192,8 @@ def sweep_losses(
 ) -> SweepLosses:
     """Only the numbers a learning-rate sweep ranks by, reduced inside the jit."""
 
-    def one(run_inputs: RunInputs) -> SweepLosses:
-        records, last = _run_one(loss_fn, spec, run_inputs, surface_params, box)
+    def one(run_inputs: RunInputs, noise: Array) -> SweepLosses:
+        records, last = _run_one(loss_fn, spec, run_inputs, noise, surface_params, box)
         values = jnp.append(records.value, last.value)
         healthy = jnp.append(records.healthy, last.healthy)
         index = jnp.arange(values.shape[0])
@@ -185,7 +202,7 @@ def sweep_losses(
         mean = jnp.sum(jnp.where(counted, values, 0.0)) / (n_steps + 1)
         return SweepLosses(values[n_steps], mean, diverged_at)
 
-    return jax.vmap(one)(inputs)
+    return jax.vmap(one)(inputs, _gradient_noise(inputs))
 
 
 @dataclass(frozen=True)
