@@ -15,13 +15,17 @@ RACE_OPTIMIZERS: dict[str, dict[str, float]] = {
 START = (-1.2, 1.0)
 
 
-def race(steps: int = 1000) -> dict[str, Any]:
+def race(steps: int = 1000, gradient_noise: float = 0.0) -> dict[str, Any]:
     """8 runs, one per optimizer, on Rosenbrock."""
     return {
         "surface": "rosenbrock",
         "steps": steps,
         "runs": [
-            {"optimizer": {"name": name, **hyper}, "start": list(START)}
+            {
+                "optimizer": {"name": name, **hyper},
+                "start": list(START),
+                "gradient_noise": gradient_noise,
+            }
             for name, hyper in RACE_OPTIMIZERS.items()
         ],
     }
