@@ -5,12 +5,12 @@ import math
 from typing import Any
 
 import jax.numpy as jnp
-import optax
 import pytest
 from fastapi.testclient import TestClient
 
 from descentlab.core.surfaces import SURFACES
 from tests.api.conftest import strict_json
+from tests.reference.optax_functions import OPTAX_FUNCTIONS
 
 REQUIRED_SURFACES = (
     "rosenbrock",
@@ -30,17 +30,6 @@ REQUIRED_SURFACES = (
     "sharp_flat",
 )
 
-# The optax function behind each required optimizer: its hyperparameters are its keywords.
-OPTAX_FACTORIES = {
-    "sgd": optax.sgd,
-    "momentum": optax.sgd,
-    "nesterov": optax.sgd,
-    "adagrad": optax.adagrad,
-    "rmsprop": optax.rmsprop,
-    "adam": optax.adam,
-    "adamw": optax.adamw,
-    "radam": optax.radam,
-}
 
 EXPECTED_HYPERPARAMETERS = {
     "sgd": {"learning_rate"},
@@ -153,7 +142,7 @@ def test_optimizer_hyperparameters_use_optax_keywords(
     optimizer = optimizers[name]
     hyper = {h["name"]: h for h in optimizer["hyperparameters"]}
     assert set(hyper) == EXPECTED_HYPERPARAMETERS[name]
-    keywords = inspect.signature(OPTAX_FACTORIES[name]).parameters
+    keywords = inspect.signature(OPTAX_FUNCTIONS[name]).parameters
     for h_name, h in hyper.items():
         assert h_name in keywords, f"{name}.{h_name} is not a keyword of optax"
         assert h["lower"] <= h["default"] <= h["upper"]

@@ -9,7 +9,6 @@ from collections.abc import Callable, Mapping
 from functools import cache
 
 import numpy as np
-import optax
 import pytest
 import torch
 from jax import Array
@@ -22,6 +21,7 @@ from tests.reference.numpy_optimizers import (
     NumpyRun,
     trace_numpy,
 )
+from tests.reference.optax_functions import OPTAX_FUNCTIONS
 
 STEPS = 300  # every engine call runs this many steps (step bucket 512) and one run
 Hyper = dict[str, float]
@@ -765,22 +765,6 @@ def test_final_point_is_after_the_requested_steps(name: str, index: int) -> None
 # Hyperparameter ranges and defaults against optax's signatures.
 # ---------------------------------------------------------------------------------------
 
-OPTAX_FUNCTIONS: Mapping[str, Callable[..., optax.GradientTransformation]] = {
-    "sgd": optax.sgd,
-    "momentum": optax.sgd,
-    "nesterov": optax.sgd,
-    "adagrad": optax.adagrad,
-    "rmsprop": optax.rmsprop,
-    "adam": optax.adam,
-    "adamw": optax.adamw,
-    "radam": optax.radam,
-    "nadam": optax.nadam,
-    "amsgrad": optax.amsgrad,
-    "adamax": optax.adamax,
-    "adabelief": optax.adabelief,
-    "lion": optax.lion,
-    "adadelta": optax.adadelta,
-}
 NOT_NUMERIC = {
     "learning_rate",
     "mask",

@@ -1,0 +1,23 @@
+"""The optax function behind each optimizer kind: its signature is the source of truth for
+hyperparameter names and defaults (written out here, independent of the engine's table)."""
+
+from collections.abc import Callable, Mapping
+
+import optax
+
+OPTAX_FUNCTIONS: Mapping[str, Callable[..., optax.GradientTransformation]] = {
+    "sgd": optax.sgd,
+    "momentum": optax.sgd,
+    "nesterov": optax.sgd,
+    "adagrad": optax.adagrad,
+    "rmsprop": optax.rmsprop,
+    "adam": optax.adam,
+    "adamw": optax.adamw,
+    "radam": optax.radam,
+    "nadam": optax.nadam,
+    "amsgrad": optax.amsgrad,
+    "adamax": optax.adamax,
+    "adabelief": optax.adabelief,
+    "lion": optax.lion,
+    "adadelta": optax.adadelta,
+}
