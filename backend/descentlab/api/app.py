@@ -13,7 +13,7 @@ from starlette.concurrency import run_in_threadpool
 from descentlab import __version__
 from descentlab.api.docs import install_docs
 from descentlab.api.errors import install_error_handlers
-from descentlab.api.routes import analyze, catalogue, grid, health, sweeps, trajectories
+from descentlab.api.routes import analyze, catalogue, grid, health, sweeps, trajectories, vendor
 from descentlab.api.schemas.problems import PROBLEM_RESPONSES
 from descentlab.api.settings import Settings, get_settings
 from descentlab.core.warmup import warm_first_visit, warm_remaining_optimizers
@@ -58,6 +58,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_docs(app)
     for module in (health, catalogue, grid, analyze, trajectories, sweeps):
         app.include_router(module.router, responses=PROBLEM_RESPONSES)
+    app.include_router(vendor.router)
     frontend = Path(settings.frontend_dir)
     if frontend.is_dir():
         app.mount("/", StaticFiles(directory=frontend, html=True), name="frontend")

@@ -1,0 +1,213 @@
+// Bootstraps the lab: loads the catalogue, restores the scenario from the URL, fetches
+// what the scenario needs (latest request wins), and redraws when anything changes.
+
+import * as api from "./api.js";
+import { buildChartsFigure, cursorShapes } from "./plots/charts.js";
+import { buildMapFigure, displayZ, taylorGrid } from "./plots/map.js";
+import { mountControls } from "./panels/controls.js";
+import { mountInspector } from "./panels/inspector.js";
+import { mountLessons } from "./panels/lessons.js";
+import { mountPlayback } from "./panels/playback.js";
+import { mountRuns } from "./panels/runs.js";
+import { mountSweep } from "./panels/sweep.js";
+import { Player } from "./player.js";
+import { analyzeRequest, gridRequest, startOf, trajectoryRequest } from "./requests.js";
+import { decodeState, defaultState, encodeState } from "./state.js";
+import { Store } from "./store.js";
+
+const PLOT_CONFIG = { responsive: true, displaylogo: false, modeBarButtonsToRemove: ["select2d", "lasso2d"] };
+const $ = (id) => document.getElementById(id);
+
+async function loadCatalogue() {
+  const [surfaces, optimizers, schedules] = await Promise.all([
+    api.getSurfaces(), api.getOptimizers(), api.getSchedules(),
+  ]);
+  const byKey = (list, key) => new Map(list.map((item) => [item[key], item]));
+  return { surfaces: byKey(surfaces, "id"), optimizers: byKey(optimizers, "name"), schedules: byKey(schedules, "name") };
+}
+
+/** Drop what the catalogue does not know (an old or hand-edited URL), keep the rest. */
+export function sanitize(state, catalogue) {
+  const clean = { ...state };
+  if (!catalogue.surfaces.has(clean.surface)) clean.surface = defaultState().surface;
+  const runs = clean.runs
+    .filter((run) => catalogue.optimizers.has(run.optimizer))
+    .map((run) => {
+      const known = new Set(catalogue.optimizers.get(run.optimizer).hyperparameters.map((h) => h.name));
+      const hyper = Object.fromEntries(Object.entries(run.hyper).filter(([k]) => known.has(k)));
+      return { ...run, hyper };
+    });
+  clean.runs = runs.length ? runs : defaultState().runs;
+  return clean;
+}
+
+/** Run `task` now, or once more after the current run if called while it runs. */
+function coalesce(task) {
+  let running = false;
+  let again = false;
+  return async () => {
+    if (running) { again = true; return; }
+    running = true;
+    try {
+      do { again = false; await task(); } while (again);
+    } finally {
+      running = false;
+    }
+  };
+}
+
+async function start() {
+  const catalogue = await loadCatalogue();
+  const store = new Store(sanitize(decodeState(location.search), catalogue));
+  const player = new Player(store);
+  const derived = { grid: null, z: null, results: null, analysis: null, runsKey: null };
+  const surfaceOf = (state) => catalogue.surfaces.get(state.surface);
+  const status = (text) => { $("status").textContent = text; };
+
+  const inspection = () => {
+    const analysis = derived.analysis;
+    if (!analysis || !derived.grid) return null;
+    const width = derived.grid.x.at(-1) - derived.grid.x[0];
+    return { analysis, taylorGrid: taylorGrid(analysis, derived.grid), width };
+  };
+  // The zoom the learner chose, so that redraws keep it (both layers follow it).
+  let ranges = null;
+  const renderMap = ({ background = true } = {}) => {
+    const state = store.state;
+    if (!derived.grid || !derived.results) return;
+    const figure = buildMapFigure({
+      surface: surfaceOf(state), grid: derived.grid, displayZ: derived.z, runs: state.runs,
+      results: derived.results, step: state.step, logScale: state.logScale, view: state.view,
+      start: startOf(state, surfaceOf(state)), inspection: inspection(), ranges,
+    });
+    $("map-bg").hidden = figure.background === null;
+    if (figure.background && background) {
+      Plotly.react($("map-bg"), figure.background.data, figure.background.layout, { staticPlot: true, responsive: true });
+    }
+    Plotly.react($("map"), figure.foreground.data, figure.foreground.layout, PLOT_CONFIG);
+    store.dispatchEvent(new Event("mapdrawn"));
+  };
+  // Animation frames redraw only the foreground (paths, points, arrows) and the charts'
+  // cursor: redrawing the contour every frame would cost ~10× more.
+  const renderCursor = () => {
+    renderMap({ background: false });
+    if (derived.results) Plotly.relayout($("charts"), { shapes: cursorShapes(store.state.step) });
+  };
+  const renderCharts = () => {
+    const state = store.state;
+    if (!derived.results) return;
+    const figure = buildChartsFigure({
+      runs: state.runs, results: derived.results, step: state.step, steps: state.steps,
+      logLoss: $("log-loss").checked,
+    });
+    Plotly.react($("charts"), figure.data, figure.layout, PLOT_CONFIG);
+  };
+
+  const refreshGrid = coalesce(async () => {
+    const body = gridRequest(store.state);
+    const grid = await api.postGrid(body);
+    if (JSON.stringify(gridRequest(store.state)) !== JSON.stringify(body)) return; // stale
+    derived.grid = grid;
+    derived.z = displayZ(grid.z, store.state.logScale);
+    renderMap();
+  });
+
+  let lastSource = "load";
+  const refreshRuns = coalesce(async () => {
+    const body = trajectoryRequest(store.state, surfaceOf(store.state));
+    const key = JSON.stringify(body);
+    if (key === derived.runsKey) return;
+    let response;
+    try {
+      response = await api.postTrajectories(body);
+    } catch (error) {
+      status(`Could not compute the runs: ${error.message}`);
+      return;
+    }
+    if (JSON.stringify(trajectoryRequest(store.state, surfaceOf(store.state))) !== key) return; // stale
+    status("");
+    derived.results = response.runs;
+    derived.runsKey = key;
+    store.dispatchEvent(new Event("results"));
+    if (lastSource === "slider") {
+      player.pause();
+      store.update({ step: store.state.steps }, { source: "results" });
+    } else if (lastSource === "load" && store.state.step > 0) {
+      player.pause(); // a shared link restores its exact step
+    } else {
+      player.restart();
+    }
+    renderMap();
+    renderCharts();
+  });
+
+  const refreshAnalysis = coalesce(async () => {
+    const point = store.state.inspect;
+    if (!point) { derived.analysis = null; store.dispatchEvent(new Event("analysis")); renderMap(); return; }
+    try {
+      const analysis = await api.postAnalyze(analyzeRequest(store.state, point));
+      if (store.state.inspect !== point) return;
+      derived.analysis = analysis;
+    } catch (error) {
+      status(`Could not analyse the point: ${error.message}`);
+      derived.analysis = null;
+    }
+    store.dispatchEvent(new Event("analysis"));
+    renderMap();
+  });
+
+  let urlTimer = null;
+  const syncUrl = () => {
+    clearTimeout(urlTimer);
+    urlTimer = setTimeout(() => history.replaceState(null, "", `?${encodeState(store.state)}`), 200);
+  };
+
+  store.subscribe((state, changed, source) => {
+    const has = (...keys) => keys.some((k) => changed.includes(k));
+    if (has("surface", "params")) { derived.grid = null; ranges = null; refreshGrid(); }
+    if (has("logScale") && derived.grid) derived.z = displayZ(derived.grid.z, state.logScale);
+    if (has("surface", "params", "start", "steps", "runs")) { lastSource = source; refreshRuns(); }
+    if (has("inspect", "surface", "params")) refreshAnalysis();
+    if (changed.length === 1 && changed[0] === "step") renderCursor();
+    else {
+      if (has("step", "view", "logScale", "runs")) renderMap();
+      if (has("step", "runs")) renderCharts();
+    }
+    if (state.embed) document.body.classList.add("embed");
+    syncUrl();
+  });
+
+  const context = { store, player, catalogue, derived, api, surfaceOf, status, renderMap, renderCharts };
+  mountControls(context);
+  mountPlayback(context);
+  mountRuns(context);
+  mountInspector(context);
+  mountLessons(context);
+  mountSweep(context);
+  $("log-loss").addEventListener("change", renderCharts);
+  // Pan and zoom happen on the foreground; the contour underneath follows.
+  const followZoom = (event) => {
+    const x = event["xaxis.range[0]"] !== undefined ? [event["xaxis.range[0]"], event["xaxis.range[1]"]] : null;
+    const y = event["yaxis.range[0]"] !== undefined ? [event["yaxis.range[0]"], event["yaxis.range[1]"]] : null;
+    if (event["xaxis.autorange"] || event["yaxis.autorange"]) ranges = null;
+    else if (x || y) ranges = { x: x ?? ranges?.x, y: y ?? ranges?.y };
+    else return;
+    renderMap();
+  };
+  store.addEventListener("mapdrawn", () => $("map").on("plotly_relayout", followZoom), { once: true });
+
+  if (store.state.embed) {
+    document.body.classList.add("embed");
+    $("open-full").href = `/?${encodeState({ ...store.state, embed: false })}`;
+  }
+  document.body.dataset.ready = "false";
+  store.addEventListener("results", () => { document.body.dataset.ready = "true"; }, { once: true });
+  refreshGrid();
+  refreshRuns();
+  if (store.state.inspect) refreshAnalysis();
+}
+
+start().catch((error) => {
+  document.getElementById("status").textContent = `The lab could not start: ${error.message}`;
+  throw error;
+});

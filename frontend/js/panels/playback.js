@@ -1,0 +1,34 @@
+// Play, pause, step, scrub and speed; space and the arrow keys do the same.
+
+const $ = (id) => document.getElementById(id);
+
+export function mountPlayback({ store, player }) {
+  const show = (state) => {
+    $("scrub").max = String(state.steps);
+    $("scrub").value = String(state.step);
+    $("step-label").textContent = `step ${state.step} / ${state.steps}`;
+    $("speed").value = String(state.speed);
+  };
+  show(store.state);
+  store.subscribe((state, changed) => {
+    if (changed.some((k) => ["step", "steps", "speed"].includes(k))) show(state);
+  });
+  store.addEventListener("playerstart", () => { $("play").textContent = "❚❚"; });
+  store.addEventListener("playerstop", () => { $("play").textContent = "▶"; });
+
+  $("play").addEventListener("click", () => player.toggle());
+  $("step-back").addEventListener("click", () => player.stepBy(-1));
+  $("step-forward").addEventListener("click", () => player.stepBy(1));
+  $("scrub").addEventListener("input", (e) => {
+    player.pause();
+    store.update({ step: Number(e.target.value) }, { source: "player" });
+  });
+  $("speed").addEventListener("change", (e) => store.update({ speed: Number(e.target.value) }));
+
+  document.addEventListener("keydown", (event) => {
+    if (event.target.closest("input, select, textarea, button")) return;
+    if (event.key === " ") { event.preventDefault(); player.toggle(); }
+    else if (event.key === "ArrowRight") { event.preventDefault(); player.stepBy(event.shiftKey ? 10 : 1); }
+    else if (event.key === "ArrowLeft") { event.preventDefault(); player.stepBy(event.shiftKey ? -10 : -1); }
+  });
+}

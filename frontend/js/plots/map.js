@@ -1,0 +1,219 @@
+// The surface map: contour (or 3-D surface) with every run's path up to the cursor, its
+// current point, and arrows for the gradient and momentum there. Pure figure builders:
+// `buildMapFigure` returns {data, layout} for Plotly.react and touches no DOM.
+
+import { PALETTE } from "../state.js";
+
+const ARROW_FRACTION = 0.09; // arrow length as a share of the domain's width
+
+/**
+ * How heights are drawn: as they are, or (log scale) as log10 of the height above the
+ * grid's minimum, so a valley floor like Rosenbrock's shows its shape.
+ */
+export function heightScale(z, logScale) {
+  if (!logScale) return (v) => v;
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (const row of z) for (const v of row) if (v !== null) { lo = Math.min(lo, v); hi = Math.max(hi, v); }
+  const floor = Math.max((hi - lo) * 1e-7, 1e-12);
+  return (v) => (v === null ? null : Math.log10(Math.max(v - lo, 0) + floor));
+}
+
+/** The grid's values as drawn. */
+export function displayZ(z, logScale) {
+  const scale = heightScale(z, logScale);
+  return z.map((row) => row.map(scale));
+}
+
+function unit(vx, vy) {
+  const norm = Math.hypot(vx, vy);
+  return norm > 0 && Number.isFinite(norm) ? [vx / norm, vy / norm] : null;
+}
+
+/** An arrow from (x, y) along direction d, `length` long, as a Plotly annotation. */
+export function arrow(x, y, d, length, color, text = "") {
+  const u = unit(d[0], d[1]);
+  if (!u) return null;
+  return {
+    x: x + u[0] * length, y: y + u[1] * length, ax: x, ay: y,
+    xref: "x", yref: "y", axref: "x", ayref: "y",
+    showarrow: true, arrowhead: 2, arrowsize: 1, arrowwidth: 2, arrowcolor: color,
+    text, font: { size: 11, color }, standoff: 0,
+  };
+}
+
+/**
+ * An arrow as a scatter trace (a segment with an arrowhead marker), so the animation can
+ * move it without redrawing the whole plot; empty when the direction is zero.
+ */
+export function arrowTrace(x, y, d, length, color, name) {
+  const u = d && unit(d[0], d[1]);
+  const tip = u ? [x + u[0] * length, y + u[1] * length] : null;
+  return {
+    type: "scatter", mode: "lines+markers", name, showlegend: false, hoverinfo: "skip",
+    x: tip ? [x, tip[0]] : [], y: tip ? [y, tip[1]] : [],
+    line: { color, width: 2 }, marker: { symbol: "arrow", angleref: "previous", size: [0, 11], color },
+  };
+}
+
+/** Row index of a run's record at the cursor (a diverged run stops at its last point). */
+export function cursorIndex(result, step) {
+  return Math.max(0, Math.min(step, result.points.length - 1));
+}
+
+/** The traces that move with the cursor: per run its path, its point and two arrows. */
+export function runTraces(runs, results, step, width) {
+  return results.flatMap((result, i) => {
+    const color = PALETTE[runs[i].color % PALETTE.length];
+    const k = cursorIndex(result, step);
+    const shown = result.points.slice(0, k + 1);
+    const [x, y] = shown[shown.length - 1];
+    const g = result.gradient[k];
+    const momenta = result.state.momentum;
+    const m = momenta && k > 0 ? momenta[Math.min(k, momenta.length) - 1] : null;
+    return [
+      {
+        type: "scatter", mode: "lines", name: result.label, legendgroup: result.label,
+        x: shown.map((p) => p[0]), y: shown.map((p) => p[1]),
+        line: { color, width: 2.5 }, hoverinfo: "skip",
+      },
+      {
+        type: "scatter", mode: "markers", name: result.label, legendgroup: result.label,
+        showlegend: false, x: [x], y: [y],
+        marker: { color, size: 11, line: { color: "white", width: 1.5 } },
+        hovertemplate: `${result.label}, step ${k}<br>(%{x:.4g}, %{y:.4g})<extra></extra>`,
+      },
+      arrowTrace(x, y, g && [-g[0], -g[1]], ARROW_FRACTION * width, color, `${result.label} −∇f`),
+      arrowTrace(x, y, m && [-m[0], -m[1]], ARROW_FRACTION * width * 0.7, color, `${result.label} momentum`),
+    ];
+  });
+}
+
+function inspectorTraces(inspection) {
+  if (!inspection) return { background: [], foreground: [], annotations: [] };
+  const { analysis, taylorGrid, width } = inspection;
+  const [px, py] = analysis.point;
+  const foreground = [{
+    type: "scatter", mode: "markers", name: "inspected point", showlegend: false,
+    x: [px], y: [py], marker: { symbol: "x-thin", size: 14, line: { width: 3, color: "#111" } },
+    hoverinfo: "skip",
+  }];
+  const background = [];
+  if (taylorGrid) {
+    background.push({
+      type: "contour", name: "Taylor model", showscale: false, hoverinfo: "skip",
+      x: taylorGrid.x, y: taylorGrid.y, z: taylorGrid.z, ncontours: 14,
+      contours: { coloring: "none" }, line: { color: "#111", width: 1.2, dash: "dot" },
+    });
+  }
+  const biggest = Math.max(...analysis.eigenvalues.map((l) => Math.abs(l ?? 0)), 1e-300);
+  const annotations = analysis.eigenvectors.map((v, j) => {
+    const lambda = analysis.eigenvalues[j];
+    const length = 0.12 * width * Math.max(0.15, Math.abs(lambda ?? 0) / biggest);
+    return arrow(px, py, v, length, lambda < 0 ? "#D55E00" : "#0072B2", `λ=${Number(lambda).toPrecision(3)}`);
+  });
+  return { background, foreground, annotations: annotations.filter(Boolean) };
+}
+
+const COLORSCALE = "YlGnBu";
+
+function surface3d(o, z, scale) {
+  const { surface, grid, runs, results, step, logScale } = o;
+  const paths = results.map((result, i) => {
+    const shown = result.points.slice(0, cursorIndex(result, step) + 1);
+    return {
+      type: "scatter3d", mode: "lines+markers", name: result.label,
+      x: shown.map((p) => p[0]), y: shown.map((p) => p[1]),
+      z: result.loss.slice(0, shown.length).map(scale),
+      line: { color: PALETTE[runs[i].color % PALETTE.length], width: 5 }, marker: { size: 1.5 },
+    };
+  });
+  return {
+    data: [
+      { type: "surface", x: grid.x, y: grid.y, z, colorscale: COLORSCALE, reversescale: true, showscale: false, opacity: 0.9 },
+      ...paths,
+    ],
+    layout: {
+      uirevision: `${surface.id}:3d`, margin: { l: 0, r: 0, t: 0, b: 0 }, showlegend: true,
+      legend: { x: 0, y: 1, bgcolor: "rgba(255,255,255,0.7)" },
+      scene: {
+        xaxis: { title: { text: "x" } }, yaxis: { title: { text: "y" } },
+        zaxis: { title: { text: logScale ? "log₁₀(f − min)" : "f" } },
+      },
+    },
+  };
+}
+
+/** Axes both layers share, so the paths sit exactly on the contour underneath. */
+export function sharedAxes(grid, ranges) {
+  return {
+    margin: { l: 45, r: 10, t: 10, b: 40 },
+    xaxis: { range: ranges?.x ?? [grid.x[0], grid.x[grid.x.length - 1]], title: { text: "x" }, automargin: false, showgrid: false, zeroline: false },
+    yaxis: { range: ranges?.y ?? [grid.y[0], grid.y[grid.y.length - 1]], title: { text: "y" }, automargin: false, showgrid: false, zeroline: false },
+  };
+}
+
+/**
+ * The map as two stacked plots: a `background` with the contour (and the inspector's
+ * Taylor model), redrawn only when the surface or the inspection changes, and a
+ * transparent `foreground` with everything that moves (paths, points, arrows), cheap to
+ * redraw at every animation frame. In the 3-D view there is only a foreground.
+ * @param {object} o surface (catalogue entry), grid ({x, y, z}), runs (state.runs),
+ *   results (API runs, same order), step, logScale, view, start [x, y], inspection,
+ *   ranges ({x, y} of the current zoom, optional).
+ */
+export function buildMapFigure(o) {
+  const { surface, grid, runs, results, step, logScale, view, start } = o;
+  const width = grid.x[grid.x.length - 1] - grid.x[0];
+  const z = o.displayZ ?? displayZ(grid.z, logScale);
+  if (view === "surface3d") return { background: null, foreground: surface3d(o, z, heightScale(grid.z, logScale)) };
+  const inspector = inspectorTraces(o.inspection);
+  const axes = sharedAxes(grid, o.ranges);
+  const background = {
+    data: [
+      {
+        type: "contour", name: surface.name, x: grid.x, y: grid.y, z, showscale: false,
+        colorscale: COLORSCALE, reversescale: true, ncontours: 30, line: { width: 0.5, color: "rgba(0,0,0,0.25)" },
+        hoverinfo: "skip",
+      },
+      ...inspector.background,
+    ],
+    layout: {
+      ...axes, uirevision: surface.id, showlegend: false,
+      xaxis: { ...axes.xaxis, visible: false }, yaxis: { ...axes.yaxis, visible: false },
+    },
+  };
+  const minima = {
+    type: "scatter", mode: "markers", name: "known minima", x: surface.minima.map((m) => m.x),
+    y: surface.minima.map((m) => m.y), marker: { symbol: "star", size: 13, color: "#F0E442", line: { color: "#333", width: 1 } },
+    hovertemplate: "minimum (%{x:.4g}, %{y:.4g})<extra></extra>",
+  };
+  const startMarker = {
+    type: "scatter", mode: "markers", name: "start", x: [start[0]], y: [start[1]],
+    marker: { symbol: "circle-open", size: 14, color: "#111", line: { width: 2 } }, hoverinfo: "skip",
+  };
+  const foreground = {
+    data: [minima, startMarker, ...inspector.foreground, ...runTraces(runs, results, step, width)],
+    layout: {
+      ...axes, uirevision: surface.id, showlegend: true,
+      paper_bgcolor: "rgba(0,0,0,0)", plot_bgcolor: "rgba(0,0,0,0)",
+      // Inside the plot: a legend outside would shrink the foreground's plot area and
+      // misalign it with the contour underneath.
+      legend: { x: 0.01, y: 0.99, bgcolor: "rgba(255,255,255,0.75)", font: { size: 11 } },
+      annotations: inspector.annotations, dragmode: "pan", hovermode: "closest",
+    },
+  };
+  return { background, foreground };
+}
+
+/** The Taylor quadratic on a window around the inspected point, for drawing its contours. */
+export function taylorGrid(analysis, grid, fraction = 0.3, resolution = 41) {
+  const [px, py] = analysis.point;
+  const wx = (grid.x[grid.x.length - 1] - grid.x[0]) * fraction / 2;
+  const wy = (grid.y[grid.y.length - 1] - grid.y[0]) * fraction / 2;
+  const xs = Array.from({ length: resolution }, (_, i) => px - wx + (2 * wx * i) / (resolution - 1));
+  const ys = Array.from({ length: resolution }, (_, j) => py - wy + (2 * wy * j) / (resolution - 1));
+  const [c0, cx, cy, cxx, cxy, cyy] = analysis.taylor.polynomial;
+  const z = ys.map((y) => xs.map((x) => c0 + cx * x + cy * y + cxx * x * x + cxy * x * y + cyy * y * y));
+  return { x: xs, y: ys, z };
+}

@@ -1,0 +1,62 @@
+// Request bodies for the API, built from the state. Pure.
+
+/** Labels that tell runs apart: "adam", and "adam 2" for a second Adam. */
+export function runLabels(runs) {
+  const seen = {};
+  return runs.map((run) => {
+    if (run.label) return run.label;
+    seen[run.optimizer] = (seen[run.optimizer] ?? 0) + 1;
+    return seen[run.optimizer] === 1 ? run.optimizer : `${run.optimizer} ${seen[run.optimizer]}`;
+  });
+}
+
+/** How the API names the state's surface: an id, or {id, params} when constants changed. */
+export function surfaceRef(state) {
+  return Object.keys(state.params).length ? { id: state.surface, params: state.params } : state.surface;
+}
+
+export function startOf(state, surface) {
+  return state.start ?? surface.default_start;
+}
+
+export function trajectoryRequest(state, surface) {
+  const labels = runLabels(state.runs);
+  const start = startOf(state, surface);
+  return {
+    surface: surfaceRef(state),
+    steps: state.steps,
+    runs: state.runs.map((run, i) => ({
+      optimizer: { name: run.optimizer, ...run.hyper },
+      ...(run.schedule ? { schedule: run.schedule } : {}),
+      start,
+      gradient_noise: run.noise,
+      seed: run.seed,
+      label: labels[i],
+    })),
+  };
+}
+
+export function gridRequest(state, resolution = 128) {
+  return { surface: surfaceRef(state), resolution };
+}
+
+export function analyzeRequest(state, point) {
+  return { surface: surfaceRef(state), point };
+}
+
+/** One sweep over every run's optimizer (and schedule), from the shared start. */
+export function sweepRequest(state, surface, { min = 1e-5, max = 1, count = 48 } = {}) {
+  const labels = runLabels(state.runs);
+  return {
+    surface: surfaceRef(state),
+    start: startOf(state, surface),
+    steps: Math.min(state.steps, 5000),
+    optimizers: state.runs.map((run, i) => ({
+      optimizer: { name: run.optimizer, ...run.hyper },
+      ...(run.schedule ? { schedule: run.schedule } : {}),
+      label: labels[i],
+    })),
+    learning_rates: { min, max, count },
+    gradient_noise: Math.max(...state.runs.map((r) => r.noise), 0),
+  };
+}

@@ -1,0 +1,129 @@
+// The lab's whole scenario as one plain object, and its URL form.
+// Pure: no DOM, so `node --test` checks the round trip.
+
+export const PALETTE = [
+  // Okabe–Ito: distinguishable with every common colour-vision deficiency.
+  "#0072B2", "#E69F00", "#009E73", "#CC79A7", "#D55E00", "#56B4E9", "#F0E442", "#000000",
+];
+
+export const MAX_RUNS = 8;
+export const STEP_CHOICES = [100, 200, 300, 500, 1000, 2000, 5000];
+
+/** A run as the lab keeps it: optax names for hyperparameters, as the API takes them. */
+export function makeRun(optimizer, hyper = {}, extra = {}) {
+  return { optimizer, hyper: { ...hyper }, schedule: null, noise: 0, seed: 0, color: 0, ...extra };
+}
+
+export const DEFAULTS = Object.freeze({
+  surface: "rosenbrock",
+  params: {},            // surface constants, e.g. {condition: 100}
+  view: "contour",       // "contour" | "surface3d"
+  logScale: true,
+  start: null,           // [x, y]; null: the surface's default start
+  steps: 500,
+  step: 0,               // the animation cursor
+  speed: 4,              // animation steps per frame
+  runs: [
+    makeRun("sgd", { learning_rate: 0.001 }, { color: 0 }),
+    makeRun("momentum", { learning_rate: 0.001, momentum: 0.9 }, { color: 1 }),
+    makeRun("rmsprop", { learning_rate: 0.01 }, { color: 2 }),
+    makeRun("adam", { learning_rate: 0.05 }, { color: 3 }),
+  ],
+  lesson: null,
+  inspect: null,         // [x, y] of the point inspector, or null
+  embed: false,
+});
+
+/** A deep copy of the defaults, safe to change. */
+export function defaultState() {
+  return structuredClone({ ...DEFAULTS, runs: DEFAULTS.runs.map((r) => structuredClone(r)) });
+}
+
+const finite = (v) => typeof v === "number" && Number.isFinite(v);
+const point = (v) => (Array.isArray(v) && v.length === 2 && v.every(finite) ? [v[0], v[1]] : null);
+
+// Short URL keys, so a shared link stays readable: each maps to one state field.
+const URL_KEYS = {
+  s: "surface", p: "params", v: "view", log: "logScale", x: "start", n: "steps", t: "step",
+  sp: "speed", r: "runs", lesson: "lesson", i: "inspect", embed: "embed",
+};
+
+function compactRun(run) {
+  const out = { o: run.optimizer, h: run.hyper };
+  if (run.schedule) out.sch = run.schedule;
+  if (run.noise) out.g = run.noise;
+  if (run.seed) out.seed = run.seed;
+  if (run.color) out.c = run.color;
+  if (run.label) out.l = run.label;
+  return out;
+}
+
+function expandRun(raw) {
+  if (!raw || typeof raw.o !== "string") return null;
+  const hyper = {};
+  for (const [k, v] of Object.entries(raw.h ?? {})) if (finite(v)) hyper[k] = v;
+  const run = makeRun(raw.o, hyper);
+  if (raw.sch && typeof raw.sch === "object" && typeof raw.sch.name === "string") run.schedule = raw.sch;
+  if (finite(raw.g) && raw.g >= 0) run.noise = raw.g;
+  if (Number.isInteger(raw.seed) && raw.seed >= 0) run.seed = raw.seed;
+  if (Number.isInteger(raw.c) && raw.c >= 0) run.color = raw.c % PALETTE.length;
+  if (typeof raw.l === "string") run.label = raw.l.slice(0, 64);
+  return run;
+}
+
+/** The URL query string for a state: only what differs from the defaults. */
+export function encodeState(state) {
+  const q = new URLSearchParams();
+  const d = DEFAULTS;
+  if (state.surface !== d.surface) q.set("s", state.surface);
+  if (Object.keys(state.params).length) q.set("p", JSON.stringify(state.params));
+  if (state.view !== d.view) q.set("v", state.view);
+  if (state.logScale !== d.logScale) q.set("log", state.logScale ? "1" : "0");
+  if (state.start) q.set("x", JSON.stringify(state.start));
+  if (state.steps !== d.steps) q.set("n", String(state.steps));
+  if (state.step) q.set("t", String(state.step));
+  if (state.speed !== d.speed) q.set("sp", String(state.speed));
+  q.set("r", JSON.stringify(state.runs.map(compactRun)));
+  if (state.lesson) q.set("lesson", state.lesson);
+  if (state.inspect) q.set("i", JSON.stringify(state.inspect));
+  if (state.embed) q.set("embed", "1");
+  return q.toString();
+}
+
+function parseJSON(text) {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+/** The state a query string describes; unknown keys and malformed values are ignored. */
+export function decodeState(search) {
+  const state = defaultState();
+  const q = new URLSearchParams(search);
+  for (const key of q.keys()) if (!(key in URL_KEYS)) q.delete(key);
+  if (q.has("s")) state.surface = q.get("s");
+  const params = parseJSON(q.get("p"));
+  if (params && typeof params === "object" && !Array.isArray(params)) {
+    state.params = Object.fromEntries(Object.entries(params).filter(([, v]) => finite(v)));
+  }
+  if (["contour", "surface3d"].includes(q.get("v"))) state.view = q.get("v");
+  if (q.has("log")) state.logScale = q.get("log") === "1";
+  state.start = point(parseJSON(q.get("x"))) ?? null;
+  const steps = Number(q.get("n"));
+  if (q.has("n") && Number.isInteger(steps) && steps >= 1 && steps <= 20000) state.steps = steps;
+  const step = Number(q.get("t"));
+  if (q.has("t") && Number.isInteger(step) && step >= 0) state.step = Math.min(step, state.steps);
+  const speed = Number(q.get("sp"));
+  if (q.has("sp") && finite(speed) && speed > 0 && speed <= 100) state.speed = speed;
+  const runs = parseJSON(q.get("r"));
+  if (Array.isArray(runs)) {
+    const parsed = runs.map(expandRun).filter(Boolean).slice(0, MAX_RUNS);
+    if (parsed.length) state.runs = parsed;
+  }
+  if (q.has("lesson")) state.lesson = q.get("lesson");
+  state.inspect = point(parseJSON(q.get("i"))) ?? null;
+  state.embed = q.get("embed") === "1";
+  return state;
+}
