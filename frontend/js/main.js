@@ -72,18 +72,30 @@ async function start() {
   };
   // The zoom the learner chose, so that redraws keep it (both layers follow it).
   let ranges = null;
+  // The contour is redrawn only when what it shows changed, one redraw at a time:
+  // overlapping Plotly.react calls on a contour can fail inside Plotly.
+  let backgroundInputs = [];
+  let backgroundDrawn = Promise.resolve();
+  const drawBackground = (figure) => {
+    const inputs = [derived.z, derived.analysis, ranges?.x, ranges?.y];
+    if (inputs.every((value, i) => value === backgroundInputs[i])) return;
+    backgroundInputs = inputs;
+    backgroundDrawn = backgroundDrawn
+      .then(() => Plotly.react($("map-bg"), figure.data, figure.layout, { staticPlot: true, responsive: true }))
+      .catch((error) => status(`Could not draw the surface: ${error.message}`));
+  };
   const renderMap = ({ background = true } = {}) => {
     const state = store.state;
-    if (!derived.grid || !derived.results) return;
+    // Results of a different set of runs (a lesson or a removed run, still fetching) would
+    // index past state.runs: wait for the matching ones.
+    if (!derived.grid || !derived.results || derived.results.length !== state.runs.length) return;
     const figure = buildMapFigure({
       surface: surfaceOf(state), grid: derived.grid, displayZ: derived.z, runs: state.runs,
       results: derived.results, step: state.step, logScale: state.logScale, view: state.view,
       start: startOf(state, surfaceOf(state)), inspection: inspection(), ranges,
     });
     $("map-bg").hidden = figure.background === null;
-    if (figure.background && background) {
-      Plotly.react($("map-bg"), figure.background.data, figure.background.layout, { staticPlot: true, responsive: true });
-    }
+    if (figure.background && background) drawBackground(figure.background);
     Plotly.react($("map"), figure.foreground.data, figure.foreground.layout, PLOT_CONFIG);
     store.dispatchEvent(new Event("mapdrawn"));
   };
@@ -95,7 +107,7 @@ async function start() {
   };
   const renderCharts = () => {
     const state = store.state;
-    if (!derived.results) return;
+    if (!derived.results || derived.results.length !== state.runs.length) return;
     const figure = buildChartsFigure({
       runs: state.runs, results: derived.results, step: state.step, steps: state.steps,
       logLoss: $("log-loss").checked,
@@ -156,15 +168,19 @@ async function start() {
     renderMap();
   });
 
+  // The URL follows the state at most every 250 ms (also while the animation plays).
   let urlTimer = null;
   const syncUrl = () => {
-    clearTimeout(urlTimer);
-    urlTimer = setTimeout(() => history.replaceState(null, "", `?${encodeState(store.state)}`), 200);
+    if (urlTimer !== null) return;
+    urlTimer = setTimeout(() => {
+      urlTimer = null;
+      history.replaceState(null, "", `?${encodeState(store.state)}`);
+    }, 250);
   };
 
   store.subscribe((state, changed, source) => {
     const has = (...keys) => keys.some((k) => changed.includes(k));
-    if (has("surface", "params")) { derived.grid = null; ranges = null; refreshGrid(); }
+    if (has("surface", "params")) { derived.grid = null; ranges = null; backgroundInputs = []; refreshGrid(); }
     if (has("logScale") && derived.grid) derived.z = displayZ(derived.grid.z, state.logScale);
     if (has("surface", "params", "start", "steps", "runs")) { lastSource = source; refreshRuns(); }
     if (has("inspect", "surface", "params")) refreshAnalysis();

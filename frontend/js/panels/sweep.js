@@ -1,0 +1,78 @@
+// "Fair race": sweep learning rates for every run, set each run to its best rate, and
+// show the sweep so the choice can be checked.
+
+import { buildSweepFigure } from "../plots/sweep.js";
+import { runLabels, sweepRequest } from "../requests.js";
+import { formatNumber } from "./runs.js";
+
+const $ = (id) => document.getElementById(id);
+const PLOT_CONFIG = { responsive: true, displaylogo: false, modeBarButtonsToRemove: ["select2d", "lasso2d"] };
+
+/** The runs with every learning rate set to its sweep's best; runs with no best stay as they are. */
+export function applyBestRates(runs, sweep) {
+  return runs.map((run, i) => {
+    const best = sweep.results[i]?.best_learning_rate;
+    return best === null || best === undefined ? run : { ...run, hyper: { ...run.hyper, learning_rate: best } };
+  });
+}
+
+/** What the status line says after a sweep: the chosen rates, and who kept their own. */
+export function sweepMessage(runs, sweep) {
+  const labels = runLabels(runs);
+  const chosen = [];
+  const kept = [];
+  sweep.results.forEach((result, i) => {
+    if (result.best_learning_rate === null) kept.push(labels[i]);
+    else chosen.push(`${labels[i]} η = ${formatNumber(result.best_learning_rate)}`);
+  });
+  const parts = [];
+  if (chosen.length) parts.push(`Fair race at each optimizer's best rate: ${chosen.join(", ")}.`);
+  if (kept.length) parts.push(`Every swept rate diverged for ${kept.join(", ")}; left unchanged.`);
+  return parts.join(" ");
+}
+
+export function mountSweep({ store, api, surfaceOf, status }) {
+  const button = $("fair-race");
+  const label = button.textContent;
+
+  const race = async () => {
+    const state = store.state;
+    const body = sweepRequest(state, surfaceOf(state));
+    const progress = `Sweeping ${body.learning_rates.count} learning rates × ${body.optimizers.length} optimizers…`;
+    button.disabled = true;
+    button.textContent = "Sweeping…";
+    status(progress);
+    let sweep;
+    try {
+      sweep = await api.postSweeps(body);
+    } catch (error) {
+      status(`The sweep failed: ${error.message}`);
+      return;
+    } finally {
+      button.disabled = false;
+      button.textContent = label;
+    }
+    // The runs may have changed while the sweep ran; its answer is for the runs it was asked about.
+    if (store.state.runs !== state.runs) {
+      status("The runs changed during the sweep; press Fair race again.");
+      return;
+    }
+    const message = sweepMessage(state.runs, sweep);
+    const runs = applyBestRates(state.runs, sweep);
+    showFigure(state.runs, sweep);
+    if (runs.every((run, i) => run === state.runs[i])) { status(message); return; }
+    // main.js clears the status line when the new runs arrive, so say it after that.
+    status("Racing at the best rates…");
+    store.addEventListener("results", () => status(message), { once: true });
+    store.update({ runs });
+  };
+
+  const showFigure = (runs, sweep) => {
+    const plot = $("sweep");
+    plot.hidden = false; // before plotting: Plotly sizes the figure from its container
+    const figure = buildSweepFigure({ runs, sweep });
+    Plotly.react(plot, figure.data, figure.layout, PLOT_CONFIG);
+  };
+
+  button.addEventListener("click", race);
+}
