@@ -6,7 +6,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 STAMP := $(VENV)/.installed
 
-.PHONY: serve test bench lint typecheck install clean
+.PHONY: serve test jstest bench lint typecheck install clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -28,7 +28,15 @@ lint: install
 typecheck: install
 	$(BIN)/mypy
 
-test: lint typecheck
+# The front end's pure modules (state, requests, figure builders) under Node's own runner.
+jstest:
+	@if command -v node >/dev/null 2>&1; then \
+		node --test tests/js/; \
+	else \
+		echo "node not found: skipping the JavaScript unit tests (tests/js); CI has node"; \
+	fi
+
+test: lint typecheck jstest
 	$(BIN)/python -m pytest -q
 
 bench: install

@@ -126,6 +126,7 @@ async function start() {
 
   let lastSource = "load";
   const refreshRuns = coalesce(async () => {
+    const source = lastSource; // what asked for these runs: a dragged slider parks the cursor
     const body = trajectoryRequest(store.state, surfaceOf(store.state));
     const key = JSON.stringify(body);
     if (key === derived.runsKey) return;
@@ -141,10 +142,10 @@ async function start() {
     derived.results = response.runs;
     derived.runsKey = key;
     store.dispatchEvent(new Event("results"));
-    if (lastSource === "slider") {
+    if (source === "slider") {
       player.pause();
       store.update({ step: store.state.steps }, { source: "results" });
-    } else if (lastSource === "load" && store.state.step > 0) {
+    } else if (source === "load" && store.state.step > 0) {
       player.pause(); // a shared link restores its exact step
     } else {
       player.restart();

@@ -1,13 +1,21 @@
 // Request bodies for the API, built from the state. Pure.
 
-/** Labels that tell runs apart: "adam", and "adam 2" for a second Adam. */
+/** Distinct labels that tell runs apart: "adam", then "adam 2" for a second Adam. */
 export function runLabels(runs) {
-  const seen = {};
-  return runs.map((run) => {
-    if (run.label) return run.label;
-    seen[run.optimizer] = (seen[run.optimizer] ?? 0) + 1;
-    return seen[run.optimizer] === 1 ? run.optimizer : `${run.optimizer} ${seen[run.optimizer]}`;
-  });
+  const taken = new Set(runs.filter((run) => run.label).map((run) => run.label));
+  const labels = [];
+  for (const run of runs) {
+    let label = run.label;
+    if (!label || labels.includes(label)) {
+      const base = run.label || run.optimizer;
+      label = base;
+      for (let k = 2; labels.includes(label) || (label !== run.label && taken.has(label)); k += 1) {
+        label = `${base} ${k}`;
+      }
+    }
+    labels.push(label);
+  }
+  return labels;
 }
 
 /** How the API names the state's surface: an id, or {id, params} when constants changed. */

@@ -109,7 +109,7 @@ export function decodeState(search) {
     state.params = Object.fromEntries(Object.entries(params).filter(([, v]) => finite(v)));
   }
   if (["contour", "surface3d"].includes(q.get("v"))) state.view = q.get("v");
-  if (q.has("log")) state.logScale = q.get("log") === "1";
+  if (["0", "1"].includes(q.get("log"))) state.logScale = q.get("log") === "1";
   state.start = point(parseJSON(q.get("x"))) ?? null;
   const steps = Number(q.get("n"));
   if (q.has("n") && Number.isInteger(steps) && steps >= 1 && steps <= 20000) state.steps = steps;

@@ -17,7 +17,7 @@ const ESCAPE_FRACTION = 0.1; // the escape step's length as a share of the domai
 export function fmt(v) {
   if (typeof v !== "number" || !Number.isFinite(v)) return "—";
   const text = v !== 0 && (Math.abs(v) < 1e-3 || Math.abs(v) >= 1e5) ? v.toExponential(3) : String(Number(v.toPrecision(4)));
-  return text.replace("-", "−");
+  return text.replaceAll("-", "−");
 }
 const vec = (v) => `(${(v ?? []).map(fmt).join(", ")})`;
 

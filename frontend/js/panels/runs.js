@@ -143,7 +143,8 @@ export function mountRuns({ store, catalogue, derived }) {
 
   container.addEventListener("change", (event) => {
     const target = event.target;
-    if (target.matches("input[type=range][data-param]")) onSlider(target);
+    // A released slider is still a slider: keep showing the whole path, no replay.
+    if (target.matches("input[type=range][data-param]")) onSlider(target, "slider");
     else if (target.matches("input[data-param-number]")) onNumber(target);
     else if (target.matches("input[data-schedule-param]")) onScheduleParam(target, false);
     else if (target.matches("input[data-then-param]")) onScheduleParam(target, true);

@@ -22,7 +22,7 @@ export function sweepMessage(runs, sweep) {
   const chosen = [];
   const kept = [];
   sweep.results.forEach((result, i) => {
-    if (result.best_learning_rate === null) kept.push(labels[i]);
+    if (result.best_learning_rate === null || result.best_learning_rate === undefined) kept.push(labels[i]);
     else chosen.push(`${labels[i]} η = ${formatNumber(result.best_learning_rate)}`);
   });
   const parts = [];

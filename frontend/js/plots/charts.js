@@ -24,7 +24,15 @@ export function cursorShapes(step) {
   }));
 }
 
+/** Whether every loss is positive, so a log axis can show all of them. */
+export function lossesArePositive(results) {
+  return results.every((r) => r.loss.every((v) => v === null || v > 0));
+}
+
 export function buildChartsFigure({ runs, results, step, steps, logLoss }) {
+  // Losses at or below zero (six-hump camel, Styblinski–Tang, the saddles) would vanish
+  // from a log axis: such runs are drawn on a linear one whatever the checkbox says.
+  const logScale = logLoss && lossesArePositive(results);
   const data = [];
   results.forEach((result, i) => {
     const color = PALETTE[runs[i].color % PALETTE.length];
@@ -47,7 +55,7 @@ export function buildChartsFigure({ runs, results, step, steps, logLoss }) {
       uirevision: "charts", margin: { l: 55, r: 10, t: 8, b: 30 }, showlegend: false,
       grid: { rows: 3, columns: 1, pattern: "coupled" },
       xaxis: { range: [0, steps], title: { text: "step", standoff: 2 } },
-      yaxis: axis([0.69, 1], "loss", logLoss ? "log" : "linear"),
+      yaxis: axis([0.69, 1], "loss", logScale ? "log" : "linear"),
       yaxis2: axis([0.36, 0.64], "‖∇f‖", "log"),
       yaxis3: axis([0, 0.31], "η", "log"),
       shapes: cursorShapes(step),

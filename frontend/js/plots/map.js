@@ -199,7 +199,7 @@ export function buildMapFigure(o) {
       paper_bgcolor: "rgba(0,0,0,0)", plot_bgcolor: "rgba(0,0,0,0)",
       // Inside the plot: a legend outside would shrink the foreground's plot area and
       // misalign it with the contour underneath.
-      legend: { x: 0.01, y: 0.99, bgcolor: "rgba(255,255,255,0.75)", font: { size: 11 } },
+      legend: { x: 0.99, xanchor: "right", y: 0.99, bgcolor: "rgba(255,255,255,0.75)", font: { size: 11 } },
       annotations: inspector.annotations, dragmode: "pan", hovermode: "closest",
     },
   };

@@ -1,0 +1,270 @@
+// The surface map's figure builder: contour, paths cut at the cursor, arrows, log scale, 3-D.
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+
+import { PALETTE } from "../../frontend/js/state.js";
+import {
+  arrow, buildMapFigure as buildLayers, cursorIndex, displayZ, heightScale, taylorGrid,
+} from "../../frontend/js/plots/map.js";
+import { SURFACE, f, grad, makeGrid, makeResult, makeRuns } from "./fixtures.mjs";
+
+const close = (a, b, tol = 1e-9) => Math.abs(a - b) <= tol * Math.max(1, Math.abs(a), Math.abs(b));
+
+function scenario({ step = 4, view = "contour", logScale = false } = {}) {
+  const results = [
+    makeResult("sgd"),
+    makeResult("momentum", { momentum: true, lr: 0.01 }),
+    makeResult("wild", { lr: 0.2, divergeAfter: 3 }), // three points, then non-finite
+  ];
+  const grid = makeGrid();
+  return {
+    grid, results,
+    options: { surface: SURFACE, grid, runs: makeRuns(results), results, step, logScale, view, start: SURFACE.default_start },
+  };
+}
+
+/**
+ * The map as one list of traces and annotations, whether it comes as one figure
+ * ({data, layout}) or as stacked layers ({background, foreground}: the contour under a
+ * transparent plot of everything that moves). `layers` keeps the layers themselves.
+ */
+function buildMapFigure(options) {
+  const built = buildLayers(options);
+  const layers = "foreground" in built ? [built.background, built.foreground].filter(Boolean) : [built];
+  return {
+    layers,
+    data: layers.flatMap((l) => l.data),
+    layout: { ...Object.assign({}, ...layers.map((l) => l.layout)), annotations: layers.flatMap((l) => l.layout.annotations ?? []) },
+  };
+}
+
+/**
+ * The figure's arrows of one kind as {tail, head, color}: drawn as two-point scatter traces
+ * named "<label> −∇f" / "<label> momentum" (or, earlier, as annotations "−∇f" / "m").
+ */
+function arrowsOf({ data, layout }, kind) {
+  const suffix = kind === "gradient" ? "−∇f" : "momentum";
+  const text = kind === "gradient" ? "−∇f" : "m";
+  const fromTraces = data
+    .filter((t) => t.type === "scatter" && typeof t.name === "string" && t.name.endsWith(` ${suffix}`) && t.x.length === 2)
+    .map((t) => ({ tail: [t.x[0], t.y[0]], head: [t.x[1], t.y[1]], color: t.line.color }));
+  const fromNotes = (layout.annotations ?? [])
+    .filter((a) => a.text === text)
+    .map((a) => ({ tail: [a.ax, a.ay], head: [a.x, a.y], color: a.arrowcolor }));
+  return [...fromTraces, ...fromNotes];
+}
+const gradientArrows = (figure) => arrowsOf(figure, "gradient");
+
+const paths = (data) => data.filter((t) => t.type === "scatter" && t.mode === "lines");
+const currents = (data) => data.filter((t) => t.type === "scatter" && t.mode === "markers" && t.showlegend === false && t.name !== "inspected point");
+
+describe("buildMapFigure (contour)", () => {
+  it("draws the grid as a contour with the start and the minima", () => {
+    const { grid, options } = scenario();
+    const { data, layout } = buildMapFigure(options);
+    const contour = data[0];
+    assert.equal(contour.type, "contour");
+    assert.deepEqual(contour.x, grid.x);
+    assert.deepEqual(contour.y, grid.y);
+    assert.deepEqual(contour.z, grid.z, "linear scale draws the heights as they are");
+    const start = data.find((t) => t.name === "start");
+    assert.deepEqual([start.x, start.y], [[-1.5], [2]]);
+    const minima = data.find((t) => t.name === "known minima");
+    assert.deepEqual([minima.x, minima.y], [[0], [0]]);
+    assert.deepEqual(layout.xaxis.range, [-2, 2]);
+    assert.deepEqual(layout.yaxis.range, [-1, 3]);
+  });
+
+  it("draws every layer on the same axes, so the paths sit on the contour", () => {
+    const { options } = scenario();
+    for (const ranges of [undefined, { x: [-1, 0.5], y: [0, 2] }]) {
+      const { layers } = buildMapFigure({ ...options, ranges });
+      for (const layer of layers) {
+        assert.deepEqual(layer.layout.xaxis.range, ranges?.x ?? [-2, 2]);
+        assert.deepEqual(layer.layout.yaxis.range, ranges?.y ?? [-1, 3]);
+        assert.deepEqual(layer.layout.margin, layers[0].layout.margin);
+      }
+    }
+  });
+
+  it("puts the contour under everything that moves", () => {
+    const { layers, data } = buildMapFigure(scenario().options);
+    assert.equal(data[0].type, "contour");
+    if (layers.length === 2) {
+      assert.ok(layers[0].data.every((t) => t.type === "contour"), "the background holds only contours");
+      assert.ok(layers[1].data.every((t) => t.type !== "contour"), "the foreground holds no contour");
+      assert.equal(layers[1].layout.paper_bgcolor, "rgba(0,0,0,0)");
+      assert.equal(layers[1].layout.plot_bgcolor, "rgba(0,0,0,0)");
+    }
+  });
+
+  it("has one path and one current-point trace per run, in the run's colour", () => {
+    const { results, options } = scenario();
+    const { data } = buildMapFigure(options);
+    assert.equal(paths(data).length, results.length);
+    assert.equal(currents(data).length, results.length);
+    paths(data).forEach((trace, i) => {
+      assert.equal(trace.name, results[i].label);
+      assert.equal(trace.line.color, PALETTE[i]);
+      assert.equal(currents(data)[i].marker.color, PALETTE[i]);
+    });
+  });
+
+  it("cuts each path at the cursor and marks the point there", () => {
+    for (const step of [0, 1, 4, 10]) {
+      const { results, options } = scenario({ step });
+      const { data } = buildMapFigure(options);
+      const [sgd, momentum] = paths(data);
+      assert.equal(sgd.x.length, step + 1, `step ${step}`);
+      assert.deepEqual(sgd.x, results[0].points.slice(0, step + 1).map((p) => p[0]));
+      assert.deepEqual(momentum.y, results[1].points.slice(0, step + 1).map((p) => p[1]));
+      const at = currents(data)[0];
+      assert.deepEqual([at.x[0], at.y[0]], results[0].points[step]);
+    }
+  });
+
+  it("stops a diverged run's path at its last finite point", () => {
+    const { results, options } = scenario({ step: 8 });
+    const { data } = buildMapFigure(options);
+    const wild = paths(data)[2];
+    assert.equal(wild.x.length, 3);
+    assert.deepEqual(wild.x, results[2].points.map((p) => p[0]));
+    assert.deepEqual([currents(data)[2].x[0], currents(data)[2].y[0]], results[2].points[2]);
+    assert.equal(cursorIndex(results[2], 8), 2);
+    assert.equal(cursorIndex(results[2], -3), 0);
+    assert.ok(data.every((t) => (t.x ?? []).every((v) => Number.isFinite(v))));
+  });
+
+  it("points a −∇f arrow from every run's current point, downhill", () => {
+    const step = 3;
+    const { results, grid, options } = scenario({ step });
+    const width = grid.x.at(-1) - grid.x[0];
+    const arrows = gradientArrows(buildMapFigure(options));
+    assert.equal(arrows.length, results.length);
+    arrows.forEach((a, i) => {
+      const k = cursorIndex(results[i], step);
+      const [x, y] = results[i].points[k];
+      assert.deepEqual(a.tail, [x, y], "the tail sits on the current point");
+      const [gx, gy] = grad(x, y);
+      const [dx, dy] = [a.head[0] - x, a.head[1] - y];
+      assert.ok(close(dx * gy - dy * gx, 0, 1e-9), "parallel to the gradient");
+      assert.ok(dx * gx + dy * gy < 0, "against the gradient");
+      assert.ok(close(Math.hypot(dx, dy), 0.09 * width));
+      assert.ok(f(x + dx * 1e-3, y + dy * 1e-3) < f(x, y), "a small step along it goes downhill");
+      assert.equal(a.color, PALETTE[i]);
+    });
+  });
+
+  it("adds a momentum arrow along −m only for runs with momentum, after step 0", () => {
+    const momentumArrows = (step) => arrowsOf(buildMapFigure(scenario({ step }).options), "momentum");
+    assert.equal(momentumArrows(0).length, 0);
+    const found = momentumArrows(5);
+    assert.equal(found.length, 1, "only the momentum run has an m arrow");
+    const [m] = found;
+    const { results } = scenario();
+    assert.deepEqual(m.tail, results[1].points[5]);
+    const v = results[1].state.momentum[4]; // the momentum that carried the run to step 5
+    const [dx, dy] = [m.head[0] - m.tail[0], m.head[1] - m.tail[1]];
+    assert.ok(close(dx * v[1] - dy * v[0], 0, 1e-9));
+    assert.ok(dx * v[0] + dy * v[1] < 0);
+  });
+
+  it("skips an arrow where the gradient vanishes", () => {
+    assert.equal(arrow(0, 0, [0, 0], 1, "red"), null);
+    assert.equal(arrow(0, 0, [Number.NaN, 1], 1, "red"), null);
+    const results = [makeResult("still", { start: [0, 0], steps: 3 })];
+    const figure = buildMapFigure({ ...scenario().options, runs: makeRuns(results), results, step: 2 });
+    assert.deepEqual(gradientArrows(figure), []);
+    assert.deepEqual(arrowsOf(figure, "momentum"), []);
+  });
+});
+
+describe("log scale", () => {
+  const z = [[0, 1e-9, 1], [10, 1e3, 1e6], [null, 5e5, 2]];
+
+  it("is monotonic and finite, even at the minimum", () => {
+    const scale = heightScale(z, true);
+    const values = z.flat().filter((v) => v !== null).sort((a, b) => a - b);
+    const drawn = values.map(scale);
+    assert.ok(drawn.every(Number.isFinite), drawn.join(", "));
+    for (let i = 1; i < drawn.length; i++) assert.ok(drawn[i] > drawn[i - 1], `${values[i - 1]} → ${values[i]}`);
+    assert.equal(scale(null), null);
+  });
+
+  it("handles a flat or negative grid", () => {
+    assert.ok(displayZ([[3, 3], [3, 3]], true).flat().every(Number.isFinite));
+    const negative = displayZ([[-80, -40], [0, 12]], true).flat();
+    assert.ok(negative.every(Number.isFinite));
+    assert.ok(negative[0] < negative[1] && negative[1] < negative[2] && negative[2] < negative[3]);
+  });
+
+  it("is the identity without log scale and keeps the grid's shape", () => {
+    assert.deepEqual(displayZ(z, false), z);
+    const drawn = displayZ(z, true);
+    assert.deepEqual(drawn.map((row) => row.length), [3, 3, 3]);
+  });
+
+  it("is what the contour draws when logScale is on", () => {
+    const { grid, options } = scenario({ logScale: true });
+    const contour = buildMapFigure(options).data[0];
+    assert.deepEqual(contour.z, displayZ(grid.z, true));
+    assert.ok(contour.z.flat().every(Number.isFinite));
+  });
+});
+
+describe("buildMapFigure (3-D)", () => {
+  it("builds a surface trace and one 3-D path per run, cut at the cursor", () => {
+    const { grid, results, options } = scenario({ step: 6, view: "surface3d", logScale: true });
+    const { data, layout } = buildMapFigure(options);
+    assert.equal(data[0].type, "surface");
+    assert.deepEqual(data[0].x, grid.x);
+    assert.deepEqual(data[0].z, displayZ(grid.z, true));
+    const lines = data.filter((t) => t.type === "scatter3d");
+    assert.equal(lines.length, results.length);
+    assert.deepEqual(lines.map((t) => t.x.length), [7, 7, 3]);
+    const scale = heightScale(grid.z, true);
+    assert.deepEqual(lines[0].z, results[0].loss.slice(0, 7).map(scale));
+    assert.ok(lines.every((t) => t.z.every(Number.isFinite)));
+    assert.ok(layout.scene);
+    assert.ok(!data.some((t) => t.type === "contour"));
+    const built = buildLayers(options);
+    if ("foreground" in built) assert.equal(built.background, null, "no contour layer under the 3-D view");
+  });
+});
+
+describe("inspector overlay and taylorGrid", () => {
+  // /api/analyze on Rosenbrock at (0.5, 0.5).
+  const analysis = {
+    point: [0.5, 0.5], value: 6.5, gradient: [-51, 50],
+    eigenvalues: [-54.915031020078764, 356.91503102007874],
+    eigenvectors: [[0.7867535287927538, 0.6172672718783571], [-0.6172672718783571, 0.7867535287927538]],
+    taylor: { center: [0.5, 0.5], value: 6.5, polynomial: [-5.25, -2.0, 50.0, 51.0, -200.0, 100.0] },
+  };
+  const grid = { x: [-2, 0, 2], y: [-1, 1, 3], z: [[0, 0, 0], [0, 0, 0], [0, 0, 0]] };
+
+  it("reproduces the value at the centre and the polynomial everywhere", () => {
+    const t = taylorGrid(analysis, grid);
+    assert.equal(t.x.length, 41);
+    assert.equal(t.z.length, 41);
+    assert.ok(close(t.x[20], 0.5) && close(t.y[20], 0.5));
+    assert.ok(close(t.z[20][20], 6.5, 1e-12), `${t.z[20][20]}`);
+    const [c0, cx, cy, cxx, cxy, cyy] = analysis.taylor.polynomial;
+    for (const [j, i] of [[0, 0], [40, 40], [3, 31]]) {
+      const [x, y] = [t.x[i], t.y[j]];
+      assert.ok(close(t.z[j][i], c0 + cx * x + cy * y + cxx * x * x + cxy * x * y + cyy * y * y));
+    }
+    assert.ok(close(t.x[40] - t.x[0], 0.3 * 4) && close(t.y[40] - t.y[0], 0.3 * 4));
+  });
+
+  it("draws the inspected point, the Taylor contours and an eigenvector arrow each", () => {
+    const { options } = scenario();
+    const inspection = { analysis, taylorGrid: taylorGrid(analysis, grid), width: 4 };
+    const { data, layout } = buildMapFigure({ ...options, inspection });
+    assert.ok(data.some((t) => t.name === "inspected point"));
+    assert.equal(data.filter((t) => t.type === "contour").length, 2);
+    const eigen = layout.annotations.filter((a) => a.text.startsWith("λ="));
+    assert.equal(eigen.length, 2);
+    assert.equal(eigen[0].arrowcolor, "#D55E00", "negative curvature");
+    assert.equal(eigen[1].arrowcolor, "#0072B2", "positive curvature");
+  });
+});
