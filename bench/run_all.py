@@ -21,7 +21,7 @@ from urllib.parse import urlsplit
 
 import numpy as np
 
-from bench import baselines, workloads
+from bench import baselines, browser, workloads
 from bench.server import serve, wait_for_background_warmup
 
 OUTPUT = Path(__file__).resolve().parents[1] / "docs" / "BENCHMARKS.md"
@@ -112,7 +112,7 @@ def client_for(cache: Path, warmup: bool = True) -> Iterator[tuple[float, KeepAl
             client.close()
 
 
-def warm_figures() -> dict[str, Timing]:
+def warm_figures() -> dict[str, Any]:
     with tempfile.TemporaryDirectory() as cache, serve(Path(cache)) as server:
         wait_for_background_warmup(server.url)
         client = KeepAliveClient(server.url)
@@ -124,9 +124,15 @@ def warm_figures() -> dict[str, Timing]:
                 ),
                 "sweep": time_calls(post(client, "/api/sweeps", workloads.sweep()), repeats=20),
                 "grid": time_calls(post(client, "/api/grid", workloads.grid())),
+                "slider": slider_timing(server.url),
             }
         finally:
             client.close()
+
+
+def slider_timing(url: str) -> Timing | None:
+    latencies = browser.slider_latencies_ms(url)
+    return None if latencies is None else Timing.of([ms / 1000 for ms in latencies])
 
 
 def in_process_race() -> Timing:
@@ -231,6 +237,12 @@ def render(
         ready, first = start[f"{key}_ready_s"], start[f"{key}_first_race_s"]
         return (label, f"{ready:.1f} s", f"{first * 1000:.0f} ms")
 
+    slider = warm["slider"]
+    slider_rows = (
+        [("p50", f"{slider.p50_ms:.0f} ms"), ("p90", f"{slider.p90_ms:.0f} ms")]
+        if slider is not None
+        else [("not measured", "Chromium not installed")]
+    )
     start_rows = [
         start_row("warm-up on, empty compilation cache", "empty_cache"),
         start_row("warm-up on, cache filled by a previous start", "filled_cache"),
@@ -259,6 +271,15 @@ recorded (point, loss, gradient, learning rate, optimizer state).
 ## Grid: 256 × 256 values of Rosenbrock
 
 {table(("how", "time"), grid_rows)}
+
+## In the browser: slider move → redrawn paths (aim: under 100 ms)
+
+Run 1's learning-rate slider moved one notch at a time (the default four-run race on
+Rosenbrock, 500 steps), in headless Chromium with software rendering (`--disable-gpu`)
+on this machine, from the `input` event to the next painted frame showing the new path:
+request, engine, JSON, Plotly redraw. 30 moves after 3 warm-up moves.
+
+{table(("", "time"), slider_rows)}
 
 ## Start-up and the first request (cold; target: first request ≤ 1.5 s)
 

@@ -103,7 +103,8 @@ async function start() {
   // cursor: redrawing the contour every frame would cost ~10× more.
   const renderCursor = () => {
     renderMap({ background: false });
-    if (derived.results) Plotly.relayout($("charts"), { shapes: cursorShapes(store.state.step) });
+    // (The charts may not be drawn yet: they follow the map by a frame.)
+    if ($("charts")._fullLayout) Plotly.relayout($("charts"), { shapes: cursorShapes(store.state.step) });
   };
   const renderCharts = () => {
     const state = store.state;
@@ -142,6 +143,7 @@ async function start() {
     derived.results = response.runs;
     derived.runsKey = key;
     store.dispatchEvent(new Event("results"));
+    const stepBefore = store.state.step;
     if (source === "slider") {
       player.pause();
       store.update({ step: store.state.steps }, { source: "results" });
@@ -150,8 +152,9 @@ async function start() {
     } else {
       player.restart();
     }
-    renderMap();
-    renderCharts();
+    if (store.state.step === stepBefore) renderMap(); // a moved cursor has redrawn it already
+    // The charts follow a frame later, so the new paths are painted first while dragging.
+    requestAnimationFrame(() => renderCharts());
   });
 
   const refreshAnalysis = coalesce(async () => {
