@@ -279,7 +279,7 @@ Rosenbrock, 500 steps), in headless Chromium with software rendering (`--disable
 on this machine, from the `input` event to the next painted frame showing the new path:
 request, engine, JSON, Plotly redraw. 30 moves after 3 warm-up moves.
 
-{table(("", "time"), slider_rows)}
+{table(("slider move → painted path", "time"), slider_rows)}
 
 ## Start-up and the first request (cold; target: first request ≤ 1.5 s)
 

@@ -118,7 +118,13 @@ async function start() {
 
   const refreshGrid = coalesce(async () => {
     const body = gridRequest(store.state);
-    const grid = await api.postGrid(body);
+    let grid;
+    try {
+      grid = await api.postGrid(body);
+    } catch (error) {
+      status(`Could not draw the surface: ${error.message}`);
+      return;
+    }
     if (JSON.stringify(gridRequest(store.state)) !== JSON.stringify(body)) return; // stale
     derived.grid = grid;
     derived.z = displayZ(grid.z, store.state.logScale);
