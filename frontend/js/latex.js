@@ -70,6 +70,10 @@ function convert(src) {
         const [arg, next] = readArgument(src, i);
         out += `√${wrap(convert(arg))}`;
         i = next;
+      } else if (name === "hat") {
+        const [arg, next] = readArgument(src, i);
+        out += `${convert(arg)}\u0302`; // a combining circumflex: ŷ
+        i = next;
       } else if (name === "text" || name === "mathrm") {
         const [arg, next] = readArgument(src, i);
         out += arg;

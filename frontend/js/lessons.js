@@ -118,6 +118,23 @@ export const LESSONS = [
       ],
     },
   },
+  {
+    id: "mse-plateau",
+    section: "5. Classification",
+    title: "MSE on softmax stalls where cross-entropy descends",
+    text: "Over two logits (y₃ held low, target class 1), start in the wrong-answer corner "
+      + "(−8, 8). Under MSE on the softmax outputs this is a plateau: the loss is almost 2 and "
+      + "the gradient about 6·10⁻⁷, so gradient descent with η = 1 moves 0.0002 in 300 steps; "
+      + "switch the surface to “Cross-entropy over two logits” and the same run descends at "
+      + "once. Adam's per-parameter scaling rescues even the MSE run, after some 50 flat steps.",
+    state: {
+      surface: "logits_mse", start: [-8, 8], steps: 300, logScale: false,
+      runs: [
+        makeRun("sgd", { learning_rate: 1 }, { color: 0 }),
+        makeRun("adam", { learning_rate: 0.1 }, { color: 1 }),
+      ],
+    },
+  },
 ];
 
 /** The lesson with this id, or undefined. */

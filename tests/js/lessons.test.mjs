@@ -8,7 +8,7 @@ const OPTIMIZERS = new Set(["sgd", "momentum", "nesterov", "adagrad", "rmsprop",
   "nadam", "amsgrad", "adamax", "adabelief", "lion", "adadelta"]);
 const SURFACES = new Set(["rosenbrock", "beale", "himmelblau", "rastrigin", "ackley", "booth", "goldstein_price",
   "six_hump_camel", "styblinski_tang", "matyas", "saddle", "monkey_saddle", "elongated_quadratic", "w1w2_saddle",
-  "sharp_flat"]);
+  "sharp_flat", "logits_cross_entropy", "logits_mse"]);
 // backend/descentlab/core/schedules.py: SCHEDULES, plus "warmup" (WARMUP_PARAMETERS, with a `then`).
 const SCHEDULES = new Set(["exponential_decay", "step", "cosine_decay", "inverse_sqrt", "transformer", "warmup"]);
 const STATE_FIELDS = new Set(["surface", "params", "view", "logScale", "start", "steps", "step", "speed", "runs", "inspect"]);
@@ -25,10 +25,10 @@ test("there are lessons, with unique ids", () => {
   for (const id of ids) assert.match(id, /^[a-z0-9-]+$/);
 });
 
-test("every lesson names a curriculum section 1, 3 or 4, a title and a 2–3 sentence text", () => {
+test("every lesson names a curriculum section 1, 3, 4 or 5, a title and a 2–3 sentence text", () => {
   for (const lesson of LESSONS) {
     const number = Number(/^(\d+)\./.exec(lesson.section)?.[1]);
-    assert.ok([1, 3, 4].includes(number), `${lesson.id}: section ${lesson.section}`);
+    assert.ok([1, 3, 4, 5].includes(number), `${lesson.id}: section ${lesson.section}`);
     assert.ok(lesson.section.replace(/^\d+\.\s*/, "").length > 0, `${lesson.id}: section has a name`);
     assert.equal(typeof lesson.title, "string");
     assert.ok(lesson.title.trim().length > 5, lesson.id);

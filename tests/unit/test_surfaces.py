@@ -119,7 +119,8 @@ def test_listed_minimum_has_listed_value_zero_gradient_and_positive_curvature(
 
 def test_every_surface_except_the_saddles_lists_a_minimum() -> None:
     without = {sid for sid, surface in SURFACES.items() if not surface.minima}
-    assert without == {"saddle", "monkey_saddle"}
+    # The loss surfaces over logits only approach their infimum (0) as y₁ → ∞.
+    assert without == {"saddle", "monkey_saddle", "logits_cross_entropy", "logits_mse"}
 
 
 # Textbook definitions at non-trivial points. The numbers are worked out by hand (the
@@ -187,6 +188,14 @@ HAND_VALUES = [
     ("sharp_flat", -1.0, 0.0, -0.9516992793655527),
     # 0.05·2.5 − e^{−6.5/(2·0.15²)} − e^{−0.25/(2·0.7²)}
     ("sharp_flat", 1.5, 0.5, -0.6498374288832492),
+    # y₃ = −20 by default: ln(2 + e^{−20}) at equal logits; with plain math elsewhere
+    ("logits_cross_entropy", 0.0, 0.0, 0.693147181590522),
+    ("logits_cross_entropy", 2.0, -1.0, 0.048587351839459544),
+    ("logits_cross_entropy", -8.0, 8.0, 16.00000011253586),
+    # (1 − ½)² + ½² (+ e^{−40}-small)
+    ("logits_mse", 0.0, 0.0, 0.5),
+    ("logits_mse", 2.0, -1.0, 0.004498426916122443),
+    ("logits_mse", -8.0, 8.0, 1.999999549857994),
 ]
 
 

@@ -9,6 +9,7 @@ recompiles; a user-typed expression later fits the same shape.
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
+import jax
 import jax.numpy as jnp
 from jax import Array
 
@@ -154,6 +155,22 @@ def w1w2_saddle(p: Array, theta: Array) -> Array:
     # The lecture's y = w1 * w2 * x with one sample x = 1, target 1, squared error.
     del theta
     return (1.0 - p[0] * p[1]) ** 2
+
+
+def _three_logits(p: Array, theta: Array) -> Array:
+    # The lecture's 3-class error surface: logits (y₁, y₂) free, y₃ held low.
+    return jnp.stack([p[0], p[1], theta[0]])
+
+
+def logits_cross_entropy(p: Array, theta: Array) -> Array:
+    """−ln softmax(y)₁: the target is class 1, ŷ = (1, 0, 0)."""
+    return -jax.nn.log_softmax(_three_logits(p, theta))[0]
+
+
+def logits_mse(p: Array, theta: Array) -> Array:
+    """Σᵢ (ŷᵢ − softmax(y)ᵢ)² with ŷ = (1, 0, 0)."""
+    probabilities = jax.nn.softmax(_three_logits(p, theta))
+    return jnp.sum((jnp.array([1.0, 0.0, 0.0]) - probabilities) ** 2)
 
 
 def _gaussian_well(p: Array, cx: float, width: float) -> Array:
@@ -375,7 +392,46 @@ _SURFACE_LIST: tuple[Surface, ...] = (
     ),
 )
 
-SURFACES: Mapping[str, Surface] = {surface.id: surface for surface in _SURFACE_LIST}
+_LOGIT_DESCRIPTION = (
+    "The lecture's 3-class error surface over two logits y₁, y₂ (y₃ held low), target "
+    "class 1. {what} Start in the wrong-answer corner and race the same optimizer on both."
+)
+_LOSS_SURFACES: tuple[Surface, ...] = (
+    Surface(
+        id="logits_cross_entropy",
+        name="Cross-entropy over two logits",
+        latex=r"-\ln \mathrm{softmax}(y_1, y_2, y_3)_1",
+        fn=logits_cross_entropy,
+        domain=((-10.0, 10.0), (-10.0, 10.0)),
+        default_start=(-8.0, 8.0),
+        minima=(),
+        description=_LOGIT_DESCRIPTION.format(
+            what="Cross-entropy keeps a slope where the answer is wrong, so training moves."
+        ),
+        parameters=(
+            SurfaceParameter("y3", -20.0, -50.0, 10.0, "the third logit, held fixed (low)"),
+        ),
+    ),
+    Surface(
+        id="logits_mse",
+        name="Softmax MSE over two logits",
+        latex=r"\sum_i \left(\hat{y}_i - \mathrm{softmax}(y_1, y_2, y_3)_i\right)^2",
+        fn=logits_mse,
+        domain=((-10.0, 10.0), (-10.0, 10.0)),
+        default_start=(-8.0, 8.0),
+        minima=(),
+        description=_LOGIT_DESCRIPTION.format(
+            what="MSE on softmax outputs is a flat plateau there (large loss, tiny gradient)."
+        ),
+        parameters=(
+            SurfaceParameter("y3", -20.0, -50.0, 10.0, "the third logit, held fixed (low)"),
+        ),
+    ),
+)
+
+SURFACES: Mapping[str, Surface] = {
+    surface.id: surface for surface in (*_SURFACE_LIST, *_LOSS_SURFACES)
+}
 
 
 def get_surface(surface_id: str) -> Surface:
