@@ -13,7 +13,17 @@ from starlette.concurrency import run_in_threadpool
 from descentlab import __version__
 from descentlab.api.docs import install_docs
 from descentlab.api.errors import install_error_handlers
-from descentlab.api.routes import analyze, catalogue, grid, health, sweeps, trajectories, vendor
+from descentlab.api.jobs import JobManager
+from descentlab.api.routes import (
+    analyze,
+    catalogue,
+    experiments,
+    grid,
+    health,
+    sweeps,
+    trajectories,
+    vendor,
+)
 from descentlab.api.schemas.problems import PROBLEM_RESPONSES
 from descentlab.api.settings import Settings, get_settings
 from descentlab.core.warmup import warm_first_visit, warm_remaining_optimizers
@@ -39,12 +49,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         _enable_compilation_cache(settings.compilation_cache_dir)
+        app.state.jobs = JobManager(workers=settings.experiment_workers)
         app.state.warmup = "off"
         if settings.warmup:
             app.state.warmup = "running"
             await run_in_threadpool(warm_first_visit)
             threading.Thread(target=_warm_the_rest, args=(app,), daemon=True).start()
         yield
+        app.state.jobs.shutdown()
 
     app = FastAPI(
         title="Descent Lab",
@@ -56,7 +68,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     install_error_handlers(app)
     install_docs(app)
-    for module in (health, catalogue, grid, analyze, trajectories, sweeps):
+    for module in (health, catalogue, grid, analyze, trajectories, sweeps, experiments):
         app.include_router(module.router, responses=PROBLEM_RESPONSES)
     app.include_router(vendor.router)
     frontend = Path(settings.frontend_dir)

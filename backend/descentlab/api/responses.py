@@ -15,7 +15,12 @@ class ArrayJSONResponse(JSONResponse):
     """
 
     def render(self, content: Any) -> bytes:
-        return orjson.dumps(content, default=_fallback, option=orjson.OPT_SERIALIZE_NUMPY)
+        return encode(content)
+
+
+def encode(content: Any) -> bytes:
+    """Strict JSON bytes for ``content``, NumPy arrays included."""
+    return orjson.dumps(content, default=_fallback, option=orjson.OPT_SERIALIZE_NUMPY)
 
 
 def _fallback(value: Any) -> Any:

@@ -15,6 +15,9 @@ class Settings(BaseSettings):
     # Empty string disables it.
     compilation_cache_dir: str = str(Path.home() / ".cache" / "descentlab" / "jax")
     frontend_dir: str = str(Path(__file__).resolve().parents[3] / "frontend")
+    # Experiments run one at a time by default: this lab's reference machine has 2 cores,
+    # and the other serves the interactive requests.
+    experiment_workers: int = 1
 
 
 @lru_cache

@@ -1,0 +1,178 @@
+"""Long work as jobs: a bounded queue, a few worker threads, progress, cancellation.
+
+A job runs ``work(progress)``; ``progress(fraction)`` records how far it is and raises
+``JobCancelledError`` once the job was cancelled: cancelling takes effect at the next report.
+Identical requests (same kind and parameters) share one job while it is queued, running
+or done. Finished jobs are kept in a bounded, time-limited cache.
+"""
+
+import itertools
+import threading
+import time
+import uuid
+from collections import OrderedDict
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+JobStatus = Literal["queued", "running", "done", "failed", "cancelled"]
+FINISHED: frozenset[str] = frozenset({"done", "failed", "cancelled"})
+Work = Callable[[Callable[[float], None]], Any]
+
+
+class JobCancelledError(Exception):
+    """Raised inside a job's work when the job was cancelled."""
+
+
+class QueueFullError(Exception):
+    """Too many jobs waiting: the client should retry later."""
+
+
+@dataclass
+class Job:
+    id: str
+    kind: str
+    key: str
+    status: JobStatus = "queued"
+    progress: float = 0.0
+    result: Any = None
+    error: str | None = None
+    created: float = field(default_factory=time.monotonic)
+    finished: float | None = None
+    revision: int = 0  # bumped on every change, so event streams know what is new
+    cancel_requested: threading.Event = field(default_factory=threading.Event)
+
+    def public(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "kind": self.kind,
+            "status": self.status,
+            "progress": self.progress,
+            "result": self.result,
+            "error": self.error,
+        }
+
+
+class JobManager:
+    """Runs jobs on ``workers`` threads with at most ``max_waiting`` queued behind them."""
+
+    def __init__(self, workers: int = 1, max_waiting: int = 8, keep: int = 64, ttl_s: float = 900):
+        self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="descentlab-job")
+        self._max_active = workers + max_waiting
+        self._keep, self._ttl_s = keep, ttl_s
+        self._jobs: OrderedDict[str, Job] = OrderedDict()
+        self._by_key: dict[str, str] = {}
+        self._changed = threading.Condition()
+        self._ids = itertools.count(1)
+
+    def submit(self, kind: str, key: str, work: Work) -> Job:
+        """A job for ``work``; an identical live or finished job is reused."""
+        with self._changed:
+            self._forget_old()
+            existing = self._jobs.get(self._by_key.get(key, ""))
+            if existing is not None and existing.status not in ("failed", "cancelled"):
+                return existing
+            active = sum(job.status in ("queued", "running") for job in self._jobs.values())
+            if active >= self._max_active:
+                raise QueueFullError(
+                    f"{active} experiments are queued or running; try again shortly"
+                )
+            job = Job(id=f"{next(self._ids)}-{uuid.uuid4().hex[:8]}", kind=kind, key=key)
+            self._jobs[job.id] = job
+            self._by_key[key] = job.id
+        self._pool.submit(self._run, job, work)
+        return job
+
+    def get(self, job_id: str) -> Job | None:
+        with self._changed:
+            return self._jobs.get(job_id)
+
+    def cancel(self, job_id: str) -> Job | None:
+        with self._changed:
+            job = self._jobs.get(job_id)
+            if job is None or job.status in FINISHED:
+                return job
+            job.cancel_requested.set()
+            if job.status == "queued":  # never started: done at once
+                self._finish(job, "cancelled")
+            return job
+
+    def events(self, job_id: str, heartbeat_s: float = 10.0) -> Iterator[dict[str, Any] | None]:
+        """Snapshots of the job after each change until it finishes; None as a heartbeat."""
+        seen = -1
+        while True:
+            with self._changed:
+                job = self._jobs.get(job_id)
+                if job is None:
+                    return
+                if job.revision == seen:
+                    self._changed.wait(timeout=heartbeat_s)
+                    if job.revision == seen:
+                        snapshot = None
+                    else:
+                        seen, snapshot = job.revision, job.public()
+                else:
+                    seen, snapshot = job.revision, job.public()
+                finished = job.status in FINISHED
+            yield snapshot
+            if finished and snapshot is not None:
+                return
+
+    def shutdown(self) -> None:
+        with self._changed:
+            for job in self._jobs.values():
+                job.cancel_requested.set()
+        self._pool.shutdown(wait=False, cancel_futures=True)
+
+    def _run(self, job: Job, work: Work) -> None:
+        with self._changed:
+            if job.status != "queued":
+                return
+            job.status = "running"
+            self._touch(job)
+
+        def progress(fraction: float) -> None:
+            if job.cancel_requested.is_set():
+                raise JobCancelledError
+            with self._changed:
+                fraction = min(max(float(fraction), job.progress), 1.0)
+                if fraction != job.progress:  # only real changes wake the event streams
+                    job.progress = fraction
+                    self._touch(job)
+
+        try:
+            result = work(progress)
+        except JobCancelledError:
+            with self._changed:
+                self._finish(job, "cancelled")
+        except Exception as error:  # a failed experiment is reported, never raised
+            with self._changed:
+                job.error = f"{type(error).__name__}: {error}"
+                self._finish(job, "failed")
+        else:
+            with self._changed:
+                job.result, job.progress = result, 1.0
+                self._finish(job, "cancelled" if job.cancel_requested.is_set() else "done")
+
+    def _finish(self, job: Job, status: JobStatus) -> None:
+        job.status, job.finished = status, time.monotonic()
+        self._touch(job)
+
+    def _touch(self, job: Job) -> None:
+        job.revision += 1
+        self._changed.notify_all()
+
+    def _forget_old(self) -> None:
+        now = time.monotonic()
+        ages = {job.id: now - job.finished for job in self._jobs.values() if job.finished}
+        finished = [job for job in self._jobs.values() if job.id in ages]
+        expired = {job_id for job_id, age in ages.items() if age > self._ttl_s}
+        surplus = len(finished) - len(expired) - self._keep
+        if surplus > 0:
+            live = [job for job in finished if job.id not in expired]
+            expired |= {job.id for job in live[:surplus]}
+        for job_id in expired:
+            job = self._jobs.pop(job_id)
+            if self._by_key.get(job.key) == job_id:
+                del self._by_key[job.key]

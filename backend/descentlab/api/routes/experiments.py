@@ -1,0 +1,77 @@
+"""Long experiments as jobs: submit (202), poll, stream progress (SSE), cancel."""
+
+from collections.abc import Iterator
+from functools import partial
+
+from fastapi import APIRouter, HTTPException, Request
+from fastapi.responses import JSONResponse, StreamingResponse
+
+from descentlab.api.jobs import JobManager, QueueFullError
+from descentlab.api.responses import ArrayJSONResponse, encode
+from descentlab.api.schemas.experiments import (
+    ExperimentAccepted,
+    ExperimentPublic,
+    ExperimentRequest,
+)
+from descentlab.core.experiments import loss_comparison
+
+router = APIRouter(prefix="/api/experiments", tags=["experiments"])
+
+RETRY_AFTER_S = 5
+
+
+def _jobs(request: Request) -> JobManager:
+    jobs: JobManager = request.app.state.jobs
+    return jobs
+
+
+def _job_or_404(request: Request, job_id: str) -> dict[str, object]:
+    job = _jobs(request).get(job_id)
+    if job is None:
+        raise HTTPException(404, f"no experiment {job_id!r} (finished ones are kept a while)")
+    return job.public()
+
+
+@router.post("", status_code=202, response_model=ExperimentAccepted)
+def submit(experiment: ExperimentRequest, request: Request) -> JSONResponse:
+    """Queue an experiment; identical requests share one job (and its result)."""
+    params = loss_comparison.LossComparisonParams(**experiment.params.model_dump())
+    work = partial(loss_comparison.run, params)
+    key = f"{experiment.kind}:{experiment.params.model_dump_json()}"
+    try:
+        job = _jobs(request).submit(experiment.kind, key, work)
+    except QueueFullError as full:
+        raise HTTPException(503, str(full), headers={"Retry-After": str(RETRY_AFTER_S)}) from None
+    return JSONResponse({"id": job.id, "status": job.status}, status_code=202)
+
+
+@router.get("/{job_id}", response_model=ExperimentPublic)
+def status(job_id: str, request: Request) -> ArrayJSONResponse:
+    return ArrayJSONResponse(_job_or_404(request, job_id))
+
+
+@router.delete("/{job_id}", response_model=ExperimentPublic)
+def cancel(job_id: str, request: Request) -> ArrayJSONResponse:
+    """Cancel a queued or running experiment (a finished one is left as it is)."""
+    _job_or_404(request, job_id)
+    job = _jobs(request).cancel(job_id)
+    assert job is not None
+    return ArrayJSONResponse(job.public())
+
+
+@router.get("/{job_id}/events")
+def events(job_id: str, request: Request) -> StreamingResponse:
+    """Server-sent events: ``progress`` while it runs, then ``done``, ``failed`` or
+    ``cancelled`` with the whole job (result included), then the stream ends."""
+    _job_or_404(request, job_id)
+
+    def stream() -> Iterator[bytes]:
+        for snapshot in _jobs(request).events(job_id):
+            if snapshot is None:
+                yield b": keep-alive\n\n"
+                continue
+            status = str(snapshot["status"])
+            name = status if status in ("done", "failed", "cancelled") else "progress"
+            yield b"event: " + name.encode() + b"\ndata: " + encode(snapshot) + b"\n\n"
+
+    return StreamingResponse(stream(), media_type="text/event-stream")

@@ -1,0 +1,1 @@
+"""Small neural networks: datasets, models, training, landscapes, Hessians."""

@@ -1,0 +1,432 @@
+"""Datasets for the network lab: seeded 2-D generators, one real table, and CSV upload.
+
+Everything is generated in-process from a seed (no downloads at run time), split into
+train and test, and stored as float32 NumPy arrays: the networks compute in float32 even
+though the engine turns on float64 for the 2-D surfaces. Classification labels are int32
+class indices 0 … k−1; regression targets are float32 of shape ``(n,)``.
+
+The real dataset is Fisher's iris (150 flowers, 4 measurements, 3 species), read from the
+gzipped CSV that ships inside the installed ``plotly`` package
+(``plotly/package_data/datasets/iris.csv.gz``).
+"""
+
+import csv
+import gzip
+import io
+import math
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, replace
+from importlib import resources
+from typing import Literal
+
+import numpy as np
+
+Task = Literal["classification", "regression"]
+
+
+@dataclass(frozen=True, eq=False)
+class Dataset:
+    """Train and test arrays with what a model needs to know about them.
+
+    ``n_classes`` is 0 for regression. Arrays are read-only, so a cached dataset can be
+    shared between requests.
+    """
+
+    name: str
+    x_train: np.ndarray  # (n_train, d) float32
+    y_train: np.ndarray  # (n_train,) int32 labels or float32 targets
+    x_test: np.ndarray  # (n_test, d) float32
+    y_test: np.ndarray  # (n_test,)
+    task: Task
+    n_classes: int
+    feature_names: tuple[str, ...]
+    class_names: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        for array in (self.x_train, self.y_train, self.x_test, self.y_test):
+            array.flags.writeable = False
+
+    @property
+    def input_dim(self) -> int:
+        return int(self.x_train.shape[1])
+
+    @property
+    def output_dim(self) -> int:
+        """How many outputs a model needs: one logit per class, or one value."""
+        return self.n_classes if self.task == "classification" else 1
+
+
+def _check_split(test_fraction: float) -> None:
+    if not 0.0 < test_fraction < 1.0:
+        raise ValueError(f"test_fraction must be in (0, 1), got {test_fraction}")
+
+
+def _split(
+    name: str,
+    x: np.ndarray,
+    y: np.ndarray,
+    task: Task,
+    n_classes: int,
+    feature_names: Sequence[str],
+    test_fraction: float,
+    rng: np.random.Generator,
+    class_names: Sequence[str] = (),
+) -> Dataset:
+    """Shuffle and split; classification splits each class separately (stratified)."""
+    _check_split(test_fraction)
+    if task == "classification":
+        groups = [np.flatnonzero(y == c) for c in range(n_classes)]
+    else:
+        groups = [np.arange(len(y))]
+    train, test = [], []
+    for group in groups:
+        group = rng.permutation(group)
+        n_test = round(len(group) * test_fraction)
+        if len(group) >= 2:
+            n_test = min(max(n_test, 1), len(group) - 1)
+        test.append(group[:n_test])
+        train.append(group[n_test:])
+    train_index = rng.permutation(np.concatenate(train))
+    test_index = rng.permutation(np.concatenate(test))
+    if len(train_index) == 0 or len(test_index) == 0:
+        raise ValueError(f"{len(y)} rows are too few to split into train and test")
+    label_dtype = np.int32 if task == "classification" else np.float32
+    x, y = x.astype(np.float32), y.astype(label_dtype)
+    return Dataset(
+        name,
+        x[train_index],
+        y[train_index],
+        x[test_index],
+        y[test_index],
+        task,
+        n_classes,
+        tuple(feature_names),
+        tuple(class_names),
+    )
+
+
+def _per_class(n_samples: int, k: int) -> list[int]:
+    """``n_samples`` shared over ``k`` classes as evenly as possible."""
+    if n_samples < 2 * k:
+        raise ValueError(f"n_samples must be at least {2 * k} for {k} classes, got {n_samples}")
+    return [n_samples // k + (1 if c < n_samples % k else 0) for c in range(k)]
+
+
+def _labels(counts: Sequence[int]) -> np.ndarray:
+    return np.repeat(np.arange(len(counts)), counts)
+
+
+XY = ("x₁", "x₂")
+
+
+def moons(
+    n_samples: int = 400, noise: float = 0.1, test_fraction: float = 0.25, seed: int = 0
+) -> Dataset:
+    """Two interleaving half circles: not linearly separable, one bend each."""
+    rng = np.random.default_rng(seed)
+    upper, lower = _per_class(n_samples, 2)
+    t_upper = rng.uniform(0.0, np.pi, upper)
+    t_lower = rng.uniform(0.0, np.pi, lower)
+    x = np.concatenate(
+        [
+            np.stack([np.cos(t_upper), np.sin(t_upper)], axis=1),
+            np.stack([1.0 - np.cos(t_lower), 0.5 - np.sin(t_lower)], axis=1),
+        ]
+    )
+    x = x + noise * rng.standard_normal(x.shape)
+    return _split("moons", x, _labels([upper, lower]), "classification", 2, XY, test_fraction, rng)
+
+
+def circles(
+    n_samples: int = 400,
+    noise: float = 0.05,
+    test_fraction: float = 0.25,
+    seed: int = 0,
+    factor: float = 0.5,
+) -> Dataset:
+    """A small circle inside a large one (radius ratio ``factor``): needs a closed boundary."""
+    rng = np.random.default_rng(seed)
+    outer, inner = _per_class(n_samples, 2)
+    angles = rng.uniform(0.0, 2.0 * np.pi, outer + inner)
+    radius = np.concatenate([np.ones(outer), np.full(inner, factor)])
+    x = radius[:, None] * np.stack([np.cos(angles), np.sin(angles)], axis=1)
+    x = x + noise * rng.standard_normal(x.shape)
+    return _split(
+        "circles", x, _labels([outer, inner]), "classification", 2, XY, test_fraction, rng
+    )
+
+
+def spirals(
+    n_samples: int = 400,
+    noise: float = 0.05,
+    test_fraction: float = 0.25,
+    seed: int = 0,
+    arms: int = 2,
+) -> Dataset:
+    """``arms`` interleaved spirals, one class each: the hard one, needs depth or width."""
+    if arms < 2:
+        raise ValueError(f"arms must be at least 2, got {arms}")
+    rng = np.random.default_rng(seed)
+    counts = _per_class(n_samples, arms)
+    labels = _labels(counts)
+    radius = np.concatenate([np.sqrt(rng.uniform(0.05, 1.0, n)) for n in counts])
+    angle = 2.0 * np.pi * labels / arms + 3.0 * np.pi * radius
+    x = radius[:, None] * np.stack([np.cos(angle), np.sin(angle)], axis=1)
+    x = x + noise * rng.standard_normal(x.shape)
+    return _split("spirals", x, labels, "classification", arms, XY, test_fraction, rng)
+
+
+def xor(
+    n_samples: int = 400, noise: float = 0.05, test_fraction: float = 0.25, seed: int = 0
+) -> Dataset:
+    """Four quadrants, opposite ones share a class: the classic non-linear problem."""
+    rng = np.random.default_rng(seed)
+    quarters = _per_class(n_samples, 4)
+    signs = np.repeat(np.array([[1, 1], [-1, -1], [1, -1], [-1, 1]]), quarters, axis=0)
+    x = signs * rng.uniform(0.05, 1.0, (n_samples, 2))
+    x = x + noise * rng.standard_normal(x.shape)
+    labels = _labels([quarters[0] + quarters[1], quarters[2] + quarters[3]])
+    return _split("xor", x, labels, "classification", 2, XY, test_fraction, rng)
+
+
+def blobs(
+    n_samples: int = 400,
+    noise: float = 0.5,
+    test_fraction: float = 0.25,
+    seed: int = 0,
+    centres: int = 3,
+) -> Dataset:
+    """Gaussian blobs (std ``noise``) at ``centres`` points on a circle of radius 2."""
+    if centres < 2:
+        raise ValueError(f"centres must be at least 2, got {centres}")
+    rng = np.random.default_rng(seed)
+    counts = _per_class(n_samples, centres)
+    labels = _labels(counts)
+    angle = 2.0 * np.pi * np.arange(centres) / centres
+    centre = 2.0 * np.stack([np.cos(angle), np.sin(angle)], axis=1)
+    x = centre[labels] + noise * rng.standard_normal((n_samples, 2))
+    return _split("blobs", x, labels, "classification", centres, XY, test_fraction, rng)
+
+
+def regression(
+    n_samples: int = 400, noise: float = 0.1, test_fraction: float = 0.25, seed: int = 0
+) -> Dataset:
+    """y = sin(3x₁)·cos(2x₂) + noise on [−1, 1]²: a smooth surface to fit with MSE."""
+    if n_samples < 2:
+        raise ValueError(f"n_samples must be at least 2, got {n_samples}")
+    rng = np.random.default_rng(seed)
+    x = rng.uniform(-1.0, 1.0, (n_samples, 2))
+    y = np.sin(3.0 * x[:, 0]) * np.cos(2.0 * x[:, 1]) + noise * rng.standard_normal(n_samples)
+    return _split("regression", x, y, "regression", 0, XY, test_fraction, rng)
+
+
+def _iris_rows() -> list[list[str]]:
+    source = resources.files("plotly") / "package_data" / "datasets" / "iris.csv.gz"
+    with gzip.open(io.BytesIO(source.read_bytes()), "rt", newline="") as handle:
+        return list(csv.reader(handle))
+
+
+def iris(test_fraction: float = 0.25, seed: int = 0) -> Dataset:
+    """Fisher's iris: 150 × 4 measurements in cm, 3 species (read from plotly's copy)."""
+    header, *rows = _iris_rows()
+    features = header[:4]
+    x = np.array([[float(v) for v in row[:4]] for row in rows])
+    species = sorted({row[4] for row in rows}, key=[row[4] for row in rows].index)
+    y = np.array([species.index(row[4]) for row in rows])
+    rng = np.random.default_rng(seed)
+    return _split(
+        "iris", x, y, "classification", len(species), features, test_fraction, rng, species
+    )
+
+
+# Every generator takes ``test_fraction`` and ``seed``; the 2-D ones and ``regression`` also
+# ``n_samples`` and ``noise``, ``spirals`` ``arms``, ``blobs`` ``centres``, ``circles``
+# ``factor``. ``iris`` is fixed data, so it takes only the split's two.
+DATASETS: Mapping[str, Callable[..., Dataset]] = {
+    "moons": moons,
+    "circles": circles,
+    "spirals": spirals,
+    "xor": xor,
+    "blobs": blobs,
+    "regression": regression,
+    "iris": iris,
+}
+
+MAX_CLASSES = 20  # an integer target with more distinct values than this is regression
+
+
+def _number(cell: str) -> float | None:
+    try:
+        return float(cell)
+    except ValueError:
+        return None
+
+
+Rows = list[tuple[int, list[str]]]  # (row number in the file, counted from 1; cells)
+
+
+def _read_rows(text: str, max_rows: int, max_columns: int) -> tuple[list[str], Rows]:
+    """Header and data rows, each with its own row number for error messages.
+
+    Blank lines are skipped but still counted, so numbers match the learner's editor.
+    """
+    try:
+        parsed = list(csv.reader(io.StringIO(text)))
+    except csv.Error as error:
+        raise ValueError(f"the CSV cannot be parsed: {error}") from None
+    rows = [
+        (number, [cell.strip() for cell in row])
+        for number, row in enumerate(parsed, start=1)
+        if any(cell.strip() for cell in row)
+    ]
+    if not rows:
+        raise ValueError("the CSV is empty")
+    width = len(rows[0][1])
+    if width > max_columns:
+        raise ValueError(f"the CSV has {width} columns; at most {max_columns} are allowed")
+    if width < 2:
+        raise ValueError("the CSV needs at least two columns: one feature and the target")
+    for number, row in rows:
+        if len(row) != width:
+            raise ValueError(f"row {number} has {len(row)} columns; row {rows[0][0]} has {width}")
+    first = rows[0][1]
+    has_header = all(_number(cell) is None for cell in first)
+    header = first if has_header else [*(f"x{j + 1}" for j in range(width - 1)), "y"]
+    data = rows[1:] if has_header else rows
+    if len(data) > max_rows:
+        raise ValueError(f"the CSV has {len(data)} data rows; at most {max_rows} are allowed")
+    if len(data) < 4:
+        raise ValueError(f"the CSV has {len(data)} data rows; at least 4 are needed")
+    return header, data
+
+
+def _target_index(header: Sequence[str], target_column: str | None) -> int:
+    if target_column is None:
+        return len(header) - 1
+    if target_column not in header:
+        raise ValueError(f"no column named {target_column!r}; columns: {', '.join(header)}")
+    return list(header).index(target_column)
+
+
+def from_csv(
+    text: str,
+    target_column: str | None = None,
+    task: Task | None = None,
+    max_rows: int = 5000,
+    max_columns: int = 32,
+    *,
+    test_fraction: float = 0.25,
+    seed: int = 0,
+    name: str = "csv",
+) -> Dataset:
+    """A learner's own table: numeric features, the last (or the named) column the target.
+
+    A first row with no numeric cell is a header. The target may be text (class
+    names); a numeric target is a class label when it has only integers and at most
+    ``MAX_CLASSES`` distinct values, unless ``task`` says otherwise. Every malformed input
+    raises ``ValueError`` naming the row and column (both counted from 1, as a
+    spreadsheet does, header included).
+    """
+    _check_split(test_fraction)
+    header, data = _read_rows(text, max_rows, max_columns)
+    target = _target_index(header, target_column)
+    features = [j for j in range(len(header)) if j != target]
+
+    def where(number: int, j: int) -> str:
+        return f"row {number}, column {j + 1} ({header[j]!r})"
+
+    x = np.empty((len(data), len(features)))
+    for i, (number, row) in enumerate(data):
+        for k, j in enumerate(features):
+            value = _number(row[j])
+            if value is None:
+                raise ValueError(f"{where(number, j)}: {row[j]!r} is not a number")
+            if not math.isfinite(value):
+                raise ValueError(f"{where(number, j)}: {row[j]!r} is not finite")
+            x[i, k] = value
+    raw = [row[target] for _, row in data]
+    numbers = [_number(cell) for cell in raw]
+    for (number, _), cell, value in zip(data, raw, numbers, strict=True):
+        if not cell:
+            raise ValueError(f"{where(number, target)}: the target is empty")
+        if value is not None and not math.isfinite(value):
+            raise ValueError(f"{where(number, target)}: {cell!r} is not finite")
+    numeric = all(v is not None for v in numbers)
+    if task is None:
+        integral = numeric and all(float(v).is_integer() for v in numbers if v is not None)
+        task = (
+            "classification"
+            if not numeric or (integral and len(set(numbers)) <= MAX_CLASSES)
+            else "regression"
+        )
+    feature_names = [header[j] for j in features]
+    rng = np.random.default_rng(seed)
+    if task == "regression":
+        if not numeric:
+            i = next(i for i, v in enumerate(numbers) if v is None)
+            raise ValueError(
+                f"{where(data[i][0], target)}: {raw[i]!r} is not a number, "
+                "and a regression target must be numeric"
+            )
+        y = np.array(numbers, dtype=np.float64)
+        return _split(name, x, y, "regression", 0, feature_names, test_fraction, rng)
+    if task != "classification":
+        raise ValueError(f"task must be 'classification' or 'regression', got {task!r}")
+    keys: list[str | float] = [v if v is not None else c for v, c in zip(numbers, raw, strict=True)]
+    classes = sorted(set(keys), key=lambda k: (isinstance(k, str), k))
+    if len(classes) < 2:
+        raise ValueError(
+            f"the target column {header[target]!r} has {len(classes)} class; at least 2 are needed"
+        )
+    if len(classes) > 2 * MAX_CLASSES:
+        raise ValueError(
+            f"the target column {header[target]!r} has {len(classes)} classes; "
+            f"at most {2 * MAX_CLASSES} are allowed"
+        )
+    index = {k: c for c, k in enumerate(classes)}
+    y = np.array([index[k] for k in keys])
+    class_names = [k if isinstance(k, str) else f"{k:g}" for k in classes]
+    return _split(
+        name,
+        x,
+        y,
+        "classification",
+        len(classes),
+        feature_names,
+        test_fraction,
+        rng,
+        class_names,
+    )
+
+
+def standardize(dataset: Dataset) -> Dataset:
+    """z-score every feature with the *training* mean and std (test uses the same numbers).
+
+    A constant feature keeps std 1, so it stays constant instead of becoming NaN.
+    """
+    mean = dataset.x_train.mean(axis=0)
+    std = dataset.x_train.std(axis=0)
+    std = np.where(std > 0, std, 1.0)
+
+    def scale(x: np.ndarray) -> np.ndarray:
+        return ((x - mean) / std).astype(np.float32)
+
+    return replace(
+        dataset,
+        name=f"{dataset.name} (standardized)",
+        x_train=scale(dataset.x_train),
+        x_test=scale(dataset.x_test),
+    )
+
+
+def scaled_features(dataset: Dataset, scales: Sequence[float]) -> Dataset:
+    """Multiply feature j by ``scales[j]``: the normalization lesson's badly scaled inputs."""
+    factors = np.asarray(scales, dtype=np.float64)
+    if factors.shape != (dataset.input_dim,):
+        raise ValueError(f"need {dataset.input_dim} scales, one per feature, got {len(factors)}")
+    return replace(
+        dataset,
+        name=f"{dataset.name} (scaled {', '.join(f'{s:g}' for s in factors)})",
+        x_train=(dataset.x_train * factors).astype(np.float32),
+        x_test=(dataset.x_test * factors).astype(np.float32),
+    )

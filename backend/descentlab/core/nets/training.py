@@ -1,0 +1,365 @@
+"""Minibatch training of an MLP with any optimizer and schedule of the engine.
+
+The jit boundary is ``train_epoch``: one call runs a whole epoch as a ``lax.scan`` over
+its batches. Its static arguments are the model shape, the loss, the batch size and the
+optimizer kind; everything a learner changes between runs (the data's values, the seed,
+the learning rates of the epoch's steps, the other hyperparameters) is a traced array.
+So a network compiles once per (model shape, batch size, optimizer kind, dataset size),
+and a Python loop over epochs (one call each) can report progress in between.
+
+The last, partial batch is padded and masked: the permutation is padded to a whole
+number of batches, and padded rows get weight 0 in the loss and in batch-norm
+statistics. Every sample is seen exactly once per epoch, every update's loss is the mean
+over its real rows, and a batch as large as the training set is exactly full-batch
+gradient descent.
+
+Runs on JAX's default device (a GPU when present): batched network work is what it is for.
+"""
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from functools import partial
+from typing import NamedTuple
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import optax
+from jax import Array
+from jax.flatten_util import ravel_pytree
+
+from descentlab.core.nets.datasets import Dataset
+from descentlab.core.nets.models import (
+    LOSSES,
+    BatchStats,
+    MLPSpec,
+    Params,
+    apply,
+    init_batch_stats,
+    init_params,
+)
+from descentlab.core.optimizers import OptimizerSpec
+from descentlab.core.schedules import ScheduleConfig, learning_rate_series
+
+# The menu of batch sizes the lab offers (plus "the whole training set"). ``train``
+# clamps any size to the training set, so "full" needs no special case.
+BATCH_SIZES: tuple[int, ...] = tuple(2**i for i in range(13))  # 1, 2, 4, …, 4096
+
+
+class TrainState(NamedTuple):
+    """What an epoch carries to the next: weights, BN running averages, optimizer state."""
+
+    params: Params
+    batch_stats: BatchStats
+    opt_state: optax.OptState
+
+
+def _optimizer(
+    optimizer: OptimizerSpec, learning_rate: Array, hyperparameters: Mapping[str, Array]
+) -> optax.GradientTransformation:
+    # float32 hyperparameters keep the optimizer state (and so the params) in float32
+    # although the engine enables float64.
+    factory = optax.inject_hyperparams(optimizer.factory, hyperparam_dtype=jnp.float32)
+    return factory(learning_rate=learning_rate, **hyperparameters)
+
+
+@partial(jax.jit, static_argnames="optimizer")
+def init_optimizer_state(
+    optimizer: OptimizerSpec,
+    params: Params,
+    learning_rate: Array,
+    hyperparameters: Mapping[str, Array],
+) -> optax.OptState:
+    """The optimizer's first state, with its hyperparameters as traced state."""
+    return _optimizer(optimizer, learning_rate, hyperparameters).init(params)
+
+
+def steps_per_epoch(n_train: int, batch_size: int) -> int:
+    return -(-n_train // batch_size)
+
+
+def _masked_mean(values: Array, mask: Array) -> Array:
+    weights = mask.astype(values.dtype)
+    return jnp.sum(weights * values) / jnp.maximum(jnp.sum(weights), 1.0)
+
+
+@partial(jax.jit, static_argnames=("spec", "loss_name", "batch_size", "optimizer"))
+def train_epoch(
+    spec: MLPSpec,
+    loss_name: str,
+    batch_size: int,
+    optimizer: OptimizerSpec,
+    state: TrainState,
+    x: Array,
+    y: Array,
+    key: Array,
+    learning_rates: Array,
+    hyperparameters: Mapping[str, Array],
+) -> tuple[TrainState, Array]:
+    """One epoch: shuffle with ``key``, then one update per batch of ``batch_size`` rows.
+
+    ``learning_rates`` holds η for each of the epoch's ``ceil(n / batch_size)`` steps.
+    Returns the new state and each step's training-mode minibatch loss.
+    """
+    per_example = LOSSES[loss_name].per_example
+    n = x.shape[0]
+    steps = steps_per_epoch(n, batch_size)
+    order = jax.random.permutation(key, n)
+    order = jnp.concatenate([order, jnp.zeros(steps * batch_size - n, dtype=order.dtype)])
+    mask = jnp.arange(steps * batch_size) < n
+    transform = _optimizer(optimizer, learning_rates[0], hyperparameters)
+
+    def step(carry: TrainState, batch: tuple[Array, Array, Array]) -> tuple[TrainState, Array]:
+        params, batch_stats, opt_state = carry
+        index, batch_mask, learning_rate = batch
+
+        def loss_fn(p: Params) -> tuple[Array, BatchStats]:
+            outputs, new_stats = apply(spec, p, batch_stats, x[index], True, mask=batch_mask)
+            return _masked_mean(per_example(outputs, y[index]), batch_mask), new_stats
+
+        (loss, new_stats), grads = jax.value_and_grad(loss_fn, has_aux=True)(params)
+        opt_state = opt_state._replace(
+            hyperparams={**opt_state.hyperparams, "learning_rate": learning_rate}
+        )
+        updates, opt_state = transform.update(grads, opt_state, params)
+        return TrainState(optax.apply_updates(params, updates), new_stats, opt_state), loss
+
+    batches = (
+        order.reshape(steps, batch_size),
+        mask.reshape(steps, batch_size),
+        learning_rates,
+    )
+    return jax.lax.scan(step, state, batches)
+
+
+def _metrics(
+    spec: MLPSpec, loss_name: str, params: Params, batch_stats: BatchStats, x: Array, y: Array
+) -> tuple[Array, Array]:
+    loss = LOSSES[loss_name]
+    outputs, _ = apply(spec, params, batch_stats, x, False)
+    value = jnp.mean(loss.per_example(outputs, y))
+    if loss.task == "regression":
+        return value, jnp.zeros((), dtype=jnp.float32)
+    correct = jnp.argmax(outputs, axis=-1) == y
+    return value, jnp.mean(correct.astype(jnp.float32))
+
+
+@partial(jax.jit, static_argnames=("spec", "loss_name"))
+def evaluate(
+    spec: MLPSpec, loss_name: str, params: Params, batch_stats: BatchStats, x: Array, y: Array
+) -> tuple[Array, Array]:
+    """Mean loss and accuracy in evaluation mode (accuracy is 0 for regression)."""
+    return _metrics(spec, loss_name, params, batch_stats, x, y)
+
+
+class Observation(NamedTuple):
+    """What the host records after an epoch, computed in one call (one compile, one sync)."""
+
+    metrics: Array  # (4,): train loss, train accuracy, test loss, test accuracy
+    flat_params: Array  # (n_params,) in ravel_pytree order
+    grid_outputs: Array | None  # (points, k) class probabilities, or (points, 1) outputs
+
+
+@partial(jax.jit, static_argnames=("spec", "loss_name"))
+def observe(
+    spec: MLPSpec,
+    loss_name: str,
+    params: Params,
+    batch_stats: BatchStats,
+    train_data: tuple[Array, Array],
+    test_data: tuple[Array, Array],
+    grid: Array | None,
+) -> Observation:
+    """Evaluation-mode metrics on both splits, the flattened weights, and the grid's view."""
+    train_metrics = _metrics(spec, loss_name, params, batch_stats, *train_data)
+    test_metrics = _metrics(spec, loss_name, params, batch_stats, *test_data)
+    flat, _ = ravel_pytree(params)
+    outputs = None
+    if grid is not None:
+        outputs, _ = apply(spec, params, batch_stats, grid, False)
+        if LOSSES[loss_name].task == "classification":
+            outputs = jax.nn.softmax(outputs, axis=-1)
+    return Observation(jnp.stack([*train_metrics, *test_metrics]), flat, outputs)
+
+
+@dataclass(frozen=True, eq=False)
+class TrainResult:
+    """A finished training run.
+
+    ``history`` holds per-epoch lists of length ``epochs + 1`` (entry 0 is before any
+    update): ``epoch``, ``train_loss``, ``test_loss`` and, for classification,
+    ``train_accuracy`` and ``test_accuracy``; ``batch_loss`` is the mean training-mode
+    minibatch loss over each epoch (entry 0: the initial ``train_loss``). ``snapshots``
+    rows are the flattened parameters (``ravel_pytree`` order) at ``snapshot_epochs``.
+    ``boundary`` has one grid per snapshot for 2-D inputs, indexed ``[y index, x index]``
+    as Plotly's z is: ``(res, res, k)`` class probabilities, or ``(res, res)`` outputs
+    for regression.
+    """
+
+    params: Params
+    batch_stats: BatchStats
+    history: dict[str, list[float]]
+    snapshots: np.ndarray  # (len(snapshot_epochs), n_params) float32
+    snapshot_epochs: list[int]
+    boundary: list[np.ndarray] | None
+    grid_axes: tuple[np.ndarray, np.ndarray] | None  # x values, y values
+    steps_per_epoch: int
+    batch_size: int
+
+
+def _grid_axes(dataset: Dataset, resolution: int) -> tuple[np.ndarray, np.ndarray]:
+    """Evenly spaced axes over the data's range plus a 10% margin on each side."""
+    points = np.concatenate([dataset.x_train, dataset.x_test])
+    low, high = points.min(axis=0), points.max(axis=0)
+    margin = 0.1 * np.maximum(high - low, 1e-6)
+    low, high = low - margin, high + margin
+    return (
+        np.linspace(low[0], high[0], resolution, dtype=np.float32),
+        np.linspace(low[1], high[1], resolution, dtype=np.float32),
+    )
+
+
+def _hyperparameter_values(
+    optimizer: OptimizerSpec, hyperparameters: Mapping[str, float]
+) -> tuple[float, dict[str, Array]]:
+    known = {"learning_rate", *optimizer.hyperparameter_names}
+    unknown = sorted(set(hyperparameters) - known)
+    if unknown:
+        raise ValueError(
+            f"{optimizer.name} has no hyperparameter {', '.join(unknown)}; "
+            f"known: {', '.join(sorted(known))}"
+        )
+    eta = float(hyperparameters.get("learning_rate", optimizer.learning_rate.default))
+    values = {
+        h.name: jnp.asarray(hyperparameters.get(h.name, h.default), dtype=jnp.float32)
+        for h in optimizer.hyperparameters
+    }
+    return eta, values
+
+
+def train(
+    spec: MLPSpec,
+    loss_name: str,
+    dataset: Dataset,
+    optimizer: OptimizerSpec,
+    hyperparameters: Mapping[str, float],
+    schedule: ScheduleConfig | None,
+    batch_size: int,
+    epochs: int,
+    seed: int,
+    snapshot_every: int = 1,
+    boundary_resolution: int | None = 40,
+    progress: Callable[[float], None] | None = None,
+) -> TrainResult:
+    """Train ``spec`` on ``dataset``; the parameters start at ``init_params(spec, key(seed))``.
+
+    ``hyperparameters`` holds the optimizer's values by optax name (``learning_rate``
+    included); missing ones take their defaults. The schedule shapes η per update step
+    over all ``epochs × steps_per_epoch`` updates. ``batch_size`` is clamped to the
+    training set. Epoch e shuffles with ``fold_in(shuffle_key, e)``, where
+    ``shuffle_key = fold_in(key(seed), 1)``: a new permutation every epoch, the same ones
+    for the same seed. ``progress`` is called with the finished fraction after each epoch.
+    Snapshots (and boundary grids) are taken at epoch 0, every ``snapshot_every`` epochs,
+    and at the last epoch.
+    """
+    loss = LOSSES[loss_name]
+    if loss.task != dataset.task:
+        raise ValueError(f"{loss_name} is a {loss.task} loss; {dataset.name} is {dataset.task}")
+    if spec.input_dim != dataset.input_dim or spec.output_dim != dataset.output_dim:
+        raise ValueError(
+            f"the model maps {spec.input_dim} → {spec.output_dim}; the dataset needs "
+            f"{dataset.input_dim} → {dataset.output_dim}"
+        )
+    if epochs < 1 or batch_size < 1 or snapshot_every < 1:
+        raise ValueError("epochs, batch_size and snapshot_every must be positive")
+    classification = dataset.task == "classification"
+    n_train = dataset.x_train.shape[0]
+    batch_size = min(batch_size, n_train)
+    steps = steps_per_epoch(n_train, batch_size)
+    eta, hyper = _hyperparameter_values(optimizer, hyperparameters)
+    rates = learning_rate_series(eta, schedule, epochs * steps).astype(np.float32)
+    rates = rates.reshape(epochs, steps)
+
+    label_dtype = jnp.int32 if classification else jnp.float32
+    x_train = jnp.asarray(dataset.x_train, dtype=jnp.float32)
+    y_train = jnp.asarray(dataset.y_train, dtype=label_dtype)
+    train_data = (x_train, y_train)
+    test_data = (
+        jnp.asarray(dataset.x_test, dtype=jnp.float32),
+        jnp.asarray(dataset.y_test, dtype=label_dtype),
+    )
+    axes = None
+    grid = None
+    if boundary_resolution is not None and dataset.input_dim == 2:
+        axes = _grid_axes(dataset, boundary_resolution)
+        gx, gy = np.meshgrid(*axes)  # rows follow y, columns follow x
+        grid = jnp.asarray(np.stack([gx.ravel(), gy.ravel()], axis=1), dtype=jnp.float32)
+
+    base = jax.random.key(seed)
+    shuffle_key = jax.random.fold_in(base, 1)
+    params = init_params(spec, base)
+    state = TrainState(
+        params,
+        init_batch_stats(spec),
+        init_optimizer_state(optimizer, params, jnp.asarray(eta, dtype=jnp.float32), hyper),
+    )
+
+    history: dict[str, list[float]] = {"epoch": [], "train_loss": [], "test_loss": []}
+    if classification:
+        history.update(train_accuracy=[], test_accuracy=[])
+    history["batch_loss"] = []
+    snapshots: list[np.ndarray] = []
+    snapshot_epochs: list[int] = []
+    boundary: list[np.ndarray] | None = [] if grid is not None else None
+
+    def record(epoch: int, batch_losses: Array | None) -> None:
+        seen = observe(
+            spec, loss_name, state.params, state.batch_stats, train_data, test_data, grid
+        )
+        train_loss, train_accuracy, test_loss, test_accuracy = np.asarray(seen.metrics).tolist()
+        history["epoch"].append(epoch)
+        history["train_loss"].append(train_loss)
+        history["test_loss"].append(test_loss)
+        if classification:
+            history["train_accuracy"].append(train_accuracy)
+            history["test_accuracy"].append(test_accuracy)
+        mean_batch_loss = train_loss if batch_losses is None else np.asarray(batch_losses).mean()
+        history["batch_loss"].append(float(mean_batch_loss))
+        if epoch % snapshot_every == 0 or epoch == epochs:
+            snapshots.append(np.asarray(seen.flat_params))
+            snapshot_epochs.append(epoch)
+            if boundary is not None and axes is not None and seen.grid_outputs is not None:
+                shape = (axes[1].size, axes[0].size)
+                out = np.asarray(seen.grid_outputs)
+                boundary.append(out.reshape(*shape, -1) if classification else out.reshape(shape))
+
+    record(0, None)
+    for epoch in range(epochs):
+        key = jax.random.fold_in(shuffle_key, epoch)
+        state, batch_losses = train_epoch(
+            spec,
+            loss_name,
+            batch_size,
+            optimizer,
+            state,
+            x_train,
+            y_train,
+            key,
+            rates[epoch],
+            hyper,
+        )
+        record(epoch + 1, batch_losses)
+        if progress is not None:
+            progress((epoch + 1) / epochs)
+
+    return TrainResult(
+        params=state.params,
+        batch_stats=state.batch_stats,
+        history=history,
+        snapshots=np.stack(snapshots),
+        snapshot_epochs=snapshot_epochs,
+        boundary=boundary,
+        grid_axes=axes,
+        steps_per_epoch=steps,
+        batch_size=batch_size,
+    )

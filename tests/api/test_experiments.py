@@ -1,0 +1,74 @@
+"""POST/GET/DELETE /api/experiments and the SSE stream."""
+
+import json
+
+from fastapi.testclient import TestClient
+
+from tests.api.conftest import strict_json
+
+
+def _events(client: TestClient, job_id: str) -> list[tuple[str, dict[str, object]]]:
+    events: list[tuple[str, dict[str, object]]] = []
+    name = ""
+    with client.stream("GET", f"/api/experiments/{job_id}/events") as stream:
+        assert stream.headers["content-type"].startswith("text/event-stream")
+        for line in stream.iter_lines():
+            if line.startswith("event: "):
+                name = line.removeprefix("event: ")
+            elif line.startswith("data: "):
+                events.append((name, json.loads(line.removeprefix("data: "))))
+    return events
+
+
+def test_an_experiment_is_accepted_streams_progress_and_finishes(client: TestClient) -> None:
+    response = client.post(
+        "/api/experiments", json={"kind": "loss_comparison", "params": {"resolution": 12}}
+    )
+    assert response.status_code == 202
+    accepted = response.json()
+    assert accepted["status"] in ("queued", "running", "done")
+    events = _events(client, accepted["id"])
+    assert events[-1][0] == "done"
+    assert all(name == "progress" for name, _ in events[:-1])
+    final = strict_json(client.get(f"/api/experiments/{accepted['id']}").text)
+    assert final["status"] == "done"
+    assert final["progress"] == 1.0
+    losses = final["result"]["losses"]
+    assert set(losses) == {"cross_entropy", "mse"}
+    assert len(losses["mse"]["grid"]["z"]) == 12
+    assert losses["mse"]["run"]["loss"][-1] > 1.9  # stalled on the plateau
+    assert losses["cross_entropy"]["run"]["loss"][-1] < 0.1  # descended
+
+
+def test_identical_requests_share_one_job(client: TestClient) -> None:
+    body = {"kind": "loss_comparison", "params": {"resolution": 9, "steps": 50}}
+    first = client.post("/api/experiments", json=body).json()["id"]
+    assert client.post("/api/experiments", json=body).json()["id"] == first
+
+
+def test_unknown_kinds_and_out_of_bound_params_are_422(client: TestClient) -> None:
+    unknown = client.post("/api/experiments", json={"kind": "telepathy"})
+    assert unknown.status_code == 422
+    assert "kind" in unknown.json()["detail"]
+    bad = client.post(
+        "/api/experiments", json={"kind": "loss_comparison", "params": {"resolution": 10_000}}
+    )
+    assert bad.status_code == 422
+    assert "params.resolution" in bad.json()["detail"]
+    optimizer = client.post(
+        "/api/experiments", json={"kind": "loss_comparison", "params": {"optimizer": "nope"}}
+    )
+    assert optimizer.status_code == 422
+
+
+def test_unknown_ids_are_404_and_cancelling_a_finished_job_leaves_it(client: TestClient) -> None:
+    assert client.get("/api/experiments/nope").status_code == 404
+    assert client.delete("/api/experiments/nope").status_code == 404
+    assert client.get("/api/experiments/nope/events").status_code == 404
+    job = client.post(
+        "/api/experiments", json={"kind": "loss_comparison", "params": {"resolution": 10}}
+    ).json()["id"]
+    _events(client, job)
+    cancelled = client.delete(f"/api/experiments/{job}")
+    assert cancelled.status_code == 200
+    assert cancelled.json()["status"] == "done"

@@ -1,0 +1,134 @@
+"""The job runner: lifecycle, progress, cancellation, failures, reuse, bounds, events."""
+
+import threading
+from collections.abc import Callable, Iterator
+
+import pytest
+
+from descentlab.api.jobs import JobManager, QueueFullError
+
+Progress = Callable[[float], None]
+
+
+@pytest.fixture
+def jobs() -> Iterator[JobManager]:
+    manager = JobManager(workers=1, max_waiting=1, keep=2, ttl_s=900)
+    yield manager
+    manager.shutdown()
+
+
+def blocking_work(release: threading.Event, started: threading.Event) -> Callable[[Progress], str]:
+    """Work that reports progress until `release` is set."""
+
+    def work(progress: Progress) -> str:
+        started.set()
+        progress(0.25)
+        while not release.wait(0.01):
+            progress(0.5)
+        return "finished"
+
+    return work
+
+
+def wait_until(condition: Callable[[], bool]) -> None:
+    done = threading.Event()
+    for _ in range(500):
+        if condition():
+            return
+        done.wait(0.01)
+    raise AssertionError("condition never held")
+
+
+def test_a_job_goes_queued_running_done_with_progress(jobs: JobManager) -> None:
+    release, started = threading.Event(), threading.Event()
+    job = jobs.submit("demo", "a", blocking_work(release, started))
+    assert job.status in ("queued", "running")
+    started.wait(5)
+    wait_until(lambda: job.progress >= 0.25)
+    assert job.status == "running"
+    release.set()
+    wait_until(lambda: job.status == "done")
+    assert job.public() == {
+        "id": job.id,
+        "kind": "demo",
+        "status": "done",
+        "progress": 1.0,
+        "result": "finished",
+        "error": None,
+    }
+
+
+def test_cancelling_a_running_job_stops_it_at_its_next_report(jobs: JobManager) -> None:
+    release, started = threading.Event(), threading.Event()
+    job = jobs.submit("demo", "a", blocking_work(release, started))
+    started.wait(5)
+    jobs.cancel(job.id)
+    wait_until(lambda: job.status == "cancelled")
+    assert job.result is None
+
+
+def test_a_queued_job_cancels_at_once_and_never_runs(jobs: JobManager) -> None:
+    release, started = threading.Event(), threading.Event()
+    first = jobs.submit("demo", "a", blocking_work(release, started))
+    ran = threading.Event()
+    second = jobs.submit("demo", "b", lambda progress: ran.set())
+    assert second.status == "queued"
+    jobs.cancel(second.id)
+    assert second.status == "cancelled"
+    release.set()
+    wait_until(lambda: first.status == "done")
+    assert not ran.wait(0.1)
+
+
+def test_a_failure_is_reported_not_raised_and_not_reused(jobs: JobManager) -> None:
+    def broken(progress: Progress) -> None:
+        raise ValueError("no such thing")
+
+    job = jobs.submit("demo", "a", broken)
+    wait_until(lambda: job.status == "failed")
+    assert job.error == "ValueError: no such thing"
+    retry = jobs.submit("demo", "a", lambda progress: 42)
+    assert retry.id != job.id
+    wait_until(lambda: retry.status == "done")
+    assert retry.result == 42
+
+
+def test_identical_requests_share_a_job(jobs: JobManager) -> None:
+    job = jobs.submit("demo", "same", lambda progress: 1)
+    wait_until(lambda: job.status == "done")
+    assert jobs.submit("demo", "same", lambda progress: 2) is job
+    assert jobs.submit("demo", "other", lambda progress: 3) is not job
+
+
+def test_the_queue_is_bounded(jobs: JobManager) -> None:
+    release, started = threading.Event(), threading.Event()
+    jobs.submit("demo", "a", blocking_work(release, started))  # running
+    jobs.submit("demo", "b", lambda progress: None)  # waiting (max_waiting=1)
+    with pytest.raises(QueueFullError):
+        jobs.submit("demo", "c", lambda progress: None)
+    release.set()
+
+
+def test_only_a_bounded_number_of_finished_jobs_is_kept(jobs: JobManager) -> None:
+    finished = []
+    for key in "abcd":
+        job = jobs.submit("demo", key, lambda progress: None)
+        wait_until(lambda job=job: job.status == "done")
+        finished.append(job)
+    jobs.submit("demo", "e", lambda progress: None)  # submitting forgets the oldest
+    kept = [job.id for job in finished if jobs.get(job.id) is not None]
+    assert kept == [finished[2].id, finished[3].id]
+
+
+def test_events_follow_the_job_until_it_finishes(jobs: JobManager) -> None:
+    release, started = threading.Event(), threading.Event()
+    job = jobs.submit("demo", "a", blocking_work(release, started))
+    started.wait(5)
+    seen = []
+    for snapshot in jobs.events(job.id, heartbeat_s=0.05):
+        if snapshot is None:
+            release.set()
+            continue
+        seen.append(snapshot["status"])
+    assert seen[-1] == "done"
+    assert "running" in seen
