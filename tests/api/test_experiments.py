@@ -72,3 +72,37 @@ def test_unknown_ids_are_404_and_cancelling_a_finished_job_leaves_it(client: Tes
     cancelled = client.delete(f"/api/experiments/{job}")
     assert cancelled.status_code == 200
     assert cancelled.json()["status"] == "done"
+
+
+def test_a_training_run_reports_curves_and_the_decision_boundary(client: TestClient) -> None:
+    body = {"kind": "train", "params": {"epochs": 6, "widths": [8], "n_samples": 200}}
+    job = client.post("/api/experiments", json=body)
+    assert job.status_code == 202
+    events = _events(client, job.json()["id"])
+    assert events[-1][0] == "done"
+    progress = [float(str(snapshot["progress"])) for name, snapshot in events[:-1]]
+    assert progress == sorted(progress)
+    result = strict_json(client.get(f"/api/experiments/{job.json()['id']}").text)["result"]
+    assert result["parameters"] == (2 + 1) * 8 + (8 + 1) * 2
+    history = result["history"]
+    assert len(history["train_loss"]) == 7  # before training, then every epoch
+    assert history["train_loss"][-1] < history["train_loss"][0]
+    boundary = result["boundary"]
+    assert len(boundary["z"]) == len(boundary["epochs"])
+    assert len(boundary["z"][0]) == len(boundary["y"])
+    assert len(result["data"]["x_train"][0]) == 2
+
+
+def test_training_setups_that_do_not_fit_together_are_422(client: TestClient) -> None:
+    cases = [
+        ({"dataset": "regression"}, "does not fit"),
+        ({"dataset": "nope"}, "unknown dataset"),
+        ({"loss": "mse"}, "does not fit"),
+        ({"widths": [0]}, "train.params.widths.0"),
+        ({"epochs": 500, "n_samples": 4000}, "n_samples × epochs"),
+        ({"optimizer": "sgdx"}, "unknown optimizer"),
+    ]
+    for params, message in cases:
+        response = client.post("/api/experiments", json={"kind": "train", "params": params})
+        assert response.status_code == 422, params
+        assert message in response.json()["detail"], (params, response.json()["detail"])

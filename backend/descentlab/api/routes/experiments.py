@@ -1,7 +1,8 @@
 """Long experiments as jobs: submit (202), poll, stream progress (SSE), cancel."""
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from functools import partial
+from typing import Any
 
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import JSONResponse, StreamingResponse
@@ -13,7 +14,13 @@ from descentlab.api.schemas.experiments import (
     ExperimentPublic,
     ExperimentRequest,
 )
-from descentlab.core.experiments import loss_comparison
+from descentlab.core.experiments import loss_comparison, train
+
+# kind → (the core's parameter type, the core's run function)
+EXPERIMENTS: dict[str, tuple[type, Callable[..., Any]]] = {
+    "loss_comparison": (loss_comparison.LossComparisonParams, loss_comparison.run),
+    "train": (train.NetworkSetup, train.run),
+}
 
 router = APIRouter(prefix="/api/experiments", tags=["experiments"])
 
@@ -35,8 +42,8 @@ def _job_or_404(request: Request, job_id: str) -> dict[str, object]:
 @router.post("", status_code=202, response_model=ExperimentAccepted)
 def submit(experiment: ExperimentRequest, request: Request) -> JSONResponse:
     """Queue an experiment; identical requests share one job (and its result)."""
-    params = loss_comparison.LossComparisonParams(**experiment.params.model_dump())
-    work = partial(loss_comparison.run, params)
+    make_params, run = EXPERIMENTS[experiment.kind]
+    work = partial(run, make_params(**experiment.params.model_dump()))
     key = f"{experiment.kind}:{experiment.params.model_dump_json()}"
     try:
         job = _jobs(request).submit(experiment.kind, key, work)

@@ -2,9 +2,11 @@
 
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, Field
+from pydantic import AfterValidator, BaseModel, Field, model_validator
 
 from descentlab.api.schemas.common import Point, StrictModel
+from descentlab.core.experiments.train import NetworkSetup, check
+from descentlab.core.nets.datasets import DATASETS
 from descentlab.core.optimizers import OPTIMIZERS
 
 
@@ -35,7 +37,42 @@ class LossComparisonRequest(StrictModel):
     params: LossComparisonParams = Field(default_factory=LossComparisonParams)
 
 
-ExperimentRequest = Annotated[LossComparisonRequest, Field(discriminator="kind")]
+Width = Annotated[int, Field(ge=1, le=256)]
+# Bounds the work of one training run: samples × epochs.
+MAX_SAMPLE_EPOCHS = 200_000
+
+
+class NetworkSetupParams(StrictModel):
+    """A dataset, an MLP and how to train it (every field has a default)."""
+
+    dataset: Annotated[str, Field(json_schema_extra={"enum": list(DATASETS)})] = "moons"
+    n_samples: Annotated[int, Field(ge=20, le=4000)] = 400
+    noise: Annotated[float, Field(ge=0, le=2)] = 0.2
+    data_seed: Annotated[int, Field(ge=0, le=2**31 - 1)] = 0
+    widths: Annotated[tuple[Width, ...], Field(max_length=4)] = (16, 16)
+    activation: Literal["relu", "tanh", "gelu", "sigmoid", "elu"] = "tanh"
+    batch_norm: bool = False
+    loss: Literal["cross_entropy", "softmax_mse", "mse"] = "cross_entropy"
+    optimizer: OptimizerName = "adam"
+    learning_rate: Annotated[float, Field(gt=0, le=10)] = 0.01
+    batch_size: Annotated[int, Field(ge=1, le=4096)] = 32
+    epochs: Annotated[int, Field(ge=1, le=500)] = 30
+    seed: Annotated[int, Field(ge=0, le=2**31 - 1)] = 0
+
+    @model_validator(mode="after")
+    def _consistent(self) -> "NetworkSetupParams":
+        check(NetworkSetup(**self.model_dump()))  # ValueError: a 422 naming the problem
+        if self.n_samples * self.epochs > MAX_SAMPLE_EPOCHS:
+            raise ValueError(f"n_samples × epochs exceeds {MAX_SAMPLE_EPOCHS}")
+        return self
+
+
+class TrainRequest(StrictModel):
+    kind: Literal["train"]
+    params: NetworkSetupParams = Field(default_factory=NetworkSetupParams)
+
+
+ExperimentRequest = Annotated[LossComparisonRequest | TrainRequest, Field(discriminator="kind")]
 
 
 class ExperimentAccepted(BaseModel):

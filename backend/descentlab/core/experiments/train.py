@@ -1,0 +1,111 @@
+"""Train one small network and record what the lab draws (the ``train`` experiment).
+
+Also the setup the other network experiments share: which dataset, which model, which
+loss and optimizer, checked for consistency before anything runs.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from descentlab.core.nets.datasets import DATASETS, Dataset
+from descentlab.core.nets.models import LOSSES, MLPSpec, count_params
+from descentlab.core.nets.training import TrainResult, train
+from descentlab.core.optimizers import get_optimizer
+
+
+@dataclass(frozen=True)
+class NetworkSetup:
+    """A dataset, a network and how to train it; defaults finish in seconds on 2 cores."""
+
+    dataset: str = "moons"
+    n_samples: int = 400
+    noise: float = 0.2
+    data_seed: int = 0
+    widths: tuple[int, ...] = (16, 16)
+    activation: str = "tanh"
+    batch_norm: bool = False
+    loss: str = "cross_entropy"
+    optimizer: str = "adam"
+    learning_rate: float = 0.01
+    batch_size: int = 32
+    epochs: int = 30
+    seed: int = 0
+
+
+def load_dataset(setup: NetworkSetup) -> Dataset:
+    make = DATASETS[setup.dataset]
+    if setup.dataset == "iris":  # a real dataset: its size and noise are what they are
+        return make(seed=setup.data_seed)
+    return make(n_samples=setup.n_samples, noise=setup.noise, seed=setup.data_seed)
+
+
+def check(setup: NetworkSetup) -> None:
+    """Raise ValueError when the parts do not fit together (told to the user as a 422)."""
+    if setup.dataset not in DATASETS:
+        raise ValueError(f"unknown dataset {setup.dataset!r}; known: {', '.join(DATASETS)}")
+    if setup.loss not in LOSSES:
+        raise ValueError(f"unknown loss {setup.loss!r}; known: {', '.join(LOSSES)}")
+    task = "regression" if setup.dataset == "regression" else "classification"
+    if LOSSES[setup.loss].task != task:
+        raise ValueError(f"loss {setup.loss!r} does not fit the {task} dataset {setup.dataset!r}")
+    get_optimizer(setup.optimizer)
+
+
+def model_for(setup: NetworkSetup, dataset: Dataset) -> MLPSpec:
+    return MLPSpec(
+        input_dim=dataset.input_dim,
+        widths=setup.widths,
+        output_dim=dataset.output_dim,
+        activation=setup.activation,  # type: ignore[arg-type]
+        batch_norm=setup.batch_norm,
+    )
+
+
+def train_setup(
+    setup: NetworkSetup, progress: Callable[[float], None] | None = None
+) -> tuple[Dataset, MLPSpec, TrainResult]:
+    check(setup)
+    dataset = load_dataset(setup)
+    spec = model_for(setup, dataset)
+    result = train(
+        spec,
+        setup.loss,
+        dataset,
+        get_optimizer(setup.optimizer),
+        {"learning_rate": setup.learning_rate},
+        None,
+        setup.batch_size,
+        setup.epochs,
+        setup.seed,
+        progress=progress,
+    )
+    return dataset, spec, result
+
+
+def run(setup: NetworkSetup, progress: Callable[[float], None]) -> dict[str, Any]:
+    """Per-epoch curves, and for 2-D data the points and the decision boundary over time."""
+    dataset, spec, result = train_setup(setup, progress)
+    out: dict[str, Any] = {
+        "setup": setup.__dict__,
+        "parameters": count_params(spec),
+        "batch_size": result.batch_size,
+        "steps_per_epoch": result.steps_per_epoch,
+        "history": result.history,
+        "data": {
+            "x_train": dataset.x_train,
+            "y_train": dataset.y_train,
+            "x_test": dataset.x_test,
+            "y_test": dataset.y_test,
+            "task": dataset.task,
+            "n_classes": dataset.n_classes,
+        },
+    }
+    if result.boundary is not None and result.grid_axes is not None:
+        out["boundary"] = {
+            "x": result.grid_axes[0],
+            "y": result.grid_axes[1],
+            "epochs": result.snapshot_epochs,
+            "z": result.boundary,
+        }
+    return out
