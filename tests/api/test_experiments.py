@@ -106,3 +106,18 @@ def test_training_setups_that_do_not_fit_together_are_422(client: TestClient) ->
         response = client.post("/api/experiments", json={"kind": "train", "params": params})
         assert response.status_code == 422, params
         assert message in response.json()["detail"], (params, response.json()["detail"])
+
+
+def test_the_hessian_experiment_reports_its_spectrum(client: TestClient) -> None:
+    small = {"widths": [3], "n_samples": 40, "epochs": 2}
+    body = {"kind": "hessian", "params": {"setup": small, "top_k": 2, "iterations": 12}}
+    job = client.post("/api/experiments", json=body)
+    assert job.status_code == 202
+    assert _events(client, job.json()["id"])[-1][0] == "done"
+    result = strict_json(client.get(f"/api/experiments/{job.json()['id']}").text)["result"]
+    assert len(result["top_eigenvalues"]) == 2
+    assert result["top_eigenvalues"][0] >= result["top_eigenvalues"][1]
+    assert len(result["spectrum"]) == result["parameters"] == (2 + 1) * 3 + (3 + 1) * 2
+    bad = client.post("/api/experiments", json={"kind": "hessian", "params": {"top_k": 0}})
+    assert bad.status_code == 422
+    assert "params.top_k" in bad.json()["detail"]

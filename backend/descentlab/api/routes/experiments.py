@@ -6,6 +6,7 @@ from typing import Any
 
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import JSONResponse, StreamingResponse
+from pydantic import BaseModel
 
 from descentlab.api.jobs import JobManager, QueueFullError
 from descentlab.api.responses import ArrayJSONResponse, encode
@@ -14,12 +15,22 @@ from descentlab.api.schemas.experiments import (
     ExperimentPublic,
     ExperimentRequest,
 )
-from descentlab.core.experiments import loss_comparison, train
+from descentlab.core.experiments import hessian, loss_comparison, train
 
-# kind → (the core's parameter type, the core's run function)
-EXPERIMENTS: dict[str, tuple[type, Callable[..., Any]]] = {
-    "loss_comparison": (loss_comparison.LossComparisonParams, loss_comparison.run),
-    "train": (train.NetworkSetup, train.run),
+
+def _hessian_params(model: BaseModel) -> hessian.HessianParams:
+    values = model.model_dump()
+    return hessian.HessianParams(**{**values, "setup": train.NetworkSetup(**values["setup"])})
+
+
+# kind → (request params → the core's parameters, the core's run function)
+EXPERIMENTS: dict[str, tuple[Callable[[BaseModel], Any], Callable[..., Any]]] = {
+    "loss_comparison": (
+        lambda model: loss_comparison.LossComparisonParams(**model.model_dump()),
+        loss_comparison.run,
+    ),
+    "train": (lambda model: train.NetworkSetup(**model.model_dump()), train.run),
+    "hessian": (_hessian_params, hessian.run),
 }
 
 router = APIRouter(prefix="/api/experiments", tags=["experiments"])
@@ -42,8 +53,8 @@ def _job_or_404(request: Request, job_id: str) -> dict[str, object]:
 @router.post("", status_code=202, response_model=ExperimentAccepted)
 def submit(experiment: ExperimentRequest, request: Request) -> JSONResponse:
     """Queue an experiment; identical requests share one job (and its result)."""
-    make_params, run = EXPERIMENTS[experiment.kind]
-    work = partial(run, make_params(**experiment.params.model_dump()))
+    to_core, run = EXPERIMENTS[experiment.kind]
+    work = partial(run, to_core(experiment.params))
     key = f"{experiment.kind}:{experiment.params.model_dump_json()}"
     try:
         job = _jobs(request).submit(experiment.kind, key, work)

@@ -72,7 +72,23 @@ class TrainRequest(StrictModel):
     params: NetworkSetupParams = Field(default_factory=NetworkSetupParams)
 
 
-ExperimentRequest = Annotated[LossComparisonRequest | TrainRequest, Field(discriminator="kind")]
+class HessianParamsModel(StrictModel):
+    """A training setup, then how hard to look at the Hessian at the trained weights."""
+
+    setup: NetworkSetupParams = Field(default_factory=NetworkSetupParams)
+    top_k: Annotated[int, Field(ge=1, le=20)] = 5
+    iterations: Annotated[int, Field(ge=8, le=200, description="Lanczos steps")] = 64
+    probes: Annotated[int, Field(ge=1, le=64, description="random probes (trace, density)")] = 16
+
+
+class HessianRequest(StrictModel):
+    kind: Literal["hessian"]
+    params: HessianParamsModel = Field(default_factory=HessianParamsModel)
+
+
+ExperimentRequest = Annotated[
+    LossComparisonRequest | TrainRequest | HessianRequest, Field(discriminator="kind")
+]
 
 
 class ExperimentAccepted(BaseModel):

@@ -1,0 +1,94 @@
+"""The Hessian of a trained network's training loss (the ``hessian`` experiment).
+
+Trains the setup, then reads the Hessian at the trained weights (evaluation mode, so a
+batch-norm network's loss is a fixed function of its weights): the top eigenvalues and
+the most negative one (Lanczos), the trace (Hutchinson), the eigenvalue density
+(stochastic Lanczos quadrature), and, up to 3,000 parameters, the full spectrum with its
+minimum ratio (the share of positive eigenvalues).
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import cache
+from typing import Any
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+from jax import Array
+from jax.flatten_util import ravel_pytree
+from jax.tree_util import Partial
+
+from descentlab.core.experiments.train import NetworkSetup, train_setup
+from descentlab.core.nets import hessian
+from descentlab.core.nets.models import LOSSES, MLPSpec, apply, init_params
+
+LossOfTheta = Callable[..., Array]
+
+
+@dataclass(frozen=True)
+class HessianParams:
+    setup: NetworkSetup = field(default_factory=NetworkSetup)
+    top_k: int = 5
+    iterations: int = 64
+    probes: int = 16
+
+
+@cache
+def flat_loss(spec: MLPSpec, loss_name: str) -> LossOfTheta:
+    """``loss(batch_stats, x, y, theta)`` for one architecture, made once per (spec, loss).
+
+    Its identity is what the Hessian kernels compile for; the data travel as traced
+    arguments of a ``Partial``, so another dataset of the same shape reuses the code.
+    ``theta`` is cut into the parameter tree in its own dtype (``ravel_pytree``'s unravel
+    would cast a float64 ``theta`` back to float32 and lose the full spectrum's accuracy).
+    """
+    template = init_params(spec, jax.random.key(0))
+    leaves, treedef = jax.tree.flatten(template)
+    shapes = [leaf.shape for leaf in leaves]
+    per_example = LOSSES[loss_name].per_example
+
+    def loss(batch_stats: Any, x: Array, y: Array, theta: Array) -> Array:
+        parts, at = [], 0
+        for shape in shapes:
+            size = int(np.prod(shape))
+            parts.append(theta[at : at + size].reshape(shape))
+            at += size
+        params = jax.tree.unflatten(treedef, parts)
+        outputs, _ = apply(spec, params, batch_stats, x.astype(theta.dtype), train=False)
+        return jnp.mean(per_example(outputs, y))
+
+    return loss
+
+
+def run(params: HessianParams, progress: Callable[[float], None]) -> dict[str, Any]:
+    dataset, spec, trained = train_setup(params.setup, lambda f: progress(0.6 * f))
+    theta, _ = ravel_pytree(trained.params)
+    bound = Partial(
+        flat_loss(spec, params.setup.loss), trained.batch_stats, dataset.x_train, dataset.y_train
+    )
+    key = jax.random.key(params.setup.seed)
+    top = hessian.top_eigenvalues(bound, theta, params.top_k, params.iterations, key)
+    progress(0.7)
+    lowest = hessian.most_negative_eigenvalue(bound, theta, params.iterations, key)
+    trace = hessian.hutchinson_trace(bound, theta, params.probes, key)
+    progress(0.8)
+    density = hessian.spectral_density(bound, theta, params.iterations, params.probes, key)
+    progress(0.9)
+    result: dict[str, Any] = {
+        "parameters": int(theta.size),
+        "train_loss": float(trained.history["train_loss"][-1]),
+        "gradient_norm": float(np.linalg.norm(jax.grad(bound)(jnp.asarray(theta)))),
+        "top_eigenvalues": top.values,
+        "most_negative_eigenvalue": float(lowest.values[0]),
+        "trace": {"estimate": trace.trace, "standard_error": trace.standard_error},
+        "density": {"x": density.grid, "y": density.density},
+        "history": trained.history,
+    }
+    if theta.size <= hessian.FULL_SPECTRUM_LIMIT:
+        spectrum = hessian.full_spectrum(bound, theta)
+        ratio = hessian.minimum_ratio(spectrum.eigenvalues)
+        result["spectrum"] = spectrum.eigenvalues
+        result["minimum_ratio"] = ratio.__dict__
+    progress(1.0)
+    return result

@@ -1,0 +1,28 @@
+"""The hessian experiment: Lanczos, Hutchinson and the full spectrum agree on a trained net."""
+
+import numpy as np
+import pytest
+
+from descentlab.core.experiments.hessian import HessianParams, run
+from descentlab.core.experiments.train import NetworkSetup
+
+SMALL = NetworkSetup(widths=(4,), n_samples=60, epochs=3, batch_size=16)
+
+
+def test_the_estimates_agree_with_the_full_spectrum() -> None:
+    progress: list[float] = []
+    result = run(HessianParams(setup=SMALL, top_k=3, iterations=30, probes=32), progress.append)
+    assert progress == sorted(progress)
+    assert progress[-1] == 1.0
+    spectrum = np.sort(np.asarray(result["spectrum"]))
+    assert len(spectrum) == result["parameters"] == (2 + 1) * 4 + (4 + 1) * 2
+    # Lanczos with as many steps as parameters is exact at both ends of the spectrum.
+    assert result["top_eigenvalues"] == pytest.approx(spectrum[::-1][:3], rel=1e-4, abs=1e-6)
+    assert result["most_negative_eigenvalue"] == pytest.approx(spectrum[0], rel=1e-4, abs=1e-6)
+    trace = result["trace"]
+    assert abs(trace["estimate"] - spectrum.sum()) <= 5 * trace["standard_error"] + 1e-6
+    ratio = result["minimum_ratio"]
+    assert ratio["positive"] + ratio["negative"] + ratio["near_zero"] == len(spectrum)
+    assert ratio["ratio"] == pytest.approx(ratio["positive"] / len(spectrum))
+    density = result["density"]
+    assert np.trapezoid(density["y"], density["x"]) == pytest.approx(1.0, abs=1e-3)
