@@ -121,3 +121,16 @@ def test_the_hessian_experiment_reports_its_spectrum(client: TestClient) -> None
     bad = client.post("/api/experiments", json={"kind": "hessian", "params": {"top_k": 0}})
     assert bad.status_code == 422
     assert "params.top_k" in bad.json()["detail"]
+
+
+def test_the_landscape_experiment_returns_a_plotly_ready_slice(client: TestClient) -> None:
+    small = {"widths": [4], "n_samples": 40, "epochs": 3}
+    body = {"kind": "landscape", "params": {"setup": small, "resolution": 7}}
+    job = client.post("/api/experiments", json=body)
+    assert job.status_code == 202
+    assert _events(client, job.json()["id"])[-1][0] == "done"
+    result = strict_json(client.get(f"/api/experiments/{job.json()['id']}").text)["result"]
+    assert len(result["z"]) == len(result["y"]) == 7
+    assert len(result["z"][0]) == len(result["x"]) == 7
+    assert result["centre"]["matches"] is True
+    assert len(result["path"]) == len(result["path_epochs"])

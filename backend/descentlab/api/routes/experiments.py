@@ -15,12 +15,17 @@ from descentlab.api.schemas.experiments import (
     ExperimentPublic,
     ExperimentRequest,
 )
-from descentlab.core.experiments import hessian, loss_comparison, train
+from descentlab.core.experiments import hessian, landscape, loss_comparison, train
 
 
-def _hessian_params(model: BaseModel) -> hessian.HessianParams:
-    values = model.model_dump()
-    return hessian.HessianParams(**{**values, "setup": train.NetworkSetup(**values["setup"])})
+def _with_setup(core: Callable[..., Any]) -> Callable[[BaseModel], Any]:
+    """Request params with a nested training setup → the core's parameter object."""
+
+    def convert(model: BaseModel) -> Any:
+        values = model.model_dump()
+        return core(**{**values, "setup": train.NetworkSetup(**values["setup"])})
+
+    return convert
 
 
 # kind → (request params → the core's parameters, the core's run function)
@@ -30,7 +35,8 @@ EXPERIMENTS: dict[str, tuple[Callable[[BaseModel], Any], Callable[..., Any]]] = 
         loss_comparison.run,
     ),
     "train": (lambda model: train.NetworkSetup(**model.model_dump()), train.run),
-    "hessian": (_hessian_params, hessian.run),
+    "hessian": (_with_setup(hessian.HessianParams), hessian.run),
+    "landscape": (_with_setup(landscape.LandscapeParams), landscape.run),
 }
 
 router = APIRouter(prefix="/api/experiments", tags=["experiments"])

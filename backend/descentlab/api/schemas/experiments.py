@@ -86,8 +86,26 @@ class HessianRequest(StrictModel):
     params: HessianParamsModel = Field(default_factory=HessianParamsModel)
 
 
+class LandscapeParamsModel(StrictModel):
+    """A training setup, then a 2-D slice of its training loss around the trained weights."""
+
+    setup: NetworkSetupParams = Field(default_factory=NetworkSetupParams)
+    directions: Literal["random", "pca"] = Field(
+        "pca", description="filter-normalized random directions, or the trajectory's PCA plane"
+    )
+    resolution: Annotated[int, Field(ge=5, le=61)] = 31
+    span: Annotated[float, Field(gt=0, le=10, description="random: α, β ∈ [−span, span]")] = 1.0
+    margin: Annotated[float, Field(ge=0, le=2, description="PCA: widening of the path")] = 0.25
+
+
+class LandscapeRequest(StrictModel):
+    kind: Literal["landscape"]
+    params: LandscapeParamsModel = Field(default_factory=LandscapeParamsModel)
+
+
 ExperimentRequest = Annotated[
-    LossComparisonRequest | TrainRequest | HessianRequest, Field(discriminator="kind")
+    LossComparisonRequest | TrainRequest | HessianRequest | LandscapeRequest,
+    Field(discriminator="kind"),
 ]
 
 

@@ -1,0 +1,76 @@
+"""A trained network's loss landscape (the ``landscape`` experiment; Li et al. 2018).
+
+Trains the setup, then evaluates the training loss on a 2-D slice through the trained
+weights: along two random filter-normalized directions, or along the top two PCA
+directions of the training trajectory with the projected path drawn on top. The sanity
+checks travel with the result: the slice's centre against the model's own loss, and how
+much of the path the PCA plane captures.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import cache
+from typing import Any, Literal
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+from jax import Array
+
+from descentlab.core.experiments.train import NetworkSetup, train_setup
+from descentlab.core.nets import landscape
+from descentlab.core.nets.models import LOSSES, MLPSpec, Params, apply
+
+
+@dataclass(frozen=True)
+class LandscapeParams:
+    setup: NetworkSetup = field(default_factory=NetworkSetup)
+    directions: Literal["random", "pca"] = "pca"
+    resolution: int = 31
+    span: float = 1.0  # random directions: α, β ∈ [−span, span]
+    margin: float = 0.25  # PCA: the path's extent, widened by this fraction on each side
+
+
+@cache
+def network_loss(spec: MLPSpec, loss_name: str) -> Callable[[Params, Any], Array]:
+    """``loss(params, (batch_stats, x, y))`` in evaluation mode, one function per spec."""
+    per_example = LOSSES[loss_name].per_example
+
+    def loss(params: Params, data: Any) -> Array:
+        batch_stats, x, y = data
+        outputs, _ = apply(spec, params, batch_stats, x, train=False)
+        return jnp.mean(per_example(outputs, y))
+
+    return loss
+
+
+def _axis(lo: float, hi: float, margin: float, resolution: int) -> np.ndarray:
+    width = max(hi - lo, 1e-3)
+    return np.linspace(lo - margin * width, hi + margin * width, resolution)
+
+
+def run(params: LandscapeParams, progress: Callable[[float], None]) -> dict[str, Any]:
+    dataset, spec, trained = train_setup(params.setup, lambda f: progress(0.5 * f))
+    loss = network_loss(spec, params.setup.loss)
+    data = (trained.batch_stats, jnp.asarray(dataset.x_train), jnp.asarray(dataset.y_train))
+    result: dict[str, Any] = {"directions": params.directions}
+    if params.directions == "pca":
+        pca = landscape.pca_directions(trained.snapshots, landscape.flatten(trained.params))
+        d1, d2 = landscape.pca_direction_trees(trained.params, pca)
+        alphas = _axis(pca.path[:, 0].min(), pca.path[:, 0].max(), params.margin, params.resolution)
+        betas = _axis(pca.path[:, 1].min(), pca.path[:, 1].max(), params.margin, params.resolution)
+        result |= {
+            "path": pca.path,
+            "path_epochs": trained.snapshot_epochs,
+            "explained_variance_ratio": pca.explained_variance_ratio,
+            "path_captured": pca.captured,
+        }
+    else:
+        key = jax.random.key(params.setup.seed)
+        d1 = landscape.random_direction(trained.params, jax.random.fold_in(key, 1))
+        d2 = landscape.random_direction(trained.params, jax.random.fold_in(key, 2))
+        alphas = betas = np.linspace(-params.span, params.span, params.resolution)
+    progress(0.6)
+    grid = landscape.slice_2d(loss, trained.params, d1, d2, alphas, betas, data)
+    progress(1.0)
+    return result | {"x": grid["x"], "y": grid["y"], "z": grid["z"], "centre": grid["centre"]}
