@@ -91,6 +91,13 @@ def test_a_training_run_reports_curves_and_the_decision_boundary(client: TestCli
     assert len(boundary["z"]) == len(boundary["epochs"])
     assert len(boundary["z"][0]) == len(boundary["y"])
     assert len(result["data"]["x_train"][0]) == 2
+    # live previews (when the stream caught the run in progress) are prefixes of the result
+    for _, snapshot in events[:-1]:
+        partial = snapshot.get("partial")
+        if isinstance(partial, dict):
+            so_far = partial["history"]["train_loss"]
+            assert so_far == history["train_loss"][: len(so_far)]
+    assert events[-1][1]["partial"] is None
 
 
 def test_training_setups_that_do_not_fit_together_are_422(client: TestClient) -> None:

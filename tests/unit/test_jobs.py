@@ -55,7 +55,28 @@ def test_a_job_goes_queued_running_done_with_progress(jobs: JobManager) -> None:
         "progress": 1.0,
         "result": "finished",
         "error": None,
+        "partial": None,
     }
+
+
+def test_a_partial_result_is_shown_while_running_and_dropped_when_done(jobs: JobManager) -> None:
+    release, reported = threading.Event(), threading.Event()
+
+    def work(progress: Callable[..., None]) -> str:
+        progress(0.5, {"curve": [1, 2]})
+        reported.set()
+        release.wait(5)
+        progress(0.75)  # a report without a partial keeps the last one
+        return "finished"
+
+    job = jobs.submit("demo", "partial", work)
+    reported.wait(5)
+    assert job.public()["partial"] == {"curve": [1, 2]}
+    assert job.progress == 0.5
+    release.set()
+    wait_until(lambda: job.status == "done")
+    assert job.public()["partial"] is None
+    assert job.result == "finished"
 
 
 def test_cancelling_a_running_job_stops_it_at_its_next_report(jobs: JobManager) -> None:

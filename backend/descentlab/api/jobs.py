@@ -1,7 +1,8 @@
 """Long work as jobs: a bounded queue, a few worker threads, progress, cancellation.
 
-A job runs ``work(progress)``; ``progress(fraction)`` records how far it is and raises
-``JobCancelledError`` once the job was cancelled: cancelling takes effect at the next report.
+A job runs ``work(progress)``; ``progress(fraction, partial=None)`` records how far it is
+(and, when given, a partial result to show meanwhile) and raises ``JobCancelledError`` once
+the job was cancelled: cancelling takes effect at the next report.
 Identical requests (same kind and parameters) share one job while it is queued, running
 or done. Finished jobs are kept in a bounded, time-limited cache.
 """
@@ -16,9 +17,11 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from descentlab.core.experiments import Progress
+
 JobStatus = Literal["queued", "running", "done", "failed", "cancelled"]
 FINISHED: frozenset[str] = frozenset({"done", "failed", "cancelled"})
-Work = Callable[[Callable[[float], None]], Any]
+Work = Callable[[Progress], Any]
 
 
 class JobCancelledError(Exception):
@@ -38,6 +41,7 @@ class Job:
     progress: float = 0.0
     result: Any = None
     error: str | None = None
+    partial: Any = None  # what the work has to show while it runs (dropped once finished)
     created: float = field(default_factory=time.monotonic)
     finished: float | None = None
     revision: int = 0  # bumped on every change, so event streams know what is new
@@ -51,6 +55,7 @@ class Job:
             "progress": self.progress,
             "result": self.result,
             "error": self.error,
+            "partial": self.partial,
         }
 
 
@@ -132,13 +137,15 @@ class JobManager:
             job.status = "running"
             self._touch(job)
 
-        def progress(fraction: float) -> None:
+        def progress(fraction: float, partial: Any = None, /) -> None:
             if job.cancel_requested.is_set():
                 raise JobCancelledError
             with self._changed:
                 fraction = min(max(float(fraction), job.progress), 1.0)
-                if fraction != job.progress:  # only real changes wake the event streams
-                    job.progress = fraction
+                if partial is not None:
+                    job.partial = partial
+                if fraction != job.progress or partial is not None:
+                    job.progress = fraction  # only real changes wake the event streams
                     self._touch(job)
 
         try:
@@ -156,7 +163,7 @@ class JobManager:
                 self._finish(job, "cancelled" if job.cancel_requested.is_set() else "done")
 
     def _finish(self, job: Job, status: JobStatus) -> None:
-        job.status, job.finished = status, time.monotonic()
+        job.status, job.finished, job.partial = status, time.monotonic(), None
         self._touch(job)
 
     def _touch(self, job: Job) -> None:

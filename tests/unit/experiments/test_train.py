@@ -1,5 +1,7 @@
 """The shared network setup: consistency checks and what a training run reports."""
 
+from typing import Any
+
 import numpy as np
 import pytest
 
@@ -29,7 +31,13 @@ def test_the_model_fits_the_dataset() -> None:
 
 def test_a_run_reports_monotone_progress_curves_and_boundaries() -> None:
     progress: list[float] = []
-    result = run(NetworkSetup(epochs=4, widths=(8,), n_samples=120), progress.append)
+    partials: list[Any] = []
+
+    def report(fraction: float, partial: Any = None, /) -> None:
+        progress.append(fraction)
+        partials.append(partial)
+
+    result = run(NetworkSetup(epochs=4, widths=(8,), n_samples=120), report)
     assert progress == sorted(progress)
     assert progress[-1] == pytest.approx(1.0)
     assert len(result["history"]["train_loss"]) == 5
@@ -38,3 +46,10 @@ def test_a_run_reports_monotone_progress_curves_and_boundaries() -> None:
     assert boundary["z"][0].shape == (len(boundary["y"]), len(boundary["x"]), 2)
     assert np.allclose(boundary["z"][-1].sum(axis=-1), 1.0, atol=1e-5)
     assert np.all(np.isfinite(result["history"]["train_loss"]))
+
+    # each epoch's report carries the curves so far and that epoch's boundary, live
+    assert [len(p["history"]["train_loss"]) for p in partials] == [2, 3, 4, 5]
+    assert partials[-1]["history"] == result["history"]
+    assert [p["boundary"]["epoch"] for p in partials] == [1, 2, 3, 4]
+    assert np.array_equal(partials[-1]["boundary"]["z"], boundary["z"][-1])
+    assert partials[0]["history"]["train_loss"] == result["history"]["train_loss"][:2]

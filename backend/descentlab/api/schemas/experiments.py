@@ -121,3 +121,8 @@ class ExperimentPublic(BaseModel):
     progress: float = Field(description="0…1")
     result: Any = Field(None, description="the experiment's output once done (Plotly-ready)")
     error: str | None = None
+    partial: Any = Field(
+        None,
+        description="while running, what there is to show so far (train: the curves and "
+        "the latest decision boundary); null once finished",
+    )

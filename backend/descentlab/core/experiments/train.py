@@ -8,9 +8,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from descentlab.core.experiments import Progress
 from descentlab.core.nets.datasets import DATASETS, Dataset
 from descentlab.core.nets.models import LOSSES, MLPSpec, count_params
-from descentlab.core.nets.training import TrainResult, train
+from descentlab.core.nets.training import Preview, TrainResult, train
 from descentlab.core.optimizers import get_optimizer
 
 
@@ -63,7 +64,9 @@ def model_for(setup: NetworkSetup, dataset: Dataset) -> MLPSpec:
 
 
 def train_setup(
-    setup: NetworkSetup, progress: Callable[[float], None] | None = None
+    setup: NetworkSetup,
+    progress: Callable[[float], None] | None = None,
+    preview: Callable[[Preview], None] | None = None,
 ) -> tuple[Dataset, MLPSpec, TrainResult]:
     check(setup)
     dataset = load_dataset(setup)
@@ -79,13 +82,30 @@ def train_setup(
         setup.epochs,
         setup.seed,
         progress=progress,
+        preview=preview,
     )
     return dataset, spec, result
 
 
-def run(setup: NetworkSetup, progress: Callable[[float], None]) -> dict[str, Any]:
-    """Per-epoch curves, and for 2-D data the points and the decision boundary over time."""
-    dataset, spec, result = train_setup(setup, progress)
+def run(setup: NetworkSetup, progress: Progress) -> dict[str, Any]:
+    """Per-epoch curves, and for 2-D data the points and the decision boundary over time.
+
+    While it runs, each epoch's report carries the curves so far and the latest boundary
+    (``{"history", "boundary"?: {x, y, epoch, z}}``), so the lab draws training live.
+    """
+    latest: list[dict[str, Any]] = []
+
+    def live(seen: Preview) -> None:
+        partial: dict[str, Any] = {"history": {k: list(v) for k, v in seen.history.items()}}
+        if seen.boundary is not None and seen.grid_axes is not None:
+            x, y = seen.grid_axes
+            partial["boundary"] = {"x": x, "y": y, "epoch": seen.epoch, "z": seen.boundary}
+        latest[:] = [partial]
+
+    def report(fraction: float) -> None:
+        progress(fraction, latest.pop() if latest else None)
+
+    dataset, spec, result = train_setup(setup, report, live)
     out: dict[str, Any] = {
         "setup": setup.__dict__,
         "parameters": count_params(spec),

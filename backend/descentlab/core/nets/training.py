@@ -182,6 +182,16 @@ def observe(
     return Observation(jnp.stack([*train_metrics, *test_metrics]), flat, outputs)
 
 
+class Preview(NamedTuple):
+    """A run in progress: the epoch just finished, the curves so far, and that epoch's
+    decision-boundary grid when one was taken (the live view of the lab's Train button)."""
+
+    epoch: int
+    history: Mapping[str, list[float]]  # the run's own lists: copy what you keep
+    boundary: np.ndarray | None
+    grid_axes: tuple[np.ndarray, np.ndarray] | None
+
+
 @dataclass(frozen=True, eq=False)
 class TrainResult:
     """A finished training run.
@@ -250,6 +260,7 @@ def train(
     snapshot_every: int = 1,
     boundary_resolution: int | None = 40,
     progress: Callable[[float], None] | None = None,
+    preview: Callable[[Preview], None] | None = None,
 ) -> TrainResult:
     """Train ``spec`` on ``dataset``; the parameters start at ``init_params(spec, key(seed))``.
 
@@ -258,7 +269,8 @@ def train(
     over all ``epochs × steps_per_epoch`` updates. ``batch_size`` is clamped to the
     training set. Epoch e shuffles with ``fold_in(shuffle_key, e)``, where
     ``shuffle_key = fold_in(key(seed), 1)``: a new permutation every epoch, the same ones
-    for the same seed. ``progress`` is called with the finished fraction after each epoch.
+    for the same seed. ``progress`` is called with the finished fraction after each epoch,
+    ``preview`` (if given) just before it with the curves so far and the latest boundary.
     Snapshots (and boundary grids) are taken at epoch 0, every ``snapshot_every`` epochs,
     and at the last epoch.
     """
@@ -349,6 +361,9 @@ def train(
             hyper,
         )
         record(epoch + 1, batch_losses)
+        if preview is not None:
+            latest = boundary[-1] if boundary and snapshot_epochs[-1] == epoch + 1 else None
+            preview(Preview(epoch + 1, history, latest, axes))
         if progress is not None:
             progress((epoch + 1) / epochs)
 
