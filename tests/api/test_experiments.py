@@ -1,6 +1,7 @@
 """POST/GET/DELETE /api/experiments and the SSE stream."""
 
 import json
+from typing import Any
 
 from fastapi.testclient import TestClient
 
@@ -141,3 +142,70 @@ def test_the_landscape_experiment_returns_a_plotly_ready_slice(client: TestClien
     assert len(result["z"][0]) == len(result["x"]) == 7
     assert result["centre"]["matches"] is True
     assert len(result["path"]) == len(result["path_epochs"])
+
+
+def _finished(client: TestClient, body: dict[str, object]) -> dict[str, Any]:
+    job = client.post("/api/experiments", json=body)
+    assert job.status_code == 202, job.text
+    events = _events(client, job.json()["id"])
+    assert events[-1][0] == "done", events[-1]
+    final: dict[str, Any] = strict_json(client.get(f"/api/experiments/{job.json()['id']}").text)
+    return final["result"]
+
+
+def test_the_batch_size_experiment_rebuilds_the_lecture_table(client: TestClient) -> None:
+    params = {
+        "setup": {"n_samples": 60, "epochs": 3, "widths": [4]},
+        "batch_sizes": [1, 0],
+        "timing_repeats": 1,
+        "resolution": 9,
+    }
+    result = _finished(client, {"kind": "batch_size", "params": params})
+    assert result["batch_sizes"] == [1, result["n_train"]]
+    small, large = result["runs"]
+    assert small["steps_per_epoch"] == result["n_train"] and large["steps_per_epoch"] == 1
+    assert large["gradient_noise"] == 0.0 < small["gradient_noise"]
+    assert [row[0] for row in result["table"]["rows"]][:2] == ["Time per update", "Time per epoch"]
+    assert len(result["interpolation"]["train"]) == len(result["interpolation"]["x"])
+
+
+def test_batch_size_params_out_of_the_menu_are_422(client: TestClient) -> None:
+    for params in (
+        {"batch_sizes": [3, 0]},  # not on the menu
+        {"batch_sizes": [8]},  # nothing to compare
+        {"setup": {"batch_norm": True}},  # refused: no line joins two BN solutions
+        {"batch_sizes": [1, 0], "setup": {"n_samples": 4000, "epochs": 500}},  # too much work
+    ):
+        response = client.post("/api/experiments", json={"kind": "batch_size", "params": params})
+        assert response.status_code == 422, (params, response.text)
+
+
+def test_the_normalization_experiment_compares_scaled_and_standardized(
+    client: TestClient,
+) -> None:
+    params = {
+        "steps": 20,
+        "resolution": 9,
+        "setup": {"n_samples": 60, "epochs": 2, "widths": [4]},
+        "learning_rates": [0.1],
+        "slice_resolution": 5,
+    }
+    result = _finished(client, {"kind": "normalization", "params": params})
+    scaled, standardized = result["linear"]["cases"]
+    assert (scaled["name"], standardized["name"]) == ("scaled", "standardized")
+    assert scaled["condition_number"] > 10 * standardized["condition_number"]
+    assert len(scaled["path"]) == 21
+    runs = result["batch_norm"]["runs"]
+    assert sorted(run["batch_norm"] for run in runs) == [False, True]
+    assert all(len(piece["z"]) == 5 for piece in result["batch_norm"]["slices"])
+
+
+def test_normalization_params_out_of_bounds_are_422(client: TestClient) -> None:
+    for params in (
+        {"feature_scale": 0},
+        {"learning_rates": []},
+        {"learning_rate": -1},
+        {"setup": {"dataset": "regression"}},  # cross-entropy does not fit regression
+    ):
+        response = client.post("/api/experiments", json={"kind": "normalization", "params": params})
+        assert response.status_code == 422, (params, response.text)

@@ -15,7 +15,14 @@ from descentlab.api.schemas.experiments import (
     ExperimentPublic,
     ExperimentRequest,
 )
-from descentlab.core.experiments import hessian, landscape, loss_comparison, train
+from descentlab.core.experiments import (
+    batch_size,
+    hessian,
+    landscape,
+    loss_comparison,
+    normalization,
+    train,
+)
 
 
 def _with_setup(core: Callable[..., Any]) -> Callable[[BaseModel], Any]:
@@ -37,6 +44,8 @@ EXPERIMENTS: dict[str, tuple[Callable[[BaseModel], Any], Callable[..., Any]]] = 
     "train": (lambda model: train.NetworkSetup(**model.model_dump()), train.run),
     "hessian": (_with_setup(hessian.HessianParams), hessian.run),
     "landscape": (_with_setup(landscape.LandscapeParams), landscape.run),
+    "batch_size": (_with_setup(batch_size.BatchSizeParams), batch_size.run),
+    "normalization": (_with_setup(normalization.NormalizationParams), normalization.run),
 }
 
 router = APIRouter(prefix="/api/experiments", tags=["experiments"])

@@ -5,6 +5,10 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, BaseModel, Field, model_validator
 
 from descentlab.api.schemas.common import Point, StrictModel
+from descentlab.core.experiments.batch_size import BatchSizeParams
+from descentlab.core.experiments.batch_size import check_params as check_batch_size_params
+from descentlab.core.experiments.normalization import NormalizationParams
+from descentlab.core.experiments.normalization import check_params as check_normalization_params
 from descentlab.core.experiments.train import NetworkSetup, check
 from descentlab.core.nets.datasets import DATASETS
 from descentlab.core.optimizers import OPTIMIZERS
@@ -103,8 +107,119 @@ class LandscapeRequest(StrictModel):
     params: LandscapeParamsModel = Field(default_factory=LandscapeParamsModel)
 
 
+class BatchSizeSetupParams(NetworkSetupParams):
+    """The batch-size experiment's training setup: plain SGD on noisy moons by default."""
+
+    noise: Annotated[float, Field(ge=0, le=2)] = 0.3
+    optimizer: OptimizerName = "sgd"
+    learning_rate: Annotated[float, Field(gt=0, le=10)] = 0.1
+    batch_size: Annotated[int, Field(ge=1, le=4096, description="ignored: see batch_sizes")] = 32
+
+
+BatchSize = Annotated[int, Field(ge=0, le=4096, description="1, 2, 4, …, 4096, or 0 = full")]
+
+
+class BatchSizeParamsModel(StrictModel):
+    """Small vs large batch: the same network trained at each batch size (section 2)."""
+
+    setup: BatchSizeSetupParams = Field(default_factory=BatchSizeSetupParams)
+    batch_sizes: Annotated[tuple[BatchSize, ...], Field(min_length=2, max_length=8)] = (
+        1,
+        8,
+        64,
+        0,
+    )
+    top_k: Annotated[int, Field(ge=1, le=10)] = 1
+    iterations: Annotated[int, Field(ge=8, le=200, description="Lanczos steps")] = 32
+    resolution: Annotated[int, Field(ge=5, le=201, description="points on each 1-D curve")] = 41
+    span: Annotated[float, Field(gt=0, le=10)] = 1.0
+    timing_repeats: Annotated[int, Field(ge=1, le=20)] = 5
+
+    @model_validator(mode="after")
+    def _valid(self) -> "BatchSizeParamsModel":
+        check_batch_size_params(batch_size_core(self))  # ValueError: a 422 naming the problem
+        epochs, samples = self.setup.epochs, self.setup.n_samples
+        if samples * epochs * len(self.batch_sizes) > MAX_SAMPLE_EPOCHS:
+            raise ValueError(f"n_samples × epochs × batch sizes exceeds {MAX_SAMPLE_EPOCHS}")
+        return self
+
+
+class BatchSizeRequest(StrictModel):
+    kind: Literal["batch_size"]
+    params: BatchSizeParamsModel = Field(default_factory=BatchSizeParamsModel)
+
+
+def batch_size_core(model: BatchSizeParamsModel) -> BatchSizeParams:
+    values = model.model_dump()
+    return BatchSizeParams(**{**values, "setup": NetworkSetup(**values["setup"])})
+
+
+class NormalizationSetupParams(NetworkSetupParams):
+    """The batch-norm half's network: ReLU and plain SGD by default (η is set per run)."""
+
+    activation: Literal["relu", "tanh", "gelu", "sigmoid", "elu"] = "relu"
+    optimizer: OptimizerName = "sgd"
+
+
+Rate = Annotated[float, Field(gt=0, le=100)]
+
+
+class NormalizationParamsModel(StrictModel):
+    """Feature scaling on a linear model, and batch norm in an MLP (section 6)."""
+
+    feature_scale: Annotated[
+        float, Field(ge=1e-3, le=1e3, description="ratio of the two features' spreads")
+    ] = 10.0
+    target_weights: tuple[
+        Annotated[float, Field(ge=-100, le=100)], Annotated[float, Field(ge=-100, le=100)]
+    ] = (1.0, 3.0)
+    samples: Annotated[int, Field(ge=3, le=4000)] = 200
+    noise: Annotated[float, Field(ge=0, le=10)] = 0.5
+    seed: Annotated[int, Field(ge=0, le=2**31 - 1)] = 0
+    optimizer: OptimizerName = "sgd"
+    learning_rate: Rate | None = Field(
+        None, description="the linear runs' η; null: 1.9 / λ_max of the scaled problem"
+    )
+    steps: Annotated[int, Field(ge=1, le=5000)] = 100
+    start: Point = (0.0, 0.0)
+    resolution: Annotated[int, Field(ge=8, le=201)] = 61
+    setup: NormalizationSetupParams = Field(default_factory=NormalizationSetupParams)
+    learning_rates: Annotated[tuple[Rate, ...], Field(min_length=1, max_length=5)] = (
+        0.1,
+        1.0,
+        3.0,
+    )
+    slice_learning_rate: Rate | None = Field(None, description="null: the middle rate")
+    slice_resolution: Annotated[int, Field(ge=5, le=61)] = 21
+    span: Annotated[float, Field(gt=0, le=10)] = 1.0
+    iterations: Annotated[int, Field(ge=8, le=200, description="Lanczos steps")] = 30
+
+    @model_validator(mode="after")
+    def _valid(self) -> "NormalizationParamsModel":
+        check_normalization_params(normalization_core(self))  # ValueError: a 422
+        runs = 2 * (len(self.learning_rates) + 1)  # with and without BN, plus the slice's
+        if self.setup.n_samples * self.setup.epochs * runs > 4 * MAX_SAMPLE_EPOCHS:
+            raise ValueError(f"n_samples × epochs × runs exceeds {4 * MAX_SAMPLE_EPOCHS}")
+        return self
+
+
+class NormalizationRequest(StrictModel):
+    kind: Literal["normalization"]
+    params: NormalizationParamsModel = Field(default_factory=NormalizationParamsModel)
+
+
+def normalization_core(model: NormalizationParamsModel) -> NormalizationParams:
+    values = model.model_dump()
+    return NormalizationParams(**{**values, "setup": NetworkSetup(**values["setup"])})
+
+
 ExperimentRequest = Annotated[
-    LossComparisonRequest | TrainRequest | HessianRequest | LandscapeRequest,
+    LossComparisonRequest
+    | TrainRequest
+    | HessianRequest
+    | LandscapeRequest
+    | BatchSizeRequest
+    | NormalizationRequest,
     Field(discriminator="kind"),
 ]
 

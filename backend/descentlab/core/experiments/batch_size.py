@@ -1,0 +1,502 @@
+"""Small batch vs large batch, measured (the ``batch_size`` experiment; curriculum section 2).
+
+Trains the same initial network with the same learning rate for the same number of epochs
+at several batch sizes, and measures what the lecture's summary table claims: the time of
+one update and of one epoch on this machine, how noisy each batch size's gradient is, how
+well each run optimizes and generalizes, and how sharp a minimum it lands in (the top
+Hessian eigenvalue, the line between the smallest- and the largest-batch solutions as in
+Keskar et al. 2017, and a slice through each along a filter-normalized random direction as
+in Li et al. 2018). Every run has the same number of epochs, so a batch of b takes n/b
+updates per epoch: the lecture's comparison, since an epoch's worth of data is what a batch
+size divides up. The table is rebuilt from those numbers: every comparative word in it
+comes from comparing two measurements, so when the data disagree with the lecture the
+table says so.
+
+Batch normalization is refused: at batch size 1 its training-mode output is constant (a
+batch of one has no spread), and a batch-norm network's evaluation-mode loss depends on
+running statistics that belong to one solution, so no straight line joins two solutions.
+"""
+
+import math
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from functools import partial
+from typing import Any
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+from jax import Array
+from jax.flatten_util import ravel_pytree
+from jax.tree_util import Partial
+
+from descentlab.core.experiments.hessian import LossOfTheta, flat_loss
+from descentlab.core.experiments.landscape import network_loss
+from descentlab.core.experiments.train import NetworkSetup, check, load_dataset, model_for
+from descentlab.core.nets import hessian, landscape
+from descentlab.core.nets.models import MLPSpec, Params
+from descentlab.core.nets.training import (
+    BATCH_SIZES,
+    TrainResult,
+    TrainState,
+    init_optimizer_state,
+    train,
+    train_epoch,
+)
+from descentlab.core.optimizers import OptimizerSpec, get_optimizer
+
+FULL_BATCH = 0  # a requested batch size meaning "the whole training set"
+
+# Plain SGD, so that a step is −η × (the minibatch's gradient) and the batch's noise is
+# all that differs between runs; noisy moons, so that test accuracy has room to differ.
+DEFAULT_SETUP = NetworkSetup(noise=0.3, optimizer="sgd", learning_rate=0.1, epochs=30)
+
+INTERPOLATION_RANGE = (-0.5, 1.5)  # α on the line (1 − α)·small + α·large (Keskar Fig. 3)
+
+# When two measurements count as "the same" in the table. Timings on a shared machine vary
+# by tens of percent from call to call; an accuracy is counted in whole samples.
+SAME_TIME_RATIO = 1.5
+SAME_ACCURACY = 0.01  # one percentage point
+SAME_RELATIVE = 0.1  # losses, gradient noise, sharpness
+
+
+@dataclass(frozen=True)
+class BatchSizeParams:
+    """What to compare. ``setup.batch_size`` is ignored: ``batch_sizes`` replaces it.
+
+    ``batch_sizes`` come from the menu ``training.BATCH_SIZES`` or are ``FULL_BATCH``;
+    sizes at or above the training set's size all mean full-batch gradient descent.
+    """
+
+    setup: NetworkSetup = DEFAULT_SETUP
+    batch_sizes: tuple[int, ...] = (1, 8, 64, FULL_BATCH)
+    top_k: int = 1  # top Hessian eigenvalues per run (the first is the sharpness)
+    iterations: int = 32  # Lanczos steps for them
+    resolution: int = 41  # points on each 1-D curve
+    span: float = 1.0  # slices: α ∈ [−span, span] along the filter-normalized direction
+    timing_repeats: int = 5  # timed epochs per batch size; the fastest counts
+
+
+def check_params(params: BatchSizeParams) -> None:
+    """Raise ValueError for what cannot run (told to the user as a 422)."""
+    check(params.setup)
+    if params.setup.batch_norm:
+        raise ValueError(
+            "batch norm is not available here: a batch of one has no spread to normalize "
+            "by, and two solutions' running statistics cannot be joined by a line"
+        )
+    if not params.batch_sizes:
+        raise ValueError("give at least two batch sizes")
+    for size in params.batch_sizes:
+        if size != FULL_BATCH and size not in BATCH_SIZES:
+            raise ValueError(
+                f"batch size {size} is not offered; choose from "
+                f"{', '.join(map(str, BATCH_SIZES))} or {FULL_BATCH} for the full training set"
+            )
+    for name in ("top_k", "iterations", "timing_repeats"):
+        if getattr(params, name) < 1:
+            raise ValueError(f"{name} must be at least 1")
+    if params.resolution < 2:
+        raise ValueError("resolution must be at least 2")
+    if not params.span > 0:
+        raise ValueError("span must be positive")
+
+
+def actual_batch_sizes(requested: Sequence[int], n_train: int) -> list[int]:
+    """The distinct sizes that run, ascending: ``FULL_BATCH`` and large sizes become ``n_train``.
+
+    Raises ValueError unless at least two distinct sizes remain (one size has nothing to
+    compare with).
+    """
+    sizes = sorted({n_train if s == FULL_BATCH else min(s, n_train) for s in requested})
+    if len(sizes) < 2:
+        raise ValueError(
+            f"the batch sizes {list(requested)} are all one size on {n_train} training "
+            "samples; give at least two different ones"
+        )
+    return sizes
+
+
+# --- gradient noise -----------------------------------------------------------------------
+
+
+@partial(jax.jit, static_argnames="loss")
+def _per_example_gradients(
+    loss: LossOfTheta, batch_stats: Any, x: Array, y: Array, theta: Array
+) -> Array:
+    """``(n, parameters)``: the gradient of each training example's own loss at θ."""
+
+    def one(x_row: Array, y_row: Array) -> Array:
+        return jax.grad(loss, argnums=3)(batch_stats, x_row[None], y_row[None], theta)
+
+    return jax.vmap(one)(x, y)
+
+
+def gradient_noise(per_example: np.ndarray, batch_size: int) -> float:
+    """The root-mean-square distance of a minibatch gradient from the full gradient.
+
+    For a batch B of b examples drawn without replacement from n (as an epoch's shuffle
+    draws them), E‖g_B − g‖² = σ²/b · (n − b)/(n − 1), with g the full gradient and
+    σ² = (1/n) Σᵢ ‖gᵢ − g‖² the per-example gradients' spread about it (the sampling
+    variance of a mean with the finite-population correction). The root of it has the
+    units of a gradient, so it compares directly with ‖g‖: exactly 0 for the full batch,
+    σ at b = 1.
+    """
+    gradients = np.asarray(per_example, np.float64)
+    n = gradients.shape[0]
+    if batch_size >= n:
+        return 0.0
+    spread = np.mean(np.sum(np.square(gradients - gradients.mean(axis=0)), axis=1))
+    return float(np.sqrt(spread / batch_size * (n - batch_size) / (n - 1)))
+
+
+# --- timing -------------------------------------------------------------------------------
+
+
+def time_epoch(
+    spec: MLPSpec,
+    setup: NetworkSetup,
+    optimizer: OptimizerSpec,
+    trained: TrainResult,
+    data: tuple[Array, Array],
+    repeats: int,
+) -> float:
+    """Seconds for one epoch of ``train_epoch`` at the run's batch size, the best of ``repeats``.
+
+    The state is the trained weights with a fresh optimizer state (same shapes, so the
+    same work). One untimed call first keeps any compile or first-touch cost out.
+    """
+    rate = jnp.asarray(setup.learning_rate, dtype=jnp.float32)
+    # The same structure and dtypes as ``train`` passes, so the compiled epoch is reused.
+    hyper = {h.name: jnp.asarray(h.default, dtype=jnp.float32) for h in optimizer.hyperparameters}
+    state = TrainState(
+        trained.params,
+        trained.batch_stats,
+        init_optimizer_state(optimizer, trained.params, rate, hyper),
+    )
+    x, y = data
+    rates = jnp.full(trained.steps_per_epoch, rate)
+    key = jax.random.key(setup.seed)
+    jax.block_until_ready((state, x, y, rates, key))
+
+    def once() -> float:
+        start = time.perf_counter()
+        jax.block_until_ready(
+            train_epoch(
+                spec, setup.loss, trained.batch_size, optimizer, state, x, y, key, rates, hyper
+            )
+        )
+        return time.perf_counter() - start
+
+    once()
+    return min(once() for _ in range(repeats))
+
+
+# --- the summary table --------------------------------------------------------------------
+
+
+def _finite(value: Any) -> float | None:
+    number = float(value)
+    return number if math.isfinite(number) else None
+
+
+def _finite_list(values: Sequence[float] | np.ndarray) -> list[float | None]:
+    return [_finite(v) for v in np.asarray(values, np.float64).reshape(-1)]
+
+
+def _order(
+    small: float | None, large: float | None, same: Callable[[float, float], bool]
+) -> int | None:
+    """−1, 0 or 1 as the small batch's number is below, like or above the large batch's."""
+    if small is None or large is None:
+        return None
+    if same(small, large):
+        return 0
+    return -1 if small < large else 1
+
+
+def _words(order: int | None, lower: str, higher: str, alike: str) -> tuple[str, str]:
+    """The (small batch, large batch) words for an order from ``_order``."""
+    if order is None:
+        return "n/a", "n/a"
+    if order == 0:
+        return alike, alike
+    return (lower, higher) if order < 0 else (higher, lower)
+
+
+def _same_time(a: float, b: float) -> bool:
+    return max(a, b) <= SAME_TIME_RATIO * min(a, b)
+
+
+def _same_relative(a: float, b: float) -> bool:
+    return abs(a - b) <= SAME_RELATIVE * max(abs(a), abs(b))
+
+
+def _same_accuracy(a: float, b: float) -> bool:
+    return abs(a - b) < SAME_ACCURACY
+
+
+def _duration(seconds: float | None) -> str:
+    if seconds is None:
+        return "n/a"
+    for unit, scale in (("s", 1.0), ("ms", 1e-3), ("µs", 1e-6)):
+        if seconds >= scale:
+            return f"{seconds / scale:.3g} {unit}"
+    return f"{seconds / 1e-9:.3g} ns"
+
+
+def _number(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:.3g}"
+
+
+def _percent(value: float | None) -> str:
+    return "n/a" if value is None else f"{100 * value:.1f}%"
+
+
+def _gap(train: float | None, test: float | None) -> str:
+    return "n/a" if train is None or test is None else f"{100 * (train - test):+.1f} points"
+
+
+def _difference(a: float | None, b: float | None) -> float | None:
+    return None if a is None or b is None else a - b
+
+
+Run = Mapping[str, Any]  # an entry of the result's ``runs``
+
+
+def summary_table(small: Run, large: Run) -> dict[str, Any]:
+    """The lecture's small- vs large-batch table, rebuilt from two runs' measurements.
+
+    Each cell is a word that compares the two runs' numbers, then the run's own number, so
+    the words follow the data. Optimization compares training accuracy (training loss for
+    regression); generalization compares test accuracy (test loss), with the train − test
+    gap alongside.
+    """
+
+    def row(
+        label: str,
+        key: str,
+        same: Callable[[float, float], bool],
+        words: tuple[str, str, str],  # for the lower number, the higher one, and a tie
+        show: Callable[[Run], str],
+    ) -> list[str]:
+        pair = _words(_order(small[key], large[key], same), *words)
+        return [label, *(f"{w} ({show(r)})" for w, r in zip(pair, (small, large), strict=True))]
+
+    rows = [
+        row(
+            "Time per update",
+            "seconds_per_update",
+            _same_time,
+            ("faster", "slower", "same"),
+            lambda r: _duration(r["seconds_per_update"]),
+        ),
+        row(
+            "Time per epoch",
+            "seconds_per_epoch",
+            _same_time,
+            ("faster", "slower", "same"),
+            lambda r: _duration(r["seconds_per_epoch"]),
+        ),
+        row(
+            "Gradient",
+            "gradient_noise",
+            _same_relative,
+            ("stable", "noisy", "similar"),
+            lambda r: f"noise {_number(r['gradient_noise'])}",
+        ),
+    ]
+    if small["train_accuracy"] is not None and large["train_accuracy"] is not None:
+        rows += [
+            row(
+                "Optimization",
+                "train_accuracy",
+                _same_accuracy,
+                ("worse", "better", "same"),
+                lambda r: f"train accuracy {_percent(r['train_accuracy'])}",
+            ),
+            row(
+                "Generalization",
+                "test_accuracy",
+                _same_accuracy,
+                ("worse", "better", "same"),
+                lambda r: (
+                    f"test accuracy {_percent(r['test_accuracy'])}, "
+                    f"gap {_gap(r['train_accuracy'], r['test_accuracy'])}"
+                ),
+            ),
+        ]
+    else:  # regression: lower losses are better; the gap is test − train loss
+        rows += [
+            row(
+                "Optimization",
+                "train_loss",
+                _same_relative,
+                ("better", "worse", "same"),
+                lambda r: f"train loss {_number(r['train_loss'])}",
+            ),
+            row(
+                "Generalization",
+                "test_loss",
+                _same_relative,
+                ("better", "worse", "same"),
+                lambda r: (
+                    f"test loss {_number(r['test_loss'])}, "
+                    f"gap {_number(_difference(r['test_loss'], r['train_loss']))}"
+                ),
+            ),
+        ]
+    rows.append(
+        row(
+            "Sharpness",
+            "sharpness",
+            _same_relative,
+            ("flatter", "sharper", "similar"),
+            lambda r: f"top eigenvalue {_number(r['sharpness'])}",
+        )
+    )
+    columns = [
+        "",
+        f"small batch (b={small['batch_size']})",
+        f"large batch (b={large['batch_size']})",
+    ]
+    return {"columns": columns, "rows": rows}
+
+
+# --- the experiment -----------------------------------------------------------------------
+
+
+def _measure(
+    spec: MLPSpec,
+    params: BatchSizeParams,
+    optimizer: OptimizerSpec,
+    data: tuple[Array, Array],
+    trained: TrainResult,
+) -> dict[str, Any]:
+    """One batch size's entry of ``runs``: timing, final metrics, sharpness, gradient noise."""
+    setup = params.setup
+    seconds_per_epoch = time_epoch(spec, setup, optimizer, trained, data, params.timing_repeats)
+    theta, _ = ravel_pytree(trained.params)
+    loss = flat_loss(spec, setup.loss)
+    bound = Partial(loss, trained.batch_stats, *data)
+    top = hessian.top_eigenvalues(
+        bound, theta, params.top_k, params.iterations, jax.random.key(setup.seed)
+    )
+    per_example = np.asarray(_per_example_gradients(loss, trained.batch_stats, *data, theta))
+    history = trained.history
+    accuracy = "train_accuracy" in history
+    return {
+        "batch_size": trained.batch_size,
+        "steps_per_epoch": trained.steps_per_epoch,
+        "seconds_per_update": seconds_per_epoch / trained.steps_per_epoch,
+        "seconds_per_epoch": seconds_per_epoch,
+        "train_loss": _finite(history["train_loss"][-1]),
+        "test_loss": _finite(history["test_loss"][-1]),
+        "train_accuracy": _finite(history["train_accuracy"][-1]) if accuracy else None,
+        "test_accuracy": _finite(history["test_accuracy"][-1]) if accuracy else None,
+        "sharpness": _finite(top.values[0]),
+        "top_eigenvalues": _finite_list(top.values),
+        "gradient_noise": _finite(gradient_noise(per_example, trained.batch_size)),
+        "gradient_norm": _finite(np.linalg.norm(per_example.astype(np.float64).mean(axis=0))),
+        "history": {key: _finite_list(values) for key, values in history.items()},
+    }
+
+
+def _curves(
+    loss: Callable[[Params, Any], Array],
+    start: Params,
+    end: Params,
+    alphas: np.ndarray,
+    data: Mapping[str, Any],
+) -> dict[str, Any]:
+    values = landscape.interpolate(loss, start, end, alphas, data)
+    return {"x": values["x"], **{k: _finite_list(v) for k, v in values["curves"].items()}}
+
+
+def _part(progress: Callable[[float], None], low: float, high: float) -> Callable[[float], None]:
+    """``progress`` for a piece of the work that fills ``[low, high]`` of the bar."""
+    return lambda fraction: progress(low + (high - low) * fraction)
+
+
+def run(params: BatchSizeParams, progress: Callable[[float], None]) -> dict[str, Any]:
+    """Train at each batch size, measure, and compare the smallest with the largest."""
+    check_params(params)
+    setup = params.setup
+    dataset = load_dataset(setup)
+    n_train = int(dataset.x_train.shape[0])
+    sizes = actual_batch_sizes(params.batch_sizes, n_train)
+    spec = model_for(setup, dataset)
+    optimizer = get_optimizer(setup.optimizer)
+    label_dtype = jnp.int32 if dataset.task == "classification" else jnp.float32
+    train_data = (
+        jnp.asarray(dataset.x_train, dtype=jnp.float32),
+        jnp.asarray(dataset.y_train, dtype=label_dtype),
+    )
+    test_data = (
+        jnp.asarray(dataset.x_test, dtype=jnp.float32),
+        jnp.asarray(dataset.y_test, dtype=label_dtype),
+    )
+
+    training_share = 0.85  # of the progress bar; the curves take the rest
+    runs, solutions = [], []
+    for i, size in enumerate(sizes):
+        low, high = training_share * i / len(sizes), training_share * (i + 1) / len(sizes)
+        trained = train(
+            spec,
+            setup.loss,
+            dataset,
+            optimizer,
+            {"learning_rate": setup.learning_rate},
+            None,
+            size,
+            setup.epochs,
+            setup.seed,  # the same initial weights for every batch size
+            snapshot_every=setup.epochs,
+            boundary_resolution=None,
+            progress=_part(progress, low, low + 0.8 * (high - low)),
+        )
+        runs.append(_measure(spec, params, optimizer, train_data, trained))
+        solutions.append(trained)
+        progress(high)
+
+    small, large = solutions[0], solutions[-1]
+    loss = network_loss(spec, setup.loss)
+    # Without batch norm the stats are empty: one run's serve every point of the line.
+    data = {
+        "train": (small.batch_stats, *train_data),
+        "test": (small.batch_stats, *test_data),
+    }
+    # The grid always holds α = 0 and α = 1, the two solutions themselves.
+    grid = np.round(np.linspace(*INTERPOLATION_RANGE, params.resolution), 12)
+    alphas = np.union1d(grid, [0.0, 1.0])
+    interpolation = _curves(loss, small.params, large.params, alphas, data)
+    progress(0.92)
+
+    # L(θ + α d) on both splits is the line through θ and θ + d: the same compiled kernel.
+    key = jax.random.key(setup.seed)
+    offsets = np.union1d(
+        np.round(np.linspace(-params.span, params.span, params.resolution), 12), [0.0]
+    )
+    slices = []
+    for solution in (small, large):
+        direction = landscape.random_direction(solution.params, key)
+        moved = jax.tree.map(jnp.add, solution.params, direction)
+        curve = _curves(loss, solution.params, moved, offsets, data)
+        slices.append({"batch_size": solution.batch_size, **curve})
+    progress(1.0)
+
+    return {
+        "device": jax.default_backend(),
+        "n_train": n_train,
+        "batch_sizes": sizes,
+        "runs": runs,
+        "interpolation": {
+            "small_batch": small.batch_size,
+            "large_batch": large.batch_size,
+            **interpolation,
+        },
+        "slices": slices,
+        "table": summary_table(runs[0], runs[-1]),
+        "setup": {k: v for k, v in setup.__dict__.items() if k != "batch_size"},
+    }

@@ -1,0 +1,259 @@
+"""The batch-size experiment: full batch is gradient descent, the measurements check out
+against independent computations, and the table's words follow the numbers.
+
+One tiny run (30 training samples, batch sizes 1, 4 and full) is shared by the file.
+"""
+
+import itertools
+import math
+from dataclasses import replace
+from typing import Any
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+from jax.flatten_util import ravel_pytree
+
+from descentlab.core.experiments.batch_size import (
+    FULL_BATCH,
+    BatchSizeParams,
+    actual_batch_sizes,
+    gradient_noise,
+    run,
+    summary_table,
+)
+from descentlab.core.experiments.train import NetworkSetup, load_dataset, model_for
+from descentlab.core.nets.models import apply, cross_entropy, init_batch_stats, init_params
+
+TINY = NetworkSetup(
+    n_samples=40, noise=0.3, widths=(4,), optimizer="sgd", learning_rate=0.5, epochs=3
+)
+PARAMS = BatchSizeParams(
+    setup=TINY, batch_sizes=(4, FULL_BATCH, 1), top_k=2, iterations=40, resolution=9, span=0.5
+)
+
+
+@pytest.fixture(scope="module")
+def reported() -> tuple[dict[str, Any], list[float]]:
+    progress: list[float] = []
+    return run(PARAMS, progress.append), progress
+
+
+@pytest.fixture(scope="module")
+def result(reported: tuple[dict[str, Any], list[float]]) -> dict[str, Any]:
+    return reported[0]
+
+
+def _gradient_descent() -> tuple[list[float], Any]:
+    """Full-batch gradient descent by hand: each epoch's training loss and the final weights."""
+    dataset = load_dataset(TINY)
+    spec = model_for(TINY, dataset)
+    x, y = jnp.asarray(dataset.x_train), jnp.asarray(dataset.y_train)
+
+    def loss(params: Any) -> jax.Array:
+        return cross_entropy(apply(spec, params, init_batch_stats(spec), x, True)[0], y)
+
+    params = init_params(spec, jax.random.key(TINY.seed))
+    losses = [float(loss(params))]
+    for _ in range(TINY.epochs):
+        grads = jax.grad(loss)(params)
+        params = jax.tree.map(lambda w, g: w - TINY.learning_rate * g, params, grads)
+        losses.append(float(loss(params)))
+    return losses, (spec, params, dataset)
+
+
+def test_progress_is_monotone_to_one(reported: tuple[dict[str, Any], list[float]]) -> None:
+    _, progress = reported
+    assert progress == sorted(progress)
+    assert progress[-1] == 1.0
+
+
+def test_sizes_are_clamped_sorted_and_split_each_epoch(result: dict[str, Any]) -> None:
+    assert result["n_train"] == 30
+    assert result["device"] == jax.default_backend()
+    assert result["batch_sizes"] == [1, 4, 30]
+    runs = result["runs"]
+    assert [r["batch_size"] for r in runs] == [1, 4, 30]
+    assert [r["steps_per_epoch"] for r in runs] == [math.ceil(30 / b) for b in (1, 4, 30)]
+    for r in runs:
+        assert r["seconds_per_epoch"] > 0
+        assert r["seconds_per_update"] * r["steps_per_epoch"] == pytest.approx(
+            r["seconds_per_epoch"]
+        )
+        assert len(r["history"]["train_loss"]) == TINY.epochs + 1
+        assert r["history"]["train_loss"][-1] == r["train_loss"]
+        assert r["history"]["test_accuracy"][-1] == r["test_accuracy"]
+
+
+def test_full_batch_is_gradient_descent_with_its_sharpness_and_gradient(
+    result: dict[str, Any],
+) -> None:
+    losses, (spec, params, dataset) = _gradient_descent()
+    full = result["runs"][-1]
+    np.testing.assert_allclose(full["history"]["train_loss"], losses, rtol=1e-5)
+    assert full["gradient_noise"] == 0.0  # every step sees the whole training set
+
+    # Sharpness: the top eigenvalues of the dense Hessian at the same weights.
+    theta, unravel = ravel_pytree(params)
+    x, y = jnp.asarray(dataset.x_train), jnp.asarray(dataset.y_train)
+
+    def flat(t: jax.Array) -> jax.Array:
+        return cross_entropy(apply(spec, unravel(t), init_batch_stats(spec), x, False)[0], y)
+
+    eigenvalues = np.linalg.eigvalsh(np.asarray(jax.hessian(flat)(theta), np.float64))
+    assert full["sharpness"] == pytest.approx(eigenvalues[-1], rel=1e-3)
+    assert full["top_eigenvalues"] == pytest.approx(eigenvalues[::-1][:2], rel=1e-3)
+    gradient = np.asarray(jax.grad(flat)(theta), np.float64)
+    assert full["gradient_norm"] == pytest.approx(np.linalg.norm(gradient), rel=1e-3)
+
+
+def test_small_batches_have_gradient_noise(result: dict[str, Any]) -> None:
+    noise = [r["gradient_noise"] for r in result["runs"]]
+    assert noise[0] > 0 and noise[1] > 0 and noise[2] == 0
+
+
+def test_gradient_noise_is_the_spread_of_every_possible_minibatch() -> None:
+    per_example = np.random.default_rng(0).normal(size=(6, 3))
+    full = per_example.mean(axis=0)
+    for b in range(1, 7):
+        deviations = [
+            np.sum(np.square(per_example[list(batch)].mean(axis=0) - full))
+            for batch in itertools.combinations(range(6), b)
+        ]
+        assert gradient_noise(per_example, b) == pytest.approx(np.sqrt(np.mean(deviations)))
+
+
+def test_the_line_between_the_solutions_ends_at_each_run(result: dict[str, Any]) -> None:
+    line = result["interpolation"]
+    assert (line["small_batch"], line["large_batch"]) == (1, 30)
+    x = np.asarray(line["x"])
+    assert x[0] == -0.5 and x[-1] == 1.5 and np.all(np.diff(x) > 0)
+    small, large = result["runs"][0], result["runs"][-1]
+    for alpha, solution in ((0.0, small), (1.0, large)):
+        (at,) = np.flatnonzero(x == alpha)
+        assert line["train"][at] == pytest.approx(solution["train_loss"], rel=1e-5)
+        assert line["test"][at] == pytest.approx(solution["test_loss"], rel=1e-5)
+
+
+def test_each_slice_passes_through_its_minimum(result: dict[str, Any]) -> None:
+    slices = result["slices"]
+    assert [s["batch_size"] for s in slices] == [1, 30]
+    for piece, solution in zip(slices, (result["runs"][0], result["runs"][-1]), strict=True):
+        x = np.asarray(piece["x"])
+        assert x[0] == -0.5 and x[-1] == 0.5 and len(piece["train"]) == len(x)
+        (centre,) = np.flatnonzero(x == 0.0)
+        assert piece["train"][centre] == pytest.approx(solution["train_loss"], rel=1e-5)
+        assert piece["test"][centre] == pytest.approx(solution["test_loss"], rel=1e-5)
+        assert piece["train"][0] != piece["train"][-1]  # the direction moves the weights
+
+
+def test_the_result_table_is_built_from_the_runs(result: dict[str, Any]) -> None:
+    assert result["table"] == summary_table(result["runs"][0], result["runs"][-1])
+    assert "batch_size" not in result["setup"]
+
+
+# --- the table ----------------------------------------------------------------------------
+
+
+def _fake_run(batch_size: int, **numbers: Any) -> dict[str, Any]:
+    run = {
+        "batch_size": batch_size,
+        "seconds_per_update": 1e-5,
+        "seconds_per_epoch": 3e-3,
+        "gradient_noise": 1.0,
+        "train_loss": 0.2,
+        "test_loss": 0.3,
+        "train_accuracy": 0.95,
+        "test_accuracy": 0.9,
+        "sharpness": 1.0,
+    }
+    return run | numbers
+
+
+def _words(table: dict[str, Any]) -> dict[str, tuple[str, str]]:
+    """Each row's first word per column: {"Gradient": ("noisy", "stable"), ...}."""
+    return {row[0]: (row[1].split(" (")[0], row[2].split(" (")[0]) for row in table["rows"]}
+
+
+def test_the_lecture_table_when_the_data_agree_with_it() -> None:
+    small = _fake_run(1, seconds_per_epoch=3e-3, gradient_noise=1.3, sharpness=0.7)
+    large = _fake_run(
+        300,
+        seconds_per_update=2e-4,
+        seconds_per_epoch=2e-4,
+        gradient_noise=0.0,
+        train_accuracy=0.84,
+        test_accuracy=0.88,
+        sharpness=2.3,
+    )
+    table = summary_table(small, large)
+    assert table["columns"] == ["", "small batch (b=1)", "large batch (b=300)"]
+    assert _words(table) == {
+        "Time per update": ("faster", "slower"),
+        "Time per epoch": ("slower", "faster"),
+        "Gradient": ("noisy", "stable"),
+        "Optimization": ("better", "worse"),
+        "Generalization": ("better", "worse"),
+        "Sharpness": ("flatter", "sharper"),
+    }
+    rows = {row[0]: row[1:] for row in table["rows"]}
+    assert rows["Time per update"] == ["faster (10 µs)", "slower (200 µs)"]
+    assert rows["Generalization"][1] == "worse (test accuracy 88.0%, gap -4.0 points)"
+    assert rows["Sharpness"][1] == "sharper (top eigenvalue 2.3)"
+
+
+def test_the_words_follow_the_numbers_when_they_disagree_with_the_lecture() -> None:
+    small = _fake_run(8, gradient_noise=0.1, train_accuracy=0.8, test_accuracy=0.7, sharpness=5)
+    large = _fake_run(64, gradient_noise=0.5, sharpness=1.0)
+    assert _words(summary_table(small, large)) == {
+        "Time per update": ("same", "same"),  # equal numbers
+        "Time per epoch": ("same", "same"),
+        "Gradient": ("stable", "noisy"),
+        "Optimization": ("worse", "better"),
+        "Generalization": ("worse", "better"),
+        "Sharpness": ("sharper", "flatter"),
+    }
+    # Within the tolerances the two are alike; an unknown number compares to nothing.
+    close = large | {"seconds_per_update": 1.4e-5, "train_accuracy": 0.955, "sharpness": None}
+    words = _words(summary_table(_fake_run(8), close))
+    assert words["Time per update"] == ("same", "same")
+    assert words["Optimization"] == ("same", "same")
+    assert words["Sharpness"] == ("n/a", "n/a")
+
+
+def test_regression_compares_losses() -> None:
+    small = _fake_run(1, train_accuracy=None, test_accuracy=None, train_loss=0.1, test_loss=0.2)
+    large = _fake_run(32, train_accuracy=None, test_accuracy=None, train_loss=0.5, test_loss=0.4)
+    table = summary_table(small, large)
+    assert _words(table)["Optimization"] == ("better", "worse")
+    assert _words(table)["Generalization"] == ("better", "worse")
+    assert table["rows"][4][2] == "worse (test loss 0.4, gap -0.1)"
+
+
+# --- validation ---------------------------------------------------------------------------
+
+
+def test_batch_sizes_clamp_to_the_training_set() -> None:
+    assert actual_batch_sizes([64, FULL_BATCH, 1, 4096, 8], 30) == [1, 8, 30]
+    with pytest.raises(ValueError, match="at least two different"):
+        actual_batch_sizes([FULL_BATCH, 64], 30)
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"batch_sizes": (1, -8)}, "not offered"),
+        ({"batch_sizes": (1, 3)}, "not offered"),
+        ({"batch_sizes": ()}, "at least two"),
+        ({"batch_sizes": (FULL_BATCH, 4096)}, "at least two different"),
+        ({"setup": replace(TINY, batch_norm=True)}, "batch norm"),
+        ({"setup": replace(TINY, loss="mse")}, "does not fit"),
+        ({"top_k": 0}, "top_k"),
+        ({"resolution": 1}, "resolution"),
+        ({"span": 0.0}, "span"),
+    ],
+)
+def test_invalid_parameters_raise_before_training(changes: dict[str, Any], message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        run(replace(PARAMS, **changes), lambda fraction: None)
