@@ -92,14 +92,16 @@ def torch_reference(
     coordinates: np.ndarray,
     data: tuple[np.ndarray, np.ndarray],
     batch: int,
+    device: str = "cpu",
 ) -> tuple[float, np.ndarray]:
-    """Seconds for the reference's loop over ``coordinates``, and the losses it found."""
+    """Seconds for the reference's loop over ``coordinates``, and the losses it found
+    (on ``device``: "cuda" as the reference runs on a GPU)."""
     import torch
 
     modules: list[torch.nn.Module] = []
     for fan_in, fan_out in itertools.pairwise(SIZES):
         modules += [torch.nn.Linear(fan_in, fan_out), torch.nn.ReLU()]
-    net = torch.nn.Sequential(*modules[:-1]).eval()
+    net = torch.nn.Sequential(*modules[:-1]).eval().to(device)
     criterion = torch.nn.CrossEntropyLoss()
 
     def as_torch(tree: dict[str, Any]) -> list[torch.Tensor]:
@@ -107,13 +109,14 @@ def torch_reference(
         tensors = []
         for layer in tree["layers"]:
             tensors += [
-                torch.tensor(np.asarray(layer["w"]).T),
-                torch.tensor(np.asarray(layer["b"])),
+                torch.tensor(np.asarray(layer["w"]).T, device=device),
+                torch.tensor(np.asarray(layer["b"]), device=device),
             ]
         return tensors
 
     weights, dx, dy = as_torch(params), as_torch(d1), as_torch(d2)
-    inputs, targets = torch.tensor(data[0]), torch.tensor(data[1]).long()
+    inputs = torch.tensor(data[0], device=device)
+    targets = torch.tensor(data[1], device=device).long()
     losses = []
     started = time.perf_counter()
     for alpha, beta in coordinates:
@@ -129,7 +132,9 @@ def torch_reference(
     return time.perf_counter() - started, np.asarray(losses)
 
 
-def run(resolution: int = RESOLUTION, samples: int = SAMPLES) -> dict[str, Any]:
+def run(
+    resolution: int = RESOLUTION, samples: int = SAMPLES, reference_device: str = "cpu"
+) -> dict[str, Any]:
     """Figures for docs/BENCHMARKS.md (about 30–60 s on a two-core CPU)."""
     import torch
 
@@ -153,14 +158,15 @@ def run(resolution: int = RESOLUTION, samples: int = SAMPLES) -> dict[str, Any]:
     reference: dict[str, float] = {}
     default_threads = torch.get_num_threads()
     for batch in (REFERENCE_BATCH, samples):
-        for threads in sorted({default_threads, 1}):
+        for threads in sorted({default_threads, 1}) if reference_device == "cpu" else [1]:
             torch.set_num_threads(threads)
-            torch_reference(params, d1, d2, rows[:3], (x, labels), batch)  # warm up
-            seconds, losses = torch_reference(params, d1, d2, rows, (x, labels), batch)
+            device = reference_device
+            torch_reference(params, d1, d2, rows[:3], (x, labels), batch, device)  # warm up
+            seconds, losses = torch_reference(params, d1, d2, rows, (x, labels), batch, device)
             reference[f"batch_{batch}_threads_{threads}"] = seconds / len(rows) * points
         torch.set_num_threads(default_threads)
         reference[f"batch_{batch}"] = min(
-            reference[f"batch_{batch}_threads_{threads}"] for threads in {default_threads, 1}
+            value for key, value in reference.items() if key.startswith(f"batch_{batch}_")
         )
     agreement = float(np.max(np.abs(losses - result["z"][:REFERENCE_ROWS].reshape(-1))))
 
@@ -173,6 +179,7 @@ def run(resolution: int = RESOLUTION, samples: int = SAMPLES) -> dict[str, Any]:
     achieved = naive_flops / warm
     return {
         "device": str(jax.devices()[0]),
+        "reference_device": reference_device,
         "network": "→".join(map(str, SIZES)),
         "parameters": parameter_count,
         "samples": samples,

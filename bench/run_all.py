@@ -21,7 +21,7 @@ from urllib.parse import urlsplit
 
 import numpy as np
 
-from bench import baselines, browser, hessian, landscape, workloads
+from bench import baselines, browser, experiments, gpu_report, hessian, landscape, workloads
 from bench.server import serve, wait_for_background_warmup
 
 OUTPUT = Path(__file__).resolve().parents[1] / "docs" / "BENCHMARKS.md"
@@ -282,6 +282,10 @@ def render(
             f"{hess['top_eigenvalue_s'] * 1000:.0f} ms",
         ),
     ]
+    experiment_rows = [
+        (kind, f"{figures['cold_s']:.1f} s", f"{figures['warm_s']:.1f} s")
+        for kind, figures in networks["experiments"].items()
+    ]
     written = f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC"
     return f"""# Benchmarks
 
@@ -346,7 +350,12 @@ single-threaded torch is itself near the matmul limit.
 ## Networks: Hessians (warm, best of 5)
 
 {table(("what", "time"), hessian_rows)}
-"""
+
+## Networks: the experiments' default runs (in process; `minimum_ratio` target ≤ 30 s)
+
+{table(("experiment", "cold (compiling)", "warm"), experiment_rows)}
+
+{gpu_report.render()}"""
 
 
 def main() -> None:
@@ -365,7 +374,11 @@ def main() -> None:
         "naive_grid_ms": time_calls(naive_grid()).p50_ms,
     }
     print("networks…", flush=True)
-    networks = {"landscape": landscape.run(), "hessian": hessian.run()}
+    networks = {
+        "landscape": landscape.run(),
+        "hessian": hessian.run(),
+        "experiments": experiments.run(),
+    }
     report = render(start, warm, engine, baseline, networks)
     OUTPUT.write_text(report)
     print(report)
