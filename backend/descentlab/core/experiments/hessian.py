@@ -35,8 +35,12 @@ class HessianParams:
 
 
 @cache
-def flat_loss(spec: MLPSpec, loss_name: str) -> LossOfTheta:
+def flat_loss(spec: MLPSpec, loss_name: str, batch_statistics: bool = False) -> LossOfTheta:
     """``loss(batch_stats, x, y, theta)`` for one architecture, made once per (spec, loss).
+
+    Batch norm normalizes with the running averages in ``batch_stats`` (evaluation mode),
+    or, with ``batch_statistics``, with the statistics of the data passed in (training
+    mode over the whole set: the full-batch loss that training itself descends).
 
     Its identity is what the Hessian kernels compile for; the data travel as traced
     arguments of a ``Partial``, so another dataset of the same shape reuses the code.
@@ -55,7 +59,7 @@ def flat_loss(spec: MLPSpec, loss_name: str) -> LossOfTheta:
             parts.append(theta[at : at + size].reshape(shape))
             at += size
         params = jax.tree.unflatten(treedef, parts)
-        outputs, _ = apply(spec, params, batch_stats, x.astype(theta.dtype), train=False)
+        outputs, _ = apply(spec, params, batch_stats, x.astype(theta.dtype), train=batch_statistics)
         return jnp.mean(per_example(outputs, y))
 
     return loss

@@ -32,13 +32,16 @@ class LandscapeParams:
 
 
 @cache
-def network_loss(spec: MLPSpec, loss_name: str) -> Callable[[Params, Any], Array]:
-    """``loss(params, (batch_stats, x, y))`` in evaluation mode, one function per spec."""
+def network_loss(
+    spec: MLPSpec, loss_name: str, batch_statistics: bool = False
+) -> Callable[[Params, Any], Array]:
+    """``loss(params, (batch_stats, x, y))``, one function per spec: evaluation mode, or
+    with ``batch_statistics`` batch norm over the data passed in (see ``flat_loss``)."""
     per_example = LOSSES[loss_name].per_example
 
     def loss(params: Params, data: Any) -> Array:
         batch_stats, x, y = data
-        outputs, _ = apply(spec, params, batch_stats, x, train=False)
+        outputs, _ = apply(spec, params, batch_stats, x, train=batch_statistics)
         return jnp.mean(per_example(outputs, y))
 
     return loss

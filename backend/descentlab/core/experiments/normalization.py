@@ -28,13 +28,20 @@ would crawl in both.)
 
 **Batch normalization, on a small network.** The setup is trained with and without
 ``batch_norm`` at each of the same learning rates. Each run reports its curves, final
-metrics, and its sharpness: the largest Hessian eigenvalue (Lanczos) of the training loss
-at the final weights in evaluation mode, where batch norm uses its running averages and
-the loss is a fixed function of the weights. A run has *diverged* when its training loss
+metrics, and its sharpness: the largest Hessian eigenvalue (Lanczos) of the full-batch
+training loss at the final weights, with batch norm normalizing by the statistics of the
+whole training set, as it does in training: the landscape the optimizer descends (Santurkar
+et al. 2018 measure smoothness the same way). Also reported, ``sharpness_eval``: the same
+in evaluation mode, with the running averages frozen. Frozen averages break batch norm's
+invariance to the scale of the weights feeding it, and that loss is often *sharper* than
+the plain network's (measured on the defaults: at η = 0.1 over seeds 0–3, 1.2–2.3 in
+training mode vs 4.8–7.9 in evaluation mode, against 3.8–12.7 without batch norm).
+Without batch norm both are the same number. A run has *diverged* when its training loss
 became non-finite or ended higher than it started.
 
-At one learning rate both networks get a 2-D slice of the training loss around their
-final weights, along random filter-normalized directions (Li et al. 2018): each filter of
+At one learning rate both networks get a 2-D slice of the training loss (batch norm in
+training mode over the whole training set, as for the sharpness) around their final
+weights, along random filter-normalized directions (Li et al. 2018): each filter of
 each weight matrix moves by the same fraction of its own norm, which is what makes the
 two networks comparable at all, since the weights that feed a batch-norm layer can be
 rescaled without changing its output. Biases and batch norm's scale γ and shift β get a
@@ -274,13 +281,20 @@ def _last(history: dict[str, list[float]], name: str) -> float | None:
 
 
 def _sharpness(
-    spec: MLPSpec, loss_name: str, trained: TrainResult, data: BatchData, key: Array, steps: int
+    spec: MLPSpec,
+    loss_name: str,
+    trained: TrainResult,
+    data: BatchData,
+    key: Array,
+    steps: int,
+    batch_statistics: bool = True,
 ) -> float | None:
-    """The top Hessian eigenvalue of the evaluation-mode training loss (None if not finite)."""
+    """The top Hessian eigenvalue of the full-batch training loss (None if not finite)."""
     theta, _ = ravel_pytree(trained.params)
     if not np.all(np.isfinite(np.asarray(theta))):
         return None
-    bound = Partial(flat_loss(spec, loss_name), trained.batch_stats, *data)
+    loss = flat_loss(spec, loss_name, batch_statistics and spec.batch_norm)
+    bound = Partial(loss, trained.batch_stats, *data)
     return _finite(top_eigenvalues(bound, theta, 1, steps, key).values[0])
 
 
@@ -311,7 +325,7 @@ def _slice(
 ) -> dict[str, Any]:
     d1, d2 = _directions(trained.params, key)
     axis = np.linspace(-params.span, params.span, params.slice_resolution)
-    loss = network_loss(spec, params.setup.loss)
+    loss = network_loss(spec, params.setup.loss, spec.batch_norm)
     grid = landscape.slice_2d(
         loss, trained.params, d1, d2, axis, axis, (trained.batch_stats, *data)
     )
@@ -361,6 +375,11 @@ def _batch_norm(params: NormalizationParams, progress: Callable[[float], None]) 
                     "sharpness": _sharpness(
                         spec, setup.loss, trained, data, key, params.iterations
                     ),
+                    "sharpness_eval": _sharpness(
+                        spec, setup.loss, trained, data, key, params.iterations, False
+                    )
+                    if bn
+                    else None,
                     "diverged": _diverged(history),
                 }
             )
