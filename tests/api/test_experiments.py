@@ -209,3 +209,25 @@ def test_normalization_params_out_of_bounds_are_422(client: TestClient) -> None:
     ):
         response = client.post("/api/experiments", json={"kind": "normalization", "params": params})
         assert response.status_code == 422, (params, response.text)
+
+
+def test_the_minimum_ratio_experiment_scatters_ratio_against_loss(client: TestClient) -> None:
+    params = {"setup": {"n_samples": 40, "epochs": 4}, "widths": [[2]], "seeds": 3}
+    result = _finished(client, {"kind": "minimum_ratio", "params": params})
+    networks = result["networks"]
+    assert len(networks) == 3
+    assert result["scatter"]["y"] == [n["minimum_ratio"] for n in networks]
+    for n in networks:
+        assert n["positive"] + n["negative"] + n["near_zero"] == n["parameters"] == 2 * 3 + 3 * 2
+
+
+def test_minimum_ratio_params_out_of_bounds_are_422(client: TestClient) -> None:
+    for params in (
+        {"setup": {"activation": "relu"}},  # kinks: no Hessian there
+        {"setup": {"batch_norm": True}},
+        {"widths": [[32, 32, 32]]},  # beyond the parameter cap
+        {"seeds": 100},
+        {"widths": []},
+    ):
+        response = client.post("/api/experiments", json={"kind": "minimum_ratio", "params": params})
+        assert response.status_code == 422, (params, response.text)

@@ -26,3 +26,15 @@ def test_the_estimates_agree_with_the_full_spectrum() -> None:
     assert ratio["ratio"] == pytest.approx(ratio["positive"] / len(spectrum))
     density = result["density"]
     assert np.trapezoid(density["y"], density["x"]) == pytest.approx(1.0, abs=1e-3)
+
+
+def test_flat_loss_is_one_function_however_its_arguments_are_passed() -> None:
+    from descentlab.core.experiments.hessian import flat_loss
+    from descentlab.core.experiments.landscape import network_loss
+    from descentlab.core.nets.models import MLPSpec
+
+    spec = MLPSpec(2, (3,), 2, "tanh")
+    # the Hessian kernels compile per function object: one object, one compile
+    assert flat_loss(spec, "cross_entropy") is flat_loss(spec, "cross_entropy", False)
+    assert flat_loss(spec, "cross_entropy") is not flat_loss(spec, "cross_entropy", True)
+    assert network_loss(spec, "cross_entropy") is network_loss(spec, "cross_entropy", False)

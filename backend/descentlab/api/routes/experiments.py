@@ -20,6 +20,7 @@ from descentlab.core.experiments import (
     hessian,
     landscape,
     loss_comparison,
+    minimum_ratio,
     normalization,
     train,
 )
@@ -46,6 +47,7 @@ EXPERIMENTS: dict[str, tuple[Callable[[BaseModel], Any], Callable[..., Any]]] = 
     "landscape": (_with_setup(landscape.LandscapeParams), landscape.run),
     "batch_size": (_with_setup(batch_size.BatchSizeParams), batch_size.run),
     "normalization": (_with_setup(normalization.NormalizationParams), normalization.run),
+    "minimum_ratio": (_with_setup(minimum_ratio.MinimumRatioParams), minimum_ratio.run),
 }
 
 router = APIRouter(prefix="/api/experiments", tags=["experiments"])

@@ -7,6 +7,8 @@ from pydantic import AfterValidator, BaseModel, Field, model_validator
 from descentlab.api.schemas.common import Point, StrictModel
 from descentlab.core.experiments.batch_size import BatchSizeParams
 from descentlab.core.experiments.batch_size import check_params as check_batch_size_params
+from descentlab.core.experiments.minimum_ratio import MinimumRatioParams
+from descentlab.core.experiments.minimum_ratio import check_params as check_minimum_ratio_params
 from descentlab.core.experiments.normalization import NormalizationParams
 from descentlab.core.experiments.normalization import check_params as check_normalization_params
 from descentlab.core.experiments.train import NetworkSetup, check
@@ -213,13 +215,55 @@ def normalization_core(model: NormalizationParamsModel) -> NormalizationParams:
     return NormalizationParams(**{**values, "setup": NetworkSetup(**values["setup"])})
 
 
+class MinimumRatioSetupParams(NetworkSetupParams):
+    """How each network is trained before polishing (its ``widths`` are not used)."""
+
+    n_samples: Annotated[int, Field(ge=20, le=1000)] = 200
+    learning_rate: Annotated[float, Field(gt=0, le=10)] = 0.03
+    epochs: Annotated[int, Field(ge=1, le=500)] = 100
+
+
+SmallWidth = Annotated[int, Field(ge=1, le=32)]
+
+
+class MinimumRatioParamsModel(StrictModel):
+    """Many small networks polished to critical points, each one's full spectrum (section 1)."""
+
+    setup: MinimumRatioSetupParams = Field(default_factory=MinimumRatioSetupParams)
+    widths: Annotated[
+        tuple[Annotated[tuple[SmallWidth, ...], Field(min_length=1, max_length=3)], ...],
+        Field(min_length=1, max_length=6, description="architectures (hidden widths)"),
+    ] = ((4,), (6,), (4, 4))
+    seeds: Annotated[int, Field(ge=1, le=16, description="networks per architecture")] = 8
+    polish_steps: Annotated[int, Field(ge=0, le=1000, description="Newton-type steps")] = 300
+    weight_decay: Annotated[
+        float, Field(ge=0, le=1, description="α in F = L + α/2‖θ‖², the polished objective")
+    ] = 3e-3
+
+    @model_validator(mode="after")
+    def _valid(self) -> "MinimumRatioParamsModel":
+        check_minimum_ratio_params(minimum_ratio_core(self))  # ValueError: a 422
+        return self
+
+
+class MinimumRatioRequest(StrictModel):
+    kind: Literal["minimum_ratio"]
+    params: MinimumRatioParamsModel = Field(default_factory=MinimumRatioParamsModel)
+
+
+def minimum_ratio_core(model: MinimumRatioParamsModel) -> MinimumRatioParams:
+    values = model.model_dump()
+    return MinimumRatioParams(**{**values, "setup": NetworkSetup(**values["setup"])})
+
+
 ExperimentRequest = Annotated[
     LossComparisonRequest
     | TrainRequest
     | HessianRequest
     | LandscapeRequest
     | BatchSizeRequest
-    | NormalizationRequest,
+    | NormalizationRequest
+    | MinimumRatioRequest,
     Field(discriminator="kind"),
 ]
 

@@ -34,8 +34,14 @@ class HessianParams:
     probes: int = 16
 
 
-@cache
 def flat_loss(spec: MLPSpec, loss_name: str, batch_statistics: bool = False) -> LossOfTheta:
+    """The one ``_flat_loss`` for these arguments, however they are passed (``@cache``
+    alone would key ``f(s, l)`` and ``f(s, l, False)`` apart and compile twice)."""
+    return _flat_loss(spec, loss_name, bool(batch_statistics))
+
+
+@cache
+def _flat_loss(spec: MLPSpec, loss_name: str, batch_statistics: bool) -> LossOfTheta:
     """``loss(batch_stats, x, y, theta)`` for one architecture, made once per (spec, loss).
 
     Batch norm normalizes with the running averages in ``batch_stats`` (evaluation mode),

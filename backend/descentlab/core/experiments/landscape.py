@@ -31,9 +31,16 @@ class LandscapeParams:
     margin: float = 0.25  # PCA: the path's extent, widened by this fraction on each side
 
 
-@cache
 def network_loss(
     spec: MLPSpec, loss_name: str, batch_statistics: bool = False
+) -> Callable[[Params, Any], Array]:
+    """The one ``_network_loss`` for these arguments (see ``hessian.flat_loss``)."""
+    return _network_loss(spec, loss_name, bool(batch_statistics))
+
+
+@cache
+def _network_loss(
+    spec: MLPSpec, loss_name: str, batch_statistics: bool
 ) -> Callable[[Params, Any], Array]:
     """``loss(params, (batch_stats, x, y))``, one function per spec: evaluation mode, or
     with ``batch_statistics`` batch norm over the data passed in (see ``flat_loss``)."""
