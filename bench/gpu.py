@@ -6,7 +6,8 @@ Checks that 2-D work stays on the CPU device while network work runs on the GPU,
 times, on the GPU: the 8-optimizer race pinned to the CPU vs forced onto the GPU (why the
 engine pins it), the 2-D landscape at 51² × 2,048 and 101² × 8,192 samples for several
 chunk sizes against the reference's loop in PyTorch on the same GPU, the Hessian
-targets, and training time per update and per epoch by batch size. ``bench/run_all.py``
+targets, training time per update and per epoch by batch size, and the network
+experiments' default runs. ``bench/run_all.py``
 renders the JSON it writes into docs/BENCHMARKS.md.
 """
 
@@ -22,6 +23,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from bench import experiments as experiments_bench
 from bench import hessian as hessian_bench
 from bench import landscape as landscape_bench
 from descentlab.core import trajectory
@@ -164,6 +166,7 @@ def main() -> None:
         "hessian": hessian_bench.run,
         "batch_size": batch_size_timing,
         "landscape": landscape_rows,
+        "experiments": experiments_bench.run,
     }
     for name, step in steps.items():
         started = time.perf_counter()

@@ -68,6 +68,14 @@ def render(path: Path = GPU_RESULTS) -> str:
             for row in batches
         ],
     )
+    experiment_table = _table(
+        ("experiment", "cold", "warm"),
+        [
+            (kind, f"{f['cold_s']:.1f} s", f"{f['warm_s']:.1f} s")
+            for kind, f in data.get("experiments", {}).items()
+            if "cold_s" in f
+        ],
+    )
     return f"""## On a GPU ({smoke["devices"][0]}, JAX {smoke["jax"]}, recorded {data["when"]})
 
 Run once on a lent GPU machine with `PYTHONPATH=backend:. python3 -m bench.gpu
@@ -96,4 +104,9 @@ plain SGD, 3,072 training samples): from batch {first["batch_size"]} to
 {update_growth:.0f}×, so an epoch takes {epoch_ratio:.0f}× less time.
 
 {batch_table}
+
+**The network experiments' default runs** on the GPU (cold: the first run in the process,
+compiling; `train` was already compiled by the smoke test):
+
+{experiment_table}
 """
