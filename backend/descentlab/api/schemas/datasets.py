@@ -1,0 +1,35 @@
+"""The network lab's datasets as the browser sees them: the menu, and one generated split."""
+
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+Task = Literal["classification", "regression"]
+
+
+class DatasetSummaryPublic(BaseModel):
+    """One entry of the menu: what a model for this dataset needs to know."""
+
+    name: str
+    description: str
+    task: Task
+    input_dim: int
+    n_classes: int = Field(description="0 for regression")
+    fixed_size: bool = Field(description="real data: n_samples and noise do not apply")
+    feature_names: list[str]
+    class_names: list[str] = Field(description="empty when the classes are just numbered")
+
+
+class DatasetPublic(BaseModel):
+    """One seeded train/test split, exactly the data a training run with these settings uses."""
+
+    name: str
+    task: Task
+    input_dim: int
+    n_classes: int
+    feature_names: list[str]
+    class_names: list[str]
+    x_train: list[list[float]] = Field(description="(n_train, input_dim)")
+    y_train: list[float] = Field(description="class index, or the regression target")
+    x_test: list[list[float]]
+    y_test: list[float]

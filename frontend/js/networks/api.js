@@ -1,0 +1,82 @@
+// The Networks page's calls: one function per endpoint, and following a job's events.
+// Errors carry the API's problem+json `detail` as their message.
+
+import { problemMessage, FINISHED } from "./job.js";
+
+async function request(path, { method = "GET", body } = {}) {
+  const init = { method };
+  if (body !== undefined) {
+    init.headers = { "content-type": "application/json" };
+    init.body = JSON.stringify(body);
+  }
+  const response = await fetch(path, init);
+  let payload = null;
+  try {
+    payload = await response.json();
+  } catch {
+    payload = null; // not JSON (a proxy's error page): say the status instead
+  }
+  if (!response.ok) {
+    const error = new Error(problemMessage(payload, response.status));
+    error.problem = payload;
+    error.status = response.status;
+    throw error;
+  }
+  return payload;
+}
+
+export { getOptimizers } from "../api.js";
+export const getDatasets = () => request("/api/datasets");
+
+export function getDataset({ name, n_samples, noise, seed }) {
+  const query = new URLSearchParams({ n_samples, noise, seed });
+  return request(`/api/datasets/${encodeURIComponent(name)}?${query}`);
+}
+
+/** Queue an experiment: resolves to {id, status} (202), or throws the API's message. */
+export const submitExperiment = (kind, params) => request("/api/experiments", { method: "POST", body: { kind, params } });
+export const getExperiment = (id) => request(`/api/experiments/${encodeURIComponent(id)}`);
+export const cancelExperiment = (id) => request(`/api/experiments/${encodeURIComponent(id)}`, { method: "DELETE" });
+
+const POLL_MS = 500;
+const sleep = (ms) => new Promise((resolve) => { setTimeout(resolve, ms); });
+
+async function poll(id, onUpdate) {
+  for (;;) {
+    const job = await getExperiment(id);
+    onUpdate(job);
+    if (FINISHED.includes(job.status)) return job;
+    await sleep(POLL_MS);
+  }
+}
+
+/**
+ * Follow a job over server-sent events (`progress` while it runs, then `done`, `failed`
+ * or `cancelled`), calling `onUpdate(job)` for each; resolves with the finished job.
+ * If the stream breaks before the end, it polls the job instead.
+ */
+export function followExperiment(id, onUpdate) {
+  return new Promise((resolve, reject) => {
+    const source = new EventSource(`/api/experiments/${encodeURIComponent(id)}/events`);
+    let settled = false;
+    const read = (event) => {
+      const job = JSON.parse(event.data);
+      onUpdate(job);
+      return job;
+    };
+    source.addEventListener("progress", read);
+    for (const name of FINISHED) {
+      source.addEventListener(name, (event) => {
+        settled = true;
+        source.close();
+        resolve(read(event));
+      });
+    }
+    source.onerror = () => {
+      if (settled) return;
+      settled = true;
+      source.close();
+      poll(id, onUpdate).then(resolve, reject);
+    };
+  });
+}

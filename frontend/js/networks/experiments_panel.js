@@ -1,0 +1,138 @@
+// The experiment cards: one tab per experiment with its explanation, a few editable
+// settings, a Run button with its progress bar, and the plots and tables of its result.
+// A kind the server does not offer yet answers 422; its message shows next to the button.
+
+import { EXPERIMENTS } from "./experiments/index.js";
+import { draw } from "./plotting.js";
+import { JobControl, jobMarkup } from "./progress.js";
+import { isUnknownKind } from "./job.js";
+import { getPath, withPath } from "./presets.js";
+import { parseNumber } from "./setup.js";
+
+const $ = (id) => document.getElementById(id);
+
+function element(tag, { className, text, attrs = {} } = {}) {
+  const el = document.createElement(tag);
+  if (className) el.className = className;
+  if (text !== undefined) el.textContent = text;
+  for (const [k, v] of Object.entries(attrs)) el.setAttribute(k, v);
+  return el;
+}
+
+function tableElement(columns, rows) {
+  const table = element("table", { className: "numbers results-table" });
+  const head = element("tr");
+  head.append(...columns.map((c) => element("th", { text: c })));
+  table.append(element("thead"), element("tbody"));
+  table.tHead.append(head);
+  for (const row of rows) {
+    const tr = element("tr");
+    tr.append(...row.map((cell) => element("td", { text: String(cell) })));
+    table.tBodies[0].append(tr);
+  }
+  return table;
+}
+
+/** Put an experiment's views (plots, tables, notes) into `box`. */
+function renderViews(box, items) {
+  const figures = element("div", { className: "figures" });
+  const rest = [];
+  const plots = [];
+  for (const item of items) {
+    if (item.type === "plot") {
+      const holder = element("div", { className: "figure" });
+      const target = element("div", { className: "plot", attrs: { id: item.id } });
+      holder.append(element("h4", { text: item.title }), target);
+      figures.append(holder);
+      plots.push([target, item.figure]);
+    } else if (item.type === "table") {
+      const holder = element("div", { className: "figure wide" });
+      holder.append(element("h4", { text: item.title }), tableElement(item.columns, item.rows));
+      rest.push(holder);
+    } else {
+      rest.push(element("p", { className: "note", text: item.text }));
+    }
+  }
+  box.replaceChildren(...rest.filter((el) => el.tagName === "P"), figures, ...rest.filter((el) => el.tagName !== "P"));
+  return Promise.all(plots.map(([target, figure]) => draw(target, figure)));
+}
+
+function mountCard(experiment, api) {
+  const card = element("section", {
+    className: "experiment-card", attrs: { id: `experiment-${experiment.kind}`, role: "tabpanel", "aria-labelledby": `tab-${experiment.kind}` },
+  });
+  card.append(
+    element("p", { className: "lesson-section", text: `Curriculum ${experiment.section}` }),
+    element("p", { className: "lesson-text", text: experiment.text }),
+  );
+  const inputs = new Map();
+  if (experiment.fields.length) {
+    const controls = element("div", { className: "controls" });
+    for (const field of experiment.fields) {
+      const label = element("label", { text: `${field.label} ` });
+      const input = element("input", { attrs: { type: "number", name: field.name, step: "any" } });
+      input.value = String(getPath(experiment.params, field.name));
+      label.append(input);
+      controls.append(label);
+      inputs.set(field, input);
+    }
+    card.append(controls);
+  }
+  const job = element("div", { className: "job" });
+  job.innerHTML = jobMarkup("Run", experiment.title);
+  const output = element("div", { className: "experiment-output" });
+  card.append(job, output);
+  const control = new JobControl(job, api, "Running", {
+    describe: (error) => (isUnknownKind(error)
+      ? `This server does not run the “${experiment.kind}” experiment yet. (${error.message})` : error.message),
+  });
+
+  control.button.addEventListener("click", async () => {
+    let params = structuredClone(experiment.params);
+    const problems = [];
+    for (const [field, input] of inputs) {
+      const parsed = parseNumber(input.value, field.limit, field.label);
+      input.setAttribute("aria-invalid", parsed.error ? "true" : "false");
+      if (parsed.error) problems.push(parsed.error);
+      else params = withPath(params, field.name, parsed.value);
+    }
+    if (problems.length) {
+      control.showError(`Nothing sent: ${problems.join("; ")}`);
+      return;
+    }
+    const finished = await control.run(experiment.kind, params);
+    if (finished?.status !== "done") return;
+    try {
+      await renderViews(output, experiment.views(finished.result));
+      card.dataset.drawn = "true";
+    } catch (error) {
+      control.showError(`Could not draw the result: ${error.message}`);
+    }
+  });
+  return card;
+}
+
+export function mountExperimentsPanel({ store, api }) {
+  const tabs = $("experiment-tabs");
+  const cards = $("experiment-cards");
+  for (const experiment of EXPERIMENTS) {
+    const tab = element("button", {
+      className: "tab", text: experiment.title,
+      attrs: { type: "button", role: "tab", id: `tab-${experiment.kind}`, "aria-controls": `experiment-${experiment.kind}` },
+    });
+    tab.addEventListener("click", () => store.update({ experiment: experiment.kind }, { source: "tab" }));
+    tabs.append(tab);
+    cards.append(mountCard(experiment, api));
+  }
+  const show = (kind) => {
+    for (const experiment of EXPERIMENTS) {
+      const open = experiment.kind === kind;
+      $(`tab-${experiment.kind}`).setAttribute("aria-selected", String(open));
+      $(`experiment-${experiment.kind}`).hidden = !open;
+    }
+    // Plotly sized a plot drawn while its card was hidden to nothing: resize on showing it.
+    for (const plot of $(`experiment-${kind}`).querySelectorAll(".js-plotly-plot")) Plotly.Plots.resize(plot);
+  };
+  show(store.state.experiment);
+  store.subscribe((state, changed) => { if (changed.includes("experiment")) show(state.experiment); });
+}

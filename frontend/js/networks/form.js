@@ -1,0 +1,149 @@
+// The setup form and the landscape and Hessian settings: menus filled from the catalogue,
+// typed fields checked as they change (a valid value goes to the store, an invalid one
+// stays in its field with a message), and the store's state written back for a URL or a
+// lesson.
+
+import { ACTIVATIONS, BATCH_CHOICES, LIMITS } from "./state.js";
+import { fittingLoss, formatWidths, lossesFor, outputDim, parameterCount, parseNumber, parseWidths } from "./setup.js";
+
+const $ = (id) => document.getElementById(id);
+
+const number = (id, field, label, limit, group) => ({
+  id, field, group, parse: (text) => parseNumber(text, limit, label), format: String,
+});
+
+// Typed fields: element id, state field, how to read and write it, the group its errors show in.
+const TEXT_FIELDS = [
+  number("n-samples", "nSamples", "samples", LIMITS.nSamples, "setup"),
+  number("noise", "noise", "noise", LIMITS.noise, "setup"),
+  number("data-seed", "dataSeed", "data seed", LIMITS.dataSeed, "setup"),
+  { id: "widths", field: "widths", group: "setup", parse: parseWidths, format: formatWidths },
+  number("learning-rate", "learningRate", "learning rate", LIMITS.learningRate, "setup"),
+  number("epochs", "epochs", "epochs", LIMITS.epochs, "setup"),
+  number("seed", "seed", "init seed", LIMITS.seed, "setup"),
+  number("resolution", "resolution", "resolution", LIMITS.resolution, "landscape"),
+  number("span", "span", "span", LIMITS.span, "landscape"),
+  number("margin", "margin", "margin", LIMITS.margin, "landscape"),
+  number("top-k", "topK", "top k", LIMITS.topK, "hessian"),
+  number("iterations", "iterations", "Lanczos steps", LIMITS.iterations, "hessian"),
+  number("probes", "probes", "probes", LIMITS.probes, "hessian"),
+];
+
+const same = (a, b) => JSON.stringify(a) === JSON.stringify(b);
+
+function fillSelect(select, options) {
+  const html = options.map(([value, text]) => `<option value="${value}">${text}</option>`).join("");
+  if (select.innerHTML !== html) select.innerHTML = html;
+}
+
+/** Wire the form to `store`; returns {sync(state), errors(group)}. */
+export function mountForm({ store, catalogue }) {
+  const errors = new Map(); // field id → message
+  const datasetOf = (state) => catalogue.datasets.get(state.dataset);
+  const update = (patch) => store.update(patch, { source: "form" });
+
+  fillSelect($("dataset"), [...catalogue.datasets.values()].map((d) => [d.name, d.name]));
+  fillSelect($("activation"), ACTIVATIONS.map((a) => [a, a]));
+  fillSelect($("optimizer"), [...catalogue.optimizers.values()].map((o) => [o.name, `${o.name} — ${o.title}`]));
+  fillSelect($("batch-size"), [...BATCH_CHOICES.map((b) => [String(b), String(b)]), ["full", "full batch"]]);
+
+  const showErrors = () => {
+    for (const group of ["setup", "landscape", "hessian"]) {
+      const messages = TEXT_FIELDS.filter((f) => f.group === group && errors.has(f.id)).map((f) => errors.get(f.id));
+      const box = $(`${group}-errors`);
+      box.textContent = messages.join(" · ");
+      box.hidden = !messages.length;
+    }
+  };
+
+  for (const spec of TEXT_FIELDS) {
+    const input = $(spec.id);
+    input.addEventListener("input", () => {
+      const parsed = spec.parse(input.value);
+      input.setAttribute("aria-invalid", parsed.error ? "true" : "false");
+      if (parsed.error) errors.set(spec.id, parsed.error);
+      else errors.delete(spec.id);
+      showErrors();
+      if (!parsed.error) update({ [spec.field]: parsed.value });
+    });
+  }
+
+  $("dataset").addEventListener("change", (event) => {
+    const info = catalogue.datasets.get(event.target.value);
+    const features = store.state.features.every((f) => f < info.input_dim) ? store.state.features : [0, 1];
+    update({ dataset: info.name, loss: fittingLoss(store.state.loss, info.task), features });
+  });
+  $("activation").addEventListener("change", (e) => update({ activation: e.target.value }));
+  $("loss").addEventListener("change", (e) => update({ loss: e.target.value }));
+  $("optimizer").addEventListener("change", (e) => update({ optimizer: e.target.value }));
+  $("batch-norm").addEventListener("change", (e) => update({ batchNorm: e.target.checked }));
+  $("batch-size").addEventListener("change", (e) => {
+    update({ batchSize: e.target.value === "full" ? "full" : Number(e.target.value) });
+  });
+  $("directions").addEventListener("change", (e) => update({ directions: e.target.value }));
+  for (const radio of document.querySelectorAll("input[name=landscape-view]")) {
+    radio.addEventListener("change", () => update({ landscapeView: radio.value }));
+  }
+  const pickFeature = () => update({ features: [Number($("feature-x").value), Number($("feature-y").value)] });
+  $("feature-x").addEventListener("change", pickFeature);
+  $("feature-y").addEventListener("change", pickFeature);
+
+  const showParameterCount = (state) => {
+    const info = datasetOf(state);
+    if (!info) return;
+    const sizes = [info.input_dim, ...state.widths, outputDim(info)];
+    const count = parameterCount({ inputDim: info.input_dim, widths: state.widths, outputDim: outputDim(info), batchNorm: state.batchNorm });
+    $("parameter-count").textContent = `${count.toLocaleString("en")} parameters · ${sizes.join(" → ")}`
+      + (state.batchNorm ? " (with batch-norm scale and shift)" : "");
+  };
+
+  /**
+   * Write `state` into every control. Typed fields are rewritten only when `fields` (a URL
+   * or a lesson changed the state): after the user's own edits they keep their text, so a
+   * half-typed or invalid value is not overwritten while they work on another field.
+   */
+  const sync = (state, { fields = true } = {}) => {
+    const info = datasetOf(state);
+    $("dataset").value = state.dataset;
+    $("dataset-description").textContent = info ? `${info.description} (${info.task}, ${info.input_dim} inputs`
+      + `${info.task === "classification" ? `, ${info.n_classes} classes` : ""})` : "";
+    fillSelect($("loss"), lossesFor(info?.task ?? "classification").map((l) => [l.name, l.title]));
+    $("loss").value = state.loss;
+    $("activation").value = state.activation;
+    $("optimizer").value = state.optimizer;
+    $("batch-size").value = String(state.batchSize);
+    $("batch-norm").checked = state.batchNorm;
+    $("directions").value = state.directions;
+    for (const radio of document.querySelectorAll("input[name=landscape-view]")) radio.checked = radio.value === state.landscapeView;
+    for (const spec of fields ? TEXT_FIELDS : []) {
+      const input = $(spec.id);
+      const typed = spec.parse(input.value);
+      if (typed.error === undefined && same(typed.value, state[spec.field])) continue;
+      input.value = spec.format(state[spec.field]);
+      input.setAttribute("aria-invalid", "false");
+      errors.delete(spec.id);
+    }
+    showErrors();
+    const fixed = Boolean(info?.fixed_size);
+    for (const id of ["n-samples", "noise"]) {
+      $(id).disabled = fixed;
+      $(id).title = fixed ? "real data: its size and noise are what they are" : "";
+    }
+    const names = info?.feature_names ?? [];
+    $("feature-pick").hidden = names.length <= 2;
+    for (const [axis, id] of [[0, "feature-x"], [1, "feature-y"]]) {
+      fillSelect($(id), names.map((n, j) => [String(j), n]));
+      $(id).value = String(state.features[axis]);
+    }
+    document.querySelectorAll("#landscape-panel .random-only").forEach((el) => { el.hidden = state.directions !== "random"; });
+    document.querySelectorAll("#landscape-panel .pca-only").forEach((el) => { el.hidden = state.directions !== "pca"; });
+    showParameterCount(state);
+  };
+
+  return {
+    sync,
+    showParameterCount,
+    /** The messages of every field of `groups` that holds an invalid value now. */
+    errors: (...groups) => TEXT_FIELDS.filter((f) => groups.includes(f.group) && errors.has(f.id)).map((f) => errors.get(f.id)),
+  };
+}

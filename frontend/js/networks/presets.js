@@ -1,0 +1,108 @@
+// Lessons as data: the experiment cards' presets and explanations (from the curriculum),
+// and a few training setups to start from. Fields a setup leaves out keep their defaults.
+// An experiment's `params` are what its Run button sends (the API fills in the rest with
+// its own defaults, which are the lecture's); `fields` are the ones a learner may edit, by
+// dotted path into `params` ("setup.epochs"), with the API's bounds.
+
+export const EXPERIMENT_PRESETS = [
+  {
+    kind: "minimum_ratio",
+    title: "Minimum ratio",
+    section: "1. Critical points",
+    text: "Training stalls where the gradient is (near) zero, and there the Hessian decides what "
+      + "the point is: all eigenvalues positive is a local minimum, mixed signs a saddle. This trains "
+      + "many small networks until the gradient norm is tiny, computes every Hessian eigenvalue, and "
+      + "plots the minimum ratio (positive eigenvalues / all of them) against the training loss. In "
+      + "the lecture's study the points cluster around 0.5–0.6 and almost none reach 1; see where "
+      + "these small networks land.",
+    params: { seeds: 8 },
+    fields: [{ name: "seeds", label: "networks per architecture", limit: { min: 1, max: 16, integer: true } }],
+  },
+  {
+    kind: "batch_size",
+    title: "Small vs large batch",
+    section: "2. Batch",
+    text: "An epoch sees every batch once, reshuffled each time. On parallel hardware one update on a "
+      + "large batch takes barely longer than on a small one, so an epoch is shorter with large "
+      + "batches (timed here, on the machine running the lab). Small batches make noisy updates that "
+      + "tend to train better and land in flat minima that generalize; large batches land in sharper "
+      + "ones: a larger top Hessian eigenvalue and a steeper slice.",
+    params: { setup: { epochs: 30, learning_rate: 0.1 } },
+    fields: [
+      { name: "setup.epochs", label: "epochs", limit: { min: 1, max: 500, integer: true } },
+      { name: "setup.learning_rate", label: "η", limit: { min: 0, max: 10, exclusiveMin: true } },
+    ],
+  },
+  {
+    kind: "loss_comparison",
+    title: "Cross-entropy vs MSE",
+    section: "5. Classification",
+    text: "A 3-class problem's loss over two logits y₁ and y₂ after softmax, with the third logit held "
+      + "very low and class 1 the answer. Mean squared error has a huge flat plateau where the answer is "
+      + "wrong: the loss is large but the gradient tiny, so training gets stuck. Cross-entropy keeps a "
+      + "slope there. Same start, same optimizer: the MSE run stalls, the cross-entropy run descends.",
+    params: { y3: -20, start: [-8, 8], optimizer: "sgd", learning_rate: 1, steps: 300, resolution: 101 },
+    fields: [
+      { name: "learning_rate", label: "η", limit: { min: 0, max: 100, exclusiveMin: true } },
+      { name: "steps", label: "steps", limit: { min: 1, max: 5000, integer: true } },
+      { name: "y3", label: "y₃", limit: { min: -50, max: 10 } },
+    ],
+  },
+  {
+    kind: "normalization",
+    title: "Normalization",
+    section: "6. Normalization",
+    text: "When one input feature is much larger than another, its weight moves the loss much more: "
+      + "the error surface is an elongated valley that no single learning rate suits. Standardizing "
+      + "each feature makes it round. Batch normalization normalizes inside the network over each "
+      + "batch; compare a small network with and without it at the same learning rates.",
+    params: { feature_scale: 10, steps: 100 },
+    fields: [
+      { name: "feature_scale", label: "feature scale ratio", limit: { min: 1e-3, max: 1e3 } },
+      { name: "steps", label: "linear steps", limit: { min: 1, max: 5000, integer: true } },
+    ],
+  },
+];
+
+/** The value at a dotted `path` of `params` ("setup.epochs"), or undefined. */
+export function getPath(params, path) {
+  return path.split(".").reduce((node, key) => (node === undefined ? undefined : node[key]), params);
+}
+
+/** A deep copy of `params` with `value` at the dotted `path`. */
+export function withPath(params, path, value) {
+  const copy = structuredClone(params);
+  const keys = path.split(".");
+  let node = copy;
+  for (const key of keys.slice(0, -1)) node = node[key] ??= {};
+  node[keys.at(-1)] = value;
+  return copy;
+}
+
+export const SETUP_LESSONS = [
+  {
+    id: "moons",
+    title: "Moons: a small tanh network",
+    state: {},
+  },
+  {
+    id: "spirals",
+    title: "Spirals: a harder boundary, a deeper network",
+    state: { dataset: "spirals", noise: 0.05, widths: [32, 32, 32], activation: "relu", epochs: 150, learningRate: 0.01 },
+  },
+  {
+    id: "full-batch",
+    title: "Full batch: one update per epoch",
+    state: { batchSize: "full", optimizer: "sgd", learningRate: 0.5, epochs: 200 },
+  },
+  {
+    id: "regression",
+    title: "Regression: fit sin(3x₁)·cos(2x₂)",
+    state: { dataset: "regression", noise: 0.1, loss: "mse", widths: [32, 32], epochs: 100 },
+  },
+  {
+    id: "iris",
+    title: "Iris: four real measurements, three species",
+    state: { dataset: "iris", widths: [8], epochs: 100, features: [2, 3] },
+  },
+];

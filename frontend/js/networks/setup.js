@@ -1,0 +1,141 @@
+// The training setup: reading the form's text into checked values, the loss menu that
+// fits a dataset, the parameter count, and the API's request bodies. Pure.
+
+import { FULL_BATCH, LIMITS, MAX_SAMPLE_EPOCHS } from "./state.js";
+
+export const LOSSES = [
+  { name: "cross_entropy", title: "cross-entropy (softmax)", task: "classification" },
+  { name: "softmax_mse", title: "MSE on softmax outputs", task: "classification" },
+  { name: "mse", title: "mean squared error", task: "regression" },
+];
+
+/** The losses that fit a dataset's task, in menu order. */
+export function lossesFor(task) {
+  return LOSSES.filter((loss) => loss.task === task);
+}
+
+/** `loss` if it fits the task, else the task's first loss. */
+export function fittingLoss(loss, task) {
+  const fitting = lossesFor(task);
+  return fitting.some((l) => l.name === loss) ? loss : fitting[0].name;
+}
+
+function rangeText(limit) {
+  const low = limit.min === undefined ? "" : limit.exclusiveMin ? `above ${limit.min}` : `at least ${limit.min}`;
+  const high = limit.max === undefined ? "" : `at most ${limit.max}`;
+  return [low, high].filter(Boolean).join(" and ");
+}
+
+/** A form field's text as a number within `limit`: {value} or {error}. */
+export function parseNumber(text, limit, label) {
+  const trimmed = String(text).trim();
+  const value = Number(trimmed);
+  if (trimmed === "" || !Number.isFinite(value)) return { error: `${label}: “${trimmed}” is not a number` };
+  if (limit.integer && !Number.isInteger(value)) return { error: `${label} must be a whole number` };
+  const tooLow = limit.min !== undefined && (limit.exclusiveMin ? value <= limit.min : value < limit.min);
+  if (tooLow || (limit.max !== undefined && value > limit.max)) {
+    return { error: `${label} must be ${rangeText(limit)}` };
+  }
+  return { value };
+}
+
+/** "16, 16" → [16, 16]; "" → [] (no hidden layer: a linear model). {value} or {error}. */
+export function parseWidths(text) {
+  const parts = String(text).split(/[\s,]+/).filter(Boolean);
+  if (parts.length > LIMITS.layers.max) {
+    return { error: `at most ${LIMITS.layers.max} hidden layers, got ${parts.length}` };
+  }
+  const widths = [];
+  for (const part of parts) {
+    const parsed = parseNumber(part, LIMITS.width, "each width");
+    if (parsed.error) return { error: `widths: “${part}” is not a width from 1 to ${LIMITS.width.max}` };
+    widths.push(parsed.value);
+  }
+  return { value: widths };
+}
+
+export const formatWidths = (widths) => widths.join(", ");
+
+/** How many outputs the network needs: one logit per class, or one value. */
+export const outputDim = (dataset) => (dataset.task === "classification" ? dataset.n_classes : 1);
+
+/** Trainable scalars: weights and biases of every layer, plus BN's scale and shift. */
+export function parameterCount({ inputDim, widths, outputDim: out, batchNorm }) {
+  const sizes = [inputDim, ...widths, out];
+  let total = 0;
+  for (let i = 1; i < sizes.length; i++) total += (sizes[i - 1] + 1) * sizes[i];
+  return total + (batchNorm ? 2 * widths.reduce((a, b) => a + b, 0) : 0);
+}
+
+/** What is wrong with the state as a whole (fields are checked as they are typed). */
+export function setupErrors(state, dataset) {
+  const errors = [];
+  if (!dataset) errors.push(`unknown dataset “${state.dataset}”`);
+  else if (!lossesFor(dataset.task).some((l) => l.name === state.loss)) {
+    errors.push(`the loss ${state.loss} does not fit a ${dataset.task} dataset`);
+  }
+  if (state.nSamples * state.epochs > MAX_SAMPLE_EPOCHS) {
+    errors.push(`samples × epochs must be at most ${MAX_SAMPLE_EPOCHS.toLocaleString("en")} `
+      + `(${state.nSamples} × ${state.epochs}); use fewer epochs or samples`);
+  }
+  return errors;
+}
+
+/** The API's NetworkSetupParams for the state. */
+export function setupParams(state) {
+  return {
+    dataset: state.dataset,
+    n_samples: state.nSamples,
+    noise: state.noise,
+    data_seed: state.dataSeed,
+    widths: [...state.widths],
+    activation: state.activation,
+    batch_norm: state.batchNorm,
+    loss: state.loss,
+    optimizer: state.optimizer,
+    learning_rate: state.learningRate,
+    batch_size: state.batchSize === "full" ? FULL_BATCH : state.batchSize,
+    epochs: state.epochs,
+    seed: state.seed,
+  };
+}
+
+export function landscapeParams(state) {
+  return {
+    setup: setupParams(state), directions: state.directions, resolution: state.resolution,
+    span: state.span, margin: state.margin,
+  };
+}
+
+export function hessianParams(state) {
+  return { setup: setupParams(state), top_k: state.topK, iterations: state.iterations, probes: state.probes };
+}
+
+/** The dataset query the state asks for (what GET /api/datasets/{name} takes). */
+export function datasetQuery(state) {
+  return { name: state.dataset, n_samples: state.nSamples, noise: state.noise, seed: state.dataSeed };
+}
+
+/** Whether a training setup drew its data with the settings of `query` (fixed-size data ignore size and noise). */
+export function sameData(setup, query, fixedSize) {
+  if (!setup || setup.dataset !== query.name || setup.data_seed !== query.seed) return false;
+  return fixedSize || (setup.n_samples === query.n_samples && setup.noise === query.noise);
+}
+
+/**
+ * Drop what the catalogue does not know (an old or hand-edited URL): an unknown dataset
+ * or optimizer takes the default, the loss follows the dataset's task, and the plotted
+ * features stay within its inputs. `catalogue` holds Maps by name; `defaults` a state.
+ */
+export function sanitize(state, catalogue, defaults) {
+  const clean = { ...state };
+  if (!catalogue.datasets.has(clean.dataset)) clean.dataset = defaults.dataset;
+  if (!catalogue.optimizers.has(clean.optimizer)) clean.optimizer = defaults.optimizer;
+  const dataset = catalogue.datasets.get(clean.dataset);
+  if (dataset) {
+    clean.loss = fittingLoss(clean.loss, dataset.task);
+    const fits = clean.features[0] !== clean.features[1] && clean.features.every((f) => f < dataset.input_dim);
+    if (!fits) clean.features = [0, 1];
+  }
+  return clean;
+}

@@ -1,0 +1,418 @@
+"""The Networks page in a real browser, against the real server: the data plot, a link, a
+lesson, Train (progress bar, live and final curves, decision boundary), Cancel, the
+landscape, the Hessian, an experiment card, invalid input, and an error from the API.
+
+Every test but one also checks that the page logged no errors and asked nothing of another
+host (``watched``); the one that provokes a 422 allows exactly that failed request.
+Settings stay small (100 samples, a few epochs, one hidden layer of 8) so the file runs fast.
+"""
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from playwright.sync_api import ConsoleMessage, Page, Request, Route, expect
+
+from tests.browser.lab_page import CHANGE_MS, FIRST_RESULTS_MS, query, save_shot
+
+pytestmark = pytest.mark.browser
+
+# 2 inputs → 8 → 2 classes: (2 + 1)·8 + (8 + 1)·2 = 42 parameters.
+SMALL = "n=100&ep=6&w=8"
+SMALL_PARAMETERS = 42
+
+TRACES_JS = """(id) => (document.getElementById(id)?.data || []).map((t) => ({
+    type: t.type, name: t.name, meta: t.meta ?? null, mode: t.mode ?? null,
+    x: t.x ? Array.from(t.x) : null, y: t.y ? Array.from(t.y) : null,
+    z: t.z ? t.z.length : null, text: t.text ? Array.from(t.text) : null,
+}))"""
+
+# Before a job starts: record the progress bar each time it changes, and the curves plot
+# each time Plotly redraws it while the Train button is disabled (live curves).
+RECORD_JS = """(jobId) => {
+    const job = document.getElementById(jobId);
+    const bar = job.querySelector("progress");
+    window.__bar = [];
+    const note = () => window.__bar.push({
+        visible: !job.querySelector(".job-status").hidden,
+        value: bar.hasAttribute("value") ? bar.value : null,
+        label: job.querySelector(".job-label").textContent,
+    });
+    new MutationObserver(note).observe(job, {
+        attributes: true, subtree: true, childList: true, characterData: true,
+    });
+    window.__live = [];
+    const curves = document.getElementById("curves-plot");
+    curves.on("plotly_afterplot", () => {
+        const running = job.querySelector("button.run").disabled;
+        if (running) window.__live.push((curves.data[0]?.x || []).length);
+    });
+}"""
+
+
+def traces(page: Page, plot_id: str) -> list[dict[str, Any]]:
+    return list(page.evaluate(TRACES_JS, plot_id))
+
+
+def open_networks(page: Page, url: str) -> None:
+    page.goto(url)
+    page.wait_for_function("() => document.body.dataset.ready === 'true'", timeout=FIRST_RESULTS_MS)
+    page.wait_for_function("() => document.body.dataset.dataDrawn === 'true'", timeout=CHANGE_MS)
+
+
+def posted_experiments(page: Page) -> list[dict[str, Any]]:
+    """Every POST /api/experiments body the page sends from now on (a live list)."""
+    sent: list[dict[str, Any]] = []
+
+    def record(request: Request) -> None:
+        if request.method == "POST" and request.url.endswith("/api/experiments"):
+            sent.append(json.loads(request.post_data or "{}"))
+
+    page.on("request", record)
+    return sent
+
+
+def server_sends_partials(page: Page, live_url: str) -> bool:
+    """Whether this server's job JSON has a ``partial`` field (live curves while training)."""
+    schema = page.request.get(live_url + "/openapi.json").json()
+    return "partial" in schema["components"]["schemas"]["ExperimentPublic"]["properties"]
+
+
+def test_the_page_draws_the_dataset_the_api_serves(
+    watched: Page, live_url: str, tmp_path: Path
+) -> None:
+    page = watched
+    open_networks(page, live_url + "/networks.html")
+    expect(page.locator("h1")).to_have_text("Descent Lab")
+    expect(page.locator("nav.pages a", has_text="Surfaces")).to_have_attribute("href", "/")
+    expect(page.locator("#dataset")).to_have_value("moons")
+    expect(page.locator("#parameter-count")).to_contain_text("354 parameters · 2 → 16 → 16 → 2")
+
+    served = page.request.get(
+        live_url + "/api/datasets/moons?n_samples=400&noise=0.2&seed=0"
+    ).json()
+    drawn = [t for t in traces(page, "data-plot") if t["type"] == "scatter"]
+    assert [t["meta"] for t in drawn] == ["train", "test", "train", "test"]
+    train_x = sorted(x for t in drawn if t["meta"] == "train" for x in t["x"])
+    assert train_x == pytest.approx(sorted(row[0] for row in served["x_train"]))
+    assert sum(len(t["x"]) for t in drawn) == 400
+    class0_test = drawn[1]
+    expected = [row[1] for row, y in zip(served["x_test"], served["y_test"], strict=True) if y == 0]
+    assert class0_test["y"] == pytest.approx(expected)
+
+    # Another dataset and more noise: the plot follows, and so does the URL.
+    blobs = page.request.get(live_url + "/api/datasets/blobs?n_samples=400&noise=0.9&seed=0").json()
+    class0 = [row[0] for row, y in zip(blobs["x_train"], blobs["y_train"], strict=True) if y == 0]
+    page.select_option("#dataset", "blobs")
+    page.fill("#noise", "0.9")
+    # (A draw of blobs at the old noise may come first: wait for the one asked for.)
+    page.wait_for_function(
+        """(first) => (document.getElementById("data-plot").data || [])[0]?.x[0] === first""",
+        arg=class0[0],
+        timeout=CHANGE_MS,
+    )
+    drawn = traces(page, "data-plot")
+    assert len(drawn) == 6  # 3 classes × train, test
+    assert drawn[0]["x"] == pytest.approx(class0)
+    page.wait_for_function("() => location.search.includes('nz=0.9')", timeout=CHANGE_MS)
+    assert query(page)["d"] == "blobs"
+    save_shot(page, tmp_path, "networks-data.png")
+
+
+def test_a_link_restores_the_setup_and_regression_offers_only_mse(
+    watched: Page, live_url: str
+) -> None:
+    page = watched
+    url = "/networks.html?d=regression&w=32,4&act=relu&lr=0.05&bs=full&ep=12&x=normalization&zzz=1"
+    open_networks(page, live_url + url)
+    expect(page.locator("#widths")).to_have_value("32, 4")
+    expect(page.locator("#activation")).to_have_value("relu")
+    expect(page.locator("#learning-rate")).to_have_value("0.05")
+    expect(page.locator("#batch-size")).to_have_value("full")
+    expect(page.locator("#epochs")).to_have_value("12")
+    options = page.locator("#loss option").evaluate_all("(os) => os.map((o) => o.value)")
+    assert options == ["mse"]
+    expect(page.locator("#tab-normalization")).to_have_attribute("aria-selected", "true")
+    expect(page.locator("#experiment-normalization")).to_be_visible()
+    drawn = traces(page, "data-plot")
+    assert [t["meta"] for t in drawn] == ["train", "test"]  # coloured by target, not by class
+    # 2 → 32 → 4 → 1: 96 + 132 + 5
+    expect(page.locator("#parameter-count")).to_contain_text("233 parameters")
+
+
+def test_a_lesson_sets_the_whole_setup(watched: Page, live_url: str) -> None:
+    page = watched
+    open_networks(page, f"{live_url}/networks.html?lr=0.5&x=batch_size")
+    page.select_option("#lesson-select", "spirals")
+    expect(page.locator("#dataset")).to_have_value("spirals")
+    expect(page.locator("#widths")).to_have_value("32, 32, 32")
+    expect(page.locator("#activation")).to_have_value("relu")
+    expect(page.locator("#learning-rate")).to_have_value("0.01")  # the lesson's, not the link's
+    page.wait_for_function("() => location.search.includes('d=spirals')", timeout=CHANGE_MS)
+    assert query(page)["x"] == "batch_size"  # the open experiment stays
+    assert "lr" not in query(page)
+    spirals = page.request.get(live_url + "/api/datasets/spirals?n_samples=400&noise=0.05&seed=0")
+    first = spirals.json()["x_train"][0]
+    page.wait_for_function(
+        """(point) => (document.getElementById("data-plot").data || [])
+            .some((t) => t.meta === "train"
+                && t.x.some((x, i) => x === point[0] && t.y[i] === point[1]))""",
+        arg=first,
+        timeout=CHANGE_MS,
+    )
+    page.fill("#epochs", "40")
+    expect(page.locator("#lesson-select")).to_have_value("")  # edited: no longer the lesson
+
+
+def test_train_shows_a_progress_bar_then_curves_and_the_decision_boundary(
+    watched: Page, live_url: str, tmp_path: Path
+) -> None:
+    page = watched
+    open_networks(page, f"{live_url}/networks.html?{SMALL}")
+    expect(page.locator("#parameter-count")).to_contain_text(f"{SMALL_PARAMETERS} parameters")
+    sent = posted_experiments(page)
+    page.evaluate(RECORD_JS, "train-job")
+    train = page.locator("#train-job button.run")
+    train.click()
+    expect(train).to_be_disabled()
+    page.wait_for_function(
+        "() => document.body.dataset.trained === 'true'", timeout=FIRST_RESULTS_MS
+    )
+    expect(train).to_be_enabled()
+    expect(page.locator("#train-job .job-status")).to_be_hidden()
+    assert sent == [{"kind": "train", "params": sent[0]["params"]}]
+    assert sent[0]["params"] == {
+        "dataset": "moons", "n_samples": 100, "noise": 0.2, "data_seed": 0, "widths": [8],
+        "activation": "tanh", "batch_norm": False, "loss": "cross_entropy", "optimizer": "adam",
+        "learning_rate": 0.01, "batch_size": 32, "epochs": 6, "seed": 0,
+    }  # fmt: skip
+
+    # The bar showed while the job ran, moved forward, and ended full.
+    bar = page.evaluate("window.__bar")
+    shown = [b for b in bar if b["visible"]]
+    assert shown, "the progress bar never showed"
+    values = [b["value"] for b in shown if b["value"] is not None]
+    assert values == sorted(values)
+    assert any(0 < v < 1 for v in values)
+    assert values[-1] == 1
+
+    # Final curves: 7 points (epochs 0…6) of train and test loss and accuracy.
+    curves = traces(page, "curves-plot")
+    assert [c["meta"] for c in curves] == [
+        "train_loss", "test_loss", "train_accuracy", "test_accuracy",
+    ]  # fmt: skip
+    assert all(c["x"] == [0, 1, 2, 3, 4, 5, 6] for c in curves)
+    assert curves[0]["y"][-1] < curves[0]["y"][0]  # training lowered the loss
+    expect(page.locator("#train-summary")).to_contain_text(f"{SMALL_PARAMETERS} parameters")
+
+    # The boundary under the points, with a slider over its 7 snapshots.
+    drawn = traces(page, "data-plot")
+    assert [t["type"] for t in drawn[:2]] == ["heatmap", "contour"]
+    assert all(t["type"] == "scatter" for t in drawn[2:])
+    expect(page.locator("#epoch-scrub")).to_be_visible()
+    expect(page.locator("#epoch-slider")).to_have_attribute("max", "6")
+    expect(page.locator("#epoch-label")).to_have_text("epoch 6")
+    last = page.evaluate("document.getElementById('data-plot').data[0].z.map((r) => Array.from(r))")
+    page.evaluate(
+        """() => { const s = document.getElementById("epoch-slider"); s.value = "0";
+            s.dispatchEvent(new Event("input", { bubbles: true })); }"""
+    )
+    expect(page.locator("#epoch-label")).to_have_text("epoch 0")
+    page.wait_for_function(
+        """(last) => JSON.stringify(document.getElementById("data-plot").data[0].z
+            .map((r) => Array.from(r))) !== JSON.stringify(last)""",
+        arg=last,
+        timeout=CHANGE_MS,
+    )
+    save_shot(page, tmp_path, "networks-trained.png", keep=True)
+
+
+# 3,000 single-sample updates per epoch, one after another: an epoch takes long enough
+# to see (and to cancel) on any machine. Shared by the two tests below, so it compiles once.
+SLOW = "n=4000&w=32&bs=1"
+
+
+def test_the_curves_grow_while_the_network_trains(watched: Page, live_url: str) -> None:
+    page = watched
+    if not server_sends_partials(page, live_url):
+        pytest.skip("this server's jobs carry no partial results: only the bar moves")
+    open_networks(page, f"{live_url}/networks.html?{SLOW}&ep=3")
+    page.evaluate(RECORD_JS, "train-job")
+    page.locator("#train-job button.run").click()
+    page.wait_for_function(
+        "() => document.body.dataset.trained === 'true'", timeout=FIRST_RESULTS_MS
+    )
+    live = page.evaluate("window.__live")  # curve points drawn while the job ran
+    assert any(0 < n < 4 for n in live), f"no partial curves were drawn while training: {live}"
+    assert live == sorted(live)
+    assert len(traces(page, "curves-plot")[0]["x"]) == 4  # then the final curves: epochs 0…3
+
+
+def test_cancel_stops_a_running_job(watched: Page, live_url: str) -> None:
+    page = watched
+    # 50 slow epochs: far longer than it takes to press Cancel (which takes effect at the
+    # end of the epoch).
+    open_networks(page, f"{live_url}/networks.html?{SLOW}&ep=50")
+    sent = posted_experiments(page)
+    deletes: list[str] = []
+    page.on("request", lambda r: deletes.append(r.url) if r.method == "DELETE" else None)
+    page.locator("#train-job button.run").click()
+    expect(page.locator("#train-job .job-label")).to_contain_text("Training…", timeout=CHANGE_MS)
+    page.locator("#train-job button.cancel").click()
+    expect(page.locator("#train-job .job-error")).to_have_text("Cancelled.", timeout=CHANGE_MS)
+    expect(page.locator("#train-job button.run")).to_be_enabled()
+    assert len(sent) == 1
+    assert len(deletes) == 1
+    assert deletes[0].startswith(live_url + "/api/experiments/")
+
+
+def test_landscape_draws_a_contour_with_the_path(
+    watched: Page, live_url: str, tmp_path: Path
+) -> None:
+    page = watched
+    open_networks(page, f"{live_url}/networks.html?{SMALL}&res=9")
+    sent = posted_experiments(page)
+    page.locator("#landscape-job button.run").click()
+    expect(page.locator("#landscape-notes li")).to_have_count(2, timeout=FIRST_RESULTS_MS)
+    assert sent[0]["kind"] == "landscape"
+    assert {k: v for k, v in sent[0]["params"].items() if k != "setup"} == {
+        "directions": "pca", "resolution": 9, "span": 1, "margin": 0.25,
+    }  # fmt: skip
+    drawn = traces(page, "landscape-plot")
+    contour, path = drawn[0], drawn[1]
+    assert contour["type"] == "contour"
+    assert (len(contour["x"]), contour["z"]) == (9, 9)
+    assert path["name"] == "training path"
+    assert len(path["x"]) == 7  # epochs 0…6
+    assert (path["x"][-1], path["y"][-1]) == pytest.approx((0, 0), abs=1e-6)  # ends at the centre
+    assert "epoch 0" in path["text"]
+    assert "epoch 6" in path["text"]
+    expect(page.locator("#landscape-notes")).to_contain_text("the plane captures")
+    expect(page.locator("#landscape-notes")).to_contain_text("they match ✓")
+    save_shot(page, tmp_path, "networks-landscape.png", keep=True)
+
+    page.check("input[name=landscape-view][value=surface3d]")
+    page.wait_for_function(
+        "() => document.getElementById('landscape-plot').data[0].type === 'surface'",
+        timeout=CHANGE_MS,
+    )
+    assert len(sent) == 1  # the view changed without another job
+    page.wait_for_function("() => location.search.includes('lv=surface3d')", timeout=CHANGE_MS)
+
+
+def test_hessian_shows_the_density_spectrum_and_numbers(
+    watched: Page, live_url: str, tmp_path: Path
+) -> None:
+    page = watched
+    open_networks(page, f"{live_url}/networks.html?{SMALL}&it=16&pr=2&k=3")
+    page.locator("#hessian-job button.run").click()
+    expect(page.locator("#hessian-table tr").first).to_be_visible(timeout=FIRST_RESULTS_MS)
+    density = traces(page, "density-plot")
+    assert density[0]["name"] == "density"
+    assert len(density[0]["x"]) > 10
+    assert all(y > 0 for y in density[0]["y"])  # drawable on the log axis
+    assert len(density[1]["x"]) == 3  # the top 3 eigenvalues, marked
+    assert page.evaluate("document.getElementById('density-plot').layout.yaxis.type") == "log"
+    spectrum = traces(page, "spectrum-plot")
+    assert spectrum[0]["type"] == "histogram"
+    assert len(spectrum[0]["x"]) == SMALL_PARAMETERS  # every eigenvalue
+    rows = dict(
+        page.locator("#hessian-table tr").evaluate_all(
+            "(rows) => rows.map((r) => [r.cells[0].textContent, r.cells[1].textContent])"
+        )
+    )
+    assert rows["parameters"] == str(SMALL_PARAMETERS)
+    assert len(rows["top eigenvalues"].split(", ")) == 3
+    assert rows["minimum ratio"].endswith(f"of {SMALL_PARAMETERS}")
+    save_shot(page, tmp_path, "networks-hessian.png", keep=True)
+
+
+def test_the_loss_comparison_card_draws_both_surfaces(
+    watched: Page, live_url: str, tmp_path: Path
+) -> None:
+    page = watched
+    open_networks(page, live_url + "/networks.html?x=loss_comparison")
+    card = page.locator("#experiment-loss_comparison")
+    expect(card).to_be_visible()
+    expect(card.locator(".lesson-text")).to_contain_text("Cross-entropy keeps a slope there")
+    card.locator("input[name=steps]").fill("60")
+    sent = posted_experiments(page)
+    card.locator("button.run").click()
+    expect(card).to_have_attribute("data-drawn", "true", timeout=FIRST_RESULTS_MS)
+    assert sent == [{"kind": "loss_comparison", "params": {
+        "y3": -20, "start": [-8, 8], "optimizer": "sgd", "learning_rate": 1, "steps": 60,
+        "resolution": 101,
+    }}]  # fmt: skip
+    for loss in ("cross_entropy", "mse"):
+        drawn = traces(page, f"loss-comparison-{loss}")
+        assert drawn[0]["type"] == "contour"
+        assert drawn[0]["z"] == 101
+        assert len(drawn[1]["x"]) == 61  # the path: start and 60 steps
+        assert (drawn[1]["x"][0], drawn[1]["y"][0]) == (-8, 8)
+    curves = traces(page, "loss-comparison-curves")
+    assert [c["name"] for c in curves] == ["Cross-entropy", "MSE"]
+    assert curves[1]["y"][-1] > 1.9  # MSE stalls on the plateau
+    assert curves[0]["y"][-1] < 0.1  # cross-entropy descends
+    expect(card.locator(".note")).to_contain_text("MSE ends at")
+    card.screenshot(path=str(tmp_path / "networks-loss-comparison.png"))
+
+
+def test_invalid_input_shows_an_error_and_sends_nothing(watched: Page, live_url: str) -> None:
+    page = watched
+    open_networks(page, f"{live_url}/networks.html?{SMALL}")
+    sent = posted_experiments(page)
+    page.fill("#widths", "abc")
+    expect(page.locator("#widths")).to_have_attribute("aria-invalid", "true")
+    expect(page.locator("#setup-errors")).to_contain_text("widths: “abc” is not a width")
+    page.locator("#train-job button.run").click()
+    expect(page.locator("#train-job .job-error")).to_contain_text("Nothing sent")
+    page.locator("#hessian-job button.run").click()
+    expect(page.locator("#hessian-job .job-error")).to_contain_text("widths")
+
+    page.fill("#widths", "8")
+    page.fill("#learning-rate", "0")
+    expect(page.locator("#setup-errors")).to_have_text(
+        "learning rate must be above 0 and at most 10"
+    )
+    page.locator("#landscape-job button.run").click()
+    expect(page.locator("#landscape-job .job-error")).to_contain_text(
+        "learning rate must be above 0"
+    )
+
+    page.fill("#learning-rate", "0.01")
+    page.fill("#n-samples", "4000")
+    page.fill("#epochs", "60")
+    page.locator("#train-job button.run").click()
+    expect(page.locator("#train-job .job-error")).to_contain_text("samples × epochs")
+    expect(page.locator("#setup-errors")).to_be_hidden()
+    assert sent == []
+
+
+def test_an_error_from_the_api_is_shown_next_to_the_button(page: Page, live_url: str) -> None:
+    """The real server's 422 for a request the page would never send (epochs 501, put in
+    on the way), shown as its problem+json detail; the page logs only that failed request."""
+    logged: list[str] = []
+
+    def on_console(message: ConsoleMessage) -> None:
+        if message.type == "error":
+            logged.append(message.text)
+
+    page.on("console", on_console)
+    page.on("pageerror", lambda error: logged.append(error.message))
+
+    def tamper(route: Route) -> None:
+        body = json.loads(route.request.post_data or "{}")
+        body["params"]["epochs"] = 501
+        route.continue_(post_data=json.dumps(body))
+
+    page.route("**/api/experiments", tamper)
+    open_networks(page, f"{live_url}/networks.html?{SMALL}")
+    page.locator("#train-job button.run").click()
+    error = page.locator("#train-job .job-error")
+    expect(error).to_contain_text("params.epochs")
+    expect(error).to_contain_text("500")
+    expect(page.locator("#train-job button.run")).to_be_enabled()
+    expect(page.locator("#train-job .job-status")).to_be_hidden()
+    assert len(logged) == 1
+    assert "422" in logged[0]

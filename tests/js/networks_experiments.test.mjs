@@ -1,0 +1,174 @@
+// The experiment cards: presets are complete, and each experiment's `views(result)` turns a
+// small fake result (in the shape its engineer documented) into plots, tables and notes.
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+
+import { EXPERIMENTS } from "../../frontend/js/networks/experiments/index.js";
+import { batchAxis, timingTraces } from "../../frontend/js/networks/experiments/batch_size.js";
+import { ratioTraces, summaryText } from "../../frontend/js/networks/experiments/minimum_ratio.js";
+import { batchNormTraces } from "../../frontend/js/networks/experiments/normalization.js";
+import { getPath, withPath } from "../../frontend/js/networks/presets.js";
+import { EXPERIMENT_KINDS, withinLimit } from "../../frontend/js/networks/state.js";
+import { PALETTE } from "../../frontend/js/networks/colors.js";
+import { makeBatchSize, makeLossComparison, makeMinimumRatio, makeNormalization } from "./networks_fixtures.mjs";
+
+const byKind = Object.fromEntries(EXPERIMENTS.map((e) => [e.kind, e]));
+const plots = (items) => items.filter((i) => i.type === "plot");
+const ids = (items) => plots(items).map((p) => p.id);
+const traceOf = (item, name) => item.figure.data.find((t) => t.name === name);
+
+describe("experiment presets", () => {
+  it("has one card per kind the URL knows, each with a section, an explanation and views", () => {
+    assert.deepEqual(EXPERIMENTS.map((e) => e.kind), EXPERIMENT_KINDS);
+    for (const e of EXPERIMENTS) {
+      assert.equal(typeof e.views, "function", e.kind);
+      assert.match(e.section, /^\d\. /);
+      const sentences = e.text.split(/(?<=[.:])\s+(?=[A-Z])/).length;
+      assert.ok(sentences >= 2 && sentences <= 5, `${e.kind}: ${sentences} sentences`);
+      for (const field of e.fields) {
+        const value = getPath(e.params, field.name);
+        assert.ok(withinLimit(value, field.limit), `${e.kind}.${field.name} has a preset value within its bounds`);
+      }
+    }
+  });
+
+  it("reads and writes nested params by dotted path, leaving the preset alone", () => {
+    const preset = { setup: { epochs: 30, learning_rate: 0.1 }, top_k: 1 };
+    assert.equal(getPath(preset, "setup.epochs"), 30);
+    assert.equal(getPath(preset, "setup.nothing.here"), undefined);
+    const edited = withPath(preset, "setup.epochs", 5);
+    assert.deepEqual(edited, { setup: { epochs: 5, learning_rate: 0.1 }, top_k: 1 });
+    assert.equal(preset.setup.epochs, 30);
+    assert.deepEqual(withPath({}, "a.b", 1), { a: { b: 1 } });
+  });
+
+  it("presets the loss comparison with the lecture's defaults (the API's own)", () => {
+    assert.deepEqual(byKind.loss_comparison.params, {
+      y3: -20, start: [-8, 8], optimizer: "sgd", learning_rate: 1, steps: 300, resolution: 101,
+    });
+  });
+});
+
+describe("loss_comparison views", () => {
+  const result = makeLossComparison();
+  const items = byKind.loss_comparison.views(result);
+
+  it("draws both error surfaces with each run's path from the same start", () => {
+    assert.deepEqual(ids(items), ["loss-comparison-cross_entropy", "loss-comparison-mse", "loss-comparison-curves"]);
+    for (const [i, key] of ["cross_entropy", "mse"].entries()) {
+      const item = plots(items)[i];
+      const [contour, path, ends] = item.figure.data;
+      assert.equal(contour.type, "contour");
+      assert.deepEqual(contour.z, result.losses[key].grid.z);
+      assert.deepEqual(path.x, result.losses[key].run.points.map((p) => p[0]));
+      assert.deepEqual([ends.x[0], ends.y[0]], [-8, 8]);
+      assert.equal(item.figure.layout.xaxis.title.text, "logit y₁ (target class)");
+    }
+    assert.equal(plots(items)[1].title, "MSE: final loss 1.99");
+  });
+
+  it("draws both loss curves and says where each ended", () => {
+    const curves = plots(items)[2];
+    assert.deepEqual(curves.figure.data.map((t) => t.name), ["Cross-entropy", "MSE"]);
+    assert.deepEqual(traceOf(curves, "MSE").y, [2, 2, 2, 1.99]);
+    assert.equal(curves.figure.layout.yaxis.type, "log");
+    const note = items.find((i) => i.type === "note").text;
+    assert.equal(note, "From (-8, 8) with sgd, η = 1, 3 steps, y₃ = -20: Cross-entropy ends at 0.01; MSE ends at 1.99.");
+  });
+});
+
+describe("minimum_ratio views", () => {
+  const result = makeMinimumRatio();
+  const items = byKind.minimum_ratio.views(result);
+
+  it("scatters minimum ratio against training loss, converged networks filled", () => {
+    const [converged, rest] = ratioTraces(result.networks);
+    assert.deepEqual(converged.x, [0.01, 0.02]);
+    assert.deepEqual(converged.y, [0.56, 0.6]);
+    assert.deepEqual(rest.x, [0.3]);
+    assert.equal(rest.marker.symbol, "circle-open");
+    const scatter = plots(items)[0];
+    assert.deepEqual(scatter.figure.layout.yaxis.range, [0, 1.05]);
+    assert.equal(scatter.figure.layout.xaxis.type, "log");
+  });
+
+  it("states the summary and lists every network", () => {
+    assert.equal(summaryText(result.summary), "3 networks, 2 converged; minimum ratio mean 0.553, median 0.56; 0 reached 1 (a true local minimum).");
+    const tableItem = items.find((i) => i.type === "table");
+    assert.equal(tableItem.rows.length, 3);
+    assert.deepEqual(tableItem.rows[0].slice(0, 3), ["0", "8", "50"]);
+    assert.equal(tableItem.rows[0].length, tableItem.columns.length);
+  });
+});
+
+describe("batch_size views", () => {
+  const result = makeBatchSize();
+  const items = byKind.batch_size.views(result);
+
+  it("plots time per update and per epoch against a log batch-size axis", () => {
+    const [update, epoch] = timingTraces(result.runs);
+    assert.deepEqual(update.x, [8, 64, 256]);
+    assert.deepEqual(update.y, result.runs.map((r) => r.seconds_per_update));
+    assert.deepEqual(epoch.y, result.runs.map((r) => r.seconds_per_epoch));
+    assert.deepEqual(batchAxis([8, 64]), { title: { text: "batch size", standoff: 4 }, exponentformat: "power", type: "log", tickvals: [8, 64], ticktext: ["8", "64"] });
+    assert.match(plots(items)[0].title, /measured on cpu/);
+  });
+
+  it("has accuracy, sharpness, curves, interpolation and slices, train solid and test dashed", () => {
+    assert.deepEqual(ids(items), [
+      "batch-size-timing", "batch-size-accuracy", "batch-size-sharpness", "batch-size-curves",
+      "batch-size-interpolation", "batch-size-slices",
+    ]);
+    const [, accuracy, sharpness, , interpolation, slices] = plots(items);
+    assert.deepEqual(traceOf(accuracy, "test accuracy").y, result.runs.map((r) => r.test_accuracy));
+    assert.deepEqual(traceOf(sharpness, "sharpness λ<sub>max</sub>").y, [2, 5, 8]);
+    assert.equal(traceOf(sharpness, "gradient noise").yaxis, "y2");
+    assert.deepEqual(traceOf(interpolation, "test loss").y, result.interpolation.test);
+    assert.equal(traceOf(interpolation, "test loss").line.dash, "dash");
+    assert.equal(interpolation.figure.layout.xaxis.title.text, "0: batch 8 · 1: batch 256");
+    assert.deepEqual(slices.figure.data.map((t) => [t.name, t.line.dash, t.line.color]), [
+      ["batch 8 train", "solid", PALETTE[0]], ["batch 8 test", "dash", PALETTE[0]],
+      ["batch 256 train", "solid", PALETTE[1]], ["batch 256 test", "dash", PALETTE[1]],
+    ]);
+  });
+
+  it("passes the summary table through as rows of strings", () => {
+    const tableItem = items.find((i) => i.type === "table");
+    assert.deepEqual(tableItem.columns, result.table.columns);
+    assert.deepEqual(tableItem.rows, result.table.rows);
+  });
+});
+
+describe("normalization views", () => {
+  const result = makeNormalization();
+  const items = byKind.normalization.views(result);
+
+  it("draws both linear error surfaces with paths, minima and condition numbers", () => {
+    const [scaled, standardized] = plots(items);
+    assert.equal(scaled.title, "Scaled features: condition number 1.00e+4");
+    assert.equal(standardized.title, "Standardized features: condition number 1.5");
+    const path = scaled.figure.data[1];
+    assert.deepEqual(path.y, [1, 0.5, -0.25]);
+    const minimum = traceOf(scaled, "minimum");
+    assert.deepEqual([minimum.x, minimum.y], [[0.5], [-0.25]]);
+  });
+
+  it("draws BN curves per learning rate (solid with, dashed without), a table and both slices", () => {
+    const traces = batchNormTraces(result.batch_norm);
+    assert.deepEqual(traces.map((t) => [t.line.color, t.line.dash]), [
+      [PALETTE[0], "dash"], [PALETTE[0], "solid"], [PALETTE[1], "dash"], [PALETTE[1], "solid"],
+    ]);
+    assert.equal(traces[1].name, "η = 0.1 with batch norm");
+    const tableItem = items.find((i) => i.type === "table");
+    assert.deepEqual(tableItem.rows.map((r) => [r[0], r[4], r[5]]), [["no", "40", ""], ["yes", "3", ""], ["no", "40", "diverged"], ["yes", "3", ""]]);
+    const slices = plots(items).filter((p) => p.id.startsWith("normalization-bn-slice"));
+    assert.equal(slices.length, 2);
+    assert.match(slices[1].title, /with batch norm/);
+    assert.deepEqual(slices[0].figure.data[0].z, result.batch_norm.slices[0].z);
+  });
+
+  it("states what the linear runs did", () => {
+    const note = items.find((i) => i.type === "note").text;
+    assert.equal(note, "Feature scales 1 and 100; sgd, η = 1.00e-4, 2 steps: scaled features: final loss 0.01; standardized features: final loss 0.01.");
+  });
+});
