@@ -55,7 +55,7 @@ def save_shot(page: Page, tmp_path: Path, name: str, *, keep: bool = False) -> N
 def open_lab(page: Page, url: str, min_paths: int = 3) -> None:
     """Load the lab and wait for results and a drawn map."""
     page.goto(url)
-    page.wait_for_function("document.body.dataset.ready === 'true'", timeout=FIRST_RESULTS_MS)
+    page.wait_for_function("() => document.body.dataset.ready === 'true'", timeout=FIRST_RESULTS_MS)
     page.wait_for_function(HAS_MAP_JS, arg=min_paths, timeout=CHANGE_MS)
 
 

@@ -1,4 +1,4 @@
-"""The application factory: routes, error format, static front end, and start-up warm-up."""
+"""The application factory: routes, error format, middleware, static front end, warm-up."""
 
 import threading
 from collections.abc import AsyncIterator
@@ -14,9 +14,11 @@ from descentlab import __version__
 from descentlab.api.docs import install_docs
 from descentlab.api.errors import install_error_handlers
 from descentlab.api.jobs import JobManager
+from descentlab.api.middleware import install_middleware
 from descentlab.api.routes import (
     analyze,
     catalogue,
+    datasets,
     experiments,
     grid,
     health,
@@ -67,8 +69,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         redoc_url=None,
     )
     install_error_handlers(app)
+    install_middleware(app, settings)
     install_docs(app)
-    for module in (health, catalogue, grid, analyze, trajectories, sweeps, experiments):
+    for module in (health, catalogue, datasets, grid, analyze, trajectories, sweeps, experiments):
         app.include_router(module.router, responses=PROBLEM_RESPONSES)
     app.include_router(vendor.router)
     frontend = Path(settings.frontend_dir)

@@ -66,6 +66,12 @@ def _http_error(request: Request, exc: Exception) -> JSONResponse:
     return response
 
 
+def _server_error(request: Request, exc: Exception) -> JSONResponse:
+    # A bug, never the client's input: say so in the one format, and reveal nothing.
+    return problem(500, "the server failed to handle this request; it has been logged")
+
+
 def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(Exception, _server_error)

@@ -1,9 +1,31 @@
-"""Service settings, from the environment (prefix ``DESCENTLAB_``)."""
+"""Service settings, from the environment (prefix ``DESCENTLAB_``); the README lists them."""
 
+import os
+import re
 from functools import lru_cache
 from pathlib import Path
+from typing import Annotated
 
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+# A CSP source as an instructor would write one: 'self', 'none', *, a scheme ("https:"),
+# or a host with optional scheme, wildcard subdomain, port and path. Nothing that could
+# end the directive (";" or ",") or the header (control characters).
+_FRAME_SOURCE = re.compile(
+    r"'self'|'none'|\*|[a-z][a-z0-9+.-]*:"
+    r"|([a-z][a-z0-9+.-]*://)?(\*\.)?[\w.-]+(:(\d+|\*))?(/[\w./%~-]*)?",
+    re.IGNORECASE,
+)
+_ORIGIN = re.compile(r"https?://[\w.-]+(:\d+)?", re.IGNORECASE)
+
+
+def _cpu_count() -> int:
+    """CPUs this process may use (a container's CPU set, not the host's count)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
 
 
 class Settings(BaseSettings):
@@ -18,6 +40,64 @@ class Settings(BaseSettings):
     # Experiments run one at a time by default: this lab's reference machine has 2 cores,
     # and the other serves the interactive requests.
     experiment_workers: int = 1
+
+    # Who may embed the lab in a frame (CSP frame-ancestors): anyone by default, so a
+    # course page on any host can; e.g. "'self' https://course.example.edu" restricts it.
+    frame_ancestors: str = "*"
+    # Origins whose pages may call the API from their own scripts (CORS). Empty: none but
+    # the lab's own pages; "*": any page, never with credentials. Comma-separated.
+    cors_origins: Annotated[tuple[str, ...], NoDecode] = ()
+    # Larger request bodies get 413 (the largest valid request is a few kilobytes).
+    max_body_bytes: int = Field(256 * 1024, ge=1)
+    # Interactive compute requests (grid, analyze, trajectories, sweeps) run at most this
+    # many at once...
+    compute_slots: int = Field(default_factory=_cpu_count, ge=1)
+    # ...with at most this many waiting for a slot (None: 32 per slot, which drains in
+    # well under a second at the lab's usual 5-10 ms per request); beyond that, 503.
+    compute_queue: int | None = Field(None, ge=0)
+    # A request that waited this long for a slot gets 503 instead.
+    compute_wait_s: float = Field(10.0, gt=0)
+    # Requests a minute per client (X-Client-Id and IP) on /api/, health excepted;
+    # bursts up to a minute's worth. 0: no limit.
+    rate_limit_per_minute: int = Field(0, ge=0)
+    # Identical compute requests are answered from memory: this many responses at most,
+    # and at most this many bytes in all. 0 entries: no cache.
+    response_cache_entries: int = Field(256, ge=0)
+    response_cache_bytes: int = Field(32 * 1024 * 1024, ge=0)
+
+    def compute_queue_size(self) -> int:
+        return 32 * self.compute_slots if self.compute_queue is None else self.compute_queue
+
+    @field_validator("frame_ancestors")
+    @classmethod
+    def _check_frame_ancestors(cls, value: str) -> str:
+        sources = value.split()
+        bad = [source for source in sources if not _FRAME_SOURCE.fullmatch(source)]
+        if not sources or bad:
+            raise ValueError(
+                f"not a CSP source list: {' '.join(bad) or 'empty'}; "
+                "e.g. * or \"'self' https://course.example.edu\""
+            )
+        return " ".join(sources)
+
+    @field_validator("cors_origins", mode="before")
+    @classmethod
+    def _split_origins(cls, value: object) -> object:
+        if isinstance(value, str):
+            return tuple(origin for origin in re.split(r"[,\s]+", value) if origin)
+        return value
+
+    @field_validator("cors_origins")
+    @classmethod
+    def _check_origins(cls, origins: tuple[str, ...]) -> tuple[str, ...]:
+        # A browser's Origin header never ends in "/", so "https://a.edu/" would never match.
+        origins = tuple(origin.rstrip("/") for origin in origins)
+        if "*" in origins and len(origins) > 1:
+            raise ValueError("'*' allows every origin: give it alone, or list origins")
+        bad = [o for o in origins if o != "*" and not _ORIGIN.fullmatch(o)]
+        if bad:
+            raise ValueError(f"not an origin (scheme://host[:port]): {', '.join(bad)}")
+        return origins
 
 
 @lru_cache
