@@ -1,5 +1,6 @@
 """The job runner: lifecycle, progress, cancellation, failures, reuse, bounds, events."""
 
+import asyncio
 import threading
 from collections.abc import Callable, Iterator
 
@@ -146,10 +147,14 @@ def test_events_follow_the_job_until_it_finishes(jobs: JobManager) -> None:
     job = jobs.submit("demo", "a", blocking_work(release, started))
     started.wait(5)
     seen = []
-    for snapshot in jobs.events(job.id, heartbeat_s=0.05):
-        if snapshot is None:
-            release.set()
-            continue
-        seen.append(snapshot["status"])
+
+    async def follow() -> None:
+        async for snapshot in jobs.events(job.id, poll_s=0.01, heartbeat_s=0.05):
+            if snapshot is None:  # a heartbeat: the job is quiet, so let it finish
+                release.set()
+                continue
+            seen.append(snapshot["status"])
+
+    asyncio.run(follow())
     assert seen[-1] == "done"
     assert "running" in seen

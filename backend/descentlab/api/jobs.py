@@ -7,12 +7,13 @@ Identical requests (same kind and parameters) share one job while it is queued, 
 or done. Finished jobs are kept in a bounded, time-limited cache.
 """
 
+import asyncio
 import itertools
 import threading
 import time
 import uuid
 from collections import OrderedDict
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -103,26 +104,35 @@ class JobManager:
                 self._finish(job, "cancelled")
             return job
 
-    def events(self, job_id: str, heartbeat_s: float = 10.0) -> Iterator[dict[str, Any] | None]:
-        """Snapshots of the job after each change until it finishes; None as a heartbeat."""
-        seen = -1
+    async def events(
+        self, job_id: str, poll_s: float = 0.1, heartbeat_s: float = 10.0
+    ) -> AsyncIterator[dict[str, Any] | None]:
+        """Snapshots of the job after each change until it finishes; None as a heartbeat.
+
+        Async and polling (every ``poll_s``), never blocking: a stream that waited on a
+        condition would hold one of the server's worker threads for as long as it is open,
+        and a class following its training runs would starve every other request.
+        """
+        seen, quiet = -1, 0.0
         while True:
             with self._changed:
                 job = self._jobs.get(job_id)
                 if job is None:
                     return
-                if job.revision == seen:
-                    self._changed.wait(timeout=heartbeat_s)
-                    if job.revision == seen:
-                        snapshot = None
-                    else:
-                        seen, snapshot = job.revision, job.public()
-                else:
+                changed = job.revision != seen
+                if changed:
                     seen, snapshot = job.revision, job.public()
-                finished = job.status in FINISHED
-            yield snapshot
-            if finished and snapshot is not None:
-                return
+                    finished = job.status in FINISHED
+            if changed:
+                quiet = 0.0
+                yield snapshot
+                if finished:
+                    return
+            elif quiet >= heartbeat_s:
+                quiet = 0.0
+                yield None
+            await asyncio.sleep(poll_s)
+            quiet += poll_s
 
     def shutdown(self) -> None:
         with self._changed:

@@ -1,6 +1,6 @@
 """Long experiments as jobs: submit (202), poll, stream progress (SSE), cancel."""
 
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Callable
 from functools import partial
 from typing import Any
 
@@ -100,8 +100,8 @@ def events(job_id: str, request: Request) -> StreamingResponse:
     ``cancelled`` with the whole job (result included), then the stream ends."""
     _job_or_404(request, job_id)
 
-    def stream() -> Iterator[bytes]:
-        for snapshot in _jobs(request).events(job_id):
+    async def stream() -> AsyncIterator[bytes]:
+        async for snapshot in _jobs(request).events(job_id):
             if snapshot is None:
                 yield b": keep-alive\n\n"
                 continue
