@@ -1,10 +1,12 @@
 // One function per endpoint. `latest(fn)` wraps a request so that only the newest
 // response is delivered: stale ones (overtaken while a slider moves) are dropped.
 
+import { clientHeaders } from "./client_id.js";
+
 async function request(path, body) {
-  const init = body === undefined ? {} : {
+  const init = body === undefined ? { headers: clientHeaders() } : {
     method: "POST",
-    headers: { "content-type": "application/json" },
+    headers: { "content-type": "application/json", ...clientHeaders() },
     body: JSON.stringify(body),
   };
   const response = await fetch(path, init);

@@ -80,3 +80,14 @@ def test_a_missing_or_malformed_client_id_falls_back_to_the_ip(client_id: str | 
 
 def test_a_request_without_a_peer_address_still_has_a_key() -> None:
     assert client_key(scope(None, ip=None)) == "unknown"
+
+
+def test_an_event_stream_names_its_client_in_the_query() -> None:
+    """EventSource cannot set headers: ``?client_id=`` stands in, the header wins."""
+    uuid = "3f2b8c1e-9d4a-4f6b-8e2a-1c7d5e9f0a3b"
+    stream = {**scope(None), "query_string": f"client_id={uuid}".encode()}
+    assert client_key(stream) == f"10.0.0.7 {uuid}"
+    both = {**scope("from-header"), "query_string": f"client_id={uuid}".encode()}
+    assert client_key(both) == "10.0.0.7 from-header"
+    malformed = {**scope(None), "query_string": b"client_id=a%20b"}
+    assert client_key(malformed) == "10.0.0.7"

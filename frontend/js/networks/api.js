@@ -2,11 +2,12 @@
 // Errors carry the API's problem+json `detail` as their message.
 
 import { problemMessage, FINISHED } from "./job.js";
+import { clientHeaders, withClientId } from "../client_id.js";
 
 async function request(path, { method = "GET", body } = {}) {
-  const init = { method };
+  const init = { method, headers: clientHeaders() };
   if (body !== undefined) {
-    init.headers = { "content-type": "application/json" };
+    init.headers["content-type"] = "application/json";
     init.body = JSON.stringify(body);
   }
   const response = await fetch(path, init);
@@ -57,7 +58,8 @@ async function poll(id, onUpdate) {
  */
 export function followExperiment(id, onUpdate) {
   return new Promise((resolve, reject) => {
-    const source = new EventSource(`/api/experiments/${encodeURIComponent(id)}/events`);
+    const path = `/api/experiments/${encodeURIComponent(id)}/events`;
+    const source = new EventSource(withClientId(path)); // EventSource cannot set headers
     let settled = false;
     const read = (event) => {
       const job = JSON.parse(event.data);
