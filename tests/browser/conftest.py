@@ -47,7 +47,9 @@ def live_url() -> Iterator[str]:
     thread.join(timeout=10)
 
 
-@pytest.fixture(scope="session")
+# Per module, not per session: while it is open, Playwright keeps an asyncio loop marked as
+# running in the main thread, and the unit tests that run their own loops come after.
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
     if not CHROMIUM.exists():
         if os.environ.get(REQUIRE_BROWSER) == "1":

@@ -149,7 +149,7 @@ def test_events_follow_the_job_until_it_finishes(jobs: JobManager) -> None:
     seen = []
 
     async def follow() -> None:
-        async for snapshot in jobs.events(job.id, poll_s=0.01, heartbeat_s=0.05):
+        async for snapshot in jobs.events(job.id, heartbeat_s=0.05):
             if snapshot is None:  # a heartbeat: the job is quiet, so let it finish
                 release.set()
                 continue

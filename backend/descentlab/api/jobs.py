@@ -67,6 +67,7 @@ class JobManager:
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="descentlab-job")
         self._max_active = workers + max_waiting
         self._keep, self._ttl_s = keep, ttl_s
+        self._watchers: set[tuple[asyncio.AbstractEventLoop, asyncio.Event]] = set()
         self._jobs: OrderedDict[str, Job] = OrderedDict()
         self._by_key: dict[str, str] = {}
         self._changed = threading.Condition()
@@ -105,34 +106,42 @@ class JobManager:
             return job
 
     async def events(
-        self, job_id: str, poll_s: float = 0.1, heartbeat_s: float = 10.0
+        self, job_id: str, heartbeat_s: float = 10.0
     ) -> AsyncIterator[dict[str, Any] | None]:
         """Snapshots of the job after each change until it finishes; None as a heartbeat.
 
-        Async and polling (every ``poll_s``), never blocking: a stream that waited on a
+        Async and woken by the job's own changes: a stream that waited on a threading
         condition would hold one of the server's worker threads for as long as it is open,
         and a class following its training runs would starve every other request.
         """
-        seen, quiet = -1, 0.0
-        while True:
-            with self._changed:
-                job = self._jobs.get(job_id)
-                if job is None:
-                    return
-                changed = job.revision != seen
+        loop, woken = asyncio.get_running_loop(), asyncio.Event()
+        watcher = (loop, woken)
+        with self._changed:
+            self._watchers.add(watcher)
+        try:
+            seen = -1
+            while True:
+                with self._changed:
+                    job = self._jobs.get(job_id)
+                    if job is None:
+                        return
+                    changed = job.revision != seen
+                    if changed:
+                        seen, snapshot = job.revision, job.public()
+                        finished = job.status in FINISHED
+                    woken.clear()  # under the lock: a change after this sets it again
                 if changed:
-                    seen, snapshot = job.revision, job.public()
-                    finished = job.status in FINISHED
-            if changed:
-                quiet = 0.0
-                yield snapshot
-                if finished:
-                    return
-            elif quiet >= heartbeat_s:
-                quiet = 0.0
-                yield None
-            await asyncio.sleep(poll_s)
-            quiet += poll_s
+                    yield snapshot
+                    if finished:
+                        return
+                    continue
+                try:
+                    await asyncio.wait_for(woken.wait(), timeout=heartbeat_s)
+                except TimeoutError:
+                    yield None
+        finally:
+            with self._changed:
+                self._watchers.discard(watcher)
 
     def shutdown(self) -> None:
         with self._changed:
@@ -179,6 +188,9 @@ class JobManager:
     def _touch(self, job: Job) -> None:
         job.revision += 1
         self._changed.notify_all()
+        for loop, woken in self._watchers:  # event streams, each on its server's loop
+            if not loop.is_closed():
+                loop.call_soon_threadsafe(woken.set)
 
     def _forget_old(self) -> None:
         now = time.monotonic()
