@@ -6,7 +6,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 STAMP := $(VENV)/.installed
 
-.PHONY: serve test jstest bench lint typecheck install clean
+.PHONY: serve test jstest bench load lint typecheck install clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -41,6 +41,12 @@ test: lint typecheck jstest
 
 bench: install
 	$(BIN)/python -m bench.run_all
+
+# A class of 100 students dragging sliders for 60 s, plus training jobs, against one server;
+# then keep-alive latency with several workers. Writes docs/load_results.json and the load
+# section of docs/BENCHMARKS.md. Shorter trials: make load LOAD_ARGS="--students 20 --seconds 10"
+load: install
+	$(BIN)/python -m bench.load $(LOAD_ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -22,6 +22,7 @@ from urllib.parse import urlsplit
 import numpy as np
 
 from bench import baselines, browser, experiments, gpu_report, hessian, landscape, workloads
+from bench.load_report import render as render_load_section
 from bench.server import serve, wait_for_background_warmup
 
 OUTPUT = Path(__file__).resolve().parents[1] / "docs" / "BENCHMARKS.md"
@@ -379,7 +380,7 @@ def main() -> None:
         "hessian": hessian.run(),
         "experiments": experiments.run(),
     }
-    report = render(start, warm, engine, baseline, networks)
+    report = render(start, warm, engine, baseline, networks) + "\n" + render_load_section()
     OUTPUT.write_text(report)
     print(report)
 

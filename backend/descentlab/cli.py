@@ -1,30 +1,79 @@
-"""``descentlab serve``: start the lab and say where it is."""
+"""``descentlab serve``: start the lab and say where it is.
+
+With ``--workers N`` the listening socket is created here, with ``TCP_NODELAY`` and
+``IPPROTO_TCP``, and handed to uvicorn's supervisor. uvicorn's own multi-worker socket
+leaves ``proto`` at 0, so asyncio's event loop never sets ``TCP_NODELAY`` on accepted
+connections and a keep-alive request can wait ~40 ms on the peer's delayed ACK (uvicorn
+issue 3149). Linux copies ``TCP_NODELAY`` from the listener to every accepted socket, and
+asyncio sets it again once it sees ``IPPROTO_TCP``; uvloop sets it in any case.
+"""
 
 import argparse
+import socket
 import sys
 from collections.abc import Sequence
 
+APP_FACTORY = "descentlab.api.app:create_app"
 
-def _serve(host: str, port: int) -> None:
+
+def listening_socket(host: str, port: int) -> socket.socket:
+    """A bound TCP socket with Nagle's algorithm off, inheritable by worker processes."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    sock.bind((host, port))
+    sock.set_inheritable(True)
+    return sock
+
+
+def _serve(host: str, port: int, workers: int) -> None:
     import uvicorn
-
-    from descentlab.api.app import create_app
+    from uvicorn.supervisors import Multiprocess
 
     display_host = f"[{host}]" if ":" in host else host
     print(f"Descent Lab: http://{display_host}:{port}/  (API docs at /docs)", flush=True)
-    print("Compiling the default scenario first; ready when uvicorn says it is running.")
-    uvicorn.run(create_app(), host=host, port=port, log_level="info", access_log=False)
+    if workers == 1:
+        from descentlab.api.app import create_app
+
+        print("Compiling the default scenario first; ready when uvicorn says it is running.")
+        uvicorn.run(create_app(), host=host, port=port, log_level="info", access_log=False)
+        return
+    # Each worker imports the app and runs its own warm-up, job queue and caches.
+    config = uvicorn.Config(
+        APP_FACTORY,
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        log_level="info",
+        access_log=False,
+    )
+    print(
+        f"{workers} worker processes share one listening socket (TCP_NODELAY); each compiles"
+        " the default scenario first, ready when each says its start-up is complete.",
+        flush=True,
+    )
+    Multiprocess(config, sockets=[listening_socket(host, port)]).run()
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="descentlab", description=__doc__)
+    parser = argparse.ArgumentParser(prog="descentlab", description=(__doc__ or "").split("\n")[0])
     commands = parser.add_subparsers(dest="command", required=True)
     serve = commands.add_parser("serve", help="run the web lab")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        help="worker processes (each compiles and keeps its own jobs: see the README)",
+    )
     args = parser.parse_args(argv)
+    if args.workers < 1:
+        parser.error("--workers must be at least 1")
     if args.command == "serve":
-        _serve(args.host, args.port)
+        _serve(args.host, args.port, args.workers)
     return 0
 
 

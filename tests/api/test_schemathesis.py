@@ -1,0 +1,157 @@
+"""Schemathesis over the app's own OpenAPI, in process: every operation and method, valid
+and invalid inputs (its examples, coverage and fuzzing phases, deterministic); no 5xx, and
+every response matches the schema and the content type its operation documents.
+
+Valid (positive) bodies are shrunk before they are sent (fewer steps, runs, grid points,
+samples and epochs: ``_shrink``), so each case compiles and runs in milliseconds rather
+than seconds; invalid (negative) ones go as generated, since shrinking could make them
+valid. Every experiment a case submits is cancelled at once (the contract is tested here,
+the runs elsewhere), so the queue never fills, and the module waits for them at its end.
+A real job's responses (status, events, cancel) are checked by ``test_a_finished_job``,
+since generated job ids never name one.
+"""
+
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+import schemathesis
+from schemathesis.checks import not_a_server_error
+from schemathesis.core.failures import FailureGroup
+from schemathesis.specs.openapi.checks import (
+    content_type_conformance,
+    response_schema_conformance,
+)
+
+from descentlab.api.app import create_app
+from descentlab.api.settings import Settings
+
+MAX_EXAMPLES = 25  # per operation in the fuzzing phase; the coverage phase adds its own
+CHECKS = [not_a_server_error, response_schema_conformance, content_type_conformance]
+
+# Built when the module is collected (schemathesis' lazy ``from_fixture`` loader fails on
+# this pytest): building the app and reading its OpenAPI is cheap; nothing compiles.
+APP = create_app(Settings(warmup=False, compilation_cache_dir="", experiment_workers=1))
+schema = schemathesis.openapi.from_asgi("/openapi.json", APP)
+schema.config.generation.update(max_examples=MAX_EXAMPLES, deterministic=True, database="none")
+
+SUBMITTED: list[str] = []  # job ids, so that none outlives the module
+
+
+def _cap(values: dict[str, Any], key: str, cap: int) -> None:
+    if isinstance(values.get(key), int) and not isinstance(values[key], bool):
+        values[key] = min(values[key], cap)
+
+
+def _shrink_setup(setup: Any) -> None:
+    if isinstance(setup, dict):
+        _cap(setup, "n_samples", 40)
+        _cap(setup, "epochs", 2)
+        if isinstance(setup.get("widths"), list):
+            setup["widths"] = [min(w, 8) if isinstance(w, int) else w for w in setup["widths"][:2]]
+
+
+def _shrink(path: str, body: Any) -> None:
+    """Make a valid body cheap: the same kinds of values, less work."""
+    if not isinstance(body, dict):
+        return
+    if path in ("/api/trajectories", "/api/sweeps"):
+        _cap(body, "steps", 64)
+        for key in ("runs", "optimizers"):
+            if isinstance(body.get(key), list):
+                body[key] = body[key][:2]
+        if isinstance(body.get("learning_rates"), dict):
+            _cap(body["learning_rates"], "count", 4)
+    elif path == "/api/grid":
+        _cap(body, "resolution", 16)
+    elif path == "/api/experiments" and isinstance(body.get("params"), dict):
+        params = body["params"]
+        _shrink_setup(params)
+        _shrink_setup(params.get("setup"))
+        caps = {"steps": 20, "resolution": 9, "iterations": 8, "probes": 2, "timing_repeats": 1}
+        for key, cap in caps.items():
+            _cap(params, key, cap)
+        if isinstance(params.get("batch_sizes"), list):
+            params["batch_sizes"] = [min(b, 16) for b in params["batch_sizes"][:2]]
+
+
+@schema.hook("map_case")
+def shrink_valid_bodies(context: Any, case: Any) -> Any:
+    if case.meta is None or not case.meta.generation.mode.is_negative:
+        _shrink(case.path, case.body)
+    return case
+
+
+def _cancel_submitted(case: Any, response: Any) -> None:
+    if case.method == "POST" and case.path == "/api/experiments" and response.status_code == 202:
+        job_id = response.json()["id"]
+        SUBMITTED.append(job_id)
+        APP.state.jobs.cancel(job_id)
+
+
+def _live(job_id: str) -> bool:
+    job = APP.state.jobs.get(job_id)
+    return job is not None and job.status in ("queued", "running")
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _no_job_outlives_the_module() -> Iterator[None]:
+    yield
+    deadline = time.monotonic() + 120
+    while any(_live(job_id) for job_id in SUBMITTED):
+        assert time.monotonic() < deadline, "a cancelled experiment is still running"
+        time.sleep(0.1)
+
+
+@schema.parametrize()
+def test_api(case: Any) -> None:
+    response = case.call_and_validate(checks=CHECKS)
+    _cancel_submitted(case, response)
+
+
+def _call(path: str, method: str, checks: list[Any] = CHECKS, **parts: Any) -> Any:
+    case = schema[path][method].Case(**parts)
+    response = case.call()
+    case.validate_response(response, checks=checks)
+    return response
+
+
+def _finished_job() -> str:
+    """A tiny training run, submitted and waited for (identical calls share one job)."""
+    body = {"kind": "train", "params": {"n_samples": 40, "epochs": 2, "widths": [4]}}
+    accepted = _call("/api/experiments", "POST", body=body, media_type="application/json")
+    assert accepted.status_code == 202
+    job_id: str = accepted.json()["id"]
+    SUBMITTED.append(job_id)
+    deadline = time.monotonic() + 120
+    while _live(job_id):
+        assert time.monotonic() < deadline, "a 2-epoch training run did not finish"
+        time.sleep(0.05)
+    return job_id
+
+
+def test_a_finished_job() -> None:
+    """Read a real job back as the UI does: its status, its events, a cancel that comes late."""
+    job_id = _finished_job()
+    path = {"path_parameters": {"job_id": job_id}}
+    job = _call("/api/experiments/{job_id}", "GET", **path)
+    assert job.json()["status"] == "done"
+    assert job.json()["result"]["history"]["epoch"] == [0, 1, 2]
+    # (Its content type is checked below: it is not yet the documented one.)
+    checks = [not_a_server_error, response_schema_conformance]
+    events = _call("/api/experiments/{job_id}/events", "GET", checks, **path)
+    assert events.content.startswith(b"event: done\ndata: {")
+    cancelled = _call("/api/experiments/{job_id}", "DELETE", **path)
+    assert cancelled.json()["status"] == "done"  # a finished job is left as it is
+
+
+@pytest.mark.xfail(
+    strict=True,
+    raises=FailureGroup,
+    reason="GET /api/experiments/{job_id}/events documents application/json, sends "
+    "text/event-stream (the route needs response_class / responses for it)",
+)
+def test_the_events_content_type_is_documented() -> None:
+    path = {"path_parameters": {"job_id": _finished_job()}}
+    _call("/api/experiments/{job_id}/events", "GET", [content_type_conformance], **path)
