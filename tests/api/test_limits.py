@@ -97,9 +97,9 @@ def test_a_request_that_waits_too_long_for_a_slot_gets_503(hold: Hold) -> None:
         assert held.result().status_code == 200
 
 
-def test_the_queue_defaults_to_32_per_slot_and_the_slots_to_the_cpus() -> None:
+def test_the_queue_defaults_to_128_per_slot_and_the_slots_to_the_cpus() -> None:
     settings = Settings(compute_slots=3)
-    assert settings.compute_queue_size() == 96
+    assert settings.compute_queue_size() == 384
     assert Settings(compute_slots=3, compute_queue=5).compute_queue_size() == 5
     assert Settings().compute_slots == len(os.sched_getaffinity(0))
 

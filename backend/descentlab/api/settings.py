@@ -52,8 +52,9 @@ class Settings(BaseSettings):
     # Interactive compute requests (grid, analyze, trajectories, sweeps) run at most this
     # many at once...
     compute_slots: int = Field(default_factory=_cpu_count, ge=1)
-    # ...with at most this many waiting for a slot (None: 32 per slot, which drains in
-    # well under a second at the lab's usual 5-10 ms per request); beyond that, 503.
+    # ...with at most this many waiting for a slot (None: 128 per slot, so a class of a
+    # hundred, each with one request in flight as the front end sends them, never meets a
+    # full queue; make load measured 503s at 32 per slot); beyond that, 503.
     compute_queue: int | None = Field(None, ge=0)
     # A request that waited this long for a slot gets 503 instead.
     compute_wait_s: float = Field(10.0, gt=0)
@@ -66,7 +67,7 @@ class Settings(BaseSettings):
     response_cache_bytes: int = Field(32 * 1024 * 1024, ge=0)
 
     def compute_queue_size(self) -> int:
-        return 32 * self.compute_slots if self.compute_queue is None else self.compute_queue
+        return 128 * self.compute_slots if self.compute_queue is None else self.compute_queue
 
     @field_validator("frame_ancestors")
     @classmethod

@@ -19,6 +19,9 @@ from descentlab.core.trajectory import RunConfig, run_trajectories, step_bucket
 
 DEFAULT_SURFACE = "rosenbrock"
 DEFAULT_STEPS = 1000
+# The front end's own default race (frontend/js/state.js: 500 steps, so the 512 bucket).
+UI_STEPS = 500
+UI_OPTIMIZERS = ("sgd", "momentum", "rmsprop", "adam")
 DEFAULT_GRID = 128
 # The race a first visit shows; the other optimizers compile in the background.
 FIRST_VISIT_OPTIMIZERS = (
@@ -33,14 +36,14 @@ FIRST_VISIT_OPTIMIZERS = (
 )
 
 
-def _race_jobs(names: Iterable[str]) -> list[Callable[[], object]]:
+def _race_jobs(names: Iterable[str], steps: int = DEFAULT_STEPS) -> list[Callable[[], object]]:
     surface = get_surface(DEFAULT_SURFACE)
     objective = Objective.from_surface(surface)
     return [
         partial(
             run_trajectories,
             objective,
-            DEFAULT_STEPS,
+            steps,
             [RunConfig(OPTIMIZERS[name], surface.default_start)],
         )
         for name in names
@@ -55,13 +58,15 @@ def _run_all(jobs: list[Callable[[], object]], workers: int) -> None:
 
 def warm_first_visit(workers: int = 2) -> None:
     """The default race (``FIRST_VISIT_OPTIMIZERS`` on Rosenbrock, one run each, the
-    ``DEFAULT_STEPS`` step bucket), every schedule kind at that bucket, the surface's grid
-    at resolutions 128 and 256, and the point analysis."""
+    ``DEFAULT_STEPS`` step bucket), the front end's default race (``UI_OPTIMIZERS`` at
+    ``UI_STEPS``), every schedule kind at both buckets, the surface's grid at resolutions
+    128 and 256, and the point analysis."""
     surface = get_surface(DEFAULT_SURFACE)
     objective = Objective.from_surface(surface)
-    jobs = _race_jobs(FIRST_VISIT_OPTIMIZERS)
+    jobs = _race_jobs(FIRST_VISIT_OPTIMIZERS) + _race_jobs(UI_OPTIMIZERS, UI_STEPS)
     jobs += [
         partial(warm_schedule_kernels, step_bucket(DEFAULT_STEPS)),
+        partial(warm_schedule_kernels, step_bucket(UI_STEPS)),
         partial(evaluate_grid, objective, DEFAULT_GRID),
         partial(evaluate_grid, objective, 256),
         partial(analyze_point, objective, surface.default_start),
