@@ -18,7 +18,6 @@ from typing import Any
 import pytest
 import schemathesis
 from schemathesis.checks import not_a_server_error
-from schemathesis.core.failures import FailureGroup
 from schemathesis.specs.openapi.checks import (
     content_type_conformance,
     response_schema_conformance,
@@ -146,12 +145,6 @@ def test_a_finished_job() -> None:
     assert cancelled.json()["status"] == "done"  # a finished job is left as it is
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=FailureGroup,
-    reason="GET /api/experiments/{job_id}/events documents application/json, sends "
-    "text/event-stream (the route needs response_class / responses for it)",
-)
 def test_the_events_content_type_is_documented() -> None:
     path = {"path_parameters": {"job_id": _finished_job()}}
     _call("/api/experiments/{job_id}/events", "GET", [content_type_conformance], **path)

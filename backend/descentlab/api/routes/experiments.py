@@ -15,6 +15,7 @@ from descentlab.api.schemas.experiments import (
     ExperimentPublic,
     ExperimentRequest,
 )
+from descentlab.api.schemas.problems import BUSY, NOT_FOUND
 from descentlab.core.experiments import (
     batch_size,
     hessian,
@@ -52,6 +53,20 @@ EXPERIMENTS: dict[str, tuple[Callable[[BaseModel], Any], Callable[..., Any]]] = 
 
 router = APIRouter(prefix="/api/experiments", tags=["experiments"])
 
+# One server-sent event: its name, and the job as JSON text.
+SSE_EVENT_SCHEMA = {
+    "type": "object",
+    "properties": {
+        "event": {"type": "string", "enum": ["progress", "done", "failed", "cancelled"]},
+        "data": {
+            "type": "string",
+            "contentMediaType": "application/json",
+            "contentSchema": {"$ref": "#/components/schemas/ExperimentPublic"},
+        },
+    },
+    "required": ["data"],
+}
+
 RETRY_AFTER_S = 5
 
 
@@ -67,7 +82,7 @@ def _job_or_404(request: Request, job_id: str) -> dict[str, object]:
     return job.public()
 
 
-@router.post("", status_code=202, response_model=ExperimentAccepted)
+@router.post("", status_code=202, response_model=ExperimentAccepted, responses=BUSY)
 def submit(experiment: ExperimentRequest, request: Request) -> JSONResponse:
     """Queue an experiment; identical requests share one job (and its result)."""
     to_core, run = EXPERIMENTS[experiment.kind]
@@ -80,12 +95,12 @@ def submit(experiment: ExperimentRequest, request: Request) -> JSONResponse:
     return JSONResponse({"id": job.id, "status": job.status}, status_code=202)
 
 
-@router.get("/{job_id}", response_model=ExperimentPublic)
+@router.get("/{job_id}", response_model=ExperimentPublic, responses=NOT_FOUND)
 def status(job_id: str, request: Request) -> ArrayJSONResponse:
     return ArrayJSONResponse(_job_or_404(request, job_id))
 
 
-@router.delete("/{job_id}", response_model=ExperimentPublic)
+@router.delete("/{job_id}", response_model=ExperimentPublic, responses=NOT_FOUND)
 def cancel(job_id: str, request: Request) -> ArrayJSONResponse:
     """Cancel a queued or running experiment (a finished one is left as it is)."""
     _job_or_404(request, job_id)
@@ -94,7 +109,17 @@ def cancel(job_id: str, request: Request) -> ArrayJSONResponse:
     return ArrayJSONResponse(job.public())
 
 
-@router.get("/{job_id}/events")
+@router.get(
+    "/{job_id}/events",
+    response_class=StreamingResponse,
+    responses={
+        200: {
+            "content": {"text/event-stream": {"schema": SSE_EVENT_SCHEMA}},
+            "description": "progress events, then done, failed or cancelled (data: the job)",
+        },
+        **NOT_FOUND,
+    },
+)
 def events(job_id: str, request: Request) -> StreamingResponse:
     """Server-sent events: ``progress`` while it runs, then ``done``, ``failed`` or
     ``cancelled`` with the whole job (result included), then the stream ends."""

@@ -19,12 +19,19 @@ class ProblemPublic(BaseModel):
     errors: list[FieldErrorPublic] | None = Field(None, description="for 422: one per field")
 
 
-PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
-    422: {
+def problem_response(description: str) -> dict[str, Any]:
+    """An OpenAPI response entry for a problem+json answer."""
+    return {
         "model": ProblemPublic,
         "content": {
             "application/problem+json": {"schema": {"$ref": "#/components/schemas/ProblemPublic"}}
         },
-        "description": "Invalid request: the message names each offending field",
-    },
+        "description": description,
+    }
+
+
+PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
+    422: problem_response("Invalid request: the message names each offending field"),
 }
+NOT_FOUND = {404: problem_response("No such item (finished experiments are kept a while)")}
+BUSY = {503: problem_response("Too much work queued: retry after the Retry-After seconds")}
