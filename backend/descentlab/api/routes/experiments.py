@@ -54,7 +54,7 @@ EXPERIMENTS: dict[str, tuple[Callable[[BaseModel], Any], Callable[..., Any]]] = 
 router = APIRouter(prefix="/api/experiments", tags=["experiments"])
 
 # One server-sent event: its name, and the job as JSON text.
-SSE_EVENT_SCHEMA = {
+SSE_EVENT_SCHEMA: dict[str, Any] = {
     "type": "object",
     "properties": {
         "event": {"type": "string", "enum": ["progress", "done", "failed", "cancelled"]},

@@ -33,5 +33,9 @@ def problem_response(description: str) -> dict[str, Any]:
 PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
     422: problem_response("Invalid request: the message names each offending field"),
 }
-NOT_FOUND = {404: problem_response("No such item (finished experiments are kept a while)")}
-BUSY = {503: problem_response("Too much work queued: retry after the Retry-After seconds")}
+NOT_FOUND: dict[int | str, dict[str, Any]] = {
+    404: problem_response("No such item (finished experiments are kept a while)")
+}
+BUSY: dict[int | str, dict[str, Any]] = {
+    503: problem_response("Too much work queued: retry after the Retry-After seconds")
+}
