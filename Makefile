@@ -6,7 +6,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 STAMP := $(VENV)/.installed
 
-.PHONY: serve test jstest bench load lint typecheck install clean
+.PHONY: serve test jstest compose-config bench load lint typecheck install clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -36,7 +36,18 @@ jstest:
 		echo "node not found: skipping the JavaScript unit tests (tests/js); CI has node"; \
 	fi
 
-test: lint typecheck jstest
+# docker-compose.yml (with its GPU profile) as Docker Compose v2 reads it; needs no engine.
+# Skipped, saying why, where `docker compose` is missing (tests/unit/test_deployment.py
+# checks the file's structure either way).
+compose-config:
+	@if docker compose version >/dev/null 2>&1; then \
+		docker compose config -q && docker compose --profile gpu config -q \
+			&& echo "docker compose config: docker-compose.yml is valid (default and gpu profiles)"; \
+	else \
+		echo "skipping docker compose config: $$(docker compose version 2>&1 | head -n 1)"; \
+	fi
+
+test: lint typecheck jstest compose-config
 	$(BIN)/python -m pytest -q
 
 bench: install

@@ -1,141 +1,148 @@
-// The lessons: preset scenarios from the curriculum, as data. Each `state` is a partial
-// lab state (fields as in state.js); fields a lesson leaves out take their defaults.
-// Every claim in a lesson's text was checked against POST /api/trajectories with exactly
-// these settings; keep them in step when changing either.
+// The curriculum's lessons as the API serves them (GET /api/lessons: summaries in
+// curriculum order; GET /api/lessons/{id}: the whole lesson, with the scenario it opens),
+// and what the pages do with them: order, sections, the next lesson, the page state a
+// lesson opens, and the small DOM pieces both pages show. Importing needs no DOM: only the
+// fetches and the two `*Nodes`/`fill*` builders touch the browser, and only when called.
 
-import { makeRun } from "./state.js";
+import { clientHeaders } from "./client_id.js";
+import { DEFAULTS as NETWORK_DEFAULTS, FULL_BATCH } from "./networks/state.js";
+import { defaultState, makeRun } from "./state.js";
 
-const ELONGATED = { surface: "elongated_quadratic", params: { condition: 100 } };
+async function getJSON(path) {
+  const response = await fetch(path, { headers: clientHeaders() });
+  const payload = await response.json().catch(() => null);
+  if (!response.ok) throw new Error(payload?.detail ?? `HTTP ${response.status}`);
+  return payload;
+}
 
-export const LESSONS = [
-  {
-    id: "w1w2-saddle",
-    section: "1. Critical points",
-    title: "The saddle of y = w₁w₂x",
-    text: "With one sample (x = 1, ŷ = 1) the loss (1 − w₁w₂)² has g = 0 at the origin, and "
-      + "H = [[0, −2], [−2, 0]] has eigenvalues −2 and +2: a saddle, not a minimum. Plain gradient "
-      + "descent started exactly there never moves, while a little gradient noise is enough to fall "
-      + "off along ±(1, 1) onto the valley w₁w₂ = 1. Try “Step along the escape direction” below.",
-    state: {
-      surface: "w1w2_saddle", start: [0, 0], steps: 300, logScale: false, inspect: [0, 0],
-      runs: [
-        makeRun("sgd", { learning_rate: 0.05 }, { color: 0, label: "sgd" }),
-        makeRun("sgd", { learning_rate: 0.05 }, { color: 1, noise: 0.1, seed: 1, label: "sgd + noise" }),
-      ],
-    },
-  },
-  {
-    id: "momentum-saddle",
-    section: "3. Momentum",
-    title: "Momentum rolls off a saddle",
-    text: "On x² − y², started a hair above the x-axis, plain gradient descent slides toward the "
-      + "saddle at the origin and is still creeping there at step 500, because the gradient vanishes "
-      + "near it. Momentum keeps the speed it gathered on the way down, overshoots, and rolls off "
-      + "along y within about 170 steps (x² − y² has no bottom, so the lab marks the run “diverged” "
-      + "once it is far off the map).",
-    state: {
-      surface: "saddle", start: [1.5, 0.001], steps: 500, logScale: false,
-      runs: [
-        makeRun("sgd", { learning_rate: 0.003 }, { color: 0 }),
-        makeRun("momentum", { learning_rate: 0.003, momentum: 0.9 }, { color: 1 }),
-      ],
-    },
-  },
-  {
-    id: "momentum-bump",
-    section: "3. Momentum",
-    title: "Momentum rolls over a bump",
-    text: "Styblinski–Tang has a shallow local minimum at (2.75, 2.75) and the global one at "
-      + "(−2.90, −2.90), with a ridge between them. With the same η = 0.007, plain gradient descent "
-      + "stops in the first dip; momentum (0.9) carries enough speed over the bump to reach the "
-      + "global minimum.",
-    state: {
-      surface: "styblinski_tang", start: [4.5, 4.5], steps: 300, logScale: false,
-      runs: [
-        makeRun("sgd", { learning_rate: 0.007 }, { color: 0 }),
-        makeRun("momentum", { learning_rate: 0.007, momentum: 0.9 }, { color: 1 }),
-      ],
-    },
-  },
-  {
-    id: "elongated-valley",
-    section: "4. Learning rate",
-    title: "No single η fits an elongated valley",
-    text: "x² + 100y²: with η = 10⁻² the y-step factor is 1 − 2·100·η = −1, so the run bounces "
-      + "between the walls forever; the loss flattens at 225 while ‖∇f‖ stays at 300. With "
-      + "η = 10⁻⁷ it barely moves (loss 306 → 289 in 2,000 steps). Compare loss and gradient norm "
-      + "in the charts.",
-    state: {
-      ...ELONGATED, steps: 2000, speed: 10, logScale: false,
-      runs: [
-        makeRun("sgd", { learning_rate: 1e-2 }, { color: 0, label: "η = 1e-2" }),
-        makeRun("sgd", { learning_rate: 1e-7 }, { color: 1, label: "η = 1e-7" }),
-      ],
-    },
-  },
-  {
-    id: "adaptive-blowup",
-    section: "4. Learning rate",
-    title: "Per-parameter rates blow up and come back; decay fixes it",
-    text: "The lecture's Adagrad divides by the root MEAN square of past gradients; optax's adagrad "
-      + "divides by the root of their SUM, which never blows up, so this lesson uses RMSProp with a "
-      + "long memory (decay 0.998) instead. Once the valley floor is reached σ_y shrinks, η/σ_y grows "
-      + "past stability and the run shoots up the wall (loss back to ~50, then ~26, ~16) before σ "
-      + "catches up. Halving η every 500 steps (exponential decay) removes the explosions.",
-    state: {
-      ...ELONGATED, steps: 2000, speed: 10, logScale: false,
-      runs: [
-        makeRun("rmsprop", { learning_rate: 0.1, decay: 0.998 }, { color: 4, label: "rmsprop" }),
-        makeRun("rmsprop", { learning_rate: 0.1, decay: 0.998 }, {
-          color: 2, label: "rmsprop + decay",
-          schedule: { name: "exponential_decay", transition_steps: 500, decay_rate: 0.5, transition_begin: 0 },
-        }),
-      ],
-    },
-  },
-  {
-    id: "warmup",
-    section: "4. Learning rate",
-    title: "Warm-up avoids bad early steps",
-    text: "RMSProp (decay 0.999) starts with σ = 0, so after one gradient σ is only √0.001·|g| "
-      + "and the first step is about 32η per coordinate: on Rosenbrock it jumps out of the valley and "
-      + "the loss goes 24 → 357. Warming η up over 100 steps lets σ settle first; both then follow "
-      + "a cosine decay and end level (loss ≈ 1.1 at step 500).",
-    state: {
-      surface: "rosenbrock", steps: 500, logScale: true,
-      runs: [
-        makeRun("rmsprop", { learning_rate: 0.03, decay: 0.999 }, {
-          color: 4, label: "no warm-up",
-          schedule: { name: "cosine_decay", decay_steps: 500, alpha: 0, exponent: 1 },
-        }),
-        makeRun("rmsprop", { learning_rate: 0.03, decay: 0.999 }, {
-          color: 2, label: "warm-up",
-          schedule: {
-            name: "warmup", warmup_steps: 100, init_value: 0,
-            then: { name: "cosine_decay", decay_steps: 400, alpha: 0, exponent: 1 },
-          },
-        }),
-      ],
-    },
-  },
-  {
-    id: "mse-plateau",
-    section: "5. Classification",
-    title: "MSE on softmax stalls where cross-entropy descends",
-    text: "Over two logits (y₃ held low, target class 1), start in the wrong-answer corner "
-      + "(−8, 8). Under MSE on the softmax outputs this is a plateau: the loss is almost 2 and "
-      + "the gradient about 6·10⁻⁷, so gradient descent with η = 1 moves 0.0002 in 300 steps; "
-      + "switch the surface to “Cross-entropy over two logits” and the same run descends at "
-      + "once. Adam's per-parameter scaling rescues even the MSE run, after some 50 flat steps.",
-    state: {
-      surface: "logits_mse", start: [-8, 8], steps: 300, logScale: false,
-      runs: [
-        makeRun("sgd", { learning_rate: 1 }, { color: 0 }),
-        makeRun("adam", { learning_rate: 0.1 }, { color: 1 }),
-      ],
-    },
-  },
+/** Every lesson's summary {id, title, section, section_title, summary, url}. */
+export const getLessons = () => getJSON("/api/lessons");
+/** The whole lesson, with its `explanation` and `scenario`. */
+export const getLesson = (id) => getJSON(`/api/lessons/${encodeURIComponent(id)}`);
+
+// --- order and navigation ----------------------------------------------------------------
+
+/** [section, position] of "4.2"; anything unreadable sorts last. */
+export function place(lesson) {
+  const match = /^(\d+)\.(\d+)$/.exec(lesson?.section ?? "");
+  return match ? [Number(match[1]), Number(match[2])] : [Infinity, Infinity];
+}
+
+export function compareLessons(a, b) {
+  const [pa, pb] = [place(a), place(b)];
+  return pa[0] - pb[0] || pa[1] - pb[1] || 0;
+}
+
+/** A copy of `lessons` in curriculum order (the API's order already; this does not trust it). */
+export const inCurriculumOrder = (lessons) => [...lessons].sort(compareLessons);
+
+/** The lessons grouped by curriculum section, in order: [{number, title, lessons}]. */
+export function sections(lessons) {
+  const groups = [];
+  for (const lesson of inCurriculumOrder(lessons)) {
+    const [number] = place(lesson);
+    if (groups.at(-1)?.number !== number) groups.push({ number, title: lesson.section_title, lessons: [] });
+    groups.at(-1).lessons.push(lesson);
+  }
+  return groups;
+}
+
+/** The lesson after `id` in curriculum order (on whichever page), or null at the end. */
+export function nextLesson(lessons, id) {
+  const ordered = inCurriculumOrder(lessons);
+  const index = ordered.findIndex((lesson) => lesson.id === id);
+  return index >= 0 && index + 1 < ordered.length ? ordered[index + 1] : null;
+}
+
+/** Which page opens a lesson: "lab" (the 2-D lab, "/?lesson=…") or "networks". */
+export function pageOf(lesson) {
+  const path = lesson.url.split(/[?#]/)[0];
+  return path.endsWith("/networks.html") ? "networks" : "lab";
+}
+
+// --- the page state a lesson opens -------------------------------------------------------
+
+// The 2-D lab's fields a lesson sets; those it leaves out go back to their defaults, so
+// nothing from the previous scenario (a start point, an inspected point) leaks into it.
+export const LAB_FIELDS = ["surface", "params", "view", "logScale", "start", "steps", "step", "speed", "runs", "inspect"];
+// The Networks page's fields a lesson (or a setup preset) sets: the training setup. The
+// landscape and Hessian settings stay as they are.
+export const SETUP_FIELDS = [
+  "dataset", "nSamples", "noise", "dataSeed", "features", "widths", "activation", "batchNorm",
+  "loss", "optimizer", "learningRate", "batchSize", "epochs", "seed",
 ];
 
-/** The lesson with this id, or undefined. */
-export const lessonById = (id) => LESSONS.find((lesson) => lesson.id === id);
+/** A run as the lab keeps it (`makeRun`), from a lesson's run (its null label left out). */
+function labRun(run) {
+  const extra = { schedule: run.schedule ?? null, noise: run.noise ?? 0, seed: run.seed ?? 0, color: run.color ?? 0 };
+  if (run.label) extra.label = run.label;
+  return makeRun(run.optimizer, run.hyper, extra);
+}
+
+/** The lab's store patch that opens a 2-D `lesson` (as GET /api/lessons/{id} serves it). */
+export function lessonPatch(lesson) {
+  const defaults = defaultState();
+  const state = structuredClone(lesson.scenario.state);
+  const patch = Object.fromEntries(LAB_FIELDS.map((key) => [key, key in state ? state[key] : defaults[key]]));
+  patch.params ??= {};
+  patch.runs = (state.runs ?? defaults.runs).map(labRun);
+  return { ...patch, lesson: lesson.id };
+}
+
+/** The setup fields of `state`, the rest from the Networks page's defaults (deep copies). */
+export function setupPatch(state) {
+  const patch = Object.fromEntries(SETUP_FIELDS.map((key) => [key, structuredClone(key in state ? state[key] : NETWORK_DEFAULTS[key])]));
+  if (typeof patch.batchSize === "number" && patch.batchSize >= FULL_BATCH) patch.batchSize = "full";
+  return patch;
+}
+
+/** The Networks page's store patch that opens a network `lesson`: its setup and its tab. */
+export function networksPatch(lesson) {
+  const { state, experiment } = lesson.scenario;
+  return { ...setupPatch(state), experiment: experiment.kind, lesson };
+}
+
+// --- DOM pieces both pages show (call only in a browser) ----------------------------------
+
+const OTHER_PAGE = { lab: " ↗ (2-D lab)", networks: " ↗ (Networks)" };
+
+/** Fill a lesson <select>: one group per section; lessons of the other page say so. */
+export function fillLessonSelect(select, lessons, here) {
+  for (const section of sections(lessons)) {
+    const group = document.createElement("optgroup");
+    group.label = `${section.number}. ${section.title}`;
+    for (const lesson of section.lessons) {
+      const page = pageOf(lesson);
+      const option = new Option(`${lesson.section} ${lesson.title}${page === here ? "" : OTHER_PAGE[page]}`, lesson.id);
+      option.dataset.page = page;
+      option.dataset.url = lesson.url;
+      group.append(option);
+    }
+    select.append(group);
+  }
+}
+
+function element(tag, className, text) {
+  const el = document.createElement(tag);
+  if (className) el.className = className;
+  if (text !== undefined) el.textContent = text;
+  return el;
+}
+
+/** The lesson's title, section, explanation and the way on: "Next: <title> →". */
+export function lessonTextNodes(lesson, next) {
+  // (Embedded, the way on is hidden with the rest of the chrome: a course page links on.)
+  const nav = element("p", "lesson-nav chrome");
+  const link = next
+    ? element("a", "next-lesson", `Next: ${next.title} →`)
+    : element("a", "all-lessons", "That was the last lesson: all lessons →");
+  link.href = next ? next.url : "/lessons.html";
+  if (next) link.rel = "next";
+  nav.append(link);
+  return [
+    element("h3", "", lesson.title),
+    element("p", "lesson-section", `Curriculum § ${lesson.section} · ${lesson.section_title}`),
+    element("p", "lesson-explanation", lesson.explanation),
+    nav,
+  ];
+}

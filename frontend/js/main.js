@@ -2,6 +2,7 @@
 // what the scenario needs (latest request wins), and redraws when anything changes.
 
 import * as api from "./api.js";
+import { mountEmbed } from "./embed.js";
 import { buildChartsFigure, cursorShapes } from "./plots/charts.js";
 import { buildMapFigure, displayZ, taylorGrid } from "./plots/map.js";
 import { mountControls } from "./panels/controls.js";
@@ -233,6 +234,7 @@ async function start() {
   if (store.state.inspect) refreshAnalysis();
 }
 
+mountEmbed(); // height reports and the full-lab link when framed with ?embed=1
 start().catch((error) => {
   document.getElementById("status").textContent = `The lab could not start: ${error.message}`;
   throw error;

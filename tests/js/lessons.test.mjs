@@ -1,116 +1,189 @@
+// The lessons' pure pieces: curriculum order, sections, the next lesson across pages, and
+// the page state a lesson (as GET /api/lessons/{id} serves it) opens on either page.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { LESSONS, lessonById } from "../../frontend/js/lessons.js";
-import { lessonPatch } from "../../frontend/js/panels/lessons.js";
-import { MAX_RUNS, PALETTE, decodeState, defaultState, encodeState } from "../../frontend/js/state.js";
+import {
+  LAB_FIELDS, SETUP_FIELDS, compareLessons, getLesson, getLessons, inCurriculumOrder, lessonPatch,
+  networksPatch, nextLesson, pageOf, place, sections, setupPatch,
+} from "../../frontend/js/lessons.js";
+import {
+  DEFAULTS as NETWORK_DEFAULTS, decodeState as decodeNetworks, encodeState as encodeNetworks,
+} from "../../frontend/js/networks/state.js";
+import { decodeState, defaultState, encodeState, makeRun } from "../../frontend/js/state.js";
 
-const OPTIMIZERS = new Set(["sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adam", "adamw", "radam",
-  "nadam", "amsgrad", "adamax", "adabelief", "lion", "adadelta"]);
-const SURFACES = new Set(["rosenbrock", "beale", "himmelblau", "rastrigin", "ackley", "booth", "goldstein_price",
-  "six_hump_camel", "styblinski_tang", "matyas", "saddle", "monkey_saddle", "elongated_quadratic", "w1w2_saddle",
-  "sharp_flat", "logits_cross_entropy", "logits_mse"]);
-// backend/descentlab/core/schedules.py: SCHEDULES, plus "warmup" (WARMUP_PARAMETERS, with a `then`).
-const SCHEDULES = new Set(["exponential_decay", "step", "cosine_decay", "inverse_sqrt", "transformer", "warmup"]);
-const STATE_FIELDS = new Set(["surface", "params", "view", "logScale", "start", "steps", "step", "speed", "runs", "inspect"]);
-
-const finite = (v) => typeof v === "number" && Number.isFinite(v);
-const isPoint = (v) => Array.isArray(v) && v.length === 2 && v.every(finite);
-// Sentence ends: . ! ? (maybe closed by a quote or bracket) before a space or the end.
-const sentences = (text) => (text.match(/[.!?]["”)]*(?=\s|$)/g) ?? []).length;
-
-test("there are lessons, with unique ids", () => {
-  assert.ok(LESSONS.length >= 3);
-  const ids = LESSONS.map((l) => l.id);
-  assert.equal(new Set(ids).size, ids.length);
-  for (const id of ids) assert.match(id, /^[a-z0-9-]+$/);
+const summary = (id, section, url, title = id) => ({
+  id, title, section, section_title: `Section ${section.split(".")[0]}`, summary: `${title}.`, url,
 });
 
-test("every lesson names a curriculum section 1, 3, 4 or 5, a title and a 2–3 sentence text", () => {
-  for (const lesson of LESSONS) {
-    const number = Number(/^(\d+)\./.exec(lesson.section)?.[1]);
-    assert.ok([1, 3, 4, 5].includes(number), `${lesson.id}: section ${lesson.section}`);
-    assert.ok(lesson.section.replace(/^\d+\.\s*/, "").length > 0, `${lesson.id}: section has a name`);
-    assert.equal(typeof lesson.title, "string");
-    assert.ok(lesson.title.trim().length > 5, lesson.id);
-    assert.equal(typeof lesson.text, "string");
-    const n = sentences(lesson.text);
-    assert.ok(n >= 2 && n <= 3, `${lesson.id}: ${n} sentences`);
-  }
+// Shuffled on purpose: "1.10" sorts after "1.2", and sections by number.
+const LIST = [
+  summary("bn", "6.1", "/networks.html?lesson=bn"),
+  summary("ten", "1.10", "/?lesson=ten"),
+  summary("saddle", "1.1", "/?lesson=saddle"),
+  summary("ratio", "1.2", "/networks.html?lesson=ratio"),
+  summary("valley", "4.1", "/?lesson=valley"),
+];
+
+// A 2-D lesson in the API's form: every state field given, runs with null labels.
+const SURFACE_LESSON = {
+  ...summary("warmup", "4.4", "/?lesson=warmup", "Warm-up"),
+  explanation: "Two. Sentences.",
+  scenario: {
+    kind: "surface",
+    state: {
+      surface: "rosenbrock", params: {}, view: "contour", logScale: true, start: null, steps: 500, speed: 4,
+      inspect: [0.5, -0.25],
+      runs: [
+        {
+          optimizer: "rmsprop", hyper: { learning_rate: 0.03, decay: 0.999 }, noise: 0, seed: 0, color: 4,
+          label: "no warm-up", schedule: { name: "cosine_decay", decay_steps: 500, alpha: 0, exponent: 1 },
+        },
+        { optimizer: "sgd", hyper: { learning_rate: 0.001 }, schedule: null, noise: 0.5, seed: 3, color: 2, label: null },
+      ],
+    },
+  },
+};
+
+const NETWORK_LESSON = {
+  ...summary("small-vs-large-batch", "2.2", "/networks.html?lesson=small-vs-large-batch"),
+  explanation: "Two. Sentences.",
+  scenario: {
+    kind: "network",
+    state: {
+      dataset: "moons", nSamples: 400, noise: 0.3, dataSeed: 0, widths: [16, 16], activation: "tanh",
+      batchNorm: false, loss: "cross_entropy", optimizer: "sgd", learningRate: 0.1, batchSize: 4096, epochs: 30, seed: 0,
+    },
+    experiment: { kind: "batch_size", params: { batch_sizes: [1, 8, 64, 0], setup: { n_samples: 400 } } },
+  },
+};
+
+test("place reads 'section.position' as numbers; anything else sorts last", () => {
+  assert.deepEqual(place({ section: "4.2" }), [4, 2]);
+  assert.deepEqual(place({ section: "1.10" }), [1, 10]);
+  assert.deepEqual(place({ section: "x" }), [Infinity, Infinity]);
+  assert.deepEqual(place({}), [Infinity, Infinity]);
+  assert.ok(compareLessons({ section: "1.2" }, { section: "1.10" }) < 0);
+  assert.ok(compareLessons({ section: "2.1" }, { section: "1.10" }) > 0);
 });
 
-test("every lesson's state uses known surfaces, optimizers and finite numbers", () => {
-  for (const lesson of LESSONS) {
-    const { state } = lesson;
-    for (const key of Object.keys(state)) assert.ok(STATE_FIELDS.has(key), `${lesson.id}: unknown field ${key}`);
-    assert.ok(SURFACES.has(state.surface), `${lesson.id}: surface ${state.surface}`);
-    if (state.params !== undefined) {
-      for (const [k, v] of Object.entries(state.params)) assert.ok(finite(v), `${lesson.id}: param ${k}`);
-    }
-    if (state.start !== undefined && state.start !== null) assert.ok(isPoint(state.start), `${lesson.id}: start`);
-    if (state.inspect !== undefined && state.inspect !== null) assert.ok(isPoint(state.inspect), `${lesson.id}: inspect`);
-    if (state.steps !== undefined) assert.ok(Number.isInteger(state.steps) && state.steps >= 1 && state.steps <= 20000, lesson.id);
-    if (state.speed !== undefined) assert.ok(finite(state.speed) && state.speed > 0 && state.speed <= 100, lesson.id);
-    if (state.logScale !== undefined) assert.equal(typeof state.logScale, "boolean");
-    assert.ok(Array.isArray(state.runs) && state.runs.length >= 1 && state.runs.length <= MAX_RUNS, lesson.id);
-    for (const run of state.runs) {
-      assert.ok(OPTIMIZERS.has(run.optimizer), `${lesson.id}: optimizer ${run.optimizer}`);
-      assert.ok(Object.keys(run.hyper).length > 0, `${lesson.id}: no hyperparameters`);
-      for (const [k, v] of Object.entries(run.hyper)) assert.ok(finite(v), `${lesson.id}: ${run.optimizer}.${k} = ${v}`);
-      assert.ok(finite(run.hyper.learning_rate) && run.hyper.learning_rate > 0, `${lesson.id}: learning rate`);
-      assert.ok(finite(run.noise) && run.noise >= 0, lesson.id);
-      assert.ok(Number.isInteger(run.seed) && run.seed >= 0, lesson.id);
-      assert.ok(Number.isInteger(run.color) && run.color >= 0 && run.color < PALETTE.length, lesson.id);
-      if (run.label !== undefined) assert.ok(typeof run.label === "string" && run.label.length <= 64, lesson.id);
-      for (let s = run.schedule; s; s = s.then) {
-        assert.ok(SCHEDULES.has(s.name), `${lesson.id}: schedule ${s.name}`);
-        for (const [k, v] of Object.entries(s)) if (k !== "name" && k !== "then") assert.ok(finite(v), `${lesson.id}: ${s.name}.${k}`);
-      }
-    }
-    // Two runs sharing a label (or both unlabelled on the same optimizer) would be indistinguishable.
-    const names = state.runs.map((r) => r.label ?? r.optimizer);
-    assert.equal(new Set(names).size, names.length, `${lesson.id}: runs ${names}`);
-  }
+test("inCurriculumOrder sorts by section then position and leaves its input alone", () => {
+  const before = structuredClone(LIST);
+  assert.deepEqual(inCurriculumOrder(LIST).map((l) => l.id), ["saddle", "ratio", "ten", "valley", "bn"]);
+  assert.deepEqual(LIST, before);
 });
 
-test("lessonById finds each lesson and nothing else", () => {
-  for (const lesson of LESSONS) assert.equal(lessonById(lesson.id), lesson);
-  assert.equal(lessonById("no-such-lesson"), undefined);
-  assert.equal(lessonById(null), undefined);
+test("sections group the lessons under their section's number and title, in order", () => {
+  const groups = sections(LIST);
+  assert.deepEqual(groups.map((g) => [g.number, g.title]), [[1, "Section 1"], [4, "Section 4"], [6, "Section 6"]]);
+  assert.deepEqual(groups[0].lessons.map((l) => l.id), ["saddle", "ratio", "ten"]);
+  assert.deepEqual(sections([]), []);
 });
 
-test("lessonPatch: the lesson's fields, defaults for the rest, and the lesson id", () => {
+test("nextLesson follows curriculum order across pages and ends with null", () => {
+  assert.equal(nextLesson(LIST, "saddle").id, "ratio"); // 2-D lab → Networks page
+  assert.equal(nextLesson(LIST, "ratio").id, "ten"); // Networks page → 2-D lab
+  assert.equal(nextLesson(LIST, "ten").id, "valley"); // across sections
+  assert.equal(nextLesson(LIST, "bn"), null);
+  assert.equal(nextLesson(LIST, "no-such-lesson"), null);
+  assert.equal(nextLesson([], "saddle"), null);
+});
+
+test("pageOf tells the 2-D lab's lessons from the Networks page's", () => {
+  assert.equal(pageOf({ url: "/?lesson=saddle" }), "lab");
+  assert.equal(pageOf({ url: "/networks.html?lesson=bn" }), "networks");
+  assert.equal(pageOf(SURFACE_LESSON), "lab");
+  assert.equal(pageOf(NETWORK_LESSON), "networks");
+});
+
+test("lessonPatch: the lesson's state, the lab's runs (no null labels) and the lesson's id", () => {
+  const patch = lessonPatch(SURFACE_LESSON);
+  assert.deepEqual(Object.keys(patch).sort(), [...LAB_FIELDS, "lesson"].sort());
+  assert.equal(patch.lesson, "warmup");
+  assert.equal(patch.step, 0); // the animation starts at the beginning
+  assert.deepEqual(patch.inspect, [0.5, -0.25]);
+  assert.equal(patch.start, null);
+  assert.deepEqual(patch.runs, [
+    makeRun("rmsprop", { learning_rate: 0.03, decay: 0.999 }, {
+      color: 4, label: "no warm-up", schedule: { name: "cosine_decay", decay_steps: 500, alpha: 0, exponent: 1 },
+    }),
+    makeRun("sgd", { learning_rate: 0.001 }, { color: 2, noise: 0.5, seed: 3 }),
+  ]);
+  assert.ok(!("label" in patch.runs[1]));
+});
+
+test("lessonPatch: fields a lesson leaves out take the lab's defaults, so nothing leaks in", () => {
+  const partial = structuredClone(SURFACE_LESSON);
+  delete partial.scenario.state.inspect;
+  delete partial.scenario.state.speed;
+  delete partial.scenario.state.params;
+  const patch = lessonPatch(partial);
   const defaults = defaultState();
-  for (const lesson of LESSONS) {
-    const patch = lessonPatch(lesson);
-    assert.equal(patch.lesson, lesson.id);
-    for (const key of STATE_FIELDS) {
-      assert.ok(key in patch, `${lesson.id}: ${key} missing`);
-      const expected = key in lesson.state ? lesson.state[key] : defaults[key];
-      assert.deepEqual(patch[key], expected, `${lesson.id}: ${key}`);
-    }
-    // Nothing from the previous scenario leaks in: e.g. no start/inspect unless the lesson sets one.
-    if (!("start" in lesson.state)) assert.equal(patch.start, null);
-    if (!("inspect" in lesson.state)) assert.equal(patch.inspect, null);
-    assert.equal(patch.step, lesson.state.step ?? 0);
-  }
+  assert.equal(patch.inspect, null);
+  assert.equal(patch.speed, defaults.speed);
+  assert.deepEqual(patch.params, {});
 });
 
 test("lessonPatch copies: editing the patch leaves the lesson as it was", () => {
-  const lesson = LESSONS[0];
-  const before = structuredClone(lesson.state);
-  const patch = lessonPatch(lesson);
+  const before = structuredClone(SURFACE_LESSON);
+  const patch = lessonPatch(SURFACE_LESSON);
   patch.runs[0].hyper.learning_rate = 123;
-  patch.runs.push({});
-  if (patch.start) patch.start[0] = 99;
-  assert.deepEqual(lesson.state, before);
+  patch.runs[0].schedule.decay_steps = 1;
+  patch.inspect[0] = 99;
+  assert.deepEqual(SURFACE_LESSON, before);
 });
 
-test("every lesson's state survives encodeState → decodeState", () => {
-  for (const lesson of LESSONS) {
-    const state = { ...defaultState(), ...lessonPatch(lesson) };
-    const query = encodeState(state);
-    assert.ok(query.includes(`lesson=${encodeURIComponent(lesson.id)}`), `${lesson.id}: ${query}`);
-    assert.deepEqual(decodeState(query), state, lesson.id);
-    assert.deepEqual(decodeState(`?${query}`), state, `${lesson.id} with "?"`);
+test("a 2-D lesson's state survives the lab's URL: encodeState → decodeState", () => {
+  const state = { ...defaultState(), ...lessonPatch(SURFACE_LESSON) };
+  const query = encodeState(state);
+  assert.ok(query.includes("lesson=warmup"), query);
+  assert.deepEqual(decodeState(query), state);
+});
+
+test("networksPatch: the setup fields, the experiment's tab and the lesson itself", () => {
+  const patch = networksPatch(NETWORK_LESSON);
+  assert.equal(patch.experiment, "batch_size");
+  assert.equal(patch.lesson, NETWORK_LESSON);
+  assert.equal(patch.batchSize, "full"); // 4096 is the page's "full batch"
+  assert.equal(patch.learningRate, 0.1);
+  assert.deepEqual(patch.features, NETWORK_DEFAULTS.features); // not set by the lesson: the default
+  for (const field of SETUP_FIELDS) assert.ok(field in patch, field);
+  patch.widths.push(3);
+  assert.deepEqual(NETWORK_LESSON.scenario.state.widths, [16, 16]); // a copy
+});
+
+test("a network lesson's setup survives the Networks page's URL", () => {
+  const { lesson, ...patch } = networksPatch(NETWORK_LESSON);
+  assert.equal(lesson.id, "small-vs-large-batch");
+  const state = { ...structuredClone(NETWORK_DEFAULTS), ...patch };
+  assert.deepEqual(decodeNetworks(encodeNetworks(state)), state);
+});
+
+test("setupPatch: a preset's fields over the page's defaults, nothing else", () => {
+  const patch = setupPatch({ dataset: "iris", features: [2, 3], batchSize: 8 });
+  assert.deepEqual(Object.keys(patch).sort(), [...SETUP_FIELDS].sort());
+  assert.equal(patch.dataset, "iris");
+  assert.deepEqual(patch.features, [2, 3]);
+  assert.equal(patch.batchSize, 8);
+  assert.equal(patch.epochs, NETWORK_DEFAULTS.epochs);
+});
+
+test("getLessons and getLesson ask the API, with the tab's client id, and report its problems", async () => {
+  const asked = [];
+  const original = globalThis.fetch;
+  globalThis.fetch = async (path, init) => {
+    asked.push([path, init.headers]);
+    if (path.endsWith("/missing")) {
+      return new Response(JSON.stringify({ status: 404, detail: "no lesson 'missing'" }), { status: 404 });
+    }
+    return new Response(JSON.stringify(path === "/api/lessons" ? LIST : SURFACE_LESSON), { status: 200 });
+  };
+  try {
+    assert.deepEqual(await getLessons(), LIST);
+    assert.deepEqual(await getLesson("warmup"), SURFACE_LESSON);
+    await assert.rejects(getLesson("missing"), /no lesson 'missing'/);
+    assert.deepEqual(asked.map(([path]) => path), ["/api/lessons", "/api/lessons/warmup", "/api/lessons/missing"]);
+    for (const [, headers] of asked) assert.match(headers["X-Client-Id"], /^[0-9a-f-]{32,36}$/);
+  } finally {
+    globalThis.fetch = original;
   }
 });

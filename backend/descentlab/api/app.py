@@ -22,6 +22,7 @@ from descentlab.api.routes import (
     experiments,
     grid,
     health,
+    lessons,
     sweeps,
     trajectories,
     vendor,
@@ -71,7 +72,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_error_handlers(app)
     install_middleware(app, settings)
     install_docs(app)
-    for module in (health, catalogue, datasets, grid, analyze, trajectories, sweeps, experiments):
+    for module in (
+        health,
+        catalogue,
+        datasets,
+        grid,
+        analyze,
+        trajectories,
+        sweeps,
+        experiments,
+        lessons,
+    ):
         app.include_router(module.router, responses=PROBLEM_RESPONSES)
     app.include_router(vendor.router)
     frontend = Path(settings.frontend_dir)

@@ -57,6 +57,10 @@ function renderViews(box, items) {
   return Promise.all(plots.map(([target, figure]) => draw(target, figure)));
 }
 
+/**
+ * One experiment's card. Its Run button sends `params` (the preset's, or an open lesson's:
+ * `setParams`) with the editable fields read from their inputs.
+ */
 function mountCard(experiment, api) {
   const card = element("section", {
     className: "experiment-card", attrs: { id: `experiment-${experiment.kind}`, role: "tabpanel", "aria-labelledby": `tab-${experiment.kind}` },
@@ -65,19 +69,28 @@ function mountCard(experiment, api) {
     element("p", { className: "lesson-section", text: `Curriculum ${experiment.section}` }),
     element("p", { className: "lesson-text", text: experiment.text }),
   );
+  let current = structuredClone(experiment.params);
   const inputs = new Map();
   if (experiment.fields.length) {
     const controls = element("div", { className: "controls" });
     for (const field of experiment.fields) {
       const label = element("label", { text: `${field.label} ` });
       const input = element("input", { attrs: { type: "number", name: field.name, step: "any" } });
-      input.value = String(getPath(experiment.params, field.name));
       label.append(input);
       controls.append(label);
       inputs.set(field, input);
     }
     card.append(controls);
   }
+  const setParams = (params) => {
+    current = structuredClone(params);
+    for (const [field, input] of inputs) {
+      // A lesson that leaves a field out runs the API's default, which the preset shows.
+      input.value = String(getPath(current, field.name) ?? getPath(experiment.params, field.name));
+      input.removeAttribute("aria-invalid");
+    }
+  };
+  setParams(current);
   const job = element("div", { className: "job" });
   job.innerHTML = jobMarkup("Run", experiment.title);
   const output = element("div", { className: "experiment-output" });
@@ -88,7 +101,7 @@ function mountCard(experiment, api) {
   });
 
   control.button.addEventListener("click", async () => {
-    let params = structuredClone(experiment.params);
+    let params = structuredClone(current);
     const problems = [];
     for (const [field, input] of inputs) {
       const parsed = parseNumber(input.value, field.limit, field.label);
@@ -109,12 +122,13 @@ function mountCard(experiment, api) {
       control.showError(`Could not draw the result: ${error.message}`);
     }
   });
-  return card;
+  return { card, setParams };
 }
 
 export function mountExperimentsPanel({ store, api }) {
   const tabs = $("experiment-tabs");
   const cards = $("experiment-cards");
+  const setters = new Map(); // kind → setParams
   for (const experiment of EXPERIMENTS) {
     const tab = element("button", {
       className: "tab", text: experiment.title,
@@ -122,7 +136,9 @@ export function mountExperimentsPanel({ store, api }) {
     });
     tab.addEventListener("click", () => store.update({ experiment: experiment.kind }, { source: "tab" }));
     tabs.append(tab);
-    cards.append(mountCard(experiment, api));
+    const { card, setParams } = mountCard(experiment, api);
+    cards.append(card);
+    setters.set(experiment.kind, setParams);
   }
   const show = (kind) => {
     for (const experiment of EXPERIMENTS) {
@@ -133,6 +149,18 @@ export function mountExperimentsPanel({ store, api }) {
     // Plotly sized a plot drawn while its card was hidden to nothing: resize on showing it.
     for (const plot of $(`experiment-${kind}`).querySelectorAll(".js-plotly-plot")) Plotly.Plots.resize(plot);
   };
+  // An open lesson (state.lesson, as GET /api/lessons/{id} serves it) gives its experiment's
+  // card the lesson's params; every other card keeps (or gets back) its preset.
+  const useLesson = (lesson) => {
+    const chosen = lesson?.scenario?.kind === "network" ? lesson.scenario.experiment : null;
+    for (const experiment of EXPERIMENTS) {
+      setters.get(experiment.kind)(chosen?.kind === experiment.kind ? chosen.params : experiment.params);
+    }
+  };
   show(store.state.experiment);
-  store.subscribe((state, changed) => { if (changed.includes("experiment")) show(state.experiment); });
+  if (store.state.lesson) useLesson(store.state.lesson);
+  store.subscribe((state, changed) => {
+    if (changed.includes("experiment")) show(state.experiment);
+    if (changed.includes("lesson")) useLesson(state.lesson);
+  });
 }

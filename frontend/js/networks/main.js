@@ -1,6 +1,11 @@
-// Bootstraps the Networks page: loads the catalogue (datasets, optimizers), restores the
-// setup from the URL, mounts the panels, and keeps the URL following the state.
+// Bootstraps the Networks page: loads the catalogue (datasets, optimizers) and the lessons,
+// restores the setup from the URL (or opens the lesson it names), mounts the panels, and
+// keeps the URL following the state.
 
+import { mountEmbed } from "../embed.js";
+import {
+  fillLessonSelect, getLesson, getLessons, lessonTextNodes, networksPatch, nextLesson, pageOf, setupPatch,
+} from "../lessons.js";
 import { Store } from "../store.js";
 import * as api from "./api.js";
 import { mountDataPanel } from "./data_panel.js";
@@ -10,15 +15,10 @@ import { mountHessianPanel } from "./hessian_panel.js";
 import { mountLandscapePanel } from "./landscape_panel.js";
 import { SETUP_LESSONS } from "./presets.js";
 import { sanitize } from "./setup.js";
-import { DEFAULTS, decodeState, defaultState, encodeState } from "./state.js";
+import { decodeState, defaultState, encodeState } from "./state.js";
 import { mountTrainPanel } from "./train_panel.js";
 
 const $ = (id) => document.getElementById(id);
-// What a lesson sets: the training setup (landscape, Hessian and experiment settings stay).
-const SETUP_FIELDS = [
-  "dataset", "nSamples", "noise", "dataSeed", "features", "widths", "activation", "batchNorm",
-  "loss", "optimizer", "learningRate", "batchSize", "epochs", "seed",
-];
 const DATA_FIELDS = ["dataset", "nSamples", "noise", "dataSeed"];
 
 async function loadCatalogue() {
@@ -29,16 +29,102 @@ async function loadCatalogue() {
   };
 }
 
-function mountLessons(store, catalogue) {
-  const select = $("lesson-select");
-  for (const lesson of SETUP_LESSONS) select.add(new Option(lesson.title, lesson.id));
-  select.addEventListener("change", () => {
-    const lesson = SETUP_LESSONS.find((l) => l.id === select.value);
-    if (!lesson) return;
-    const base = Object.fromEntries(SETUP_FIELDS.map((k) => [k, structuredClone(DEFAULTS[k])]));
-    store.update(sanitize({ ...store.state, ...base, ...lesson.state }, catalogue, defaultState()), { source: "lesson" });
+/** The lessons (a network lesson's id in the URL: the whole lesson too); none if the API fails. */
+async function loadLessons(search) {
+  const id = new URLSearchParams(search).get("lesson");
+  const [list, opening] = await Promise.all([
+    getLessons().catch(() => []),
+    id ? getLesson(id).catch(() => null) : null,
+  ]);
+  return { list, opening };
+}
+
+/** The lesson's explanation above the results, with a button that runs its experiment. */
+function lessonBox() {
+  const box = document.createElement("section");
+  box.id = "lesson-text";
+  box.className = "card";
+  box.setAttribute("aria-label", "lesson");
+  box.hidden = true;
+  $("results").prepend(box);
+  return box;
+}
+
+function showLesson(box, lesson, lessons) {
+  box.hidden = !lesson;
+  if (!lesson) { box.replaceChildren(); return; }
+  const nodes = lessonTextNodes(lesson, nextLesson(lessons, lesson.id));
+  const kind = lesson.scenario.experiment.kind;
+  const run = document.createElement("button");
+  run.type = "button";
+  run.className = "primary run-lesson";
+  run.textContent = "Run this lesson's experiment ↓";
+  run.addEventListener("click", () => {
+    const card = $(`experiment-${kind}`);
+    card.scrollIntoView({ behavior: "smooth", block: "start" });
+    card.querySelector("button.run").click();
   });
-  store.subscribe((state, changed, source) => { if (source === "form") select.value = ""; });
+  nodes.splice(3, 0, run);
+  box.replaceChildren(...nodes);
+}
+
+/**
+ * The lesson picker: the curriculum's lessons (those of the 2-D lab open there) and the
+ * setups to start from. A network lesson sets the setup, opens its experiment tab with its
+ * params and shows its explanation; a setup sets the training setup only.
+ */
+function mountLessons(store, catalogue, lessons) {
+  const select = $("lesson-select");
+  const box = lessonBox();
+  fillLessonSelect(select, lessons, "networks");
+  const setups = document.createElement("optgroup");
+  setups.label = "Setups to start from";
+  for (const setup of SETUP_LESSONS) setups.append(new Option(setup.title, setup.id));
+  select.append(setups);
+
+  const open = (patch) => store.update(sanitize({ ...store.state, ...patch }, catalogue, defaultState()), { source: "lesson" });
+  let wanted = null; // the latest choice: a slower answer for an earlier one is dropped
+  select.addEventListener("change", async () => {
+    wanted = select.value;
+    const setup = SETUP_LESSONS.find((l) => l.id === select.value);
+    if (setup) { open({ ...setupPatch(setup.state), lesson: null }); return; }
+    const summary = lessons.find((l) => l.id === select.value);
+    if (!summary) { store.update({ lesson: null }, { source: "lesson" }); return; }
+    if (pageOf(summary) !== "networks") { location.assign(summary.url); return; }
+    try {
+      const lesson = await getLesson(summary.id);
+      if (wanted === lesson.id) open(networksPatch(lesson));
+    } catch (error) {
+      $("data-status").textContent = `Could not open the lesson: ${error.message}`;
+    }
+  });
+  store.subscribe((state, changed, source) => {
+    if (changed.includes("lesson")) showLesson(box, state.lesson, lessons);
+    if (source === "lesson") select.value = state.lesson?.id ?? select.value;
+    // An edited setup is no longer the setup preset chosen (a lesson's text and params stay).
+    if (source === "form" && !state.lesson) select.value = "";
+  });
+  select.value = store.state.lesson?.id ?? "";
+  showLesson(box, store.state.lesson, lessons);
+}
+
+/** The state to start from: the URL's; a lesson's setup and tab when the URL names only it. */
+function initialState(search, catalogue, opening) {
+  const fromUrl = sanitize(decodeState(search), catalogue, defaultState());
+  if (!opening) return { ...fromUrl, lesson: null };
+  // (`embed` says how the page is shown, not what it shows.)
+  const onlyTheLesson = [...new URLSearchParams(search).keys()].every((key) => key === "lesson" || key === "embed");
+  // A link that carries a setup as well restores that setup (and still shows the lesson).
+  const state = onlyTheLesson ? { ...fromUrl, ...networksPatch(opening) } : { ...fromUrl, lesson: opening };
+  return sanitize(state, catalogue, defaultState());
+}
+
+/** The URL's query for a state: its setup, and the open lesson. */
+function queryOf(state) {
+  const query = encodeState(state);
+  if (!state.lesson) return query;
+  const lesson = `lesson=${encodeURIComponent(state.lesson.id)}`;
+  return query ? `${query}&${lesson}` : lesson;
 }
 
 function mountShare() {
@@ -55,8 +141,15 @@ function mountShare() {
 }
 
 async function start() {
-  const catalogue = await loadCatalogue();
-  const store = new Store(sanitize(decodeState(location.search), catalogue, defaultState()));
+  const [catalogue, { list, opening }] = await Promise.all([loadCatalogue(), loadLessons(location.search)]);
+  // A 2-D lesson's id in this page's URL: open it where it lives.
+  if (opening && pageOf(opening) !== "networks") {
+    const target = new URL(opening.url, location.href);
+    if (new URLSearchParams(location.search).get("embed") === "1") target.searchParams.set("embed", "1");
+    location.replace(target.href);
+    return;
+  }
+  const store = new Store(initialState(location.search, catalogue, opening));
   const form = mountForm({ store, catalogue });
   const dataPanel = mountDataPanel({ store, catalogue, api });
   const context = { store, catalogue, api, form, dataPanel };
@@ -64,7 +157,7 @@ async function start() {
   mountLandscapePanel(context);
   mountHessianPanel(context);
   mountExperimentsPanel(context);
-  mountLessons(store, catalogue);
+  mountLessons(store, catalogue, list);
   mountShare();
 
   let urlTimer = null;
@@ -75,7 +168,7 @@ async function start() {
     if (urlTimer === null) {
       urlTimer = setTimeout(() => {
         urlTimer = null;
-        history.replaceState(null, "", `?${encodeState(store.state)}`);
+        history.replaceState(null, "", `?${queryOf(store.state)}`);
       }, 250);
     }
   });
@@ -84,6 +177,7 @@ async function start() {
   document.body.dataset.ready = "true";
 }
 
+mountEmbed({ snippetButton: $("embed-code"), height: 900 }); // before start() rewrites the URL
 start().catch((error) => {
   $("data-status").textContent = `The page could not start: ${error.message}`;
   throw error;

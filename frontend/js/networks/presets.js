@@ -1,8 +1,10 @@
-// Lessons as data: the experiment cards' presets and explanations (from the curriculum),
-// and a few training setups to start from. Fields a setup leaves out keep their defaults.
-// An experiment's `params` are what its Run button sends (the API fills in the rest with
-// its own defaults, which are the lecture's); `fields` are the ones a learner may edit, by
-// dotted path into `params` ("setup.epochs"), with the API's bounds.
+// The experiment cards' presets and explanations (from the curriculum), and a few training
+// setups to start from. Fields a setup leaves out keep their defaults. An experiment's
+// `params` are what its Run button sends with no lesson open (the API fills in the rest
+// with its own defaults, which are the lecture's); `fields` are the ones a learner may
+// edit, by dotted path into `params` ("setup.epochs"), with the API's bounds. The
+// curriculum's lessons come from the API (GET /api/lessons, lessons.js): a network lesson
+// opens one of these cards with its own params.
 
 export const EXPERIMENT_PRESETS = [
   {

@@ -3,6 +3,7 @@
 
 import { latexToText } from "../latex.js";
 import { encodeState, STEP_CHOICES } from "../state.js";
+import { embedSnippet } from "../embed.js";
 
 const $ = (id) => document.getElementById(id);
 
@@ -28,10 +29,6 @@ async function copy(text, button) {
   } catch {
     window.prompt("Copy this:", text);
   }
-}
-
-export function embedSnippet(url) {
-  return `<iframe src="${url}" width="800" height="500" style="border:0" loading="lazy" title="Descent Lab"></iframe>`;
 }
 
 export function mountControls({ store, catalogue, surfaceOf }) {
@@ -79,6 +76,6 @@ export function mountControls({ store, catalogue, surfaceOf }) {
   $("share").addEventListener("click", () => copy(link(), $("share")));
   $("embed-code").addEventListener("click", () => {
     const url = `${location.origin}/?${encodeState({ ...store.state, embed: true })}`;
-    copy(embedSnippet(url), $("embed-code"));
+    copy(embedSnippet(url, { title: document.title }), $("embed-code"));
   });
 }

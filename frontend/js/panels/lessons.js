@@ -1,73 +1,69 @@
-// The lesson picker and the lesson's explanation beside the plot. A lesson is applied as
-// ONE store update, so the lab fetches its scenario once rather than field by field.
+// The lab's lesson picker and the lesson's explanation beside the plot, with the way on to
+// the next lesson. Lessons come from the API (lessons.js). A lesson is applied as ONE store
+// update, so the lab fetches its scenario once rather than field by field.
+//
+// The list, and the lesson a link names, load before the lab starts: this module's
+// top-level await holds main.js back until they are here, so a lesson link's first request
+// is already the lesson's scenario (never the default race, then the lesson).
 
-import { LESSONS, lessonById } from "../lessons.js";
-import { defaultState } from "../state.js";
+import {
+  fillLessonSelect, getLesson, getLessons, lessonPatch, lessonTextNodes, nextLesson, pageOf,
+} from "../lessons.js";
 
 const $ = (id) => document.getElementById(id);
 
-// The fields a lesson may set; those it leaves out go back to their defaults, so nothing
-// from the previous scenario (a start point, an inspected point) leaks into the lesson.
-const LESSON_FIELDS = ["surface", "params", "view", "logScale", "start", "steps", "step", "speed", "runs", "inspect"];
-
-/** The store patch that opens `lesson`. */
-export function lessonPatch(lesson) {
-  const defaults = defaultState();
-  const base = Object.fromEntries(LESSON_FIELDS.map((key) => [key, defaults[key]]));
-  return { ...base, ...structuredClone(lesson.state), lesson: lesson.id };
+async function preload() {
+  const id = new URLSearchParams(location.search).get("lesson");
+  const [list, opening] = await Promise.all([
+    getLessons().catch(() => []), // no lessons: the lab still starts, in free play
+    id ? getLesson(id).catch(() => null) : null,
+  ]);
+  return { list, opening };
 }
 
-function fillSelect(select) {
-  const groups = new Map();
-  for (const lesson of LESSONS) {
-    if (!groups.has(lesson.section)) {
-      const group = document.createElement("optgroup");
-      group.label = lesson.section;
-      groups.set(lesson.section, group);
-      select.append(group);
-    }
-    groups.get(lesson.section).append(new Option(lesson.title, lesson.id));
-  }
-}
-
-function showText(lesson) {
-  const box = $("lesson-text");
-  box.hidden = !lesson;
-  box.replaceChildren();
-  if (!lesson) return;
-  const heading = document.createElement("h3");
-  heading.textContent = lesson.title;
-  const section = document.createElement("p");
-  section.className = "lesson-section";
-  section.textContent = `Curriculum § ${lesson.section}`;
-  const text = document.createElement("p");
-  text.textContent = lesson.text;
-  box.append(heading, section, text);
-}
+const { list: LESSONS, opening: OPENING } = globalThis.document ? await preload() : { list: [], opening: null };
 
 export function mountLessons({ store }) {
   const select = $("lesson-select");
-  fillSelect(select);
+  const box = $("lesson-text");
+  fillLessonSelect(select, LESSONS, "lab");
+  const loaded = new Map(OPENING ? [[OPENING.id, OPENING]] : []);
 
   const show = (state) => {
-    const lesson = lessonById(state.lesson);
+    const lesson = loaded.get(state.lesson);
     select.value = lesson ? lesson.id : "";
-    showText(lesson);
+    box.hidden = !lesson;
+    box.replaceChildren(...(lesson ? lessonTextNodes(lesson, nextLesson(LESSONS, lesson.id)) : []));
   };
   const apply = (lesson) => store.update(lessonPatch(lesson));
 
-  select.addEventListener("change", () => {
-    const lesson = lessonById(select.value);
-    if (lesson) apply(lesson);
-    else store.update({ lesson: null });
+  let wanted = null; // the latest choice: a slower answer for an earlier one is dropped
+  select.addEventListener("change", async () => {
+    const summary = LESSONS.find((lesson) => lesson.id === select.value);
+    wanted = summary?.id ?? null;
+    if (!summary) { store.update({ lesson: null }); return; }
+    if (pageOf(summary) !== "lab") { location.assign(summary.url); return; }
+    try {
+      const lesson = loaded.get(summary.id) ?? await getLesson(summary.id);
+      loaded.set(lesson.id, lesson);
+      if (wanted === lesson.id) apply(lesson);
+    } catch (error) {
+      $("status").textContent = `Could not open the lesson: ${error.message}`;
+    }
   });
   store.subscribe((state, changed) => {
     if (changed.includes("lesson")) show(state);
   });
 
+  // A network lesson's id in the lab's URL: open it where it lives.
+  if (OPENING && OPENING.scenario.kind !== "surface") {
+    const target = new URL(OPENING.url, location.href); // the page it lives on, still embedded
+    if (new URLSearchParams(location.search).get("embed") === "1") target.searchParams.set("embed", "1");
+    location.replace(target.href);
+    return;
+  }
   // "?lesson=ID" alone opens the lesson; a link that carries its runs ("r=") restores
   // exactly what it describes instead, even if it was edited after the lesson opened.
-  const lesson = lessonById(store.state.lesson);
-  if (lesson && !new URLSearchParams(location.search).has("r")) apply(lesson);
+  if (OPENING && !new URLSearchParams(location.search).has("r")) apply(OPENING);
   show(store.state);
 }

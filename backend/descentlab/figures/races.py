@@ -1,0 +1,348 @@
+"""The surface lab's three views: optimizers racing across a 2-D surface (the contour map
+with their paths), their loss, ‖∇f‖ and η against the step, and the 3-D surface.
+
+Each function takes the scenario the lab's URL describes (a surface, runs, a start, a step
+count) and draws what ``plots/map.js`` and ``plots/charts.js`` draw from the API's answer,
+computed here by the same engine calls the API makes (``run_trajectories``,
+``evaluate_grid``).
+"""
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+from descentlab.core.grid import Grid, evaluate_grid
+from descentlab.core.objective import Objective
+from descentlab.core.surfaces import Surface, get_surface
+from descentlab.core.trajectory import RunResult, run_trajectories
+from descentlab.figures.inputs import DEFAULT_RUNS, RunSpec, run_config, run_labels
+from descentlab.figures.style import COLORSCALE, CONTOUR_LINE, STAR, base_layout, color
+
+# Surfaces the lab opens on a log colour scale (panels/controls.js), and its grid size.
+LOG_SURFACES = frozenset({"rosenbrock", "goldstein_price", "beale"})
+GRID_RESOLUTION = 128
+ARROW_FRACTION = 0.09  # an arrow's length as a share of the domain's width
+
+
+@dataclass(frozen=True)
+class Race:
+    """A computed scenario: the runs' results in order, with their labels and colours."""
+
+    surface: Surface
+    objective: Objective
+    start: tuple[float, float]
+    steps: int
+    labels: list[str]
+    colours: list[str]
+    results: list[RunResult]
+    grid: Grid | None  # None when not asked for (the charts need none)
+
+    def surface_grid(self) -> Grid:
+        if self.grid is None:
+            raise ValueError("this race was computed without a grid (resolution=None)")
+        return self.grid
+
+
+def compute_race(
+    surface: str = "rosenbrock",
+    runs: Sequence[RunSpec] | None = None,
+    *,
+    start: Sequence[float] | None = None,
+    steps: int = 500,
+    params: Mapping[str, float] | None = None,
+    resolution: int | None = GRID_RESOLUTION,
+) -> Race:
+    """Run the race and evaluate the grid (see ``figures.inputs`` for what a run is)."""
+    try:
+        spec = get_surface(surface)
+        constants = spec.params_from(params)
+    except KeyError as error:
+        raise ValueError(error.args[0]) from None
+    objective = Objective.from_surface(spec, constants)
+    begin = spec.default_start if start is None else (float(start[0]), float(start[1]))
+    chosen = list(DEFAULT_RUNS if runs is None else runs)
+    configs = [run_config(run, begin) for run in chosen]
+    return Race(
+        surface=spec,
+        objective=objective,
+        start=begin,
+        steps=steps,
+        labels=run_labels(chosen),
+        colours=[color(i) for i in range(len(chosen))],
+        results=run_trajectories(objective, steps, configs),
+        grid=None if resolution is None else evaluate_grid(objective, resolution),
+    )
+
+
+def height_scale(z: np.ndarray, log_scale: bool) -> Callable[[np.ndarray], np.ndarray]:
+    """Heights as drawn: as they are, or log₁₀ of the height above the grid's minimum (with
+    a floor), so a valley floor like Rosenbrock's shows its shape (``plots/map.js``)."""
+    if not log_scale:
+        return lambda v: np.asarray(v, dtype=np.float64)
+    finite = z[np.isfinite(z)]
+    lo, hi = float(finite.min()), float(finite.max())
+    floor = max((hi - lo) * 1e-7, 1e-12)
+    return lambda v: np.log10(np.maximum(np.asarray(v, dtype=np.float64) - lo, 0.0) + floor)
+
+
+def _log_scale(race: Race, log_scale: bool | None) -> bool:
+    return race.surface.id in LOG_SURFACES if log_scale is None else log_scale
+
+
+def _cursor(result: RunResult, step: int | None) -> int:
+    """Row of a run's record at the cursor (a diverged run stops at its last point)."""
+    last = len(result.points) - 1
+    return last if step is None else max(0, min(step, last))
+
+
+def _arrow(
+    point: np.ndarray, direction: np.ndarray | None, length: float, colour: str, name: str
+) -> go.Scatter:
+    """A segment from ``point`` along ``direction`` with an arrowhead (empty when zero)."""
+    norm = 0.0 if direction is None else float(np.hypot(*direction))
+    tip = point + direction / norm * length if direction is not None and norm > 0 else None
+    return go.Scatter(
+        x=[] if tip is None else [point[0], tip[0]],
+        y=[] if tip is None else [point[1], tip[1]],
+        mode="lines+markers",
+        name=name,
+        showlegend=False,
+        hoverinfo="skip",
+        line={"color": colour, "width": 2},
+        marker={"symbol": "arrow", "angleref": "previous", "size": [0, 11], "color": colour},
+    )
+
+
+def _run_traces(race: Race, step: int | None) -> list[go.Scatter]:
+    """Per run: its path up to the cursor, its point there, −∇f and momentum arrows."""
+    (x_lo, x_hi), _ = race.objective.domain
+    length = ARROW_FRACTION * (x_hi - x_lo)
+    traces: list[go.Scatter] = []
+    for label, colour, result in zip(race.labels, race.colours, race.results, strict=True):
+        k = _cursor(result, step)
+        shown = result.points[: k + 1]
+        momenta = result.state.get("momentum")
+        momentum = momenta[min(k, len(momenta)) - 1] if momenta is not None and k > 0 else None
+        traces += [
+            go.Scatter(
+                x=shown[:, 0],
+                y=shown[:, 1],
+                mode="lines",
+                name=label,
+                legendgroup=label,
+                line={"color": colour, "width": 2.5},
+                hoverinfo="skip",
+            ),
+            go.Scatter(
+                x=shown[-1:, 0],
+                y=shown[-1:, 1],
+                mode="markers",
+                name=label,
+                legendgroup=label,
+                showlegend=False,
+                marker={"color": colour, "size": 11, "line": {"color": "white", "width": 1.5}},
+                hovertemplate=f"{label}, step {k}<br>(%{{x:.4g}}, %{{y:.4g}})<extra></extra>",
+            ),
+            _arrow(shown[-1], -result.gradient[k], length, colour, f"{label} −∇f"),
+            _arrow(
+                shown[-1],
+                None if momentum is None else -momentum,
+                0.7 * length,
+                colour,
+                f"{label} momentum",
+            ),
+        ]
+    return traces
+
+
+def race(
+    surface: str = "rosenbrock",
+    runs: Sequence[RunSpec] | None = None,
+    *,
+    start: Sequence[float] | None = None,
+    steps: int = 500,
+    params: Mapping[str, float] | None = None,
+    log_scale: bool | None = None,
+    step: int | None = None,
+    resolution: int = GRID_RESOLUTION,
+) -> go.Figure:
+    """The lab's map: the surface's contour, its known minima, the start, and every run's
+    path up to ``step`` (None: the end) with its −∇f and momentum arrows there.
+
+    ``runs`` are dicts such as ``{"optimizer": "adam", "learning_rate": 0.05}`` (None: the
+    lab's four); ``log_scale`` None picks the lab's choice for the surface.
+    """
+    scenario = compute_race(
+        surface, runs, start=start, steps=steps, params=params, resolution=resolution
+    )
+    grid, spec = scenario.surface_grid(), scenario.surface
+    z = height_scale(grid.z, _log_scale(scenario, log_scale))(grid.z)
+    data = [
+        go.Contour(
+            x=grid.x,
+            y=grid.y,
+            z=z,
+            name=spec.name,
+            showscale=False,
+            colorscale=COLORSCALE,
+            reversescale=True,
+            ncontours=30,
+            line=CONTOUR_LINE,
+            hoverinfo="skip",
+        ),
+        go.Scatter(
+            x=[m.x for m in spec.minima],
+            y=[m.y for m in spec.minima],
+            mode="markers",
+            name="known minima",
+            marker=STAR | {"line": {"color": "#333", "width": 1}},
+        ),
+        go.Scatter(
+            x=[scenario.start[0]],
+            y=[scenario.start[1]],
+            mode="markers",
+            name="start",
+            marker={"symbol": "circle-open", "size": 14, "color": "#111", "line": {"width": 2}},
+        ),
+        *_run_traces(scenario, step),
+    ]
+    (x_lo, x_hi), (y_lo, y_hi) = scenario.objective.domain
+    layout = base_layout(
+        title={"text": f"{spec.name}: {scenario.steps} steps"},
+        xaxis={"range": [x_lo, x_hi], "title": {"text": "x"}, "showgrid": False, "zeroline": False},
+        yaxis={"range": [y_lo, y_hi], "title": {"text": "y"}, "showgrid": False, "zeroline": False},
+        legend={"x": 0.99, "xanchor": "right", "y": 0.99, "bgcolor": "rgba(255,255,255,0.75)"},
+    )
+    return go.Figure(data=data, layout=layout)
+
+
+def _divergence_notes(race: Race) -> list[str]:
+    return [
+        f"{label} diverged at step {result.diverged_at}"
+        for label, result in zip(race.labels, race.results, strict=True)
+        if result.diverged_at is not None
+    ]
+
+
+def loss_curves(
+    surface: str = "rosenbrock",
+    runs: Sequence[RunSpec] | None = None,
+    *,
+    start: Sequence[float] | None = None,
+    steps: int = 500,
+    params: Mapping[str, float] | None = None,
+    log_loss: bool = True,
+) -> go.Figure:
+    """Loss, ‖∇f‖ and η against the step, one row each (the lab's charts beside the map).
+
+    The loss axis is logarithmic when ``log_loss`` and every loss is positive.
+    """
+    scenario = compute_race(surface, runs, start=start, steps=steps, params=params, resolution=None)
+    rows = (("loss", "loss"), ("grad_norm", "‖∇f‖"), ("learning_rate", "η"))
+    figure = make_subplots(rows=3, cols=1, shared_xaxes=True, vertical_spacing=0.05)
+    for label, colour, result in zip(
+        scenario.labels, scenario.colours, scenario.results, strict=True
+    ):
+        for row, (key, title) in enumerate(rows, start=1):
+            series = getattr(result, key)
+            figure.add_trace(
+                go.Scatter(
+                    x=np.arange(len(series)),
+                    y=series,
+                    mode="lines",
+                    name=label,
+                    legendgroup=label,
+                    showlegend=row == 1,
+                    line={"color": colour, "width": 1.8},
+                    hovertemplate=f"{label} {title} %{{y:.4g}} at step %{{x}}<extra></extra>",
+                ),
+                row=row,
+                col=1,
+            )
+    losses = np.concatenate([r.loss for r in scenario.results])
+    log = log_loss and bool(np.all(losses[np.isfinite(losses)] > 0))
+    figure.update_layout(
+        base_layout(title={"text": f"{scenario.surface.name}: loss, gradient norm and η"}),
+        yaxis={
+            "title": {"text": "loss"},
+            "type": "log" if log else "linear",
+            "exponentformat": "power",
+        },
+        yaxis2={"title": {"text": "‖∇f‖"}, "type": "log", "exponentformat": "power"},
+        yaxis3={"title": {"text": "η"}, "type": "log", "exponentformat": "power"},
+        xaxis3={"title": {"text": "step"}, "range": [0, scenario.steps]},
+        annotations=[
+            {
+                "text": note,
+                "xref": "paper",
+                "yref": "paper",
+                "x": 1,
+                "y": 0.98 - 0.07 * k,
+                "xanchor": "right",
+                "showarrow": False,
+                "font": {"color": "#D55E00", "size": 12},
+                "bgcolor": "rgba(255,255,255,0.8)",
+            }
+            for k, note in enumerate(_divergence_notes(scenario))
+        ],
+    )
+    return figure
+
+
+def surface3d(
+    surface: str = "rosenbrock",
+    runs: Sequence[RunSpec] | None = None,
+    *,
+    start: Sequence[float] | None = None,
+    steps: int = 500,
+    params: Mapping[str, float] | None = None,
+    log_scale: bool | None = None,
+    resolution: int = GRID_RESOLUTION,
+) -> go.Figure:
+    """The lab's 3-D view: the surface, and every run's path lifted onto it."""
+    scenario = compute_race(
+        surface, runs, start=start, steps=steps, params=params, resolution=resolution
+    )
+    grid = scenario.surface_grid()
+    log = _log_scale(scenario, log_scale)
+    scale = height_scale(grid.z, log)
+    data: list[go.Surface | go.Scatter3d] = [
+        go.Surface(
+            x=grid.x,
+            y=grid.y,
+            z=scale(grid.z),
+            colorscale=COLORSCALE,
+            reversescale=True,
+            showscale=False,
+            opacity=0.9,
+            name=scenario.surface.name,
+        )
+    ]
+    for label, colour, result in zip(
+        scenario.labels, scenario.colours, scenario.results, strict=True
+    ):
+        data.append(
+            go.Scatter3d(
+                x=result.points[:, 0],
+                y=result.points[:, 1],
+                z=scale(result.loss),
+                mode="lines+markers",
+                name=label,
+                line={"color": colour, "width": 5},
+                marker={"size": 1.5, "color": colour},
+            )
+        )
+    layout = base_layout(
+        title={"text": f"{scenario.surface.name}: {scenario.steps} steps"},
+        margin={"l": 0, "r": 0, "t": 40, "b": 0},
+        legend={"x": 0, "y": 1, "bgcolor": "rgba(255,255,255,0.7)"},
+        scene={
+            "xaxis": {"title": {"text": "x"}},
+            "yaxis": {"title": {"text": "y"}},
+            "zaxis": {"title": {"text": "log₁₀(f − min)" if log else "f"}},
+        },
+    )
+    return go.Figure(data=data, layout=layout)

@@ -1,0 +1,233 @@
+"""Lessons in a real browser: the index lists every lesson from the API in curriculum order;
+a lesson opened from it shows its explanation and draws; "Next" follows the curriculum
+across the 2-D lab and the Networks page; a network lesson's Run sends exactly its params.
+"""
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from playwright.sync_api import Page, Request, expect
+
+from tests.browser.lab_page import CHANGE_MS, FIRST_RESULTS_MS, open_lab, query, save_shot
+
+pytestmark = pytest.mark.browser
+
+READY_JS = "() => document.body?.dataset.ready === 'true'"
+# The lab drew the lesson: as many paths as runs, and no error in the status line.
+LAB_DRAWN_JS = """() => document.body?.dataset.ready === "true"
+    && document.getElementById("status").textContent === ""
+    && (document.getElementById("map").data || []).filter((t) => t.mode === "lines").length
+        === document.querySelectorAll("#runs .run").length"""
+
+
+def lessons(page: Page, live_url: str) -> list[dict[str, Any]]:
+    listing: list[dict[str, Any]] = page.request.get(f"{live_url}/api/lessons").json()
+    return listing
+
+
+def lesson(page: Page, live_url: str, lesson_id: str) -> dict[str, Any]:
+    body: dict[str, Any] = page.request.get(f"{live_url}/api/lessons/{lesson_id}").json()
+    return body
+
+
+def expect_lesson_text(page: Page, body: dict[str, Any]) -> None:
+    box = page.locator("#lesson-text")
+    expect(box).to_be_visible(timeout=CHANGE_MS)
+    expect(box.locator("h3")).to_have_text(body["title"])
+    expect(box.locator(".lesson-section")).to_contain_text(f"§ {body['section']}")
+    expect(box.locator(".lesson-section")).to_contain_text(body["section_title"])
+    expect(box.locator(".lesson-explanation")).to_have_text(body["explanation"])
+
+
+def test_the_index_lists_every_lesson_from_the_api_in_order(
+    watched: Page, live_url: str, tmp_path: Path
+) -> None:
+    page = watched
+    page.goto(f"{live_url}/lessons.html")
+    page.wait_for_function(READY_JS, timeout=CHANGE_MS)
+    listing = lessons(page, live_url)
+    entries = page.locator(".lesson-entry")
+    expect(entries).to_have_count(len(listing))
+    shown = entries.evaluate_all(
+        """(items) => items.map((item) => ({
+            id: item.dataset.lesson,
+            number: item.querySelector(".lesson-number").textContent,
+            title: item.querySelector(".lesson-title").textContent,
+            href: item.querySelector("a").getAttribute("href"),
+            summary: item.querySelector(".lesson-summary").textContent,
+        }))"""
+    )
+    assert shown == [
+        {
+            "id": entry["id"],
+            "number": entry["section"],
+            "title": entry["title"],
+            "href": entry["url"],
+            "summary": entry["summary"],
+        }
+        for entry in listing
+    ]
+    headings = page.locator(".lesson-group h3").all_inner_texts()
+    sections = list(
+        dict.fromkeys(f"{e['section'].split('.')[0]}. {e['section_title']}" for e in listing)
+    )
+    assert headings == sections
+    assert [h.split(".")[0] for h in headings] == ["1", "2", "3", "4", "5", "6"]
+    save_shot(page, tmp_path, "lessons-index.png", keep=True)
+
+
+def test_a_2d_lesson_opened_from_the_index_shows_its_explanation_and_draws(
+    watched: Page, live_url: str, tmp_path: Path
+) -> None:
+    page = watched
+    page.goto(f"{live_url}/lessons.html")
+    page.wait_for_function(READY_JS, timeout=CHANGE_MS)
+    page.locator(".lesson-entry[data-lesson='momentum-saddle'] a").click()
+    page.wait_for_function(LAB_DRAWN_JS, timeout=FIRST_RESULTS_MS)
+    body = lesson(page, live_url, "momentum-saddle")
+    expect_lesson_text(page, body)
+    state = body["scenario"]["state"]
+    expect(page.locator("#surface-select")).to_have_value(state["surface"])
+    expect(page.locator("#runs .run")).to_have_count(len(state["runs"]))
+    expect(page.locator("#lesson-select")).to_have_value("momentum-saddle")
+    page.wait_for_function(
+        "() => new URLSearchParams(location.search).get('lesson') === 'momentum-saddle'",
+        timeout=CHANGE_MS,
+    )
+    paths = page.evaluate(
+        """() => (document.getElementById("map").data || [])
+            .filter((t) => t.mode === "lines").map((t) => [t.x[0], t.y[0]])"""
+    )
+    assert paths == [state["start"]] * len(state["runs"])  # the lesson's start, every run
+    save_shot(page, tmp_path, "lesson-lab.png", keep=True)
+
+
+def test_next_follows_the_curriculum_across_both_pages(watched: Page, live_url: str) -> None:
+    page = watched
+    listing = lessons(page, live_url)
+    ids = [e["id"] for e in listing]
+    # escape-direction (1.2, 2-D lab) → minimum-ratio (1.3, Networks) → 2.1, back in the 2-D lab
+    first = ids.index("escape-direction")
+    to_networks, back_to_lab = listing[first + 1], listing[first + 2]
+    assert to_networks["url"].startswith("/networks.html") and back_to_lab["url"].startswith("/?")
+    open_lab(page, f"{live_url}/?lesson=escape-direction", min_paths=1)
+    next_link = page.locator("#lesson-text a.next-lesson")
+    expect(next_link).to_have_text(f"Next: {to_networks['title']} →")
+    next_link.click()
+    page.wait_for_url(lambda url: to_networks["url"] in url, timeout=CHANGE_MS)
+    page.wait_for_function(READY_JS, timeout=FIRST_RESULTS_MS)
+    body = lesson(page, live_url, to_networks["id"])
+    expect_lesson_text(page, body)
+    expect(page.locator("#lesson-select")).to_have_value(to_networks["id"])
+    expect(page.locator("#tab-minimum_ratio")).to_have_attribute("aria-selected", "true")
+    card = page.locator("#experiment-minimum_ratio")
+    expect(card.locator("input[name=seeds]")).to_have_value(
+        str(body["scenario"]["experiment"]["params"]["seeds"])
+    )
+    page.locator("#lesson-text a.next-lesson").click()
+    page.wait_for_url(lambda url: f"lesson={back_to_lab['id']}" in url, timeout=CHANGE_MS)
+    page.wait_for_function(LAB_DRAWN_JS, timeout=FIRST_RESULTS_MS)
+    expect_lesson_text(page, lesson(page, live_url, back_to_lab["id"]))
+
+
+def test_the_last_lesson_leads_back_to_the_index(watched: Page, live_url: str) -> None:
+    page = watched
+    last = lessons(page, live_url)[-1]
+    page.goto(f"{live_url}{last['url']}")
+    page.wait_for_function(READY_JS, timeout=FIRST_RESULTS_MS)
+    expect(page.locator("#lesson-text a.next-lesson")).to_have_count(0)
+    back = page.locator("#lesson-text a.all-lessons")
+    expect(back).to_have_attribute("href", "/lessons.html")
+    back.click()
+    page.wait_for_url(lambda url: url.endswith("/lessons.html"), timeout=CHANGE_MS)
+
+
+def test_a_network_lesson_sets_the_setup_and_runs_its_experiment_as_given(
+    watched: Page, live_url: str, tmp_path: Path
+) -> None:
+    page = watched
+    body = lesson(page, live_url, "loss-comparison")
+    sent: list[dict[str, Any]] = []
+
+    def record(request: Request) -> None:
+        if request.method == "POST" and request.url.endswith("/api/experiments"):
+            sent.append(json.loads(request.post_data or "{}"))
+
+    page.on("request", record)
+    page.goto(f"{live_url}{body['url']}")
+    page.wait_for_function(READY_JS, timeout=FIRST_RESULTS_MS)
+    expect_lesson_text(page, body)
+    expect(page.locator("#tab-loss_comparison")).to_have_attribute("aria-selected", "true")
+    page.locator("#lesson-text button.run-lesson").click()
+    card = page.locator("#experiment-loss_comparison")
+    expect(card).to_have_attribute("data-drawn", "true", timeout=FIRST_RESULTS_MS)
+    assert sent == [body["scenario"]["experiment"]]
+    # The lesson stays in the URL beside the setup, and a reload reopens it.
+    page.wait_for_function("() => location.search.includes('lesson=loss-comparison')")
+    page.reload()
+    page.wait_for_function(READY_JS, timeout=FIRST_RESULTS_MS)
+    expect_lesson_text(page, body)
+    save_shot(page, tmp_path, "lesson-networks.png", keep=True)
+
+
+def test_a_network_lesson_fills_the_setup_form_with_what_it_trains(
+    watched: Page, live_url: str
+) -> None:
+    page = watched
+    body = lesson(page, live_url, "small-vs-large-batch")
+    page.goto(f"{live_url}{body['url']}")
+    page.wait_for_function(READY_JS, timeout=FIRST_RESULTS_MS)
+    state = body["scenario"]["state"]
+    expect(page.locator("#noise")).to_have_value(str(state["noise"]))
+    expect(page.locator("#learning-rate")).to_have_value(str(state["learningRate"]))
+    expect(page.locator("#optimizer")).to_have_value(state["optimizer"])
+    expect(page.locator("#epochs")).to_have_value(str(state["epochs"]))
+    assert query(page) == {"lesson": "small-vs-large-batch"}  # the link names the lesson alone
+    # Edited, the URL carries the setup as changed, and still the lesson (its text stays).
+    page.fill("#epochs", "12")
+    page.wait_for_function("() => location.search.includes('ep=12')", timeout=CHANGE_MS)
+    assert query(page)["lr"] == "0.1" and query(page)["x"] == "batch_size"
+    assert query(page)["lesson"] == "small-vs-large-batch"
+    expect(page.locator("#lesson-text")).to_be_visible()
+    # Back to free setup: the explanation goes, the card gets its preset back.
+    page.select_option("#lesson-select", "")
+    expect(page.locator("#lesson-text")).to_be_hidden()
+    page.wait_for_function("() => !location.search.includes('lesson=')", timeout=CHANGE_MS)
+
+
+def test_a_picker_opens_a_lesson_of_the_other_page_there(watched: Page, live_url: str) -> None:
+    page = watched
+    open_lab(page, f"{live_url}/", min_paths=1)
+    option = page.locator("#lesson-select option[value='batch-norm']")
+    expect(option).to_have_attribute("data-page", "networks")
+    page.select_option("#lesson-select", "batch-norm")
+    page.wait_for_url(lambda url: "/networks.html?lesson=batch-norm" in url, timeout=CHANGE_MS)
+    page.wait_for_function(READY_JS, timeout=FIRST_RESULTS_MS)
+    expect(page.locator("#lesson-text h3")).to_have_text(
+        lesson(page, live_url, "batch-norm")["title"]
+    )
+    page.select_option("#lesson-select", "warmup")
+    page.wait_for_url(lambda url: "/?lesson=warmup" in url, timeout=CHANGE_MS)
+    page.wait_for_function(LAB_DRAWN_JS, timeout=FIRST_RESULTS_MS)
+    expect(page.locator("#lesson-text h3")).to_have_text(lesson(page, live_url, "warmup")["title"])
+
+
+def test_an_embedded_lesson_opens_its_setup_and_stays_embedded(
+    watched: Page, live_url: str
+) -> None:
+    page = watched
+    body = lesson(page, live_url, "small-vs-large-batch")
+    page.goto(f"{live_url}{body['url']}&embed=1")
+    page.wait_for_function(READY_JS, timeout=FIRST_RESULTS_MS)
+    state = body["scenario"]["state"]  # `embed` is how the page is shown, not a setup
+    expect(page.locator("#learning-rate")).to_have_value(str(state["learningRate"]))
+    expect(page.locator("#epochs")).to_have_value(str(state["epochs"]))
+    # a lesson of the other page, asked for here, opens there, still embedded
+    page.goto(f"{live_url}/networks.html?lesson=warmup&embed=1")
+    page.wait_for_url(lambda url: "/?lesson=warmup" in url, timeout=CHANGE_MS)
+    assert query(page).get("embed") == "1"
+    page.goto(f"{live_url}/?lesson=batch-norm&embed=1")
+    page.wait_for_url(lambda url: "/networks.html?lesson=batch-norm" in url, timeout=CHANGE_MS)
+    assert query(page).get("embed") == "1"

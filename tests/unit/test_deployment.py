@@ -1,0 +1,190 @@
+"""The deployment files say what the README promises: parsed here, so the checks run
+without Docker (``make test`` also runs ``docker compose config -q`` where it can).
+
+docker-compose.yml: the app's healthcheck hits /api/health, its JAX cache is a named volume
+mounted in the app services only, no app port is published, the proxy publishes port 80
+and waits for a healthy app, and the GPU profile reserves an NVIDIA device with JAX's
+preallocation off. deploy/nginx.conf: upstream app:8000 with per-tab affinity, event
+streams unbuffered with a long read timeout, X-Forwarded-For, gzip for JSON, the body
+limit equal to the app's. Dockerfile: non-root, port 8000, the cache volume, a healthcheck.
+"""
+
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[2]
+APP_SERVICES = ("app", "app-gpu")
+
+
+@pytest.fixture(scope="module")
+def compose() -> dict[str, Any]:
+    loaded: dict[str, Any] = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+    return loaded
+
+
+@pytest.fixture(scope="module")
+def nginx() -> str:
+    # Comments out, so that a commented-out directive never passes a check.
+    text = (ROOT / "deploy" / "nginx.conf").read_text()
+    return "\n".join(line.split("#", 1)[0] for line in text.splitlines())
+
+
+@pytest.fixture(scope="module")
+def dockerfile() -> list[str]:
+    text = (ROOT / "Dockerfile").read_text().replace("\\\n", " ")
+    return [line.strip() for line in text.splitlines() if line.strip() and not line.startswith("#")]
+
+
+def nginx_block(text: str, opening: str) -> str:
+    """The body of the block that starts with ``opening`` (up to its matching brace)."""
+    start = text.index(opening)
+    depth, at = 0, text.index("{", start)
+    for end in range(at, len(text)):
+        depth += {"{": 1, "}": -1}.get(text[end], 0)
+        if depth == 0:
+            return text[at + 1 : end]
+    raise AssertionError(f"unbalanced block {opening!r}")
+
+
+def directives(block: str) -> dict[str, list[str]]:
+    """Directive → its arguments, for the block's own statements (nested blocks left out)."""
+    flat = re.sub(r"\{[^{}]*\}", ";", block)
+    while "{" in flat:
+        flat = re.sub(r"\{[^{}]*\}", ";", flat)
+    found: dict[str, list[str]] = {}
+    for statement in flat.split(";"):
+        words = statement.split()
+        if words:
+            found.setdefault(words[0], []).append(" ".join(words[1:]))
+    return found
+
+
+def test_the_app_is_checked_on_api_health(compose: dict[str, Any]) -> None:
+    for name in APP_SERVICES:
+        check = compose["services"][name]["healthcheck"]
+        assert check["test"][0] == "CMD"
+        assert any("http://127.0.0.1:8000/api/health" in part for part in check["test"])
+        assert check["start_period"]  # the warm-up compiles before the server listens
+
+
+def test_replicas_are_configurable_and_publish_no_port(compose: dict[str, Any]) -> None:
+    app = compose["services"]["app"]
+    assert app["deploy"]["replicas"] == "${APP_REPLICAS:-2}"
+    assert app["build"] == "."
+    for name in APP_SERVICES:
+        assert "ports" not in compose["services"][name], f"{name} must be reached via the proxy"
+        assert compose["services"][name]["expose"] == ["8000"]
+
+
+def test_the_jax_cache_is_a_named_volume_private_to_the_app_services(
+    compose: dict[str, Any],
+) -> None:
+    named = set(compose["volumes"])
+    mounted: dict[str, set[str]] = {}
+    for name, service in compose["services"].items():
+        for volume in service.get("volumes", []):
+            source, target = volume.split(":")[:2]
+            if source in named:
+                mounted.setdefault(source, set()).add(name)
+                assert target == "/cache/jax"
+                assert service["environment"]["DESCENTLAB_COMPILATION_CACHE_DIR"] == target
+    assert mounted == {"jax-cache": {"app"}, "jax-cache-gpu": {"app-gpu"}}
+
+
+def test_the_proxy_publishes_port_80_and_waits_for_a_healthy_app(
+    compose: dict[str, Any],
+) -> None:
+    proxy = compose["services"]["proxy"]
+    assert proxy["image"].startswith("nginx:")
+    assert [port.rsplit(":", 1)[1] for port in proxy["ports"]] == ["80"]
+    assert proxy["depends_on"]["app"]["condition"] == "service_healthy"
+    assert "./deploy/nginx.conf:/etc/nginx/conf.d/default.conf:ro" in proxy["volumes"]
+
+
+def test_the_gpu_profile_reserves_an_nvidia_gpu_without_preallocating(
+    compose: dict[str, Any],
+) -> None:
+    gpu = compose["services"]["app-gpu"]
+    assert gpu["profiles"] == ["gpu"]
+    assert gpu["build"]["args"]["JAX_EXTRA"] == "cuda12"
+    assert gpu["environment"]["XLA_PYTHON_CLIENT_PREALLOCATE"] == "false"
+    (device,) = gpu["deploy"]["resources"]["reservations"]["devices"]
+    assert device["driver"] == "nvidia"
+    assert device["capabilities"] == ["gpu"]
+    assert gpu["networks"]["default"]["aliases"] == ["app"]  # the proxy's upstream name
+    # Everything else a replica is set up with is the CPU app's.
+    cpu = compose["services"]["app"]
+    assert {
+        k: v for k, v in gpu["environment"].items() if k != "XLA_PYTHON_CLIENT_PREALLOCATE"
+    } == cpu["environment"]
+    assert "profiles" not in cpu and "profiles" not in compose["services"]["proxy"]
+
+
+def test_settings_reach_the_app_and_the_proxy_trusts_nothing_else(compose: dict[str, Any]) -> None:
+    env = compose["services"]["app"]["environment"]
+    assert env["DESCENTLAB_FRAME_ANCESTORS"] == "${DESCENTLAB_FRAME_ANCESTORS:-*}"
+    assert env["DESCENTLAB_COMPUTE_SLOTS"] == "${DESCENTLAB_COMPUTE_SLOTS:-1}"
+    assert env["FORWARDED_ALLOW_IPS"] == "*"  # safe only because no app port is published
+
+
+def test_nginx_routes_to_the_app_replicas_with_per_tab_affinity(nginx: str) -> None:
+    upstream = directives(nginx_block(nginx, "upstream descentlab_app"))
+    assert upstream["server"] == ["app:8000 resolve"]
+    assert upstream["hash"] == ["$descentlab_affinity consistent"]
+    assert "zone" in upstream  # resolve needs shared memory
+    assert re.search(r"resolver\s+127\.0\.0\.11\b", nginx)  # Docker's DNS
+    tab = nginx_block(nginx, "map $http_x_client_id $descentlab_tab")
+    assert '""      $arg_client_id' in tab  # event streams carry ?client_id=
+    affinity = nginx_block(nginx, "map $descentlab_tab $descentlab_affinity")
+    assert '""      $remote_addr' in affinity
+
+
+def test_nginx_streams_job_events_unbuffered(nginx: str) -> None:
+    pattern = "location ~ ^/api/experiments/[^/]+/events$"
+    events = directives(nginx_block(nginx, pattern))
+    assert re.fullmatch(pattern.split(" ", 2)[2], "/api/experiments/3f2a-9c/events")
+    assert events["proxy_pass"] == ["http://descentlab_app"]
+    assert events["proxy_buffering"] == ["off"]
+    assert events["gzip"] == ["off"]
+    timeout = events["proxy_read_timeout"][0]
+    assert timeout.endswith("h") or int(timeout.rstrip("s")) >= 600
+
+
+def test_nginx_forwards_the_client_compresses_json_and_limits_bodies_like_the_app(
+    nginx: str, compose: dict[str, Any]
+) -> None:
+    server = directives(nginx_block(nginx, "server {"))
+    assert server["listen"] == ["80"]
+    headers = dict(h.split(" ", 1) for h in server["proxy_set_header"])
+    assert headers["X-Forwarded-For"] == "$proxy_add_x_forwarded_for"
+    assert headers["Connection"] == '""'  # keep-alive to the replicas
+    assert server["gzip"] == ["on"]
+    assert "application/json" in server["gzip_types"][0].split()
+    size = server["client_max_body_size"][0]
+    assert size.endswith("k")
+    limit = compose["services"]["app"]["environment"]["DESCENTLAB_MAX_BODY_BYTES"]
+    assert int(size[:-1]) * 1024 == int(limit)
+    default = directives(nginx_block(nginx, "location / {"))
+    assert default["proxy_pass"] == ["http://descentlab_app"]
+
+
+def test_the_image_runs_the_lab_as_a_user_on_port_8000(dockerfile: list[str]) -> None:
+    instructions = [(line.split(" ", 1)[0], line.split(" ", 1)[1]) for line in dockerfile]
+    first = dict(instructions)  # (the last of each)
+    assert instructions[0] == ("FROM", "python:3.11-slim")
+    users = [arg for op, arg in instructions if op == "USER"]
+    assert users and users[-1] not in {"root", "0"}
+    assert first["EXPOSE"] == "8000"
+    assert first["VOLUME"] == "/cache/jax"
+    env = " ".join(arg for op, arg in instructions if op == "ENV").split()
+    assert "DESCENTLAB_COMPILATION_CACHE_DIR=/cache/jax" in env
+    assert "DESCENTLAB_FRONTEND_DIR=/app/frontend" in env  # installed, not the checkout
+    assert "/api/health" in first["HEALTHCHECK"]
+    assert first["CMD"] == '["descentlab", "serve", "--host", "0.0.0.0", "--port", "8000"]'
+    install = " ".join(arg for op, arg in instructions if op == "RUN")
+    assert "pip install ." in install
+    assert "[test" not in install and "torch" not in install  # no test extras in the image
