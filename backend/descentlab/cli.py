@@ -1,4 +1,4 @@
-"""``descentlab serve``: start the lab and say where it is.
+"""``descentlab serve`` starts the lab; ``descentlab export`` writes lessons as HTML files.
 
 With ``--workers N`` the listening socket is created here, with ``TCP_NODELAY`` and
 ``IPPROTO_TCP``, and handed to uvicorn's supervisor. uvicorn's own multi-worker socket
@@ -6,12 +6,17 @@ leaves ``proto`` at 0, so asyncio's event loop never sets ``TCP_NODELAY`` on acc
 connections and a keep-alive request can wait ~40 ms on the peer's delayed ACK (uvicorn
 issue 3149). Linux copies ``TCP_NODELAY`` from the listener to every accepted socket, and
 asyncio sets it again once it sees ``IPPROTO_TCP``; uvloop sets it in any case.
+
+``descentlab export LESSON_ID --out FILE.html`` (or ``--all --out DIR``) writes standalone
+pages that work from ``file://`` or any static host (``descentlab.export``).
 """
 
 import argparse
+import re
 import socket
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 APP_FACTORY = "descentlab.api.app:create_app"
 
@@ -57,6 +62,28 @@ def _serve(host: str, port: int, workers: int) -> None:
     Multiprocess(config, sockets=[listening_socket(host, port)]).run()
 
 
+def _export(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
+    from descentlab.export import UnknownLessonError, write_all, write_lesson
+
+    if args.all == (args.lesson is not None):
+        parser.error("export: give one lesson id, or --all (not both)")
+    if args.lab_url and not re.match(r"https?://[^\s\"'<>]+$", args.lab_url):
+        parser.error("export: --lab-url must be an http:// or https:// address")
+
+    def wrote(path: Path) -> None:
+        print(f"wrote {path} ({path.stat().st_size / 1e6:.1f} MB)", flush=True)
+
+    try:
+        if args.all:
+            write_all(args.out, args.lab_url, progress=wrote)
+        else:
+            wrote(write_lesson(args.lesson, args.out, args.lab_url))
+    except UnknownLessonError as unknown:
+        print(f"descentlab export: {unknown}", file=sys.stderr)
+        return 2
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="descentlab", description=(__doc__ or "").split("\n")[0])
     commands = parser.add_subparsers(dest="command", required=True)
@@ -69,7 +96,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         default=1,
         help="worker processes (each compiles and keeps its own jobs: see the README)",
     )
+    export = commands.add_parser(
+        "export", help="write lessons as standalone HTML files that need no server"
+    )
+    export.add_argument("lesson", nargs="?", help="a lesson id (GET /api/lessons lists them)")
+    export.add_argument("--all", action="store_true", help="every lesson, and an index.html")
+    export.add_argument("--out", type=Path, required=True, help="the file (with --all: a folder)")
+    export.add_argument(
+        "--lab-url", help="the live lab's address: each page links to its lesson there"
+    )
     args = parser.parse_args(argv)
+    if args.command == "export":
+        return _export(parser, args)
     if args.workers < 1:
         parser.error("--workers must be at least 1")
     if args.command == "serve":

@@ -2,10 +2,12 @@
 // what the scenario needs (latest request wins), and redraws when anything changes.
 
 import * as api from "./api.js";
+import { plotConfig } from "./downloads.js";
 import { mountEmbed } from "./embed.js";
 import { buildChartsFigure, cursorShapes } from "./plots/charts.js";
 import { buildMapFigure, displayZ, taylorGrid } from "./plots/map.js";
 import { mountControls } from "./panels/controls.js";
+import { mountDownloads } from "./panels/downloads.js";
 import { mountInspector } from "./panels/inspector.js";
 import { mountLessons } from "./panels/lessons.js";
 import { mountPlayback } from "./panels/playback.js";
@@ -16,7 +18,9 @@ import { analyzeRequest, gridRequest, startOf, trajectoryRequest } from "./reque
 import { decodeState, defaultState, encodeState } from "./state.js";
 import { Store } from "./store.js";
 
-const PLOT_CONFIG = { responsive: true, displaylogo: false, modeBarButtonsToRemove: ["select2d", "lasso2d"] };
+// PNG and SVG from the modebar; the map's image joins its contour and paths layers.
+const PLOT_CONFIG = plotConfig({ filename: "descentlab-charts" });
+const MAP_CONFIG = plotConfig({ filename: "descentlab-map", layered: true });
 const $ = (id) => document.getElementById(id);
 
 async function loadCatalogue() {
@@ -97,7 +101,7 @@ async function start() {
     });
     $("map-bg").hidden = figure.background === null;
     if (figure.background && background) drawBackground(figure.background);
-    Plotly.react($("map"), figure.foreground.data, figure.foreground.layout, PLOT_CONFIG);
+    Plotly.react($("map"), figure.foreground.data, figure.foreground.layout, MAP_CONFIG);
     store.dispatchEvent(new Event("mapdrawn"));
   };
   // Animation frames redraw only the foreground (paths, points, arrows) and the charts'
@@ -211,6 +215,7 @@ async function start() {
   mountInspector(context);
   mountLessons(context);
   mountSweep(context);
+  mountDownloads(context);
   $("log-loss").addEventListener("change", renderCharts);
   // Pan and zoom happen on the foreground; the contour underneath follows.
   const followZoom = (event) => {

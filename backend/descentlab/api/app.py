@@ -20,6 +20,7 @@ from descentlab.api.routes import (
     catalogue,
     datasets,
     experiments,
+    export,
     grid,
     health,
     lessons,
@@ -82,6 +83,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         sweeps,
         experiments,
         lessons,
+        export,
     ):
         app.include_router(module.router, responses=PROBLEM_RESPONSES)
     app.include_router(vendor.router)

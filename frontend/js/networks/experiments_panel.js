@@ -2,6 +2,7 @@
 // settings, a Run button with its progress bar, and the plots and tables of its result.
 // A kind the server does not offer yet answers 422; its message shows next to the button.
 
+import { resultDownloadButton } from "../downloads.js";
 import { EXPERIMENTS } from "./experiments/index.js";
 import { draw } from "./plotting.js";
 import { JobControl, jobMarkup } from "./progress.js";
@@ -33,8 +34,8 @@ function tableElement(columns, rows) {
   return table;
 }
 
-/** Put an experiment's views (plots, tables, notes) into `box`. */
-function renderViews(box, items) {
+/** Put an experiment's views (plots, tables, notes) into `box` (the standalone export too). */
+export function renderViews(box, items) {
   const figures = element("div", { className: "figures" });
   const rest = [];
   const plots = [];
@@ -117,6 +118,7 @@ function mountCard(experiment, api) {
     if (finished?.status !== "done") return;
     try {
       await renderViews(output, experiment.views(finished.result));
+      output.prepend(resultDownloadButton(experiment.kind, finished.result));
       card.dataset.drawn = "true";
     } catch (error) {
       control.showError(`Could not draw the result: ${error.message}`);

@@ -2,6 +2,7 @@
 // restores the setup from the URL (or opens the lesson it names), mounts the panels, and
 // keeps the URL following the state.
 
+import { lessonHtmlLink } from "../downloads.js";
 import { mountEmbed } from "../embed.js";
 import {
   fillLessonSelect, getLesson, getLessons, lessonTextNodes, networksPatch, nextLesson, pageOf, setupPatch,
@@ -64,7 +65,7 @@ function showLesson(box, lesson, lessons) {
     card.scrollIntoView({ behavior: "smooth", block: "start" });
     card.querySelector("button.run").click();
   });
-  nodes.splice(3, 0, run);
+  nodes.splice(3, 0, run, " ", lessonHtmlLink(lesson));
   box.replaceChildren(...nodes);
 }
 

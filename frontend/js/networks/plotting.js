@@ -6,7 +6,10 @@
 // fall behind the job and keep the page busy. A figure may be given as a function, so that
 // figures which are replaced before being drawn are never even built.
 
-export const PLOT_CONFIG = { responsive: true, displaylogo: false, modeBarButtonsToRemove: ["select2d", "lasso2d"] };
+import { plotConfig } from "../downloads.js";
+
+// Plotly's own PNG button and an SVG one beside it (downloads.js).
+export const PLOT_CONFIG = plotConfig({ filename: "descentlab-networks" });
 export const MIN_INTERVAL_MS = 100;
 
 const running = new WeakMap(); // element → the promise of the draw in progress

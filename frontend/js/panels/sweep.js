@@ -1,12 +1,13 @@
 // "Fair race": sweep learning rates for every run, set each run to its best rate, and
 // show the sweep so the choice can be checked.
 
+import { plotConfig } from "../downloads.js";
 import { buildSweepFigure } from "../plots/sweep.js";
 import { runLabels, sweepRequest } from "../requests.js";
 import { formatNumber } from "./runs.js";
 
 const $ = (id) => document.getElementById(id);
-const PLOT_CONFIG = { responsive: true, displaylogo: false, modeBarButtonsToRemove: ["select2d", "lasso2d"] };
+const PLOT_CONFIG = plotConfig({ filename: "descentlab-sweep" });
 
 /** The runs with every learning rate set to its sweep's best; runs with no best stay as they are. */
 export function applyBestRates(runs, sweep) {

@@ -1,0 +1,138 @@
+"""Standalone HTML files: a lesson (``GET /api/lessons/{id}/export``) or the 2-D lab's
+current scenario (``POST /api/export``), as one file that works without a server.
+
+A 2-D page computes a grid and a race, like the lab's own requests: it takes one of the
+interactive compute slots (503 when the server is busy), and a lesson's data are kept
+in memory. A network lesson's experiment runs as a job of the experiments API, with the
+key ``POST /api/experiments`` gives the same request, so a download shares the result of
+the lesson's Run button (and of every other download) instead of training again.
+"""
+
+from collections.abc import Callable
+from functools import lru_cache, partial
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+import orjson
+from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi import Path as PathParam
+from fastapi.responses import Response
+from starlette.concurrency import run_in_threadpool
+
+from descentlab.api.jobs import JobManager, QueueFullError
+from descentlab.api.middleware.compute_limit import ComputeBusyError, ComputeLimiter
+from descentlab.api.responses import encode
+from descentlab.api.routes.experiments import EXPERIMENTS
+from descentlab.api.schemas.export import ScenarioExportRequest
+from descentlab.api.settings import Settings, get_settings
+from descentlab.export import lesson_html, scenario_html
+from descentlab.export.data import experiment_request, surface_data
+from descentlab.lessons import LESSON_ID_PATTERN, Lesson, NetworkScenario, get_lesson
+from descentlab.lessons.format import MAX_ID_LENGTH
+
+router = APIRouter(tags=["export"])
+
+LessonId = Annotated[str, PathParam(pattern=LESSON_ID_PATTERN, max_length=MAX_ID_LENGTH)]
+HTML_FILE: dict[int | str, dict[str, Any]] = {
+    200: {"content": {"text/html": {}}, "description": "one HTML file, as an attachment"}
+}
+RETRY_AFTER_S = 5
+T = TypeVar("T")
+
+
+def _attachment(page: str, filename: str) -> Response:
+    return Response(
+        page,
+        media_type="text/html; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
+
+
+def _busy(message: str) -> HTTPException:
+    return HTTPException(503, message, headers={"Retry-After": str(RETRY_AFTER_S)})
+
+
+async def _in_compute_slot(request: Request, work: Callable[[], T]) -> T:
+    """``work()`` in the thread pool, holding one of the interactive compute slots."""
+    limiter: ComputeLimiter = request.app.state.compute_limiter
+    try:
+        await limiter.acquire()
+    except ComputeBusyError as busy:
+        raise _busy(str(busy)) from None
+    try:
+        return await run_in_threadpool(work)
+    finally:
+        limiter.release()
+
+
+@lru_cache(maxsize=32)
+def _surface_lesson_data(lesson_id: str) -> dict[str, Any]:
+    """A 2-D lesson's data (a few hundred kilobytes), computed once per process."""
+    return surface_data(get_lesson(lesson_id).scenario.to_json()["state"])
+
+
+async def _network_lesson_data(request: Request, scenario: NetworkScenario) -> dict[str, Any]:
+    """The lesson's experiment run as the experiments API runs it (one shared job)."""
+    published = scenario.to_json()["experiment"]
+    experiment = experiment_request(published)
+    to_core, run = EXPERIMENTS[experiment.kind]
+    jobs: JobManager = request.app.state.jobs
+    key = f"{experiment.kind}:{experiment.params.model_dump_json()}"  # as POST /api/experiments
+    try:
+        job = jobs.submit(experiment.kind, key, partial(run, to_core(experiment.params)))
+    except QueueFullError as full:
+        raise _busy(str(full)) from None
+    final: dict[str, Any] = {}
+    async for snapshot in jobs.events(job.id):
+        if snapshot is not None:
+            final = snapshot
+    if final.get("status") != "done":
+        raise _busy(f"the lesson's experiment did not finish ({final.get('status')}); try again")
+    result = await run_in_threadpool(lambda: orjson.loads(encode(final["result"])))
+    return {"experiment": published, "result": result}
+
+
+def _lab_url(request: Request) -> str:
+    return str(request.base_url).rstrip("/")
+
+
+@router.get(
+    "/api/lessons/{lesson_id}/export",
+    response_class=Response,
+    responses={**HTML_FILE, 404: {"description": "No lesson with this id"}},
+)
+async def export_lesson(
+    lesson_id: LessonId, request: Request, settings: Annotated[Settings, Depends(get_settings)]
+) -> Response:
+    """The lesson as one self-contained HTML file (plotly.js, the page's scripts and its
+    data inlined) that works offline; it links back to the lesson on this server."""
+    try:
+        lesson: Lesson = get_lesson(lesson_id)
+    except KeyError:
+        raise HTTPException(404, f"no lesson {lesson_id!r}; GET /api/lessons lists them") from None
+    if isinstance(lesson.scenario, NetworkScenario):
+        page_data = await _network_lesson_data(request, lesson.scenario)
+    else:
+        page_data = await _in_compute_slot(request, partial(_surface_lesson_data, lesson.id))
+    page = await run_in_threadpool(
+        lesson_html,
+        lesson.id,
+        _lab_url(request),
+        Path(settings.frontend_dir),
+        lambda _lesson: page_data,
+    )
+    return _attachment(page, f"{lesson.id}.html")
+
+
+@router.post("/api/export", response_class=Response, responses=HTML_FILE)
+async def export_scenario(
+    body: ScenarioExportRequest,
+    request: Request,
+    settings: Annotated[Settings, Depends(get_settings)],
+) -> Response:
+    """The 2-D lab's scenario (``state`` as a lesson's ``scenario.state``) as one
+    self-contained HTML file; ``link`` is where its "open it in the live lab" goes."""
+    state = body.state.model_dump(by_alias=True)
+    frontend = Path(settings.frontend_dir)
+    page = await _in_compute_slot(request, partial(scenario_html, state, body.link, frontend))
+    return _attachment(page, f"descentlab-{state['surface']}.html")

@@ -1,0 +1,35 @@
+"""Exporting the 2-D lab's current scenario as one standalone HTML file."""
+
+from typing import Annotated
+
+from pydantic import BaseModel, Field, model_validator
+
+from descentlab.api.schemas.lessons import LabStatePublic
+from descentlab.export.data import validated_requests
+
+MAX_SPEED = 100  # animation steps per frame, as decodeState in state.js accepts them
+
+
+class ScenarioExportRequest(BaseModel):
+    """The lab's scenario, as a lesson's ``scenario.state`` holds it, and a way back to it."""
+
+    state: LabStatePublic
+    link: Annotated[
+        str | None,
+        Field(
+            max_length=8192,
+            pattern=r"^https?://[^\s\"'<>]+$",
+            description="where 'open it in the live lab' goes: the lab's URL of this scenario",
+        ),
+    ] = None
+
+    @model_validator(mode="after")
+    def _the_api_would_run_it(self) -> "ScenarioExportRequest":
+        # The same bounds as POST /api/grid, /api/trajectories and /api/analyze: a 422 here,
+        # not a 500 later; and what only the page reads, as the lab's URL decoder checks it.
+        validated_requests(self.state.model_dump(by_alias=True))
+        if not 0 < self.state.speed <= MAX_SPEED:
+            raise ValueError(f"state.speed must be in (0, {MAX_SPEED}] steps per frame")
+        if any(run.color < 0 for run in self.state.runs):
+            raise ValueError("a run's color is an index into the palette: 0 or more")
+        return self

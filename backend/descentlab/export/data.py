@@ -1,0 +1,181 @@
+"""What an exported page shows, computed exactly as the API computes it for the lab.
+
+A 2-D scenario is the lab's state (a lesson's ``scenario.state``, camelCase as
+``frontend/js/state.js`` keeps it). From it this module builds the very requests the lab
+sends (``frontend/js/requests.js``: the grid at resolution 128, the race with the runs'
+labels, the point inspector's analysis) and answers them with the API's own route
+functions, so the inlined data are the bytes ``POST /api/grid``, ``/api/trajectories`` and
+``/api/analyze`` return, decoded. Where the inspector is open, the point one "step along
+the escape direction" away is analysed too, so that button works offline. The catalogue
+entries the page draws with (the surface, the optimizers and schedules of the run cards)
+are ``GET /api/surfaces``, ``/api/optimizers`` and ``/api/schedules``'s.
+
+A network scenario's experiment (a ``POST /api/experiments`` body) is validated as that
+endpoint validates it and run to its end; its result is what the job reports.
+"""
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+from fastapi.responses import Response
+from pydantic import BaseModel, TypeAdapter, ValidationError
+
+from descentlab.api.responses import encode
+from descentlab.api.routes import analyze, catalogue, grid, trajectories
+from descentlab.api.routes.experiments import EXPERIMENTS
+from descentlab.api.schemas.analysis import AnalyzeRequest
+from descentlab.api.schemas.experiments import ExperimentRequest
+from descentlab.api.schemas.grid import GridRequest
+from descentlab.api.schemas.trajectories import TrajectoryRequest
+
+Json = dict[str, Any]
+
+GRID_RESOLUTION = 128  # gridRequest's default in requests.js
+ESCAPE_FRACTION = 0.1  # the escape step's length as a share of the domain's width (inspector.js)
+
+EXPERIMENT_REQUEST: TypeAdapter[Any] = TypeAdapter(ExperimentRequest)
+
+
+def _body(response: Response) -> Any:
+    return orjson.loads(bytes(response.body))
+
+
+def _public(models: Sequence[BaseModel]) -> list[Json]:
+    """A catalogue listing as the API serves it (FastAPI's JSON of the models)."""
+    return [model.model_dump(mode="json", by_alias=True) for model in models]
+
+
+def run_labels(runs: Sequence[Mapping[str, Any]]) -> list[str]:
+    """Distinct labels, as ``runLabels`` in requests.js: "adam", then "adam 2"."""
+    taken = {run["label"] for run in runs if run.get("label")}
+    labels: list[str] = []
+    for run in runs:
+        label = run.get("label")
+        if not label or label in labels:
+            base = run.get("label") or run["optimizer"]
+            label, k = base, 2
+            while label in labels or (label != run.get("label") and label in taken):
+                label, k = f"{base} {k}", k + 1
+        labels.append(label)
+    return labels
+
+
+def surface_ref(state: Mapping[str, Any]) -> Any:
+    """How the API names the state's surface: an id, or ``{id, params}`` (``surfaceRef``)."""
+    params = dict(state.get("params") or {})
+    return {"id": state["surface"], "params": params} if params else state["surface"]
+
+
+def lab_requests(state: Mapping[str, Any], surface: Mapping[str, Any]) -> Json:
+    """The grid, trajectory and (inspector open) analyze request bodies the lab sends."""
+    start = state.get("start") or surface["default_start"]
+    labels = run_labels(state["runs"])
+    runs = []
+    for run, label in zip(state["runs"], labels, strict=True):
+        body: Json = {"optimizer": {"name": run["optimizer"], **run["hyper"]}}
+        if run.get("schedule"):
+            body["schedule"] = run["schedule"]
+        runs.append(
+            {
+                **body,
+                "start": list(start),
+                "gradient_noise": run.get("noise", 0.0),
+                "seed": run.get("seed", 0),
+                "label": label,
+            }
+        )
+    ref = surface_ref(state)
+    point = state.get("inspect")
+    return {
+        "grid": {"surface": ref, "resolution": GRID_RESOLUTION},
+        "trajectories": {"surface": ref, "steps": state["steps"], "runs": runs},
+        "inspect": None if point is None else {"surface": ref, "point": list(point)},
+    }
+
+
+def _analysis(request: AnalyzeRequest) -> Json:
+    result: Json = _body(analyze.analyze(request))
+    return result
+
+
+def _analyses(inspect: AnalyzeRequest | None, grid_x: Sequence[float]) -> list[Json]:
+    """The inspected point's analysis and, at a saddle, the escape step's (inspector.js)."""
+    if inspect is None:
+        return []
+    found = [_analysis(inspect)]
+    direction = found[0].get("escape_direction")
+    if direction:
+        alpha = ESCAPE_FRACTION * (grid_x[-1] - grid_x[0])
+        point = [found[0]["point"][i] + alpha * direction[i] for i in (0, 1)]
+        found.append(_analysis(AnalyzeRequest(surface=inspect.surface, point=(point[0], point[1]))))
+    return found
+
+
+def surface_catalogue_entry(surface_id: str) -> Json:
+    """``GET /api/surfaces``'s entry for ``surface_id``; ``ValueError`` if there is none."""
+    for surface in _public(catalogue.list_surfaces()):
+        if surface["id"] == surface_id:
+            return surface
+    raise ValueError(f"unknown surface {surface_id!r}")
+
+
+@dataclass(frozen=True)
+class LabRequests:
+    """The requests the lab sends for one state, validated as the API validates them."""
+
+    grid: GridRequest
+    trajectories: TrajectoryRequest
+    inspect: AnalyzeRequest | None  # the point inspector's, when it is open
+
+
+def validated_requests(state: Mapping[str, Any]) -> LabRequests:
+    """The lab's grid, race and inspector requests for ``state``, validated by the API's
+    own models.
+
+    ``ValueError`` naming every problem when the API would refuse them (an unknown
+    surface or optimizer, hyperparameters out of bounds, too many steps).
+    """
+    requests = lab_requests(state, surface_catalogue_entry(state["surface"]))
+    try:
+        return LabRequests(
+            grid=GridRequest.model_validate(requests["grid"]),
+            trajectories=TrajectoryRequest.model_validate(requests["trajectories"]),
+            inspect=None
+            if requests["inspect"] is None
+            else AnalyzeRequest.model_validate(requests["inspect"]),
+        )
+    except ValidationError as invalid:
+        problems = "; ".join(
+            f"{'.'.join(str(part) for part in error['loc'])}: {error['msg']}"
+            for error in invalid.errors()
+        )
+        raise ValueError(f"the API would refuse this scenario: {problems}") from None
+
+
+def surface_data(state: Mapping[str, Any]) -> Json:
+    """Everything a 2-D page needs offline for the lab state ``state`` (``ValueError`` when
+    the API would refuse it: see ``validated_requests``)."""
+    requests = validated_requests(state)
+    grid_data: Json = _body(grid.grid(requests.grid))
+    return {
+        "surface": surface_catalogue_entry(state["surface"]),
+        "optimizers": _public(catalogue.list_optimizers()),
+        "schedules": _public(catalogue.list_schedules()),
+        "grid": grid_data,
+        "trajectories": _body(trajectories.trajectories(requests.trajectories)),
+        "analyses": _analyses(requests.inspect, grid_data["x"]),
+    }
+
+
+def experiment_request(experiment: Mapping[str, Any]) -> Any:
+    """The experiment as ``POST /api/experiments`` validates it (a request model)."""
+    return EXPERIMENT_REQUEST.validate_python(dict(experiment))
+
+
+def network_result(experiment: Mapping[str, Any]) -> Any:
+    """The experiment's result, run here to its end, as the experiments API reports it."""
+    request = experiment_request(experiment)
+    to_core, run = EXPERIMENTS[request.kind]
+    return orjson.loads(encode(run(to_core(request.params), lambda *_args, **_kw: None)))

@@ -1,0 +1,140 @@
+// The standalone 2-D page (descentlab export): the lab's own map, playback, charts, point
+// inspector and run cards, drawn from the race the exporter computed and inlined. No
+// request leaves the file. The view, the log scales and the animation work as in the lab;
+// the run settings sit in a disabled fieldset (changing them needs the server), and the
+// inspector knows only the points the exporter analysed: the lesson's point and the one
+// "step along the escape direction" reaches.
+
+import { fileStem, plotConfig, runsCsv, runsJson, saveJson, saveText } from "../downloads.js";
+import { latexToText } from "../latex.js";
+import { mountInspector } from "../panels/inspector.js";
+import { mountPlayback } from "../panels/playback.js";
+import { mountRuns } from "../panels/runs.js";
+import { Player } from "../player.js";
+import { buildChartsFigure, cursorShapes } from "../plots/charts.js";
+import { buildMapFigure, displayZ, taylorGrid } from "../plots/map.js";
+import { defaultState, makeRun } from "../state.js";
+import { Store } from "../store.js";
+import { boot, readExport } from "./common.js";
+
+const $ = (id) => document.getElementById(id);
+
+/** The lab's state for an exported scenario's state (as `lessonPatch` in lessons.js builds it). */
+export function labState(scenario) {
+  const runs = scenario.runs.map((run) => makeRun(run.optimizer, run.hyper, {
+    schedule: run.schedule ?? null, noise: run.noise ?? 0, seed: run.seed ?? 0, color: run.color ?? 0,
+    ...(run.label ? { label: run.label } : {}),
+  }));
+  return { ...defaultState(), ...structuredClone(scenario), params: scenario.params ?? {}, runs, step: 0, lesson: null, embed: false };
+}
+
+/** The inlined analysis of `point` (as the inspector matches them), or null. */
+export function analysisOf(analyses, point) {
+  if (!point) return null;
+  const scale = Math.max(1, Math.abs(point[0]), Math.abs(point[1]));
+  return analyses.find((a) => Math.hypot(a.point[0] - point[0], a.point[1] - point[1]) <= 1e-9 * scale) ?? null;
+}
+
+function start() {
+  const data = readExport();
+  const { surface, grid } = data;
+  const results = data.trajectories.runs;
+  const store = new Store(labState(data.state));
+  const player = new Player(store);
+  const derived = { grid, results, analysis: analysisOf(data.analyses, store.state.inspect), z: displayZ(grid.z, store.state.logScale) };
+  const catalogue = {
+    surfaces: new Map([[surface.id, surface]]),
+    optimizers: new Map(data.optimizers.map((o) => [o.name, o])),
+    schedules: new Map(data.schedules.map((s) => [s.name, s])),
+  };
+  const status = (text) => { $("status").textContent = text; };
+  const stem = fileStem(data.lesson?.id ?? surface.id);
+  const chartsConfig = plotConfig({ filename: `${stem}-charts` });
+  const mapConfig = plotConfig({ filename: `${stem}-map`, layered: true });
+  const width = grid.x.at(-1) - grid.x[0];
+
+  $("surface-formula").textContent = latexToText(surface.latex);
+  $("surface-description").textContent = surface.description;
+  $("inspector").hidden = !data.analyses.length;
+
+  let ranges = null; // the learner's zoom, which both map layers follow
+  let backgroundKey = null;
+  let backgroundDrawn = Promise.resolve();
+  const renderMap = ({ background = true } = {}) => {
+    const state = store.state;
+    const inspection = derived.analysis
+      ? { analysis: derived.analysis, taylorGrid: taylorGrid(derived.analysis, grid), width } : null;
+    const figure = buildMapFigure({
+      surface, grid, displayZ: derived.z, runs: state.runs, results, step: state.step, logScale: state.logScale,
+      view: state.view, start: state.start ?? surface.default_start, inspection, ranges,
+    });
+    $("map-bg").hidden = figure.background === null;
+    const key = [derived.z, derived.analysis, ranges?.x, ranges?.y];
+    if (figure.background && background && !key.every((v, i) => v === backgroundKey?.[i])) {
+      backgroundKey = key;
+      // One contour redraw at a time: overlapping Plotly.react calls on a contour can fail.
+      backgroundDrawn = backgroundDrawn.then(() => Plotly.react($("map-bg"), figure.background.data, figure.background.layout, { staticPlot: true, responsive: true }));
+    }
+    Plotly.react($("map"), figure.foreground.data, figure.foreground.layout, mapConfig);
+  };
+  const renderCharts = () => {
+    const state = store.state;
+    const figure = buildChartsFigure({ runs: state.runs, results, step: state.step, steps: state.steps, logLoss: $("log-loss").checked });
+    Plotly.react($("charts"), figure.data, figure.layout, chartsConfig);
+  };
+  const renderCursor = () => {
+    renderMap({ background: false });
+    if ($("charts")._fullLayout) Plotly.relayout($("charts"), { shapes: cursorShapes(store.state.step) });
+  };
+
+  let inspected = store.state.inspect;
+  store.subscribe((state, changed) => {
+    if (changed.includes("logScale")) derived.z = displayZ(grid.z, state.logScale);
+    if (changed.includes("inspect")) {
+      const analysis = analysisOf(data.analyses, state.inspect);
+      if (state.inspect && !analysis) {
+        status("Only the points analysed in advance can be inspected here: open the live lab for any other.");
+        store.update({ inspect: inspected });
+        return;
+      }
+      inspected = state.inspect;
+      derived.analysis = analysis;
+      store.dispatchEvent(new Event("analysis"));
+    }
+    if (changed.length === 1 && changed[0] === "step") renderCursor();
+    else {
+      renderMap();
+      renderCharts();
+    }
+  });
+
+  mountPlayback({ store, player });
+  mountRuns({ store, catalogue, derived });
+  mountInspector({ store, derived });
+  for (const radio of document.querySelectorAll("input[name=view]")) {
+    radio.checked = radio.value === store.state.view;
+    radio.addEventListener("change", () => store.update({ view: radio.value }));
+  }
+  $("log-scale").checked = store.state.logScale;
+  $("log-scale").addEventListener("change", (e) => store.update({ logScale: e.target.checked }));
+  $("log-loss").addEventListener("change", renderCharts);
+  $("download-csv").addEventListener("click", () => saveText(`${stem}-runs.csv`, runsCsv(results), "text/csv"));
+  $("download-json").addEventListener("click", () => saveJson(`${stem}-runs.json`, runsJson(store.state, results)));
+
+  renderMap();
+  renderCharts();
+  // Pan and zoom happen on the paths' layer; the contour underneath follows (as in the lab).
+  $("map").on("plotly_relayout", (event) => {
+    const x = event["xaxis.range[0]"] !== undefined ? [event["xaxis.range[0]"], event["xaxis.range[1]"]] : null;
+    const y = event["yaxis.range[0]"] !== undefined ? [event["yaxis.range[0]"], event["yaxis.range[1]"]] : null;
+    if (event["xaxis.autorange"] || event["yaxis.autorange"]) ranges = null;
+    else if (x || y) ranges = { x: x ?? ranges?.x, y: y ?? ranges?.y };
+    else return;
+    renderMap();
+  });
+  store.dispatchEvent(new Event("results"));
+  player.restart();
+  document.body.dataset.ready = "true";
+}
+
+if (globalThis.document) boot(start); // (node --test imports the pure parts)

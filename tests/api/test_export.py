@@ -1,0 +1,139 @@
+"""``GET /api/lessons/{id}/export`` and ``POST /api/export``: one HTML file as an attachment,
+whose inlined data are what the API itself answers to the lab's requests."""
+
+from typing import Any
+
+from fastapi.testclient import TestClient
+
+from descentlab.export.data import lab_requests
+from descentlab.export.page import page_data
+from descentlab.lessons import get_lesson
+
+PROBLEM_JSON = "application/problem+json"
+
+
+def _surface(client: TestClient, surface_id: str) -> dict[str, Any]:
+    (surface,) = [s for s in client.get("/api/surfaces").json() if s["id"] == surface_id]
+    return surface
+
+
+def _free_play_state(**changes: Any) -> dict[str, Any]:
+    run = {"optimizer": "adam", "hyper": {"learning_rate": 0.05}, "schedule": None, "noise": 0.0}
+    runs = [
+        {**run, "seed": 0, "color": 3, "label": None},
+        {**run, "seed": 0, "color": 3, "label": None},  # a second Adam: labelled "adam 2"
+    ]
+    state = {
+        "surface": "himmelblau",
+        "params": {},
+        "view": "contour",
+        "logScale": True,
+        "start": [-1.0, 1.0],
+        "steps": 64,
+        "speed": 4,
+        "runs": runs,
+        "inspect": None,
+    }
+    return {**state, **changes}
+
+
+def test_a_lesson_downloads_as_one_html_attachment(client: TestClient) -> None:
+    response = client.get("/api/lessons/momentum-saddle/export")
+    assert response.status_code == 200
+    assert response.headers["content-type"] == "text/html; charset=utf-8"
+    assert response.headers["content-disposition"] == 'attachment; filename="momentum-saddle.html"'
+    page = response.text
+    assert page.startswith("<!doctype html>")
+    # "Open it in the live lab" leads back to the lesson on the server it came from.
+    assert '<a id="open-live-lab" href="http://testserver/?lesson=momentum-saddle">' in page
+
+
+def test_a_lessons_page_holds_what_the_api_answers_the_lab(client: TestClient) -> None:
+    lesson = get_lesson("momentum-saddle")
+    data = page_data(client.get(f"/api/lessons/{lesson.id}/export").text)
+    state = lesson.to_json()["scenario"]["state"]
+    assert data["state"] == state
+    surface = _surface(client, state["surface"])
+    assert data["surface"] == surface
+    requests = lab_requests(state, surface)
+    assert (
+        data["trajectories"]
+        == client.post("/api/trajectories", json=requests["trajectories"]).json()
+    )
+    assert data["grid"] == client.post("/api/grid", json=requests["grid"]).json()
+    assert data["optimizers"] == client.get("/api/optimizers").json()
+    assert data["schedules"] == client.get("/api/schedules").json()
+    assert data["analyses"] == []  # this lesson has no point inspected
+
+
+def test_unknown_and_malformed_lesson_ids(client: TestClient) -> None:
+    missing = client.get("/api/lessons/no-such-lesson/export")
+    assert missing.status_code == 404
+    assert missing.headers["content-type"] == PROBLEM_JSON
+    assert "no lesson 'no-such-lesson'" in missing.json()["detail"]
+    assert "content-disposition" not in missing.headers
+    assert client.get("/api/lessons/Not_A_Slug/export").status_code == 422
+
+
+def test_a_network_lesson_shares_the_experiments_job(client: TestClient) -> None:
+    lesson = get_lesson("loss-comparison")
+    experiment = lesson.to_json()["scenario"]["experiment"]
+    response = client.get(f"/api/lessons/{lesson.id}/export")
+    assert response.status_code == 200
+    data = page_data(response.text)
+    assert data["experiment"] == experiment
+    # The lesson's Run button now finds the very job the download ran: done already.
+    accepted = client.post("/api/experiments", json=experiment)
+    assert accepted.status_code == 202
+    assert accepted.json()["status"] == "done"
+    job = client.get(f"/api/experiments/{accepted.json()['id']}").json()
+    assert job["result"] == data["result"]
+
+
+def test_the_labs_scenario_downloads_as_html(client: TestClient) -> None:
+    state = _free_play_state()
+    link = "http://testserver/?s=himmelblau"
+    response = client.post("/api/export", json={"state": state, "link": link})
+    assert response.status_code == 200
+    assert response.headers["content-type"] == "text/html; charset=utf-8"
+    assert (
+        response.headers["content-disposition"]
+        == 'attachment; filename="descentlab-himmelblau.html"'
+    )
+    data = page_data(response.text)
+    assert data["lesson"] is None and data["labLink"] == link
+    requests = lab_requests(state, _surface(client, "himmelblau"))
+    assert [run["label"] for run in requests["trajectories"]["runs"]] == ["adam", "adam 2"]
+    assert (
+        data["trajectories"]
+        == client.post("/api/trajectories", json=requests["trajectories"]).json()
+    )
+    assert f'<a id="open-live-lab" href="{link}">' in response.text
+
+
+def test_an_inspected_scenario_carries_the_analyses(client: TestClient) -> None:
+    state = _free_play_state(surface="w1w2_saddle", inspect=[0.0, 0.0], start=None)
+    data = page_data(client.post("/api/export", json={"state": state}).text)
+    inspected = client.post("/api/analyze", json={"surface": "w1w2_saddle", "point": [0, 0]})
+    assert data["analyses"][0] == inspected.json()
+    assert len(data["analyses"]) == 2  # and the escape step's point
+
+
+def test_a_scenario_the_api_would_refuse_is_a_422(client: TestClient) -> None:
+    bad_rate = _free_play_state()
+    bad_rate["runs"][0]["hyper"] = {"learning_rate": -1.0}
+    cases = [
+        bad_rate,
+        _free_play_state(surface="no_such_surface"),
+        _free_play_state(steps=10**6),
+        _free_play_state(speed=0),
+        _free_play_state(params={"condition": 5.0}),  # himmelblau has no such constant
+    ]
+    for state in cases:
+        response = client.post("/api/export", json={"state": state})
+        assert response.status_code == 422, state
+        assert response.headers["content-type"] == PROBLEM_JSON
+    not_a_link = client.post(
+        "/api/export", json={"state": _free_play_state(), "link": "javascript:alert(1)"}
+    )
+    assert not_a_link.status_code == 422
