@@ -4,15 +4,29 @@ from pydantic import BaseModel
 
 from descentlab.api.schemas.common import DomainModel
 from descentlab.api.schemas.schedules import to_schedule_config
-from descentlab.api.schemas.surfaces import SurfaceSelection
+from descentlab.api.schemas.surfaces import ExpressionSurface, SurfaceSelection
+from descentlab.core.expressions import DEFAULT_DOMAIN, compile_expression
 from descentlab.core.objective import Objective
 from descentlab.core.optimizers import OPTIMIZERS
 from descentlab.core.surfaces import SURFACES
 from descentlab.core.trajectory import RunConfig
 
 
-def objective_for(selection: SurfaceSelection, domain: DomainModel | None = None) -> Objective:
-    """The objective for a validated selection (its parameters were checked by the schema)."""
+def objective_for(
+    selection: SurfaceSelection | ExpressionSurface, domain: DomainModel | None = None
+) -> Objective:
+    """The objective for a validated selection (its parameters were checked by the schema).
+
+    A typed surface gets the function its structure shares with every expression that
+    differs only in its numbers, and those numbers as its parameters. ``domain`` (the
+    grid's own) wins over the surface's.
+    """
+    if isinstance(selection, ExpressionSurface):
+        compiled = compile_expression(selection.expression)
+        own = DEFAULT_DOMAIN if selection.domain is None else selection.domain.as_tuple()
+        return Objective(
+            compiled.fn, compiled.constants, own if domain is None else domain.as_tuple()
+        )
     spec = SURFACES[selection.id]
     params = spec.params_from(selection.params)
     return Objective.from_surface(spec, params, None if domain is None else domain.as_tuple())

@@ -296,7 +296,8 @@ def _cut(
         points=records[:n, POINT],
         loss=records[:n, VALUE],
         gradient=gradient,
-        grad_norm=np.linalg.norm(gradient, axis=-1),
+        # hypot: a finite gradient above ~1e154 must not overflow its norm to inf
+        grad_norm=np.hypot(gradient[..., 0], gradient[..., 1]),
         learning_rate=learning_rates[:updates],
         state=state,
         diverged_at=diverged_at,

@@ -1,17 +1,18 @@
-"""Surfaces: how a request names one, and how the catalogue is published."""
+"""Surfaces: how a request names one (or types one), and how the catalogue is published."""
 
 from typing import Annotated, Any
 
 from pydantic import (
     AfterValidator,
     BaseModel,
-    BeforeValidator,
     Field,
+    PlainValidator,
     ValidationInfo,
     field_validator,
 )
 
 from descentlab.api.schemas.common import DomainModel, StrictModel
+from descentlab.core.expressions import MAX_LENGTH, grammar_summary, parse_expression
 from descentlab.core.surfaces import SURFACES
 
 
@@ -53,15 +54,59 @@ class SurfaceSelection(StrictModel):
         return params
 
 
-def _id_to_selection(value: Any) -> Any:
-    return {"id": value} if isinstance(value, str) else value
+def _valid_expression(text: str) -> str:
+    # The compiler's ExpressionError is a ValueError: a 422 naming surface.expression, with
+    # its message and column. The function itself is built later, by convert.objective_for.
+    parse_expression(text)
+    return text
 
 
-# A bare id is shorthand for {"id": ...}; one model keeps error messages to one branch.
+ExpressionText = Annotated[
+    str,
+    AfterValidator(_valid_expression),
+    Field(
+        description=grammar_summary(),
+        examples=["(1 - x)^2 + 100*(y - x^2)^2"],
+        json_schema_extra={"maxLength": MAX_LENGTH},
+    ),
+]
+
+
+class ExpressionSurface(StrictModel):
+    """A surface the learner types: f(x, y) as text."""
+
+    expression: ExpressionText
+    domain: DomainModel | None = Field(None, description="defaults to [-5, 5] × [-5, 5]")
+
+
+def _surface_model(value: Any) -> SurfaceSelection | ExpressionSurface:
+    """Pick the one model that applies, so every error comes from one branch.
+
+    A bare id is shorthand for ``{"id": ...}``; an object with ``expression`` is a typed
+    surface. pydantic nests the chosen model's ValidationError under this field, so its
+    errors keep their paths (``surface.id``, ``surface.expression``); a tagged union
+    would put the tag in every path instead.
+    """
+    if isinstance(value, SurfaceSelection | ExpressionSurface):
+        return value
+    if isinstance(value, str):
+        value = {"id": value}
+    if isinstance(value, dict) and "expression" in value:
+        return ExpressionSurface.model_validate(value)
+    return SurfaceSelection.model_validate(value)
+
+
 SurfaceRef = Annotated[
-    SurfaceSelection,
-    BeforeValidator(_id_to_selection, json_schema_input_type=SurfaceId | SurfaceSelection),
-    Field(description='A surface id, or {"id": ..., "params": {...}}'),
+    SurfaceSelection | ExpressionSurface,
+    PlainValidator(
+        _surface_model, json_schema_input_type=SurfaceId | SurfaceSelection | ExpressionSurface
+    ),
+    Field(
+        description=(
+            'A surface id, {"id": ..., "params": {...}}, or a typed surface '
+            '{"expression": "...", "domain": {...}}'
+        )
+    ),
 ]
 
 

@@ -1,0 +1,804 @@
+"""The expression compiler: it computes what the text says, and rejects everything else.
+
+Property tests (Hypothesis) build random expression trees, render them as text with
+Python's own ``ast.unparse`` (minimal parentheses, so precedence is exercised), and
+compare the compiled function with an independent NumPy evaluation of the same tree.
+Floating-point results of random trees are compared with a propagated error bound (see
+``_bounded``), not a fixed tolerance: a difference of one ulp in ``exp`` may become a
+large one after a cancellation, and both sides are then equally right.
+
+Hostile inputs (random text, soups of the grammar's own tokens, valid trees with one
+forbidden node inside, and a fixed list of known attacks) must raise ``ExpressionError``
+and nothing else.
+"""
+
+import ast
+import keyword
+import math
+import threading
+import weakref
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
+
+from descentlab.core import expressions
+from descentlab.core.analysis import analyze_point, derivatives
+from descentlab.core.expressions import (
+    ALIASES,
+    BINARY,
+    DEFAULT_DOMAIN,
+    MAX_DEPTH,
+    MAX_LENGTH,
+    MAX_NODES,
+    UNARY,
+    CompiledExpression,
+    ExpressionError,
+    FunctionCache,
+    compile_expression,
+    parse_expression,
+    release_surface_kernels,
+)
+from descentlab.core.grid import _grid_values, evaluate_grid
+from descentlab.core.objective import Objective
+from descentlab.core.optimizers import OPTIMIZERS
+from descentlab.core.surfaces import get_surface
+from descentlab.core.trajectory import RunConfig, run_trajectories
+from tests.compile_counter import count_compiles
+
+# Derandomized (the same examples every run: no flaky failures) and without an example
+# database (Hypothesis still caches source constants under .hypothesis/).
+PROPERTIES = settings(
+    max_examples=300,
+    deadline=None,
+    database=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
+)
+
+
+def _private_cache() -> FunctionCache:
+    """A cache of its own that never clears the kernels (the tests' trees are evaluated eagerly)."""
+    return FunctionCache(1_000_000, lambda: None)
+
+
+# ---------------------------------------------------------------- an independent evaluator
+
+NUMPY_UNARY: dict[str, Callable[[np.ndarray], np.ndarray]] = {
+    "sin": np.sin,
+    "cos": np.cos,
+    "tan": np.tan,
+    "arcsin": np.arcsin,
+    "arccos": np.arccos,
+    "arctan": np.arctan,
+    "sinh": np.sinh,
+    "cosh": np.cosh,
+    "tanh": np.tanh,
+    "arcsinh": np.arcsinh,
+    "arccosh": np.arccosh,
+    "arctanh": np.arctanh,
+    "exp": np.exp,
+    "log": np.log,
+    "log2": np.log2,
+    "log10": np.log10,
+    "sqrt": np.sqrt,
+    "cbrt": np.cbrt,
+    "abs": np.abs,
+    "sign": np.sign,
+}
+NUMPY_BINARY: dict[str, Callable[[np.ndarray, np.ndarray], np.ndarray]] = {
+    "min": np.minimum,
+    "max": np.maximum,
+    "pow": np.power,
+    "hypot": np.hypot,
+    "arctan2": np.arctan2,
+}
+NUMPY_ALIASES = {
+    "ln": "log",
+    "asin": "arcsin",
+    "acos": "arccos",
+    "atan": "arctan",
+    "asinh": "arcsinh",
+    "acosh": "arccosh",
+    "atanh": "arctanh",
+    "atan2": "arctan2",
+}
+OPERATORS: dict[str, Callable[[np.ndarray, np.ndarray], np.ndarray]] = {
+    "add": np.add,
+    "sub": np.subtract,
+    "mul": np.multiply,
+    "div": np.divide,
+    "pow": np.power,
+}
+AST_OPERATORS = {"add": ast.Add, "sub": ast.Sub, "mul": ast.Mult, "div": ast.Div, "pow": ast.Pow}
+
+# Every pair from these coordinates: zeros, signs, values inside and outside [-1, 1].
+COORDINATES = np.array([-2.5, -1.0, -0.5, 0.0, 0.5, 1.0, 2.0, 3.0])
+POINTS = np.stack(np.meshgrid(COORDINATES, COORDINATES), axis=-1).reshape(-1, 2)
+
+EPS = float(np.finfo(np.float64).eps)
+SLACK = 16.0  # ulps by which two correct implementations of one primitive may differ
+# XLA on CPU flushes subnormal numbers to zero; NumPy keeps them.
+SUBNORMAL = float(np.finfo(np.float64).tiny)
+
+Tree = tuple[Any, ...]  # ("x",) ("y",) ("pi",) ("e",) ("num", v) ("neg", t) ("bin", op, a, b)
+# ("call", name, *args)
+
+
+def _deviation(corner: np.ndarray, value: np.ndarray) -> np.ndarray:
+    """|corner − value|, 0 where both are the same infinity or both NaN, ∞ where only one is NaN."""
+    same = (corner == value) | (np.isnan(corner) & np.isnan(value))
+    gap = np.abs(corner - value)
+    return np.where(same, 0.0, np.where(np.isnan(gap), np.inf, gap))
+
+
+def _widened(value: np.ndarray, error: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The input interval a correct implementation may effectively have seen."""
+    width = error + SLACK * EPS * np.abs(value)
+    return value - width, value + width
+
+
+def _bounded(
+    op: Callable[..., np.ndarray], *arguments: tuple[np.ndarray, np.ndarray]
+) -> tuple[np.ndarray, np.ndarray]:
+    """``op`` at the arguments' values, and a bound on how far a correct evaluation may be.
+
+    Each argument is an interval (value ± error, widened by a few ulps for backward
+    stability); the bound is the largest deviation of ``op`` over the intervals' ends and
+    zero where an interval contains it (where even powers, ``abs`` and ``cosh`` turn),
+    plus a few ulps of the result.
+    """
+    value = op(*(v for v, _ in arguments))
+    candidates = []
+    for v, e in arguments:
+        low, high = _widened(v, e)
+        candidates.append((low, high, np.clip(0.0, low, high)))
+    deviation = np.zeros_like(value)
+    for choice in np.ndindex(*(3,) * len(candidates)):
+        probe = op(*(c[i] for c, i in zip(candidates, choice, strict=True)))
+        deviation = np.maximum(deviation, _deviation(probe, value))
+    own = SLACK * EPS * np.abs(np.where(np.isfinite(value), value, 0.0)) + SUBNORMAL
+    error = deviation + own
+    return value, np.where(np.isnan(error), np.inf, error)
+
+
+def _literal_exponent(tree: Tree) -> float | None:
+    if tree[0] == "num":
+        return float(tree[1])
+    if tree[0] == "neg" and tree[1][0] == "num":
+        return -float(tree[1][1])
+    return None
+
+
+def _power(base: tuple[np.ndarray, np.ndarray], exponent_tree: Tree, exponent: Any) -> Any:
+    literal = _literal_exponent(exponent_tree)
+    if literal is not None:  # a typed number is exact: only the base is uncertain
+        return _bounded(lambda a: np.power(a, literal), base)
+    return _bounded(np.power, base, exponent)
+
+
+def _numpy(tree: Tree, x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The tree's value at (x, y), and a bound on the error of any correct evaluation."""
+    zero = np.zeros_like(x)
+    kind = tree[0]
+    if kind in ("x", "y"):
+        return (x if kind == "x" else y), zero
+    if kind == "pi":
+        return zero + math.pi, zero
+    if kind == "e":
+        return zero + math.e, zero
+    if kind == "num":
+        value = float(tree[1])
+        return zero + value, zero + (SUBNORMAL if 0.0 < value < SUBNORMAL else 0.0)
+    if kind == "neg":
+        value, error = _numpy(tree[1], x, y)
+        return -value, error
+    if kind == "bin":
+        _, op, left, right = tree
+        a, b = _numpy(left, x, y), _numpy(right, x, y)
+        if op == "pow":
+            return _power(a, right, b)
+        return _bounded(OPERATORS[op], a, b)
+    name = NUMPY_ALIASES.get(tree[1], tree[1])
+    arguments = [_numpy(argument, x, y) for argument in tree[2:]]
+    if name in NUMPY_UNARY:
+        return _bounded(NUMPY_UNARY[name], *arguments)
+    if name == "pow":
+        return _power(arguments[0], tree[3], arguments[1])
+    return _bounded(NUMPY_BINARY[name], *arguments)
+
+
+def _to_ast(tree: Tree) -> ast.expr:
+    kind = tree[0]
+    if kind in ("x", "y", "pi", "e"):
+        return ast.Name(id=kind, ctx=ast.Load())
+    if kind == "num":
+        return ast.Constant(value=tree[1])
+    if kind == "neg":
+        return ast.UnaryOp(op=ast.USub(), operand=_to_ast(tree[1]))
+    if kind == "bin":
+        _, op, left, right = tree
+        return ast.BinOp(left=_to_ast(left), op=AST_OPERATORS[op](), right=_to_ast(right))
+    arguments = [_to_ast(argument) for argument in tree[2:]]
+    return ast.Call(func=ast.Name(id=tree[1], ctx=ast.Load()), args=arguments, keywords=[])
+
+
+def _render(node: ast.expr, carets: list[bool]) -> str:
+    """Python's own minimal-parentheses text; each ``**`` becomes ``^`` where ``carets`` says."""
+    parts = ast.unparse(ast.fix_missing_locations(node)).split("**")
+    text = parts[0]
+    for index, part in enumerate(parts[1:]):
+        text += ("^" if carets[index % len(carets)] else "**") + part
+    return text
+
+
+def _size(node: ast.AST) -> tuple[int, int]:
+    """Expression nodes and nesting depth, as the compiler counts them."""
+    children = [c for c in ast.iter_child_nodes(node) if isinstance(c, ast.expr)]
+    sizes = [_size(child) for child in children]
+    return 1 + sum(n for n, _ in sizes), 1 + max((d for _, d in sizes), default=0)
+
+
+NUMBERS = st.one_of(
+    st.integers(min_value=0, max_value=20),
+    st.sampled_from([0.5, 0.25, 1.5, 2.5, 0.1, 1e-3, 100.0, 3.0, 1e6]),
+    st.floats(min_value=0.0, max_value=1e3, allow_nan=False, allow_infinity=False),
+)
+UNARY_NAMES = sorted([*UNARY, *(a for a, n in ALIASES.items() if n in UNARY)])
+BINARY_NAMES = sorted([*BINARY, *(a for a, n in ALIASES.items() if n in BINARY)])
+LEAVES: st.SearchStrategy[Tree] = st.one_of(
+    st.sampled_from([("x",), ("y",), ("pi",), ("e",)]),
+    NUMBERS.map(lambda v: ("num", v)),
+)
+
+
+def _extend(children: st.SearchStrategy[Tree]) -> st.SearchStrategy[Tree]:
+    return st.one_of(
+        children.map(lambda t: ("neg", t)),
+        st.tuples(st.just("bin"), st.sampled_from(list(AST_OPERATORS)), children, children),
+        st.tuples(st.just("call"), st.sampled_from(UNARY_NAMES), children),
+        st.tuples(st.just("call"), st.sampled_from(BINARY_NAMES), children, children),
+    )
+
+
+TREES = st.recursive(LEAVES, _extend, max_leaves=12)
+CARETS = st.lists(st.booleans(), min_size=1, max_size=4)
+
+
+def _fits(node: ast.expr, text: str) -> bool:
+    nodes, depth = _size(node)
+    return len(text) <= MAX_LENGTH and nodes <= MAX_NODES and depth <= MAX_DEPTH
+
+
+def _assert_agrees(
+    compiled_values: np.ndarray, tree: Tree, text: str, points: np.ndarray = POINTS
+) -> None:
+    with np.errstate(all="ignore"):
+        expected, error = _numpy(tree, points[:, 0], points[:, 1])
+        close = np.abs(compiled_values - expected) <= 2.0 * error
+    decided = np.isfinite(error)  # ∞: the tree is at a boundary (a NaN edge, an overflow)
+    both_nan = np.isnan(compiled_values) & np.isnan(expected)
+    same_inf = np.isinf(expected) & (compiled_values == expected)
+    good = ~decided | both_nan | same_inf | close
+    bad = np.flatnonzero(~good)
+    assert bad.size == 0, (
+        f"{text!r} at {points[bad[0]]}: compiled {compiled_values[bad[0]]!r}, "
+        f"NumPy {expected[bad[0]]!r} ± {error[bad[0]]!r}"
+    )
+
+
+def test_the_reference_covers_exactly_the_compilers_functions() -> None:
+    assert set(NUMPY_UNARY) == set(UNARY)
+    assert set(NUMPY_BINARY) == set(BINARY)
+    assert dict(ALIASES) == NUMPY_ALIASES
+
+
+@pytest.mark.parametrize("name", [*UNARY_NAMES, *BINARY_NAMES])
+def test_every_function_matches_numpy(name: str) -> None:
+    # Every function at every point, so none depends on the random trees reaching it.
+    arguments = [("x",), ("bin", "sub", ("y",), ("num", 0.25))][: 1 if name in UNARY_NAMES else 2]
+    tree: Tree = ("call", name, *arguments)
+    text = ast.unparse(_to_ast(tree))
+    compiled = compile_expression(text, _private_cache())
+    values = jax.vmap(compiled.fn, in_axes=(0, None))(POINTS, np.asarray(compiled.constants))
+    _assert_agrees(np.asarray(values), tree, text)
+    with np.errstate(all="ignore"):
+        _, error = _numpy(tree, POINTS[:, 0], POINTS[:, 1])
+    assert np.isfinite(error).sum() >= 0.75 * len(POINTS)  # the comparison decides most points
+
+
+@PROPERTIES
+@given(tree=TREES, carets=CARETS)
+def test_every_valid_expression_matches_numpy(tree: Tree, carets: list[bool]) -> None:
+    node = _to_ast(tree)
+    text = _render(node, carets)
+    assume(_fits(node, text))
+    compiled = compile_expression(text, _private_cache())
+    params = jnp.asarray(compiled.constants, dtype=jnp.float64)
+    values = jax.vmap(compiled.fn, in_axes=(0, None))(jnp.asarray(POINTS), params)
+    _assert_agrees(np.asarray(values), tree, text)
+
+
+@settings(max_examples=15, deadline=None, database=None, derandomize=True)
+@given(tree=TREES)
+def test_valid_expressions_match_numpy_inside_the_jitted_grid_kernel(tree: Tree) -> None:
+    # The same property through the engine's compiled kernel (XLA may fuse and reorder).
+    node = _to_ast(tree)
+    text = _render(node, [True])
+    assume(_fits(node, text))
+    compiled = compile_expression(text, _private_cache())
+    objective = Objective(compiled.fn, compiled.constants, ((-2.5, 3.0), (-2.5, 3.0)))
+    grid = evaluate_grid(objective, 12)  # steps of 0.5 from -2.5: zeros and signs included
+    on_grid = np.stack(np.meshgrid(grid.x, grid.y), axis=-1).reshape(-1, 2)
+    _assert_agrees(grid.z.reshape(-1), tree, text, on_grid)
+
+
+# ---------------------------------------------------------------- precedence, by hand
+
+PRECEDENCE = {
+    # text: NumPy formula of what a mathematician reads
+    "x^2 + 1": lambda x, y: x**2 + 1,
+    "-x^2": lambda x, y: -(x**2),
+    "2^3^2": lambda x, y: 2.0 ** (3.0**2) + 0 * x,
+    "x^-1": lambda x, y: 1 / x,
+    "2*x^2*y": lambda x, y: 2 * x**2 * y,
+    "x - y - 1": lambda x, y: (x - y) - 1,
+    "x / y / 2": lambda x, y: (x / y) / 2,
+    "-x - -y": lambda x, y: -x + y,
+    "x^y^2": lambda x, y: x ** (y**2),
+    "(1 - x)^2 + 100*(y - x^2)^2": lambda x, y: (1 - x) ** 2 + 100 * (y - x**2) ** 2,
+    "e^x * pi": lambda x, y: np.exp(x) * np.pi,
+    "sin(x)^2 + cos(x)^2": lambda x, y: np.sin(x) ** 2 + np.cos(x) ** 2,
+    "  x*y\n": lambda x, y: x * y,
+}
+
+
+@pytest.mark.parametrize("text", PRECEDENCE)
+def test_powers_bind_as_in_mathematics(text: str) -> None:
+    compiled = compile_expression(text, _private_cache())
+    values = jax.vmap(compiled.fn, in_axes=(0, None))(POINTS, np.asarray(compiled.constants))
+    with np.errstate(all="ignore"):
+        expected = PRECEDENCE[text](POINTS[:, 0], POINTS[:, 1])
+    np.testing.assert_allclose(np.asarray(values), expected, rtol=1e-14, atol=1e-300)
+
+
+def test_caret_and_double_star_aliases_and_pow_are_one_function() -> None:
+    cache = _private_cache()
+    spellings = ["x^2 + atan(y)", "x**2 + arctan(y)", "pow(x, 2) + atan(y)", "x ^ 2+atan( y )"]
+    functions = {id(compile_expression(text, cache).fn) for text in spellings}
+    assert len(functions) == 1
+    assert len(cache) == 1
+
+
+def test_numbers_are_parameters_and_the_structure_is_shared() -> None:
+    cache = _private_cache()
+    first = compile_expression("(1 - x)^2 + 100*(y - x^2)^2", cache)
+    second = compile_expression("(2.5 - x)^2 + 3e-2*(y - x^2)^2", cache)
+    other = compile_expression("(1 - x)^2 + 100*(y - x^3)^2", cache)  # x^3: a new structure
+    assert first.fn is second.fn
+    assert first.constants == (1.0, 100.0) and second.constants == (2.5, 0.03)
+    assert other.fn is not first.fn
+    assert all(type(c) is float for c in (*first.constants, *second.constants))
+    value = second.fn(jnp.array([1.0, 2.0]), jnp.asarray(second.constants))
+    assert float(value) == pytest.approx(1.5**2 + 0.03 * 1.0)
+
+
+def test_huge_numbers_and_powers_are_floats_that_overflow_to_inf() -> None:
+    cache = _private_cache()
+    for text in ("10^10^10", "9**9**9**9", "1e400*x", "1" + "0" * 400 + "*x", "10^400*x"):
+        compiled = compile_expression(text, cache)
+        value = compiled.fn(jnp.array([1.0, 1.0]), jnp.asarray(compiled.constants))
+        assert float(value) == math.inf, text
+    assert compile_expression("1" + "0" * 400, cache).constants == (math.inf,)
+
+
+def test_default_domain_is_a_square_around_the_origin() -> None:
+    assert DEFAULT_DOMAIN == ((-5.0, 5.0), (-5.0, 5.0))
+
+
+# ---------------------------------------------------------------- caps and messages
+
+
+def test_length_is_checked_before_parsing(monkeypatch: pytest.MonkeyPatch) -> None:
+    def refuse(*args: Any, **kwargs: Any) -> None:
+        raise AssertionError("ast.parse was called on an over-long text")
+
+    monkeypatch.setattr(expressions.ast, "parse", refuse)
+    for text in ("x" * (MAX_LENGTH + 1), "(" * 10_000 + "x" + ")" * 10_000, "x+" * 500_000 + "x"):
+        with pytest.raises(ExpressionError, match=rf"expression too long \({len(text)} > 500"):
+            parse_expression(text)
+
+
+def test_node_count_and_depth_caps_hold_exactly_at_the_limit() -> None:
+    parse_expression("-" * (MAX_DEPTH - 1) + "x")  # depth 40: allowed
+    with pytest.raises(ExpressionError, match="nested too deeply"):
+        parse_expression("-" * MAX_DEPTH + "x")
+    # Four parenthesized sums of 30 terms: 239 nodes, 33 levels, 247 characters.
+    group = "(" + "+".join(["x", "y"] * 15) + ")"
+    text = "+".join([group] * 4)
+    assert len(text) <= MAX_LENGTH
+    with pytest.raises(ExpressionError, match=f"more than {MAX_NODES} terms"):
+        parse_expression(text)
+    parse_expression("+".join([group] * 3))  # 179 nodes: allowed
+
+
+def test_parentheses_alone_add_no_depth_but_python_caps_them() -> None:
+    parse_expression("(" * 40 + "x" + ")" * 40)
+    with pytest.raises(ExpressionError, match="syntax error"):
+        parse_expression("(" * 240 + "x" + ")" * 240)
+
+
+MESSAGES = {
+    # text: (the error says this, at this column)
+    "x + z": ("unknown name 'z'", 5),
+    "1 + Y": ("did you mean y", 5),
+    "sin(x, y)": ("sin takes 1 argument, got 2", 1),
+    "sin()": ("sin takes 1 argument, got 0", 1),
+    "max(x)": ("max takes 2 arguments, got 1", 1),
+    "x.__class__": ("attribute access", 2),
+    "x + foo(1)": ("unknown function 'foo'", 5),
+    "2x": ("write 2*x", 1),
+    "x + ": ("ends too early", 4),
+    "2 × x": ("use *", 3),
+    "x − 1": ("use -", 3),
+    "х + 1": ("CYRILLIC SMALL LETTER HA", 1),
+    "１ + x": ("use 1", 1),
+    "x²": ("use ^2", 2),
+    "x\0": ("NUL", 2),
+    "x;y": ("';'", 2),
+    "x\ny": ("line breaks", 2),
+    "  x + z": ("unknown name 'z'", 7),
+    "x^2 + q": ("unknown name 'q'", 7),  # '^' became '**': the column is still the user's
+    "sin": ("is a function", 1),
+    "x(y)": ("write x*(...)", 1),
+    "x, y": ("tuples", 1),
+    "1j": ("complex", 1),
+    "True": ("True not allowed", 1),
+    "x if y else 1": ("if-expressions", 1),
+    "not x": ("'not' not allowed", 1),
+    "x and y": ("'and' / 'or'", 1),
+    "": ("empty", None),
+}
+
+
+@pytest.mark.parametrize("text", MESSAGES, ids=[repr(t) for t in MESSAGES])
+def test_errors_say_what_and_where(text: str) -> None:
+    mention, column = MESSAGES[text]
+    with pytest.raises(ExpressionError) as caught:
+        parse_expression(text)
+    assert mention in str(caught.value)
+    assert caught.value.column == column
+    if column is not None:
+        assert f"at column {column}" in str(caught.value)
+
+
+# ---------------------------------------------------------------- hostile input
+
+HOSTILE = [
+    "__import__('os').system('ls')",
+    "__import__",
+    "().__class__.__bases__[0].__subclasses__()",
+    "x.__class__",
+    "(1).real",
+    "lambda: 1",
+    "[x for x in y]",
+    "(x for x in y)",
+    '"a"',
+    "'a'",
+    "b'a'",
+    "f'{x}'",
+    "x if y else 1",
+    "open('/etc/passwd')",
+    "open",
+    "eval('1')",
+    "exec",
+    "globals()",
+    "locals()",
+    "vars(x)",
+    "getattr(x, y)",
+    "breakpoint()",
+    "((((" * 2_500 + "x" + "))))" * 2_500,
+    "-" * 10_000 + "x",
+    "x" * 1_000_000,
+    "(" * 240 + "x" + ")" * 240,
+    "-" * 60 + "x",
+    "х",  # Cyrillic
+    "x × y",
+    "x − y",
+    "１２",  # full-width digits
+    "ｘ",  # full-width x
+    "x\0",
+    "\0",
+    "x;y",
+    "x\ny",
+    "import os",
+    "max(x, y=1)",
+    "sin()",
+    "sin(x, y)",
+    "sin(*x)",
+    "max(**x)",
+    "x := 1",
+    "(y := 1)",
+    "x[0]",
+    "x @ y",
+    "x % 2",
+    "x // 2",
+    "x & y",
+    "x | y",
+    "x << 2",
+    "~x",
+    "x < y",
+    "x == y",
+    "x is y",
+    "x in y",
+    "{x: y}",
+    "{x}",
+    "[x]",
+    "...",
+    "None",
+    "x.real",
+    "sin.__call__(x)",
+    "pi.__class__",
+    "e()",
+    "await x",
+    "yield x",
+    "\\x",
+    "#",
+    "x # comment",
+    "x\u200b",  # zero-width space
+    "\ufeffx",  # byte-order mark
+]
+
+
+@pytest.mark.parametrize("text", HOSTILE, ids=[repr(t[:30]) for t in HOSTILE])
+def test_hostile_expressions_are_rejected(text: str) -> None:
+    with pytest.raises(ExpressionError):
+        compile_expression(text, _private_cache())
+
+
+@PROPERTIES
+@given(text=st.text(max_size=MAX_LENGTH + 50))
+def test_arbitrary_text_compiles_or_raises_expression_error_only(text: str) -> None:
+    _compiles_or_names_a_column(text)
+
+
+SOUP_TOKENS = (
+    *("x", "y", "pi", "e", "sin", "max", "pow", "(", ")", ",", "+", "-", "*", "/", "^", "**"),
+    *("1", "2.5", "1e3", " ", ".", "_", "j", "lambda", "[", "]", ":", "'", "=", "<", "if"),
+    *("else", "not", "and", "__class__", "import", "os", "0x", "1_0", "e5", "@"),
+)
+GRAMMAR_SOUP = st.lists(
+    st.sampled_from(SOUP_TOKENS),
+    max_size=80,
+).map("".join)
+
+
+@PROPERTIES
+@given(text=GRAMMAR_SOUP)
+def test_soups_of_the_grammars_tokens_compile_or_raise_expression_error_only(text: str) -> None:
+    _compiles_or_names_a_column(text)
+
+
+def _compiles_or_names_a_column(text: str) -> None:
+    try:
+        compiled = compile_expression(text, _private_cache())
+    except ExpressionError as error:
+        assert error.column is None or 1 <= error.column <= len(text) + 1
+        return
+    assert isinstance(compiled, CompiledExpression)
+    assert all(isinstance(c, float) for c in compiled.constants)
+
+
+ALLOWED_NAMES = {"x", "y", "pi", "e", *UNARY, *BINARY, *ALIASES}
+IDENTIFIERS = st.from_regex(r"[A-Za-z_][A-Za-z0-9_]{0,8}", fullmatch=True).filter(
+    lambda name: name not in ALLOWED_NAMES and not keyword.iskeyword(name)
+)
+SMALL_TREES = st.recursive(LEAVES, _extend, max_leaves=3).map(_to_ast)
+NO_ARGUMENTS = ast.arguments(
+    posonlyargs=[], args=[], vararg=None, kwonlyargs=[], kw_defaults=[], kwarg=None, defaults=[]
+)
+
+
+def _store(name: str) -> ast.Name:
+    return ast.Name(id=name, ctx=ast.Store())
+
+
+def _forbidden(valid: st.SearchStrategy[ast.expr]) -> st.SearchStrategy[ast.expr]:
+    """Python expressions with at least one node outside the grammar, around valid parts."""
+    load = ast.Load()
+    bad_operators = st.sampled_from(
+        [ast.Mod, ast.FloorDiv, ast.MatMult, ast.LShift, ast.RShift, ast.BitAnd, ast.BitOr]
+    )
+    comparisons = st.sampled_from([ast.Lt, ast.Eq, ast.NotEq, ast.Is, ast.IsNot, ast.In])
+    functions = st.sampled_from(sorted({*UNARY, *BINARY}))
+    return st.one_of(
+        st.builds(ast.Attribute, valid, st.sampled_from(["__class__", "real", "x"]), st.just(load)),
+        st.builds(ast.Subscript, valid, valid, st.just(load)),
+        st.builds(lambda n, a: ast.Call(ast.Name(n, load), [a], []), IDENTIFIERS, valid),
+        st.builds(lambda n: ast.Name(n, load), IDENTIFIERS),
+        st.builds(
+            lambda f, a, k: ast.Call(ast.Name(f, load), [a], [ast.keyword("y", k)]),
+            functions,
+            valid,
+            valid,
+        ),
+        st.builds(
+            lambda f, a: ast.Call(ast.Name(f, load), [ast.Starred(a, load)], []), functions, valid
+        ),
+        st.builds(lambda body: ast.Lambda(NO_ARGUMENTS, body), valid),
+        st.builds(lambda a, op, b: ast.Compare(a, [op()], [b]), valid, comparisons, valid),
+        st.builds(lambda a, b: ast.BoolOp(ast.And(), [a, b]), valid, valid),
+        st.builds(ast.IfExp, valid, valid, valid),
+        st.builds(lambda a, b: ast.Tuple([a, b], load), valid, valid),
+        st.builds(lambda a: ast.List([a], load), valid),
+        st.builds(lambda a: ast.Set([a]), valid),
+        st.builds(lambda a, b: ast.Dict([a], [b]), valid, valid),
+        st.builds(
+            lambda a, b: ast.ListComp(a, [ast.comprehension(_store("x"), b, [], 0)]), valid, valid
+        ),
+        st.builds(lambda a, op, b: ast.BinOp(a, op(), b), valid, bad_operators, valid),
+        st.builds(lambda a: ast.UnaryOp(ast.Not(), a), valid),
+        st.builds(lambda a: ast.UnaryOp(ast.Invert(), a), valid),
+        st.builds(lambda a: ast.NamedExpr(_store("z"), a), valid),
+        st.sampled_from(["a", b"a", 1j, True, False, None, ...]).map(ast.Constant),
+    )
+
+
+def _embedded(forbidden: ast.expr, valid: ast.expr, where: int) -> ast.expr:
+    """The forbidden node alone, or as an operand, or as a function's argument."""
+    if where == 0:
+        return forbidden
+    if where == 1:
+        return ast.BinOp(valid, ast.Add(), forbidden)
+    return ast.Call(ast.Name("sin", ast.Load()), [forbidden], [])
+
+
+@PROPERTIES
+@given(forbidden=_forbidden(SMALL_TREES), valid=SMALL_TREES, where=st.integers(0, 2))
+def test_a_forbidden_node_anywhere_is_rejected(
+    forbidden: ast.expr, valid: ast.expr, where: int
+) -> None:
+    text = ast.unparse(ast.fix_missing_locations(_embedded(forbidden, valid, where)))
+    with pytest.raises(ExpressionError):
+        compile_expression(text, _private_cache())
+
+
+# ---------------------------------------------------------------- the function cache
+
+
+def test_cache_is_bounded_and_starts_a_new_generation_when_full() -> None:
+    releases: list[int] = []
+    cache = FunctionCache(3, lambda: releases.append(1))
+    functions = [compile_expression(f"x^{n}", cache).fn for n in (1, 2, 3)]
+    assert len(cache) == 3 and releases == []
+    assert compile_expression("x^2", cache).fn is functions[1]  # a hit adds nothing
+    compile_expression("x^4", cache)
+    assert len(cache) == 1 and releases == [1] and cache.generations == 1
+    assert compile_expression("x^2", cache).fn is not functions[1]  # forgotten with its generation
+    for n in range(5, 40):
+        compile_expression(f"x^{n % 16} + {n}", cache)
+        assert len(cache) <= 3
+
+
+def test_threads_asking_for_one_structure_get_one_function() -> None:
+    cache = _private_cache()
+    barrier = threading.Barrier(8)
+
+    def compile_after_barrier(number: int) -> int:
+        barrier.wait()
+        return id(compile_expression(f"sin(x) * {number} + y^2", cache).fn)
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        identities = set(pool.map(compile_after_barrier, range(64)))
+    assert len(identities) == 1
+
+
+def test_released_kernels_recompile_and_hold_only_one_generation() -> None:
+    # JAX cannot evict one static argument's executables: a generation's end drops them all.
+    # ``_cache_size`` is the number of executables the grid kernel holds.
+    cache = FunctionCache(4, release_surface_kernels)
+    release_surface_kernels()
+    for n in range(12):
+        compiled = compile_expression(f"x^2 + y^{n + 1}", cache)
+        evaluate_grid(Objective(compiled.fn, compiled.constants, DEFAULT_DOMAIN), 4)
+        assert _grid_values._cache_size() <= 4
+    assert cache.generations == 2
+    first = compile_expression("x^2 + y^12", cache)  # in the current generation: still compiled
+    with count_compiles() as log:
+        evaluate_grid(Objective(first.fn, (), DEFAULT_DOMAIN), 4)
+    assert log.compiles == []
+    release_surface_kernels()
+    with count_compiles() as log:
+        evaluate_grid(Objective(first.fn, (), DEFAULT_DOMAIN), 4)
+    assert log.compiles == ["jit(_grid_values)"]
+
+
+def test_control_without_release_the_kernel_keeps_every_structure() -> None:
+    cache = FunctionCache(4, lambda: None)
+    release_surface_kernels()
+    for n in range(12):
+        compiled = compile_expression(f"x^3 + y^{n + 1}", cache)
+        evaluate_grid(Objective(compiled.fn, compiled.constants, DEFAULT_DOMAIN), 4)
+    assert _grid_values._cache_size() == 12
+
+
+def test_an_unused_function_object_is_not_kept_alive_by_the_cache() -> None:
+    cache = FunctionCache(1, lambda: None)
+    reference = weakref.ref(compile_expression("x + y", cache).fn)
+    compile_expression("x - y", cache)  # the next generation forgets "x + y"
+    assert reference() is None
+
+
+# ---------------------------------------------------------------- in the engine
+
+ROSENBROCK = get_surface("rosenbrock")
+TYPED_ROSENBROCK = "(1 - x)^2 + 100*(y - x^2)^2"
+RACE = [
+    RunConfig(OPTIMIZERS["sgd"], (-1.2, 1.0), {"learning_rate": 1e-3}),
+    RunConfig(OPTIMIZERS["adam"], (-1.2, 1.0), {"learning_rate": 0.05}),
+    RunConfig(OPTIMIZERS["momentum"], (0.5, -0.5), {"learning_rate": 1e-3}),
+]
+
+
+def _objective(compiled: CompiledExpression, domain: Any = None) -> Objective:
+    return Objective(compiled.fn, compiled.constants, domain or ROSENBROCK.domain)
+
+
+def test_typed_rosenbrock_has_the_built_in_values_gradients_and_hessians() -> None:
+    compiled = compile_expression(TYPED_ROSENBROCK, _private_cache())
+    for point in [(-1.2, 1.0), (0.3, -0.7), (1.0, 1.0), (2.0, 3.0), (0.0, 0.0)]:
+        at = np.array(point)
+        built_in = derivatives(ROSENBROCK.fn, at, np.zeros(0))
+        typed = derivatives(compiled.fn, at, np.asarray(compiled.constants))
+        for expected, actual in zip(built_in, typed, strict=True):
+            np.testing.assert_array_equal(np.asarray(actual), np.asarray(expected))
+
+
+def test_a_race_on_typed_rosenbrock_equals_the_built_in_race_point_for_point() -> None:
+    compiled = compile_expression(TYPED_ROSENBROCK, _private_cache())
+    typed = run_trajectories(_objective(compiled), 64, RACE)
+    built_in = run_trajectories(Objective.from_surface(ROSENBROCK), 64, RACE)
+    for a, b in zip(typed, built_in, strict=True):
+        np.testing.assert_array_equal(a.points, b.points)
+        np.testing.assert_array_equal(a.loss, b.loss)
+        # XLA may fold the built-in's literal constants into the final point's gradient
+        # (computed after the scan) a little differently: one ulp.
+        np.testing.assert_allclose(a.gradient, b.gradient, rtol=1e-15, atol=0)
+        assert a.diverged_at is b.diverged_at is None
+
+
+def test_new_numbers_in_the_same_structure_do_not_recompile_a_race() -> None:
+    cache = _private_cache()
+    warm = compile_expression("(1 - x)^2 + 100*(y - x^2)^2", cache)
+    run_trajectories(_objective(warm), 64, RACE)
+    other = compile_expression("(0.5 - x)^2 + 7*(y - x^2)^2", cache)
+    with count_compiles() as log:
+        results = run_trajectories(_objective(other), 64, RACE)
+    assert log.compiles == []
+    assert log.traces == []
+    x, y = RACE[0].start
+    assert results[0].loss[0] == pytest.approx((0.5 - x) ** 2 + 7 * (y - x**2) ** 2)
+
+
+def test_overflow_is_reported_as_divergence() -> None:
+    cache = _private_cache()
+    at_once = compile_expression("1e400*x", cache)
+    (result,) = run_trajectories(_objective(at_once), 64, RACE[:1])
+    assert result.diverged_at == 0 and len(result.points) == 0
+    later = compile_expression("10^150*(x^2 + y^2)", cache)  # finite at the start
+    (result,) = run_trajectories(_objective(later), 64, RACE[:1])
+    assert result.diverged_at == 1
+    assert np.all(np.isfinite(result.points)) and np.all(np.isfinite(result.loss))
+
+
+def test_typed_monkey_saddle_is_inconclusive_at_the_origin() -> None:
+    compiled = compile_expression("x^3 - 3*x*y^2", _private_cache())
+    analysis = analyze_point(_objective(compiled, ((-2.0, 2.0), (-2.0, 2.0))), (0.0, 0.0))
+    assert analysis.kind == "inconclusive"
+    np.testing.assert_array_equal(analysis.hessian, np.zeros((2, 2)))
