@@ -8,6 +8,7 @@ import { buildChartsFigure, cursorShapes } from "./plots/charts.js";
 import { buildMapFigure, displayZ, taylorGrid } from "./plots/map.js";
 import { mountControls } from "./panels/controls.js";
 import { mountDownloads } from "./panels/downloads.js";
+import { mountExpression } from "./panels/expression.js";
 import { mountInspector } from "./panels/inspector.js";
 import { mountLessons } from "./panels/lessons.js";
 import { mountPlayback } from "./panels/playback.js";
@@ -15,7 +16,8 @@ import { mountRuns } from "./panels/runs.js";
 import { mountSweep } from "./panels/sweep.js";
 import { Player } from "./player.js";
 import { analyzeRequest, gridRequest, startOf, trajectoryRequest } from "./requests.js";
-import { decodeState, defaultState, encodeState } from "./state.js";
+import { isTyped, typedSurfaceEntry } from "./expression.js";
+import { CUSTOM_SURFACE, decodeState, defaultState, encodeState } from "./state.js";
 import { Store } from "./store.js";
 
 // PNG and SVG from the modebar; the map's image joins its contour and paths layers.
@@ -34,7 +36,7 @@ async function loadCatalogue() {
 /** Drop what the catalogue does not know (an old or hand-edited URL), keep the rest. */
 export function sanitize(state, catalogue) {
   const clean = { ...state };
-  if (!catalogue.surfaces.has(clean.surface)) clean.surface = defaultState().surface;
+  if (!catalogue.surfaces.has(clean.surface) && clean.surface !== CUSTOM_SURFACE) clean.surface = defaultState().surface;
   const runs = clean.runs
     .filter((run) => catalogue.optimizers.has(run.optimizer))
     .map((run) => {
@@ -66,7 +68,8 @@ async function start() {
   const store = new Store(sanitize(decodeState(location.search), catalogue));
   const player = new Player(store);
   const derived = { grid: null, z: null, results: null, analysis: null, runsKey: null };
-  const surfaceOf = (state) => catalogue.surfaces.get(state.surface);
+  // A typed surface (expression.js) stands in for a catalogue entry.
+  const surfaceOf = (state) => (isTyped(state) ? typedSurfaceEntry(state) : catalogue.surfaces.get(state.surface));
   const status = (text) => { $("status").textContent = text; };
 
   const inspection = () => {
@@ -128,6 +131,7 @@ async function start() {
       grid = await api.postGrid(body);
     } catch (error) {
       status(`Could not draw the surface: ${error.message}`);
+      store.dispatchEvent(new CustomEvent("surfaceerror", { detail: error })); // for the typed-surface field
       return;
     }
     if (JSON.stringify(gridRequest(store.state)) !== JSON.stringify(body)) return; // stale
@@ -195,10 +199,11 @@ async function start() {
 
   store.subscribe((state, changed, source) => {
     const has = (...keys) => keys.some((k) => changed.includes(k));
-    if (has("surface", "params")) { derived.grid = null; ranges = null; backgroundInputs = []; refreshGrid(); }
+    const surfaceKeys = ["surface", "params", "expression", "domain"];
+    if (has(...surfaceKeys)) { derived.grid = null; ranges = null; backgroundInputs = []; refreshGrid(); }
     if (has("logScale") && derived.grid) derived.z = displayZ(derived.grid.z, state.logScale);
-    if (has("surface", "params", "start", "steps", "runs")) { lastSource = source; refreshRuns(); }
-    if (has("inspect", "surface", "params")) refreshAnalysis();
+    if (has(...surfaceKeys, "start", "steps", "runs")) { lastSource = source; refreshRuns(); }
+    if (has("inspect", ...surfaceKeys)) refreshAnalysis();
     if (changed.length === 1 && changed[0] === "step") renderCursor();
     else {
       if (has("step", "view", "logScale", "runs")) renderMap();
@@ -210,6 +215,7 @@ async function start() {
 
   const context = { store, player, catalogue, derived, api, surfaceOf, status, renderMap, renderCharts };
   mountControls(context);
+  mountExpression(context);
   mountPlayback(context);
   mountRuns(context);
   mountInspector(context);

@@ -1,5 +1,7 @@
 // Request bodies for the API, built from the state. Pure.
 
+import { isTyped, typedSurfaceRef } from "./expression.js";
+
 /** Distinct labels that tell runs apart: "adam", then "adam 2" for a second Adam. */
 export function runLabels(runs) {
   const taken = new Set(runs.filter((run) => run.label).map((run) => run.label));
@@ -18,8 +20,12 @@ export function runLabels(runs) {
   return labels;
 }
 
-/** How the API names the state's surface: an id, or {id, params} when constants changed. */
+/**
+ * How the API names the state's surface: an id, {id, params} when constants changed, or
+ * {expression, domain} for a typed one.
+ */
 export function surfaceRef(state) {
+  if (isTyped(state)) return typedSurfaceRef(state);
   return Object.keys(state.params).length ? { id: state.surface, params: state.params } : state.surface;
 }
 

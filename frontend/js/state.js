@@ -9,6 +9,14 @@ export const PALETTE = [
 export const MAX_RUNS = 8;
 export const STEP_CHOICES = [100, 200, 300, 500, 1000, 2000, 5000];
 
+// A surface the learner types is `surface: CUSTOM_SURFACE` with its text in `expression`;
+// `expression` and `domain` mean nothing for a catalogue surface (a lesson that sets
+// `surface` therefore needs not clear them).
+export const CUSTOM_SURFACE = "custom";
+export const MAX_EXPRESSION_LENGTH = 500; // characters, as the API allows
+export const COORDINATE_LIMIT = 1e6; // |coordinate| the API accepts
+export const DEFAULT_DOMAIN = Object.freeze({ x: Object.freeze([-5, 5]), y: Object.freeze([-5, 5]) });
+
 /** A run as the lab keeps it: optax names for hyperparameters, as the API takes them. */
 export function makeRun(optimizer, hyper = {}, extra = {}) {
   return { optimizer, hyper: { ...hyper }, schedule: null, noise: 0, seed: 0, color: 0, ...extra };
@@ -17,6 +25,8 @@ export function makeRun(optimizer, hyper = {}, extra = {}) {
 export const DEFAULTS = Object.freeze({
   surface: "rosenbrock",
   params: {},            // surface constants, e.g. {condition: 100}
+  expression: null,      // f(x, y) as typed, when surface is CUSTOM_SURFACE
+  domain: null,          // {x: [lo, hi], y: [lo, hi]} of a typed surface; null: the API's default
   view: "contour",       // "contour" | "surface3d"
   logScale: true,
   start: null,           // [x, y]; null: the surface's default start
@@ -41,11 +51,16 @@ export function defaultState() {
 
 const finite = (v) => typeof v === "number" && Number.isFinite(v);
 const point = (v) => (Array.isArray(v) && v.length === 2 && v.every(finite) ? [v[0], v[1]] : null);
+const interval = (v) => {
+  const pair = point(v);
+  return pair && pair[0] < pair[1] && pair.every((c) => Math.abs(c) <= COORDINATE_LIMIT) ? pair : null;
+};
 
 // Short URL keys, so a shared link stays readable: each maps to one state field.
 const URL_KEYS = {
   s: "surface", p: "params", v: "view", log: "logScale", x: "start", n: "steps", t: "step",
   sp: "speed", r: "runs", lesson: "lesson", i: "inspect", embed: "embed",
+  fx: "expression", fdx: "domain", fdy: "domain",
 };
 
 function compactRun(run) {
@@ -75,7 +90,13 @@ function expandRun(raw) {
 export function encodeState(state) {
   const q = new URLSearchParams();
   const d = DEFAULTS;
-  if (state.surface !== d.surface) q.set("s", state.surface);
+  if (state.surface === CUSTOM_SURFACE && state.expression) {
+    q.set("fx", state.expression);
+    if (state.domain) {
+      q.set("fdx", JSON.stringify(state.domain.x));
+      q.set("fdy", JSON.stringify(state.domain.y));
+    }
+  } else if (state.surface !== d.surface) q.set("s", state.surface);
   if (Object.keys(state.params).length) q.set("p", JSON.stringify(state.params));
   if (state.view !== d.view) q.set("v", state.view);
   if (state.logScale !== d.logScale) q.set("log", state.logScale ? "1" : "0");
@@ -104,6 +125,15 @@ export function decodeState(search) {
   const q = new URLSearchParams(search);
   for (const key of q.keys()) if (!(key in URL_KEYS)) q.delete(key);
   if (q.has("s")) state.surface = q.get("s");
+  // A typed surface wins over `s`; one that is empty or too long is dropped.
+  const expression = q.get("fx");
+  if (expression?.trim() && expression.length <= MAX_EXPRESSION_LENGTH) {
+    state.surface = CUSTOM_SURFACE;
+    state.expression = expression;
+    const [x, y] = [interval(parseJSON(q.get("fdx"))), interval(parseJSON(q.get("fdy")))];
+    // An axis left out (or malformed) takes the API's default, like the domain inputs.
+    if (x || y) state.domain = { x: x ?? [...DEFAULT_DOMAIN.x], y: y ?? [...DEFAULT_DOMAIN.y] };
+  } else if (state.surface === CUSTOM_SURFACE) state.surface = DEFAULTS.surface;
   const params = parseJSON(q.get("p"));
   if (params && typeof params === "object" && !Array.isArray(params)) {
     state.params = Object.fromEntries(Object.entries(params).filter(([, v]) => finite(v)));

@@ -2,7 +2,7 @@
 // Also owns the map's click → start point (or inspected point) and the keyboard.
 
 import { latexToText } from "../latex.js";
-import { encodeState, STEP_CHOICES } from "../state.js";
+import { CUSTOM_SURFACE, encodeState, STEP_CHOICES } from "../state.js";
 import { embedSnippet } from "../embed.js";
 
 const $ = (id) => document.getElementById(id);
@@ -34,13 +34,14 @@ async function copy(text, button) {
 export function mountControls({ store, catalogue, surfaceOf }) {
   const select = $("surface-select");
   for (const surface of catalogue.surfaces.values()) select.add(new Option(surface.name, surface.id));
+  select.add(new Option("Your own f(x, y)…", CUSTOM_SURFACE)); // panels/expression.js takes it
   const steps = $("steps");
   for (const n of STEP_CHOICES) steps.add(new Option(String(n), String(n)));
 
   const show = (state) => {
     const surface = surfaceOf(state);
     select.value = state.surface;
-    $("surface-formula").textContent = latexToText(surface.latex);
+    $("surface-formula").textContent = surface.formula ?? latexToText(surface.latex);
     $("surface-description").textContent = surface.description;
     for (const radio of document.querySelectorAll("input[name=view]")) radio.checked = radio.value === state.view;
     $("log-scale").checked = state.logScale;
@@ -49,13 +50,16 @@ export function mountControls({ store, catalogue, surfaceOf }) {
   };
   show(store.state);
   store.subscribe((state, changed) => {
-    if (changed.some((k) => ["surface", "view", "logScale", "steps"].includes(k))) show(state);
+    if (changed.some((k) => ["surface", "expression", "domain", "view", "logScale", "steps"].includes(k))) show(state);
   });
 
   select.addEventListener("change", () => {
+    if (select.value === CUSTOM_SURFACE) return; // the typed surface enters once the API accepts it
     const surface = catalogue.surfaces.get(select.value);
     const logScale = ["rosenbrock", "goldstein_price", "beale"].includes(surface.id);
-    store.update({ surface: surface.id, params: {}, start: null, inspect: null, logScale, lesson: null });
+    store.update({
+      surface: surface.id, params: {}, expression: null, domain: null, start: null, inspect: null, logScale, lesson: null,
+    });
   });
   for (const radio of document.querySelectorAll("input[name=view]")) {
     radio.addEventListener("change", () => store.update({ view: radio.value }));
