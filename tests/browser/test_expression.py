@@ -7,6 +7,7 @@ other console error, and any request to another host, fails them.
 """
 
 import json
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -318,6 +319,9 @@ def test_a_link_restores_a_typed_surface_and_a_catalogue_pick_clears_it(
         expect(page.locator(selector)).to_have_value(value)
     expect(page.locator("#surface-formula")).to_have_text(text)
     expect(page.locator("#surface-description")).to_contain_text("x ∈ [−3, 3], y ∈ [−2.5, 2.5]")
+    # the standalone page knows catalogue surfaces only: its button says so, CSV still works
+    expect(page.locator("#download-html")).to_be_disabled()
+    expect(page.locator("#download-html")).to_have_attribute("title", re.compile("typed f"))
     wait_for_contour_of(page, text)
     contour = page.evaluate(CONTOUR_Z_JS)
     assert [contour["x"][0], contour["x"][-1], contour["y"][0], contour["y"][-1]] == [

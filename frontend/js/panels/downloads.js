@@ -4,6 +4,11 @@
 
 import { clientHeaders } from "../client_id.js";
 import { fileStem, lessonExportPath, runsCsv, runsJson, saveBlob, saveJson, saveText } from "../downloads.js";
+import { isTyped } from "../expression.js";
+
+const HTML_TITLE = "This scenario as one HTML file that works without a server (an open lesson: as published)";
+// The standalone page draws from the surface catalogue; a typed f(x, y) is not in it yet.
+const TYPED_TITLE = "A typed f(x, y) cannot be exported as HTML yet: CSV and JSON still work";
 
 const $ = (id) => document.getElementById(id);
 
@@ -56,6 +61,9 @@ export function mountDownloads({ store, derived, status }) {
   const enable = () => {
     $("download-csv").disabled = !results();
     $("download-json").disabled = !results();
+    const typed = isTyped(store.state);
+    html.disabled = typed;
+    html.title = typed ? TYPED_TITLE : HTML_TITLE;
   };
   store.addEventListener("results", enable);
   store.subscribe(enable);
