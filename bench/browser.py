@@ -38,7 +38,7 @@ def slider_latencies_ms(url: str, samples: int = 30) -> list[float] | None:
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         page = browser.new_page(viewport={"width": 1280, "height": 900})
         page.goto(url + "/")
-        page.wait_for_function("document.body.dataset.ready === 'true'", timeout=120_000)
+        page.wait_for_function("() => document.body.dataset.ready === 'true'", timeout=120_000)
         page.locator("#play").click()  # pause: measure the redraw, not the animation
         start = int(
             page.locator('#runs .run[data-index="0"] input[data-param=learning_rate]').input_value()

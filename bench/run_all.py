@@ -292,7 +292,8 @@ def render(
 
 Written by `make bench` (`python -m bench.run_all`) on {written}, {machine}, CPU only.
 Every Descent Lab figure is measured end to end through HTTP on loopback (uvicorn, the standard
-library's keep-alive client, response body read), warm unless it says cold, {REPEATS} repetitions
+library's keep-alive client, response body read; the server's response cache off, so every
+request computes), warm unless it says cold, {REPEATS} repetitions
 (20 for the sweep) after 3 warm-up calls. The naive baselines run in the same run, so
 the ratios hold even when the machine is noisy.
 

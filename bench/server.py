@@ -41,6 +41,8 @@ def serve(cache_dir: Path, warmup: bool = True) -> Iterator[RunningServer]:
         **os.environ,
         "DESCENTLAB_COMPILATION_CACHE_DIR": str(cache_dir),
         "DESCENTLAB_WARMUP": "true" if warmup else "false",
+        # Repeated identical requests would be cache hits: these figures are the compute.
+        "DESCENTLAB_RESPONSE_CACHE_ENTRIES": "0",
     }
     command = [sys.executable, "-m", "descentlab.cli", "serve", "--port", str(port)]
     started = time.perf_counter()
