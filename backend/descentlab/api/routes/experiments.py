@@ -14,6 +14,7 @@ from descentlab.api.schemas.experiments import (
     ExperimentAccepted,
     ExperimentPublic,
     ExperimentRequest,
+    with_setup,
 )
 from descentlab.api.schemas.problems import BUSY, NOT_FOUND
 from descentlab.core.experiments import (
@@ -26,17 +27,6 @@ from descentlab.core.experiments import (
     train,
 )
 
-
-def _with_setup(core: Callable[..., Any]) -> Callable[[BaseModel], Any]:
-    """Request params with a nested training setup → the core's parameter object."""
-
-    def convert(model: BaseModel) -> Any:
-        values = model.model_dump()
-        return core(**{**values, "setup": train.NetworkSetup(**values["setup"])})
-
-    return convert
-
-
 # kind → (request params → the core's parameters, the core's run function)
 EXPERIMENTS: dict[str, tuple[Callable[[BaseModel], Any], Callable[..., Any]]] = {
     "loss_comparison": (
@@ -44,11 +34,11 @@ EXPERIMENTS: dict[str, tuple[Callable[[BaseModel], Any], Callable[..., Any]]] = 
         loss_comparison.run,
     ),
     "train": (lambda model: train.NetworkSetup(**model.model_dump()), train.run),
-    "hessian": (_with_setup(hessian.HessianParams), hessian.run),
-    "landscape": (_with_setup(landscape.LandscapeParams), landscape.run),
-    "batch_size": (_with_setup(batch_size.BatchSizeParams), batch_size.run),
-    "normalization": (_with_setup(normalization.NormalizationParams), normalization.run),
-    "minimum_ratio": (_with_setup(minimum_ratio.MinimumRatioParams), minimum_ratio.run),
+    "hessian": (partial(with_setup, hessian.HessianParams), hessian.run),
+    "landscape": (partial(with_setup, landscape.LandscapeParams), landscape.run),
+    "batch_size": (partial(with_setup, batch_size.BatchSizeParams), batch_size.run),
+    "normalization": (partial(with_setup, normalization.NormalizationParams), normalization.run),
+    "minimum_ratio": (partial(with_setup, minimum_ratio.MinimumRatioParams), minimum_ratio.run),
 }
 
 router = APIRouter(prefix="/api/experiments", tags=["experiments"])

@@ -1,6 +1,7 @@
 """Experiment requests: ``{kind, params?}``, one model per kind (a discriminated union)."""
 
-from typing import Annotated, Any, Literal
+from collections.abc import Callable
+from typing import Annotated, Any, Literal, TypeVar
 
 from pydantic import AfterValidator, BaseModel, Field, model_validator
 
@@ -46,6 +47,15 @@ class LossComparisonRequest(StrictModel):
 Width = Annotated[int, Field(ge=1, le=256)]
 # Bounds the work of one training run: samples × epochs.
 MAX_SAMPLE_EPOCHS = 200_000
+
+
+Core = TypeVar("Core")
+
+
+def with_setup(core: Callable[..., Core], model: BaseModel) -> Core:
+    """Request params with a nested training ``setup`` → the core's parameter object."""
+    values = model.model_dump()
+    return core(**{**values, "setup": NetworkSetup(**values["setup"])})
 
 
 class NetworkSetupParams(StrictModel):
@@ -139,7 +149,9 @@ class BatchSizeParamsModel(StrictModel):
 
     @model_validator(mode="after")
     def _valid(self) -> "BatchSizeParamsModel":
-        check_batch_size_params(batch_size_core(self))  # ValueError: a 422 naming the problem
+        check_batch_size_params(
+            with_setup(BatchSizeParams, self)
+        )  # ValueError: a 422 naming the problem
         epochs, samples = self.setup.epochs, self.setup.n_samples
         if samples * epochs * len(self.batch_sizes) > MAX_SAMPLE_EPOCHS:
             raise ValueError(f"n_samples × epochs × batch sizes exceeds {MAX_SAMPLE_EPOCHS}")
@@ -149,11 +161,6 @@ class BatchSizeParamsModel(StrictModel):
 class BatchSizeRequest(StrictModel):
     kind: Literal["batch_size"]
     params: BatchSizeParamsModel = Field(default_factory=BatchSizeParamsModel)
-
-
-def batch_size_core(model: BatchSizeParamsModel) -> BatchSizeParams:
-    values = model.model_dump()
-    return BatchSizeParams(**{**values, "setup": NetworkSetup(**values["setup"])})
 
 
 class NormalizationSetupParams(NetworkSetupParams):
@@ -198,7 +205,7 @@ class NormalizationParamsModel(StrictModel):
 
     @model_validator(mode="after")
     def _valid(self) -> "NormalizationParamsModel":
-        check_normalization_params(normalization_core(self))  # ValueError: a 422
+        check_normalization_params(with_setup(NormalizationParams, self))  # ValueError: a 422
         runs = 2 * (len(self.learning_rates) + 1)  # with and without BN, plus the slice's
         if self.setup.n_samples * self.setup.epochs * runs > 4 * MAX_SAMPLE_EPOCHS:
             raise ValueError(f"n_samples × epochs × runs exceeds {4 * MAX_SAMPLE_EPOCHS}")
@@ -208,11 +215,6 @@ class NormalizationParamsModel(StrictModel):
 class NormalizationRequest(StrictModel):
     kind: Literal["normalization"]
     params: NormalizationParamsModel = Field(default_factory=NormalizationParamsModel)
-
-
-def normalization_core(model: NormalizationParamsModel) -> NormalizationParams:
-    values = model.model_dump()
-    return NormalizationParams(**{**values, "setup": NetworkSetup(**values["setup"])})
 
 
 class MinimumRatioSetupParams(NetworkSetupParams):
@@ -242,18 +244,13 @@ class MinimumRatioParamsModel(StrictModel):
 
     @model_validator(mode="after")
     def _valid(self) -> "MinimumRatioParamsModel":
-        check_minimum_ratio_params(minimum_ratio_core(self))  # ValueError: a 422
+        check_minimum_ratio_params(with_setup(MinimumRatioParams, self))  # ValueError: a 422
         return self
 
 
 class MinimumRatioRequest(StrictModel):
     kind: Literal["minimum_ratio"]
     params: MinimumRatioParamsModel = Field(default_factory=MinimumRatioParamsModel)
-
-
-def minimum_ratio_core(model: MinimumRatioParamsModel) -> MinimumRatioParams:
-    values = model.model_dump()
-    return MinimumRatioParams(**{**values, "setup": NetworkSetup(**values["setup"])})
 
 
 ExperimentRequest = Annotated[
