@@ -11,7 +11,6 @@ experiments' default runs. ``bench/run_all.py``
 renders the JSON it writes into docs/BENCHMARKS.md.
 """
 
-import contextlib
 import json
 import sys
 import time
@@ -76,12 +75,12 @@ def race_cpu_vs_gpu() -> dict[str, float]:
         return trajectory.run_trajectories(objective, 1000, configs)
 
     pinned = best(race, 10)
-    original = trajectory.on_cpu
-    trajectory.on_cpu = contextlib.nullcontext
+    original = trajectory.SIMULATE
+    trajectory.SIMULATE = original.on(jax.devices()[0])
     try:
         on_gpu = best(race, 10)
     finally:
-        trajectory.on_cpu = original
+        trajectory.SIMULATE = original
     return {"race_cpu_ms": pinned * 1e3, "race_gpu_ms": on_gpu * 1e3}
 
 

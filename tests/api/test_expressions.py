@@ -72,6 +72,14 @@ def test_analyze_a_typed_surface(client: TestClient) -> None:
     assert body["eigenvalues"] == [-2.0, 2.0]
 
 
+def _close(typed: list[Any], built_in: list[Any]) -> None:
+    """Equal up to rounding: the typed surface's gradient is the interpreter's forward mode,
+    the built-in's JAX's reverse mode (the same values, summed in another order)."""
+    np.testing.assert_allclose(
+        np.array(typed, dtype=float), np.array(built_in, dtype=float), rtol=1e-12, atol=1e-12
+    )
+
+
 def test_trajectories_on_typed_rosenbrock_equal_the_built_in_surface(client: TestClient) -> None:
     runs = [
         run_request(),
@@ -82,8 +90,9 @@ def test_trajectories_on_typed_rosenbrock_equal_the_built_in_surface(client: Tes
     built_in = _ok(client, "/api/trajectories", trajectory_request(runs=runs))
     TrajectoryPublic.model_validate(typed)
     for a, b in zip(typed["runs"], built_in["runs"], strict=True):
-        assert a["points"] == b["points"]
-        assert a["loss"] == b["loss"]
+        assert len(a["points"]) == len(b["points"]) == typed["steps"] + 1
+        _close(a["points"], b["points"])
+        _close(a["loss"], b["loss"])
 
 
 def test_sweep_on_a_typed_surface(client: TestClient) -> None:
@@ -92,16 +101,22 @@ def test_sweep_on_a_typed_surface(client: TestClient) -> None:
     (result,) = body["results"]
     assert result["best_learning_rate"] in body["learning_rates"]
     built_in = _ok(client, "/api/sweeps", sweep_request())
-    assert result["final_loss"] == built_in["results"][0]["final_loss"]
+    typed_losses, built_in_losses = result["final_loss"], built_in["results"][0]["final_loss"]
+    assert [v is None for v in typed_losses] == [v is None for v in built_in_losses]
+    _close(
+        [v for v in typed_losses if v is not None], [v for v in built_in_losses if v is not None]
+    )
 
 
-def test_new_numbers_in_the_same_structure_compile_nothing(client: TestClient) -> None:
+def test_a_new_structure_compiles_nothing(client: TestClient) -> None:
     _ok(client, "/api/grid", grid_request(surface={"expression": "3*x^2 + 0.5*y^4"}))
     with count_compiles() as log:
         body = _ok(client, "/api/grid", grid_request(surface={"expression": "7*x^2 + 2*y^4"}))
+        other = _ok(client, "/api/grid", grid_request(surface={"expression": "sin(x) * cosh(y)"}))
     assert log.compiles == []
     x, y = np.array(body["x"]), np.array(body["y"])
     np.testing.assert_allclose(body["z"], 7 * x[None, :] ** 2 + 2 * y[:, None] ** 4, rtol=1e-14)
+    np.testing.assert_allclose(other["z"], np.sin(x[None, :]) * np.cosh(y[:, None]), rtol=1e-14)
 
 
 BAD = {

@@ -1,16 +1,17 @@
-"""What recompiles: everything a learner moves with a slider must reuse the compiled code.
+"""What compiles: a small fixed set of programs, each once, and nothing on the request path.
 
-The counter listens to JAX's monitoring events and counts *backend* compiles
-(``/jax/core/compile/backend_compile_duration``), which fire for every XLA executable
-built in-process (a persistent-cache hit fires it too), including the small ones that
-eager ``jnp`` calls on the host compile behind the scenes. It also records traces
-(``/jax/core/compile/jaxpr_trace_duration``), since a retrace costs time even when the
-executable is then found in the cache.
+The counter (tests/compile_counter.py) listens to JAX's monitoring events and counts
+backend compiles, which fire for every XLA executable built in-process (a persistent-
+cache hit fires it too), including the small ones eager ``jnp`` calls build, and traces.
 
-Each test warms its own shapes first, so nothing depends on test order; the positive
-controls at the end use step buckets no other test touches.
+After ``warm_everything`` (the server's start-up), everything a learner can change is
+data for those programs: surfaces, constants, optimizers, hyperparameters, schedules,
+step and run counts, starts, noise, grids, points and typed expressions. The API-level
+tour of the whole lab is tests/api/test_no_compiles.py.
 """
 
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import jax
@@ -18,18 +19,32 @@ import numpy as np
 import pytest
 
 from descentlab.core.analysis import analyze_point
-from descentlab.core.grid import evaluate_grid
+from descentlab.core.expressions import compile_expression
+from descentlab.core.grid import GRID, MAX_RESOLUTION, evaluate_grid
 from descentlab.core.objective import Objective
 from descentlab.core.optimizers import OPTIMIZERS
-from descentlab.core.schedules import ScheduleConfig, warm_schedule_kernels
-from descentlab.core.surfaces import get_surface
+from descentlab.core.programs import Kernel, smallest_fit
+from descentlab.core.schedules import SCHEDULES, ScheduleConfig
+from descentlab.core.surfaces import SURFACES, get_surface
 from descentlab.core.sweep import sweep_learning_rates
-from descentlab.core.trajectory import RunConfig, run_trajectories, step_bucket
+from descentlab.core.trajectory import (
+    MAX_RUNS_PER_CALL,
+    MAX_STEPS,
+    MAX_SWEEP_RATES,
+    RATE_BUCKETS,
+    RUN_BUCKETS,
+    SIMULATE,
+    STEP_BUCKETS,
+    SWEEP,
+    RunConfig,
+    inputs_for,
+    run_trajectories,
+)
+from descentlab.core.warmup import compiled_programs, every_program, warm_everything
 from tests.compile_counter import count_compiles
 
 ADAM = OPTIMIZERS["adam"]
 VALLEY = get_surface("elongated_quadratic")
-STEPS = 1000  # bucket 1024; the other test files stay at 64
 
 
 def _objective(condition: float = 100.0, domain: Any = None) -> Objective:
@@ -49,141 +64,133 @@ def _run(**overrides: Any) -> RunConfig:
 
 @pytest.fixture(scope="module")
 def warm() -> None:
-    """Compile the shapes this module reuses: one run, 1024-step bucket, cosine schedule."""
-    run_trajectories(_objective(), STEPS, [_run()])
+    warm_everything()
+    assert compiled_programs() == len(every_program())
 
 
-VARIATIONS = {
-    "learning_rate": (STEPS, _run(hyperparameters={"learning_rate": 0.37})),
-    "adam_hyperparameters": (
-        STEPS,
-        _run(
-            hyperparameters={
-                "learning_rate": 0.1,
-                "b1": 0.5,
-                "b2": 0.9,
-                "eps": 1e-3,
-                "eps_root": 1e-9,
-            }
-        ),
-    ),
-    "start": (STEPS, _run(start=(3.0, -1.0))),
-    "noise_and_seed": (STEPS, _run(gradient_noise=0.7, seed=12345)),
-    "cosine_decay_steps": (STEPS, _run(schedule=ScheduleConfig.of("cosine_decay", decay_steps=7))),
-    "cosine_values": (
-        STEPS,
-        _run(schedule=ScheduleConfig.of("cosine_decay", decay_steps=900, alpha=0.1, exponent=2)),
-    ),
-    "steps_same_bucket": (700, _run()),
-    "everything_at_once": (
-        513,
-        _run(
-            start=(1.0, 1.0),
-            hyperparameters={"learning_rate": 0.02, "b1": 0.0},
-            gradient_noise=0.1,
-            seed=7,
-            schedule=ScheduleConfig.of("cosine_decay", decay_steps=2000, alpha=0.5),
-        ),
-    ),
-}
+# ---------------------------------------------------------------- the fixed set
+
+
+def test_the_set_of_programs_is_small() -> None:
+    # Four kernels; the shapes are buffers (steps), batches (runs, rates) and nothing else.
+    assert len(every_program()) <= 12
+    assert {kernel.name for kernel, _ in every_program()} == {
+        "simulate",
+        "sweep",
+        "grid",
+        "derivatives",
+    }
+
+
+def test_every_admissible_size_fits_a_compiled_shape() -> None:
+    for steps in (1, 511, 512, 513, 2048, 5000, 8192, 8193, MAX_STEPS):
+        for runs in range(1, MAX_RUNS_PER_CALL + 1):
+            shape = (smallest_fit(runs, RUN_BUCKETS), smallest_fit(steps, STEP_BUCKETS))
+            assert shape in SIMULATE.shapes
+    for rates in range(2, MAX_SWEEP_RATES + 1):
+        assert (smallest_fit(rates, RATE_BUCKETS),) in SWEEP.shapes
+    assert GRID.shapes == ((),)
+
+
+def test_a_size_beyond_the_table_is_refused_and_compiles_nothing() -> None:
+    with count_compiles() as log:
+        with pytest.raises(ValueError, match="largest compiled size"):
+            run_trajectories(_objective(), MAX_STEPS + 1, [_run()])
+        with pytest.raises(ValueError, match="not compiled for shape"):
+            SIMULATE.executable((3, 512))
+        with pytest.raises(ValueError, match="within 1"):
+            evaluate_grid(_objective(), MAX_RESOLUTION + 1)
+    assert log.compiles == []
 
 
 @pytest.mark.usefixtures("warm")
-@pytest.mark.parametrize("name", list(VARIATIONS))
-def test_run_trajectories_does_not_recompile_for_new_values(name: str) -> None:
-    steps, run = VARIATIONS[name]
+def test_arguments_of_another_dtype_are_refused_not_compiled() -> None:
+    objective = _objective()
+    inputs = inputs_for([_run()], 512, 1)
+    single = inputs._replace(start=np.asarray(inputs.start, dtype=np.float32))
+    with count_compiles() as log, pytest.raises(TypeError):
+        SIMULATE((1, 512), np.int32(5), objective.args(), single, objective.escape_box(), 9)
+    assert log.compiles == []
+
+
+def _triple(x: jax.Array) -> jax.Array:
+    return 3.0 * x - 1.0
+
+
+def test_concurrent_first_calls_of_one_shape_compile_it_once() -> None:
+    kernel = Kernel("triple", _triple, lambda shape: (np.zeros(shape),), [(7,)])
+    barrier = threading.Barrier(8)
+
+    def call() -> Any:
+        barrier.wait()
+        return np.asarray(kernel((7,), np.arange(7.0)))
+
+    with count_compiles() as log, ThreadPoolExecutor(max_workers=8) as pool:
+        results = list(pool.map(lambda _: call(), range(8)))
+    assert log.compiles == ["jit(_triple)"]
+    for result in results:
+        np.testing.assert_array_equal(result, 3.0 * np.arange(7.0) - 1.0)
+
+
+# ---------------------------------------------------------------- data, not programs
+
+
+@pytest.mark.usefixtures("warm")
+def test_new_surfaces_optimizers_steps_and_runs_compile_nothing() -> None:
+    typed = compile_expression("sin(x) * exp(-y^2) + 0.1*x^2")
+    objectives = [
+        *(Objective.from_surface(surface) for surface in SURFACES.values()),
+        _objective(condition=7.5),
+        Objective.typed(typed.instructions, typed.constants, ((-3, 3), (-3, 3))),
+    ]
     with count_compiles() as log:
-        (result,) = run_trajectories(_objective(), steps, [run])
-    assert len(result.points) == steps + 1  # it really ran
+        for case, objective in enumerate(objectives):
+            name = list(OPTIMIZERS)[case % len(OPTIMIZERS)]
+            runs = [
+                RunConfig(OPTIMIZERS[name], (0.5, -0.5), {"learning_rate": 1e-3 * (i + 1)})
+                for i in range(1 + case % 5)
+            ]
+            (result, *_) = run_trajectories(objective, 37 + 311 * case, runs)
+            assert len(result.points) == 37 + 311 * case + 1 or result.diverged_at is not None
+            evaluate_grid(objective, 17 + case * 13, with_gradient=case % 2 == 0)
+            analyze_point(objective, (0.25, -0.75))
     assert log.compiles == []
     assert log.traces == []
 
 
 @pytest.mark.usefixtures("warm")
-def test_run_trajectories_does_not_recompile_for_surface_constants() -> None:
+def test_hyperparameters_starts_noise_and_schedules_compile_nothing() -> None:
+    variations = [
+        _run(hyperparameters={"learning_rate": 0.37}),
+        _run(hyperparameters={"learning_rate": 0.1, "b1": 0.5, "b2": 0.9, "eps": 1e-3}),
+        _run(start=(3.0, -1.0)),
+        _run(gradient_noise=0.7, seed=12345),
+        *(_run(schedule=ScheduleConfig.of(name)) for name in SCHEDULES),
+        _run(schedule=ScheduleConfig.of("warmup", then=ScheduleConfig.of("step", gamma=0.5))),
+        _run(schedule=ScheduleConfig.of("exponential_decay", transition_begin=30)),
+        _run(schedule=None),
+    ]
     with count_compiles() as log:
-        (result,) = run_trajectories(_objective(condition=7.5), STEPS, [_run()])
-    assert result.loss[0] == pytest.approx(81.0 + 7.5 * 2.25)
+        results = [run_trajectories(_objective(), 700, [run])[0] for run in variations]
     assert log.compiles == []
     assert log.traces == []
+    assert results[0].learning_rate[0] == pytest.approx(0.37 * 1.0)
+    assert results[4].learning_rate[50] == pytest.approx(0.1)  # constant
+    assert not np.array_equal(results[3].points, results[2].points)
 
 
 @pytest.mark.usefixtures("warm")
-def test_a_different_schedule_kind_does_not_recompile_the_scan() -> None:
-    schedule = ScheduleConfig.of("exponential_decay", transition_steps=50, decay_rate=0.3)
+def test_sweeps_of_any_size_and_surface_compile_nothing() -> None:
     with count_compiles() as log:
-        (result,) = run_trajectories(_objective(), STEPS, [_run(schedule=schedule)])
-    assert result.learning_rate[100] == pytest.approx(0.1 * 0.3**2)
-    assert "jit(simulate)" not in log.compiles
-    assert "simulate" not in log.traces
-
-
-def test_a_different_schedule_kind_compiles_nothing_once_kernels_are_warm() -> None:
-    # ``schedules.schedule_shape`` evaluates optax's schedule with eager jnp ops: the first
-    # use of a kind at a step bucket builds a few tiny kernels, which start-up builds ahead
-    # of time with ``warm_schedule_kernels``. A step bucket of its own (8192) keeps other
-    # tests from warming those kernels first.
-    steps = 5000
-    run_trajectories(_objective(), steps, [_run()])
-    warm_schedule_kernels(step_bucket(steps))
-    schedule = ScheduleConfig.of("inverse_sqrt", timescale=10.0)
-    with count_compiles() as log:
-        (result,) = run_trajectories(_objective(), steps, [_run(schedule=schedule)])
-    assert result.learning_rate[30] == pytest.approx(0.1 / 2.0)
-    assert log.compiles == []
-
-
-def test_an_unwarmed_schedule_kind_compiles_only_small_kernels_and_new_values_nothing() -> None:
-    # Positive control for the test above, at a bucket nothing else uses (16384).
-    steps = 10_000
-    run_trajectories(_objective(), steps, [_run()])
-    first = ScheduleConfig.of("exponential_decay", transition_steps=50, decay_rate=0.5)
-    with count_compiles() as log:
-        run_trajectories(_objective(), steps, [_run(schedule=first)])
-    assert log.compiles, "the first use of a kind at a new bucket builds eager kernels"
-    assert "jit(simulate)" not in log.compiles
-    other = ScheduleConfig.of("exponential_decay", transition_steps=70, decay_rate=0.25)
-    with count_compiles() as log:
-        (result,) = run_trajectories(_objective(), steps, [_run(schedule=other)])
-    assert result.learning_rate[70] == pytest.approx(0.1 * 0.25)
-    assert log.compiles == []
-
-
-def test_analyze_point_does_not_recompile_for_a_new_point_or_constants() -> None:
-    analyze_point(_objective(), (1.0, 1.0))
-    with count_compiles() as log:
-        moved = analyze_point(_objective(), (-3.0, 0.25))
-        reshaped = analyze_point(_objective(condition=9.0), (0.0, 0.0))
-    np.testing.assert_array_equal(moved.gradient, [-6.0, 50.0])
-    np.testing.assert_array_equal(reshaped.hessian, [[2.0, 0.0], [0.0, 18.0]])
-    assert log.compiles == []
-    assert log.traces == []
-
-
-def test_evaluate_grid_does_not_recompile_for_a_new_domain_or_resolution() -> None:
-    evaluate_grid(_objective(), 100)
-    with count_compiles() as log:
-        grid = evaluate_grid(_objective(domain=((0.0, 1.0), (-5.0, 5.0))), 77)
-        other = evaluate_grid(_objective(condition=2.0), 128)
-    assert grid.z.shape == (77, 77) and other.z.shape == (128, 128)
-    assert grid.x[-1] == 1.0 and grid.y[0] == -5.0
-    assert log.compiles == []
-    assert log.traces == []
-
-
-@pytest.mark.usefixtures("warm")
-def test_sweep_does_not_recompile_for_new_rates_steps_or_start() -> None:
-    sweep_learning_rates(_objective(), STEPS, [_run()], np.geomspace(1e-3, 1.0, 6))
-    with count_compiles() as log:
-        (first,) = sweep_learning_rates(_objective(), STEPS, [_run()], np.geomspace(1e-2, 3.0, 8))
-        (second,) = sweep_learning_rates(
-            _objective(condition=3.0),
+        (first,) = sweep_learning_rates(_objective(), 1000, [_run()], np.geomspace(1e-2, 3.0, 8))
+        second = sweep_learning_rates(
+            Objective.from_surface(get_surface("rosenbrock")),
             600,
-            [_run(start=(2.0, 1.0), hyperparameters={"b1": 0.3})],
-            np.array([0.5, 0.05, 0.005, 0.0005, 0.2]),
+            [_run(start=(2.0, 1.0)), RunConfig(OPTIMIZERS["lion"], (0.0, 0.0))],
+            np.geomspace(1e-5, 1.0, MAX_SWEEP_RATES),
             metric="mean",
         )
-    assert first.final_loss.shape == (8,) and second.final_loss.shape == (5,)
+    assert first.final_loss.shape == (8,) and second[1].final_loss.shape == (MAX_SWEEP_RATES,)
     assert log.compiles == []
     assert log.traces == []
 
@@ -191,22 +198,15 @@ def test_sweep_does_not_recompile_for_new_rates_steps_or_start() -> None:
 # ---------------------------------------------------------------- positive controls
 
 
-@pytest.mark.usefixtures("warm")
-def test_control_a_new_step_bucket_does_compile() -> None:
+def test_control_a_kernel_at_a_new_shape_does_compile() -> None:
+    kernel = Kernel("control", _triple, lambda shape: (np.zeros(shape),), [(5,), (6,)])
+    kernel((5,), np.zeros(5))
     with count_compiles() as log:
-        (result,) = run_trajectories(_objective(), 1500, [_run()])  # bucket 2048
-    assert len(result.points) == 1501
-    assert "jit(simulate)" in log.compiles
-    assert "simulate" in log.traces
-
-
-def test_control_a_new_grid_bucket_and_a_new_rate_bucket_do_compile() -> None:
+        kernel((5,), np.ones(5))  # compiled: nothing
+    assert log.compiles == []
     with count_compiles() as log:
-        evaluate_grid(_objective(), 300)  # bucket 512
-    assert log.compiles == ["jit(_grid_values)"]
-    with count_compiles() as log:
-        sweep_learning_rates(_objective(), 3000, [_run()], np.geomspace(1e-3, 1.0, 3))
-    assert "jit(sweep_losses)" in log.compiles
+        kernel((6,), np.ones(6))
+    assert log.compiles == ["jit(_triple)"]
 
 
 def test_counter_sees_only_what_happens_inside_it() -> None:

@@ -11,10 +11,10 @@ from functools import cache
 import numpy as np
 import pytest
 import torch
-from jax import Array
 
 from descentlab.core.objective import Objective
 from descentlab.core.optimizers import OPTIMIZERS, state_keys
+from descentlab.core.surfaces import quadratic_form
 from descentlab.core.trajectory import RunConfig, RunResult, run_trajectories
 from tests.reference.numpy_optimizers import (
     NUMPY_OPTIMIZERS,
@@ -27,18 +27,17 @@ STEPS = 300  # every engine call runs this many steps (step bucket 512) and one 
 Hyper = dict[str, float]
 
 
-def quadratic(p: Array, theta: Array) -> Array:
-    """f = ½(a·dx² + 2c·dx·dy + b·dy²), dx = x − x₀, dy = y − y₀; theta = (a, b, c, x₀, y₀)."""
-    dx, dy = p[0] - theta[3], p[1] - theta[4]
-    return 0.5 * (theta[0] * dx**2 + 2.0 * theta[2] * dx * dy + theta[1] * dy**2)
+def quadratic(a: float, b: float, c: float, x0: float, y0: float) -> Objective:
+    """f = ½(a·dx² + 2c·dx·dy + b·dy²), dx = x − x₀, dy = y − y₀ (the engine's quadratic form)."""
+    return Objective.from_function(quadratic_form, (a, c, b, x0, y0, 0.0), BOX)
 
 
 BOX = ((-5.0, 5.0), (-5.0, 5.0))
 # f(x, y) = ½(x² + 10y²): the hand-computed steps.
-HAND = Objective(quadratic, (1.0, 10.0, 0.0, 0.0, 0.0), BOX)
+HAND = quadratic(1.0, 10.0, 0.0, 0.0, 0.0)
 HAND_START = np.array([1.5, -0.8])
 # A tilted, well-conditioned bowl (Hessian eigenvalues 6.5 and 1.5) with its minimum at (1, 2).
-BOWL = Objective(quadratic, (2.0, 6.0, 1.5, 1.0, 2.0), BOX)
+BOWL = quadratic(2.0, 6.0, 1.5, 1.0, 2.0)
 BOWL_START = np.array([-3.0, -2.0])
 
 
@@ -48,7 +47,7 @@ def hand_grad(p: np.ndarray) -> np.ndarray:
 
 
 def bowl_grad(p: np.ndarray) -> np.ndarray:
-    a, b, c, x0, y0 = BOWL.params
+    a, c, b, x0, y0, _ = BOWL.params
     dx, dy = p[0] - x0, p[1] - y0
     return np.array([a * dx + c * dy, c * dx + b * dy])
 
@@ -755,7 +754,7 @@ def test_final_point_is_after_the_requested_steps(name: str, index: int) -> None
     reference = numpy_run(name, hyper).points
     assert result.points.shape == (STEPS + 1, 2)
     assert_close(result.points[STEPS], reference[STEPS], 1e-9, "final point")
-    a, b, c, x0, y0 = BOWL.params
+    a, c, b, x0, y0, _ = BOWL.params
     dx, dy = reference[STEPS] - (x0, y0)
     assert_close(result.loss[STEPS], 0.5 * (a * dx**2 + 2 * c * dx * dy + b * dy**2), 1e-9)
     assert_close(result.gradient[STEPS], bowl_grad(reference[STEPS]), 1e-9)

@@ -10,6 +10,7 @@ from descentlab.core.objective import Objective
 from descentlab.core.optimizers import OPTIMIZERS
 from descentlab.core.schedules import (
     SCHEDULES,
+    SERIES_LENGTH,
     ScheduleConfig,
     build_schedule,
     learning_rate_series,
@@ -259,3 +260,16 @@ def test_a_schedule_changes_the_path() -> None:
     decayed = sgd_run(ScheduleConfig.of("step", step_size=40, gamma=0.5))
     np.testing.assert_array_equal(plain.points[:41], decayed.points[:41])  # same η until 40
     assert np.max(np.abs(plain.points[42:STEPS] - decayed.points[42:STEPS])) > 1e-3
+
+
+def test_a_series_longer_than_any_2d_run_is_computed_too() -> None:
+    # A network trained with batch size 1 takes far more steps than a 2-D run: its series
+    # is evaluated at its own length, and agrees with the shared one where they overlap.
+    config = ScheduleConfig.of("cosine_decay", decay_steps=30_000)
+    long = learning_rate_series(0.5, config, SERIES_LENGTH + 7)
+    assert long.shape == (SERIES_LENGTH + 7,)
+    np.testing.assert_array_equal(
+        long[:SERIES_LENGTH], learning_rate_series(0.5, config, SERIES_LENGTH)
+    )
+    t = SERIES_LENGTH + 6
+    assert long[-1] == pytest.approx(0.5 * 0.5 * (1 + np.cos(np.pi * t / 30_000)), rel=1e-12)

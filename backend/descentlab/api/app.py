@@ -30,7 +30,7 @@ from descentlab.api.routes import (
 )
 from descentlab.api.schemas.problems import PROBLEM_RESPONSES
 from descentlab.api.settings import Settings, get_settings
-from descentlab.core.warmup import warm_first_visit, warm_remaining_optimizers
+from descentlab.core.warmup import warm_everything, warm_first_visit
 
 
 def _enable_compilation_cache(directory: str) -> None:
@@ -43,7 +43,7 @@ def _enable_compilation_cache(directory: str) -> None:
 
 
 def _warm_the_rest(app: FastAPI) -> None:
-    warm_remaining_optimizers()
+    warm_everything()
     app.state.warmup = "done"
 
 

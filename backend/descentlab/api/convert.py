@@ -17,15 +17,14 @@ def objective_for(
 ) -> Objective:
     """The objective for a validated selection (its parameters were checked by the schema).
 
-    A typed surface gets the function its structure shares with every expression that
-    differs only in its numbers, and those numbers as its parameters. ``domain`` (the
-    grid's own) wins over the surface's.
+    A typed surface becomes a program for the engine's interpreter, with its numbers as
+    constants. ``domain`` (the grid's own) wins over the surface's.
     """
     if isinstance(selection, ExpressionSurface):
         compiled = compile_expression(selection.expression)
         own = DEFAULT_DOMAIN if selection.domain is None else selection.domain.as_tuple()
-        return Objective(
-            compiled.fn, compiled.constants, own if domain is None else domain.as_tuple()
+        return Objective.typed(
+            compiled.instructions, compiled.constants, own if domain is None else domain.as_tuple()
         )
     spec = SURFACES[selection.id]
     params = spec.params_from(selection.params)

@@ -7,17 +7,18 @@ example). Tolerances scale with the surface, so "small" means small *for this su
 """
 
 from dataclasses import dataclass
-from functools import lru_cache, partial
+from functools import lru_cache
 from typing import Literal
 
 import jax
 import numpy as np
 from jax import Array
 
-from descentlab.core.device import on_cpu
+from descentlab.core import surface_kernels
 from descentlab.core.grid import evaluate_grid
 from descentlab.core.objective import Objective
-from descentlab.core.surfaces import SurfaceFn
+from descentlab.core.programs import Kernel, Shape
+from descentlab.core.surface_kernels import SurfaceArgs
 
 PointKind = Literal["minimum", "maximum", "saddle", "inconclusive", "not_critical"]
 
@@ -27,12 +28,17 @@ EIGENVALUE_RTOL = 1e-6
 SCALE_RESOLUTION = 33
 
 
-@partial(jax.jit, static_argnames=("loss_fn",))
-def derivatives(loss_fn: SurfaceFn, point: Array, params: Array) -> tuple[Array, Array, Array]:
-    """Value, gradient and Hessian (forward-over-reverse) at ``point``."""
-    value, gradient = jax.value_and_grad(loss_fn)(point, params)
-    hessian = jax.jacfwd(jax.grad(loss_fn))(point, params)
-    return value, gradient, hessian
+def derivatives(point: Array, surface: SurfaceArgs) -> tuple[Array, Array, Array]:
+    """Value, gradient and Hessian at ``point`` (forward over reverse for a built-in)."""
+    return surface_kernels.derivatives(point, surface)
+
+
+def _derivatives_signature(shape: Shape) -> tuple[object, ...]:
+    del shape
+    return np.zeros(2), surface_kernels.example_args()
+
+
+DERIVATIVES = Kernel("derivatives", derivatives, _derivatives_signature, [()])
 
 
 @dataclass(frozen=True)
@@ -134,9 +140,7 @@ def analyze_point(
         EIGENVALUE_RTOL * scale.curvature if eigenvalue_tolerance is None else eigenvalue_tolerance
     )
     at = np.asarray(point, dtype=np.float64)
-    with on_cpu():
-        outputs = derivatives(objective.fn, at, objective.params_array())
-    value, gradient, hessian = jax.device_get(outputs)
+    value, gradient, hessian = jax.device_get(DERIVATIVES((), at, objective.args()))
     hessian = 0.5 * (hessian + hessian.T)  # exact symmetry for eigh
     finite = bool(np.isfinite(value) and np.all(np.isfinite(hessian)))
     if finite:

@@ -1,13 +1,13 @@
-"""User-typed surfaces: a small compiler from the text of f(x, y) to a surface function.
+"""User-typed surfaces: a small compiler from the text of f(x, y) to a program of data.
 
 The text is parsed with ``ast.parse(mode="eval")`` and walked against an allow-list;
-Python never evaluates any of it (no ``eval``, no sympy). Numeric literals become a
-*parameter vector*: ``(1 - x)^2 + 100*(y - x^2)^2`` compiles to the structure
-``(c0 - x)^2 + c1*(y - x^2)^2`` with ``constants = (1, 100)``. Expressions that differ
-only in their numbers share one function object, hence one compiled kernel: the kernels
-take the surface function as a static argument and the constants as a traced array.
-Small integer exponents are the exception: ``x^2`` belongs to the structure, so it is
-computed as ``x * x``, exactly as the built-in surfaces compute it.
+Python never evaluates any of it (no ``eval``, no sympy). The walk gives a *structure*
+and its numbers: ``(1 - x)^2 + 100*(y - x^2)^2`` is ``(c0 - x)^2 + c1*(y - x^2)^2`` with
+``constants = (1, 100)``. The structure is then assembled into instructions for
+``interpreter``, the one jitted stack machine that evaluates every typed surface: no
+expression, however new, large or deep, makes XLA compile anything. Small integer
+exponents (``x^2``) become an exact integer-power instruction, computed by repeated
+multiplication as the built-in surfaces compute ``x**2``.
 
 Grammar (anything else is an ``ExpressionError`` that names its column):
 
@@ -26,19 +26,26 @@ Numbers are floats from the start, never Python integers, so ``10^10^10`` is ``i
 """
 
 import ast
+import math
 import string
-import threading
 import unicodedata
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-import jax
-import jax.numpy as jnp
-from jax import Array
-
-from descentlab.core import analysis, grid, trajectory
-from descentlab.core.surfaces import Interval, SurfaceFn
+from descentlab.core.interpreter import (
+    BINARY,
+    OPCODES,
+    PROGRAM_LENGTH,
+    PUSH_CONSTANT,
+    PUSH_X,
+    PUSH_Y,
+    STACK_DEPTH,
+    STACK_EFFECT,
+    UNARY,
+    Instructions,
+)
+from descentlab.core.surfaces import Interval
 
 MAX_LENGTH = 500  # characters
 MAX_NODES = 200  # numbers, names, operations and calls
@@ -47,36 +54,7 @@ MAX_INTEGER_POWER = 16  # x^n with |n| ≤ this is exact, and part of the struct
 DEFAULT_DOMAIN: tuple[Interval, Interval] = ((-5.0, 5.0), (-5.0, 5.0))
 
 VARIABLES = ("x", "y")
-CONSTANTS: Mapping[str, float] = {"pi": float(jnp.pi), "e": float(jnp.e)}
-UNARY: Mapping[str, Callable[[Array], Array]] = {
-    "sin": jnp.sin,
-    "cos": jnp.cos,
-    "tan": jnp.tan,
-    "arcsin": jnp.arcsin,
-    "arccos": jnp.arccos,
-    "arctan": jnp.arctan,
-    "sinh": jnp.sinh,
-    "cosh": jnp.cosh,
-    "tanh": jnp.tanh,
-    "arcsinh": jnp.arcsinh,
-    "arccosh": jnp.arccosh,
-    "arctanh": jnp.arctanh,
-    "exp": jnp.exp,
-    "log": jnp.log,
-    "log2": jnp.log2,
-    "log10": jnp.log10,
-    "sqrt": jnp.sqrt,
-    "cbrt": jnp.cbrt,
-    "abs": jnp.abs,
-    "sign": jnp.sign,
-}
-BINARY: Mapping[str, Callable[[Array, Array], Array]] = {
-    "min": jnp.minimum,
-    "max": jnp.maximum,
-    "pow": jnp.power,
-    "hypot": jnp.hypot,
-    "arctan2": jnp.arctan2,
-}
+CONSTANTS: Mapping[str, float] = {"pi": math.pi, "e": math.e}
 ALIASES: Mapping[str, str] = {
     "ln": "log",
     "asin": "arcsin",
@@ -388,103 +366,45 @@ def _small_integer(node: ast.expr) -> int | None:
     return None
 
 
-# ---------------------------------------------------------------- structure → function
+# ---------------------------------------------------------------- structure → program
 
 
-_OPERATORS: Mapping[str, Callable[..., Array]] = {
-    "neg": jnp.negative,
-    "add": jnp.add,
-    "sub": jnp.subtract,
-    "mul": jnp.multiply,
-    "div": jnp.divide,
-    "pow": jnp.power,
-}
-_APPLY: Mapping[str, Callable[..., Array]] = {**_OPERATORS, **UNARY, **BINARY}
+def _assemble(structure: Node, constants: list[float]) -> Instructions:
+    """The structure's instructions in post-order; ``pi`` and ``e`` join the constants.
 
-
-def _evaluate(node: Node, point: Array, params: Array) -> Array:
-    kind = node[0]
-    if kind == "var":
-        return point[node[1]]
-    if kind == "param":
-        return params[node[1]]
-    if kind == "const":
-        return jnp.asarray(CONSTANTS[node[1]], dtype=point.dtype)
-    if kind == "ipow":  # x^n as products, exactly like the built-in surfaces' x**2
-        return jax.lax.integer_pow(_evaluate(node[1], point, params), node[2])
-    return _APPLY[node[1]](*(_evaluate(argument, point, params) for argument in node[2:]))
-
-
-@dataclass(frozen=True, eq=False)  # hashed by identity: one object per structure
-class ExpressionFunction:
-    """``f(point, params)`` for one structure, the convention of ``core.surfaces``."""
-
-    structure: Node
-
-    def __call__(self, point: Array, params: Array) -> Array:
-        value = _evaluate(self.structure, point, params)
-        return jnp.asarray(value, dtype=point.dtype)
-
-
-# ---------------------------------------------------------------- the function cache
-
-
-class FunctionCache:
-    """Structure → ``ExpressionFunction``: one object per structure, at most ``capacity``.
-
-    Every kernel takes the surface function as a static argument, so each function object
-    owns its own executables (measured: about 1.5 MB for a grid, 15 MB for a grid, a
-    point analysis and a two-optimizer race), and JAX keeps them as long as its caches
-    keep the object, up to 8,192 entries. JAX cannot drop one static argument's entries,
-    only a whole kernel's, so evicting the least recently used function would free
-    nothing. This cache works in generations instead: when ``capacity`` structures have
-    been compiled, it forgets them all and calls ``release``, which clears the kernels
-    (the built-in surfaces then recompile on their next use). 3,000 structures through
-    the grid kernel: RSS stays near 290 MB this way, and reaches 3.7 GB without it.
-    Thread-safe: concurrent requests for one structure get one function.
+    The stack the interpreter needs is checked here: the depth cap bounds it, and a
+    program that would overflow ``STACK_DEPTH`` is refused instead of run.
     """
+    code: list[tuple[int, int]] = []
+    height = peak = 0
 
-    def __init__(self, capacity: int, release: Callable[[], None]) -> None:
-        self.capacity = capacity
-        self.release = release
-        self.generations = 0
-        self._functions: dict[Node, ExpressionFunction] = {}
-        self._lock = threading.Lock()
+    def emit(opcode: int, operand: int = 0) -> None:
+        nonlocal height, peak
+        code.append((opcode, operand))
+        height += int(STACK_EFFECT[opcode])
+        peak = max(peak, height)
 
-    def __len__(self) -> int:
-        return len(self._functions)
+    def walk(node: Node) -> None:
+        kind = node[0]
+        if kind == "var":
+            emit(PUSH_X if node[1] == 0 else PUSH_Y)
+        elif kind == "param":
+            emit(PUSH_CONSTANT, node[1])
+        elif kind == "const":
+            constants.append(CONSTANTS[node[1]])
+            emit(PUSH_CONSTANT, len(constants) - 1)
+        elif kind == "ipow":
+            walk(node[1])
+            emit(OPCODES["ipow"], node[2])
+        else:
+            for argument in node[2:]:
+                walk(argument)
+            emit(OPCODES[node[1]])
 
-    def get(self, structure: Node) -> ExpressionFunction:
-        with self._lock:
-            function = self._functions.get(structure)
-            if function is not None:
-                return function
-            if len(self._functions) >= self.capacity:
-                self._functions.clear()
-                self.generations += 1
-                self.release()
-            function = ExpressionFunction(structure)
-            self._functions[structure] = function
-            return function
-
-
-# The jitted kernels that take a surface function as a static argument.
-SURFACE_KERNELS: tuple[Any, ...] = (  # Any: JAX's stubs do not declare clear_cache
-    trajectory.simulate,
-    trajectory.sweep_losses,
-    grid._grid_values,
-    analysis.derivatives,
-)
-
-
-def release_surface_kernels() -> None:
-    """Drop every executable compiled for a surface function (built-ins included)."""
-    for kernel in SURFACE_KERNELS:
-        kernel.clear_cache()
-
-
-CACHE_CAPACITY = 16  # ≈ 250–400 MB of executables at most; see FunctionCache
-CACHE = FunctionCache(CACHE_CAPACITY, release_surface_kernels)
+    walk(structure)
+    if peak > STACK_DEPTH or len(code) > PROGRAM_LENGTH or len(constants) > PROGRAM_LENGTH:
+        raise ExpressionError("expression too large or nested too deeply to evaluate")
+    return tuple(code)
 
 
 # ---------------------------------------------------------------- the public entry point
@@ -492,10 +412,10 @@ CACHE = FunctionCache(CACHE_CAPACITY, release_surface_kernels)
 
 @dataclass(frozen=True)
 class CompiledExpression:
-    """A typed surface: its function (shared by every text of the same structure) and numbers."""
+    """A typed surface: its program for the interpreter and the numbers it pushes."""
 
     text: str
-    fn: SurfaceFn
+    instructions: Instructions
     constants: tuple[float, ...]
 
 
@@ -511,7 +431,12 @@ def parse_expression(text: str) -> tuple[Node, tuple[float, ...]]:
     return structure, tuple(builder.constants)
 
 
-def compile_expression(text: str, cache: FunctionCache = CACHE) -> CompiledExpression:
-    """Check ``text`` against the grammar and caps, and return its surface function."""
-    structure, constants = parse_expression(text)
-    return CompiledExpression(text, cache.get(structure), constants)
+def compile_expression(text: str) -> CompiledExpression:
+    """Check ``text`` against the grammar and caps, and turn it into a program.
+
+    Nothing is compiled by XLA: the program is data for ``interpreter.evaluate``.
+    """
+    structure, numbers = parse_expression(text)
+    constants = list(numbers)
+    instructions = _assemble(structure, constants)
+    return CompiledExpression(text, instructions, tuple(constants))

@@ -1,31 +1,64 @@
-"""Surface values (and optionally gradients) on a regular grid, for contour and 3-D plots."""
+"""Surface values and gradients on a grid, for contour and 3-D plots.
+
+One kernel, ``GRID``, compiled once: the axes are padded to ``MAX_RESOLUTION`` and the
+resolution is a traced argument, so every resolution, domain and surface (built-in or
+typed) shares one executable. The loop walks the grid's points in chunks of ``CHUNK``
+(a typed surface's interpreter keeps a small stack per point, so chunks bound memory),
+and only as many chunks as the resolution needs.
+"""
 
 from dataclasses import dataclass
-from functools import partial
 
 import jax
+import jax.numpy as jnp
 import numpy as np
 from jax import Array
 
-from descentlab.core.buckets import power_of_two_bucket
-from descentlab.core.device import on_cpu
+from descentlab.core import surface_kernels
 from descentlab.core.objective import Objective
-from descentlab.core.surfaces import Interval, SurfaceFn
+from descentlab.core.programs import Kernel, Shape
+from descentlab.core.surface_kernels import SurfaceArgs
+from descentlab.core.surfaces import Interval
 
-MIN_GRID_BUCKET = 16
+MAX_RESOLUTION = 512
+CHUNK = 4096  # points evaluated together
+MAX_POINTS = MAX_RESOLUTION * MAX_RESOLUTION  # a multiple of CHUNK
 
 
-@partial(jax.jit, static_argnames=("loss_fn", "with_gradient"))
-def _grid_values(
-    loss_fn: SurfaceFn, xs: Array, ys: Array, params: Array, with_gradient: bool
-) -> tuple[Array, Array | None]:
-    """``z[j, i] = f(xs[i], ys[j])`` (Plotly's layout), and ∇f there when asked."""
-    points = jax.numpy.stack(jax.numpy.meshgrid(xs, ys), axis=-1)  # (ny, nx, 2)
-    over_grid = partial(jax.vmap, in_axes=(0, None))
-    values = over_grid(over_grid(loss_fn))(points, params)
-    if not with_gradient:
-        return values, None
-    return values, over_grid(over_grid(jax.grad(loss_fn)))(points, params)
+def grid_values(
+    xs: Array, ys: Array, resolution: Array, surface: SurfaceArgs
+) -> tuple[Array, Array]:
+    """f and ∇f at the first ``resolution`` entries of the axes, row after row.
+
+    Returns ``(MAX_POINTS,)`` values and ``(MAX_POINTS, 2)`` gradients, of which the first
+    ``resolution²`` are point ``k = j·resolution + i``, at ``(xs[i], ys[j])``.
+    """
+    at = jax.vmap(surface_kernels.value_and_gradient, in_axes=(0, None))
+    chunks = (resolution * resolution + CHUNK - 1) // CHUNK
+
+    def chunk(c: Array, out: tuple[Array, Array]) -> tuple[Array, Array]:
+        values, gradients = out
+        k = c * CHUNK + jnp.arange(CHUNK)
+        i, j = k % resolution, jnp.minimum(k // resolution, resolution - 1)
+        value, gradient = at(jnp.stack([xs[i], ys[j]], axis=-1), surface)
+        start = c * CHUNK
+        values = jax.lax.dynamic_update_slice(values, value, (start,))
+        gradients = jax.lax.dynamic_update_slice(
+            gradients, gradient, (start, jnp.zeros_like(start))
+        )
+        return values, gradients
+
+    empty = (jnp.zeros(MAX_POINTS), jnp.zeros((MAX_POINTS, 2)))
+    return jax.lax.fori_loop(0, chunks, chunk, empty)
+
+
+def _grid_signature(shape: Shape) -> tuple[object, ...]:
+    del shape
+    axis = np.zeros(MAX_RESOLUTION)
+    return axis, axis, np.int32(0), surface_kernels.example_args()
+
+
+GRID = Kernel("grid", grid_values, _grid_signature, [()])
 
 
 @dataclass(frozen=True)
@@ -38,27 +71,27 @@ class Grid:
     gradient: np.ndarray | None
 
 
-def _axis(interval: Interval, resolution: int, bucket: int) -> np.ndarray:
+def _axis(interval: Interval, resolution: int) -> np.ndarray:
     axis = np.linspace(interval[0], interval[1], resolution)
-    return np.pad(axis, (0, bucket - resolution), mode="edge")
+    return np.pad(axis, (0, MAX_RESOLUTION - resolution), mode="edge")
 
 
 def evaluate_grid(objective: Objective, resolution: int, with_gradient: bool = False) -> Grid:
-    """A ``resolution × resolution`` grid over the objective's domain.
+    """A ``resolution × resolution`` grid over the objective's domain, ``z[j, i] = f(x[i], y[j])``.
 
-    The axes are padded to a power-of-two bucket (a traced array), so every resolution
-    and domain shares a handful of compiled shapes; the padding is cut off here.
+    Gradients are always computed (they cost little beside the values) and returned when
+    asked for.
     """
-    bucket = power_of_two_bucket(resolution, MIN_GRID_BUCKET)
+    if not 1 <= resolution <= MAX_RESOLUTION:
+        raise ValueError(f"resolution must be within 1 … {MAX_RESOLUTION}")
     (x_range, y_range) = objective.domain
-    xs, ys = _axis(x_range, resolution, bucket), _axis(y_range, resolution, bucket)
-    with on_cpu():
-        outputs = _grid_values(objective.fn, xs, ys, objective.params_array(), with_gradient)
-    values, gradient = jax.device_get(outputs)
-    keep = (slice(0, resolution), slice(0, resolution))
+    xs, ys = _axis(x_range, resolution), _axis(y_range, resolution)
+    outputs = GRID((), xs, ys, np.int32(resolution), objective.args())
+    values, gradients = (np.asarray(a) for a in outputs)
+    n = resolution * resolution
     return Grid(
         x=xs[:resolution],
         y=ys[:resolution],
-        z=values[keep],
-        gradient=None if gradient is None else gradient[keep],
+        z=values[:n].reshape(resolution, resolution),
+        gradient=gradients[:n].reshape(resolution, resolution, 2) if with_gradient else None,
     )

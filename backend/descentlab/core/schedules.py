@@ -2,11 +2,11 @@
 
 Every schedule starts from the optimizer's ``learning_rate`` η and shapes it over time, so
 the learning-rate slider keeps meaning "how big the steps are" whatever the schedule.
-Schedules are evaluated outside the jit, into a vector η_0 … η_{T−1} that the jitted scan
-reads as a traced array: a new schedule, or new values, never recompile the scan. (The
-evaluation itself runs optax's jnp code eagerly: the first use of a schedule kind at a
-step bucket builds a few tiny kernels, ~30 ms each; ``warm_schedule_kernels`` builds them
-ahead of time, and new values reuse them.)
+Schedules are evaluated outside the jit, into a vector η_0 … η_{T−1} that the jitted loop
+reads as a traced array: a new schedule, or new values, never recompile the loop. (The
+evaluation itself runs optax's jnp code eagerly, always at one length, ``SERIES_LENGTH``:
+the first use of a schedule kind builds a few tiny kernels, ~30 ms each;
+``warm_schedule_kernels`` builds them at start-up, and new values reuse them.)
 The shapes come from optax where optax has them; 1/√t and the Transformer schedule are
 written out here (optax has neither).
 """
@@ -69,7 +69,8 @@ class ScheduleConfig:
         return cls(name, tuple(sorted(values.items())), then)
 
 
-MAX_STEPS = 1_000_000.0
+MAX_STEPS = 1_000_000.0  # bound of the step-valued settings (T, t₀, warm-up steps, ...)
+SERIES_LENGTH = 20_000  # η_t is computed for t < this: the longest run the engine makes
 
 
 def _steps(name: str, default: float, description: str, lower: float = 1.0) -> ScheduleParameter:
@@ -208,13 +209,8 @@ def build_schedule(eta: float, config: ScheduleConfig | None) -> optax.Schedule:
     return spec.build(eta, _with_defaults(spec.parameters, config.values))
 
 
-@lru_cache(maxsize=256)
-def schedule_shape(config: ScheduleConfig | None, length: int) -> np.ndarray:
-    """s_0 … s_{length−1} for η = 1, as read-only float64 computed on the CPU.
-
-    Every schedule here is proportional to η, so η_t = η·s_t: one evaluation serves every
-    learning rate of a sweep.
-    """
+def _evaluate(config: ScheduleConfig | None, length: int) -> np.ndarray:
+    """s_0 … s_{length−1} for η = 1, as read-only float64 computed on the CPU."""
     schedule = build_schedule(1.0, config)
     with jax.default_device(cpu_device()):
         counts = jnp.arange(length, dtype=jnp.float64)
@@ -223,9 +219,25 @@ def schedule_shape(config: ScheduleConfig | None, length: int) -> np.ndarray:
     return series
 
 
+@lru_cache(maxsize=256)
+def schedule_shape(config: ScheduleConfig | None) -> np.ndarray:
+    """s_0 … s_{SERIES_LENGTH−1} for η = 1: what every 2-D run and sweep reads from.
+
+    Every schedule here is proportional to η, so η_t = η·s_t: one evaluation serves every
+    learning rate of a sweep, and every run length (one length: one set of eager kernels).
+    """
+    return _evaluate(config, SERIES_LENGTH)
+
+
 def learning_rate_series(eta: float, config: ScheduleConfig | None, length: int) -> np.ndarray:
-    """η_0 … η_{length−1}: the base rate times the schedule's shape."""
-    return eta * schedule_shape(config, length)
+    """η_0 … η_{length−1}: the base rate times the schedule's shape.
+
+    Beyond ``SERIES_LENGTH`` (a network trained for many minibatch steps, as a job) the
+    shape is evaluated at that length, uncached.
+    """
+    if length <= SERIES_LENGTH:
+        return eta * schedule_shape(config)[:length]
+    return eta * _evaluate(config, length)
 
 
 def _one_of_each_kind() -> list[ScheduleConfig | None]:
@@ -233,7 +245,7 @@ def _one_of_each_kind() -> list[ScheduleConfig | None]:
     return [*plain, *(ScheduleConfig("warmup", then=then) for then in plain)]
 
 
-def warm_schedule_kernels(length: int) -> None:
-    """Build the eager kernels every schedule kind needs at this step bucket."""
+def warm_schedule_kernels() -> None:
+    """Build the eager kernels every schedule kind needs (they depend on the length only)."""
     for config in _one_of_each_kind():
-        schedule_shape.__wrapped__(config, length)
+        _evaluate(config, SERIES_LENGTH)

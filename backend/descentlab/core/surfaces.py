@@ -1,9 +1,10 @@
 """The 2-D test surfaces, as data: a formula, a domain, a start and the known minima.
 
 Every surface is a pure function ``f(point, params) -> value`` where ``point`` is a
-``(2,)`` array and ``params`` a (possibly empty) vector of the surface's own constants.
-The constants are traced, so changing one (the valley's condition number, say) never
-recompiles; a user-typed expression later fits the same shape.
+``(2,)`` array and ``params`` a vector of the surface's own constants (read from its
+front; the kernels pass a fixed-length vector). The constants are traced, so changing one
+(the valley's condition number, say) never recompiles, and ``surface_kernels`` selects
+the function itself by a traced index.
 """
 
 from collections.abc import Callable, Mapping
@@ -171,6 +172,16 @@ def logits_mse(p: Array, theta: Array) -> Array:
     """Σᵢ (ŷᵢ − softmax(y)ᵢ)² with ŷ = (1, 0, 0)."""
     probabilities = jax.nn.softmax(_three_logits(p, theta))
     return jnp.sum((jnp.array([1.0, 0.0, 0.0]) - probabilities) ** 2)
+
+
+def quadratic_form(p: Array, theta: Array) -> Array:
+    """L* + ½ (p − w*)ᵀ H (p − w*), theta = (H₁₁, H₁₂, H₂₂, w₁*, w₂*, L*).
+
+    Not in the catalogue: the exact error surface of a linear model with MSE (the
+    normalization experiment), and any quadratic a test needs.
+    """
+    d1, d2 = p[0] - theta[3], p[1] - theta[4]
+    return 0.5 * (theta[0] * d1 * d1 + 2.0 * theta[1] * d1 * d2 + theta[2] * d2 * d2) + theta[5]
 
 
 def _gaussian_well(p: Array, cx: float, width: float) -> Array:

@@ -1,23 +1,43 @@
 """Learning-rate sweeps: every optimizer at its own best rate, for a fair race.
 
 Peers tune by running hundreds of trials one after another; here all the rates of one
-optimizer are one vmapped call of ``sweep_losses``, and the optimizers' calls are
-dispatched together so XLA overlaps them.
+optimizer are one vmapped call of the ``SWEEP`` kernel, and the optimizers' calls are
+dispatched together so XLA overlaps them. Every optimizer, rate count (up to
+``MAX_SWEEP_RATES``) and step count (up to ``MAX_SWEEP_STEPS``) shares the kernel's few
+compiled shapes.
 """
 
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Literal
 
 import jax
 import numpy as np
 
-from descentlab.core.buckets import power_of_two_bucket
-from descentlab.core.device import on_cpu
 from descentlab.core.objective import Objective
-from descentlab.core.trajectory import RunConfig, inputs_for, step_bucket, sweep_losses
+from descentlab.core.optimizer_kernels import kind_index
+from descentlab.core.programs import smallest_fit
+from descentlab.core.schedules import schedule_shape
+from descentlab.core.trajectory import (
+    MAX_SWEEP_STEPS,
+    RATE_BUCKETS,
+    SWEEP,
+    RunConfig,
+    SweepInputs,
+)
 
 SweepMetric = Literal["final", "mean"]
+
+# A typed surface's interpreter runs each of its instructions for every step of every
+# rate (padded to the kernel's rate bucket) of every optimizer: about 25 ns per unit on a
+# 2-core machine (docs/BENCHMARKS.md), so this bounds a typed sweep near 1.6 s. Built-in
+# surfaces are compiled code and far cheaper; races need no such bound (one run per call).
+MAX_TYPED_SWEEP_WORK = 64_000_000
+
+
+def typed_sweep_work(instructions: int, steps: int, optimizers: int, rates: int) -> int:
+    """The units of interpreter work a sweep of a typed surface costs."""
+    return instructions * steps * optimizers * smallest_fit(rates, RATE_BUCKETS)
 
 
 @dataclass(frozen=True)
@@ -48,21 +68,29 @@ def sweep_learning_rates(
     learning_rates: np.ndarray,
     metric: SweepMetric = "final",
 ) -> list[SweepResult]:
-    """For each template run, run it at every rate; rank rates by ``metric``."""
-    length = step_bucket(steps)
-    bucket = power_of_two_bucket(len(learning_rates))
-    params, box, n_steps = objective.params_array(), objective.escape_box(), np.int64(steps)
+    """For each template run, run it at every rate; rank rates by ``metric``.
+
+    The templates' own learning rates are ignored; their gradient noise and seed apply
+    to every rate, so the rates of one template see the same noise.
+    """
+    if steps > MAX_SWEEP_STEPS:
+        raise ValueError(f"a sweep runs at most {MAX_SWEEP_STEPS} steps")
+    bucket = smallest_fit(len(learning_rates), RATE_BUCKETS)
+    rates = np.full(bucket, learning_rates[0], dtype=np.float64)
+    rates[: len(learning_rates)] = learning_rates
+    surface, box, n_steps = objective.args(), objective.escape_box(), np.int32(steps)
     launched = []
-    with on_cpu():
-        for template in templates:
-            runs = [
-                replace(template, hyperparameters={**template.hyperparameters, "learning_rate": r})
-                for r in learning_rates
-            ]
-            inputs = inputs_for(runs, length, bucket)
-            launched.append(
-                sweep_losses(objective.fn, template.optimizer, inputs, params, box, n_steps)
-            )
+    for template in templates:
+        inputs = SweepInputs(
+            start=np.asarray(template.start, dtype=np.float64),
+            hyperparameters=np.tile(template.hyperparameter_row(), (bucket, 1)),
+            learning_rates=rates,
+            schedule=schedule_shape(template.schedule)[:MAX_SWEEP_STEPS],
+            noise_scale=np.float64(template.gradient_noise),
+            seed=np.uint32(template.seed),
+        )
+        kind = np.int32(kind_index(template.optimizer))
+        launched.append(SWEEP((bucket,), kind, surface, inputs, box, n_steps))
     results = []
     for losses in jax.device_get(launched):
         count = len(learning_rates)

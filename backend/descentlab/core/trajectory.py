@@ -1,56 +1,51 @@
-"""Optimizer runs across a surface: one ``lax.scan`` over steps, ``vmap``-ed over runs.
+"""Optimizer runs across a surface: one loop over steps, ``vmap``-ed over runs.
 
-The jit boundary is ``simulate`` (full per-step records) and ``sweep_losses`` (only the
-losses a learning-rate sweep needs). Their static arguments are the surface function and
-the optimizer kind, so each (surface, optimizer) pair compiles once per step bucket and
-run bucket. Everything a learner changes with a slider — hyperparameters, start points,
-schedule values, gradient noise, seeds, surface constants — is a traced array.
+The jit boundary is two kernels, ``SIMULATE`` (full per-step records) and ``SWEEP`` (only
+the losses a learning-rate sweep ranks by). Everything about a run is data: the surface
+(``surface_kernels``), the optimizer kind (``optimizer_kernels``), hyperparameters, the
+per-step learning rates from the schedule, start points, gradient noise, seeds, and the
+step count, which is a loop bound inside a fixed-size record buffer. So each kernel is
+compiled for a few buffer shapes only (``STEP_BUCKETS`` × ``RUN_BUCKETS``, and
+``RATE_BUCKETS``), all at start-up, and no request compiles.
 """
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from functools import partial
 from typing import NamedTuple
 
 import jax
 import jax.numpy as jnp
 import numpy as np
-import optax
 from jax import Array
 
-from descentlab.core.buckets import power_of_two_bucket
-from descentlab.core.device import on_cpu
+from descentlab.core import optimizer_kernels, surface_kernels
+from descentlab.core.interpreter import Arrayish
 from descentlab.core.objective import Objective
+from descentlab.core.optimizer_kernels import HYPER_SIZE, STATE_SIZE
 from descentlab.core.optimizers import OptimizerSpec, state_keys
-from descentlab.core.schedules import ScheduleConfig, learning_rate_series
-from descentlab.core.surfaces import SurfaceFn
+from descentlab.core.programs import Kernel, Shape, smallest_fit
+from descentlab.core.schedules import SERIES_LENGTH, ScheduleConfig, learning_rate_series
+from descentlab.core.surface_kernels import SurfaceArgs
 
-MIN_STEP_BUCKET = 64
-
-
-# Host-side NumPy arrays become traced jax Arrays inside the jit; the containers are shared.
-Arrayish = Array | np.ndarray
+# Record buffers (steps) and batches (runs of one optimizer kind) are compiled at these
+# sizes; a request fills the smallest that holds it, and the loop runs only its steps.
+STEP_BUCKETS = (512, 2048, 8192, SERIES_LENGTH)
+MAX_STEPS = STEP_BUCKETS[-1]
+RUN_BUCKETS = (1, 16)
+MAX_RUNS_PER_CALL = RUN_BUCKETS[-1]
+MAX_SWEEP_STEPS = 5_000
+RATE_BUCKETS = (64, 128)
+MAX_SWEEP_RATES = RATE_BUCKETS[-1]
 
 
 class RunInputs(NamedTuple):
     """The traced inputs of a batch of runs of one optimizer kind (leading axis: runs)."""
 
     start: Arrayish  # (runs, 2)
-    hyperparameters: Arrayish  # (runs, h): the spec's hyperparameters, learning rate excluded
-    learning_rates: Arrayish  # (runs, steps): η_t from the schedule
+    hyperparameters: Arrayish  # (runs, HYPER_SIZE): the kind's own, learning rate excluded
+    learning_rates: Arrayish  # (runs, length): η_t from the schedule
     noise_scale: Arrayish  # (runs,): σ of the Gaussian gradient noise
-    seed: Arrayish  # (runs,)
-
-
-class StepRecord(NamedTuple):
-    """What one step records: the point, what the surface says there, and the state."""
-
-    point: Arrayish  # (2,)
-    value: Arrayish  # ()
-    gradient: Arrayish  # (2,) true gradient at ``point``
-    healthy: Arrayish  # () bool: finite and inside the escape box
-    sampled_gradient: Arrayish  # (2,) the (noisy) gradient the optimizer was given
-    view: Mapping[str, Arrayish]  # state after this step's update (momentum, σ, ...)
+    seed: Arrayish  # (runs,) uint32
 
 
 def _is_healthy(point: Array, value: Array, gradient: Array, box: Array) -> Array:
@@ -59,118 +54,104 @@ def _is_healthy(point: Array, value: Array, gradient: Array, box: Array) -> Arra
     return finite & inside
 
 
-def _gradient_noise(inputs: RunInputs) -> Array:
-    """σ·N(0, I) per run and step, ``(runs, steps, 2)``, drawn from each run's own seed.
+def _noise(scale: Array, seed: Array, length: int) -> Array:
+    """σ·N(0, I) for steps 0 … length−1; step t's draw depends only on (seed, t).
 
-    Drawn only when some run asks for noise (a ``lax.cond`` on the batch, which runs one
-    branch): the draws cost more than the scan itself, and most races have none.
+    So a longer run with the same seed repeats a shorter one's noise, and a sweep's run
+    at one rate is exactly the race's run at that rate.
     """
-    noise_scale, seed = jnp.asarray(inputs.noise_scale), jnp.asarray(inputs.seed)
-    shape = (*jnp.shape(inputs.learning_rates), 2)
+    key = jax.random.key(seed)
+
+    def at(t: Array) -> Array:
+        return jax.random.normal(jax.random.fold_in(key, t), (2,), dtype=jnp.float64)
+
+    return scale * jax.vmap(at)(jnp.arange(length))
+
+
+def _gradient_noise(noise_scale: Array, seed: Array, length: int) -> Array:
+    """Every run's noise, ``(runs, length, 2)``, drawn only when some run asks for it."""
 
     def draw() -> Array:
-        def one(key_seed: Array) -> Array:
-            return jax.random.normal(jax.random.key(key_seed), shape[1:], dtype=jnp.float64)
+        return jax.vmap(_noise, in_axes=(0, 0, None))(noise_scale, seed, length)
 
-        return noise_scale[:, None, None] * jax.vmap(one)(seed)
-
-    return jax.lax.cond(jnp.any(noise_scale > 0), draw, lambda: jnp.zeros(shape, dtype=jnp.float64))
+    zeros = jnp.zeros((noise_scale.shape[0], length, 2), dtype=jnp.float64)
+    return jax.lax.cond(jnp.any(noise_scale > 0), draw, lambda: zeros)
 
 
-def _run_one(
-    loss_fn: SurfaceFn,
-    spec: OptimizerSpec,
-    inputs: RunInputs,
-    noise: Array,
-    surface_params: Array,
-    box: Array,
-) -> tuple[StepRecord, StepRecord]:
-    """One run: records for steps 0 … T−1, and the final point's record.
-
-    A run is never stopped inside the scan: once it turns unhealthy (non-finite or out
-    of the escape box) its later records are meaningless, and the host cuts them at the
-    first unhealthy step. That keeps the step body free of per-step selects.
-    """
-    start, hyperparameters, learning_rates = map(jnp.asarray, inputs[:3])
-    named = dict(zip(spec.hyperparameter_names, hyperparameters, strict=True))
-    optimizer = optax.inject_hyperparams(spec.factory)(learning_rate=learning_rates[0], **named)
-    value_and_grad = jax.value_and_grad(loss_fn)
-    steps = learning_rates.shape[0]
-
-    def step(
-        carry: tuple[Array, optax.OptState], xs: tuple[Array, Array]
-    ) -> tuple[tuple[Array, optax.OptState], tuple[Array, Array, Array, optax.OptState]]:
-        point, state = carry
-        learning_rate, step_noise = xs
-        value, gradient = value_and_grad(point, surface_params)
-        state = state._replace(hyperparams={**state.hyperparams, "learning_rate": learning_rate})
-        updates, state = optimizer.update(gradient + step_noise, state, point)
-        record = (point, value, gradient, state.inner_state)
-        return (optax.apply_updates(point, updates), state), record
-
-    init_state = optimizer.init(start)
-    (point, _), (points, values, gradients, states) = jax.lax.scan(
-        step, (start, init_state), (learning_rates, noise)
-    )
-    # State views (bias corrections, square roots) vectorize over steps outside the loop.
-    before = jax.tree.map(
-        lambda first, later: jnp.concatenate([first[None], later[:-1]]),
-        init_state.inner_state,
-        states,
-    )
-    views = jax.vmap(spec.state_view, in_axes=(0, 0, None), axis_size=steps)(before, states, named)
-    healthy = jax.vmap(_is_healthy, in_axes=(0, 0, 0, None))(points, values, gradients, box)
-    records = StepRecord(points, values, gradients, healthy, gradients + noise, views)
-    value, gradient = value_and_grad(point, surface_params)
-    last = StepRecord(
-        point,
-        value,
-        gradient,
-        _is_healthy(point, value, gradient, box),
-        jnp.zeros_like(gradient),
-        jax.tree.map(lambda series: jnp.zeros_like(series[0]), views),
-    )
-    return records, last
+# Columns of ``simulate``'s records: one row per point 0 … T (the rows after T are unused).
+POINT, VALUE, GRADIENT, HEALTHY, SAMPLED = slice(0, 2), 2, slice(3, 5), 5, slice(6, 8)
+VIEW_COLUMNS = {"momentum": slice(8, 10), "sigma": slice(10, 12)}
+COLUMNS = 12
 
 
-# Columns of ``simulate``'s packed records; the state views follow, two columns each, in
-# ``state_keys(spec)`` order. One array per batch keeps host transfers to one per call.
-POINT, VALUE, GRADIENT, HEALTHY, SAMPLED, VIEWS = slice(0, 2), 2, slice(3, 5), 5, slice(6, 8), 8
-
-
-def _pack(records: StepRecord, last: StepRecord, view_names: tuple[str, ...]) -> Array:
-    """Points 0 … T as rows; per-update columns (sampled gradient, views) get a zero row."""
-
-    def rows(series: Arrayish, final: Arrayish) -> Array:
-        stacked = jnp.concatenate([jnp.asarray(series), jnp.asarray(final)[None]])
-        return stacked.reshape(stacked.shape[0], -1).astype(jnp.float64)
-
-    columns = [
-        rows(records.point, last.point),
-        rows(records.value, last.value),
-        rows(records.gradient, last.gradient),
-        rows(records.healthy, last.healthy),
-        rows(records.sampled_gradient, last.sampled_gradient),
-        *(rows(records.view[name], last.view[name]) for name in view_names),
-    ]
-    return jnp.concatenate(columns, axis=1)
-
-
-@partial(jax.jit, static_argnames=("loss_fn", "spec"))
-def simulate(
-    loss_fn: SurfaceFn,
-    spec: OptimizerSpec,
-    inputs: RunInputs,
-    surface_params: Array,
-    box: Array,
+def _run(
+    kind: Array, surface: SurfaceArgs, run: RunInputs, noise: Array, box: Array, n_steps: Array
 ) -> Array:
-    """Every run of a batch, recording each step, packed as ``(runs, T + 1, columns)``."""
+    """One run's records, ``(length + 1, COLUMNS)``; rows 0 … n_steps are filled.
 
-    def one(run_inputs: RunInputs, noise: Array) -> Array:
-        records, last = _run_one(loss_fn, spec, run_inputs, noise, surface_params, box)
-        return _pack(records, last, state_keys(spec))
+    The loop visits points 0 … n_steps: at each it reads the surface and makes the optax
+    update (the update at the last point is not kept). The surface is evaluated in one
+    place only, so its switch is compiled once. State views and health checks come after
+    the loop, vectorized over rows. A run is never stopped inside the loop: the host
+    cuts it at its first unhealthy point.
+    """
+    start, hyper, learning_rates = (jnp.asarray(a) for a in run[:3])
+    length = learning_rates.shape[0]
+    first = optimizer_kernels.init(kind, start, hyper)
+    # point, value, gradient, sampled gradient, the packed state after the update
+    trace = jnp.zeros((length + 1, 7 + STATE_SIZE), dtype=jnp.float64)
 
-    return jax.vmap(one)(inputs, _gradient_noise(inputs))
+    def step(t: Array, carry: tuple[Array, Array, Array]) -> tuple[Array, Array, Array]:
+        point, state, trace = carry
+        value, gradient = surface_kernels.value_and_gradient(point, surface)
+        sampled = gradient + noise[t]  # t = length reads the last row: that update is dropped
+        moved, state = optimizer_kernels.update(
+            kind, state, sampled, point, hyper, learning_rates[t]
+        )
+        row = jnp.concatenate([point, value[None], gradient, sampled, state])
+        return moved, state, trace.at[t].set(row)
+
+    _, _, trace = jax.lax.fori_loop(0, n_steps + 1, step, (start, first, trace))
+    points, values, gradients = trace[:, 0:2], trace[:, 2], trace[:, 3:5]
+    sampled, states = trace[:, 5:7], trace[:, 7:]
+    before = jnp.concatenate([first[None], states[:-1]])
+    momentum, sigma = jax.vmap(lambda b, a: optimizer_kernels.views(kind, b, a, hyper))(
+        before, states
+    )
+    updated = (jnp.arange(length + 1) < n_steps)[:, None]
+    healthy = jax.vmap(_is_healthy, in_axes=(0, 0, 0, None))(points, values, gradients, box)
+    per_update = jnp.concatenate([sampled, momentum, sigma], axis=1)
+    return jnp.concatenate(
+        [
+            points,
+            values[:, None],
+            gradients,
+            healthy[:, None].astype(jnp.float64),
+            jnp.where(updated, per_update, 0.0),
+        ],
+        axis=1,
+    )
+
+
+def simulate(
+    kind: Array, surface: SurfaceArgs, inputs: RunInputs, box: Array, n_steps: Array
+) -> Array:
+    """Every run of a batch, recording each step, packed as ``(runs, length + 1, COLUMNS)``."""
+    length = inputs.learning_rates.shape[1]
+    noise = _gradient_noise(jnp.asarray(inputs.noise_scale), jnp.asarray(inputs.seed), length)
+    one = jax.vmap(_run, in_axes=(None, None, 0, 0, None, None))
+    return one(kind, surface, inputs, noise, box, n_steps)
+
+
+class SweepInputs(NamedTuple):
+    """One optimizer at many base learning rates, from one start, one schedule, one seed."""
+
+    start: Arrayish  # (2,)
+    hyperparameters: Arrayish  # (rates, HYPER_SIZE)
+    learning_rates: Arrayish  # (rates,): η; step t uses η · schedule[t]
+    schedule: Arrayish  # (MAX_SWEEP_STEPS,): the schedule's shape for η = 1
+    noise_scale: Arrayish  # ()
+    seed: Arrayish  # () uint32
 
 
 class SweepLosses(NamedTuple):
@@ -181,28 +162,75 @@ class SweepLosses(NamedTuple):
     diverged_at: Array  # n + 1 when the run stayed healthy
 
 
-@partial(jax.jit, static_argnames=("loss_fn", "spec"))
 def sweep_losses(
-    loss_fn: SurfaceFn,
-    spec: OptimizerSpec,
-    inputs: RunInputs,
-    surface_params: Array,
-    box: Array,
-    n_steps: Array,
+    kind: Array, surface: SurfaceArgs, inputs: SweepInputs, box: Array, n_steps: Array
 ) -> SweepLosses:
-    """Only the numbers a learning-rate sweep ranks by, reduced inside the jit."""
+    """Only the numbers a learning-rate sweep ranks by, reduced inside the loop."""
+    schedule = jnp.asarray(inputs.schedule)
+    scale = jnp.asarray(inputs.noise_scale)
+    length = schedule.shape[0]
+    noise = jax.lax.cond(
+        scale > 0,
+        lambda: _noise(scale, jnp.asarray(inputs.seed), length),
+        lambda: jnp.zeros((length, 2), dtype=jnp.float64),
+    )
+    start = jnp.asarray(inputs.start)
 
-    def one(run_inputs: RunInputs, noise: Array) -> SweepLosses:
-        records, last = _run_one(loss_fn, spec, run_inputs, noise, surface_params, box)
-        values = jnp.append(records.value, last.value)
-        healthy = jnp.append(records.healthy, last.healthy)
-        index = jnp.arange(values.shape[0])
-        counted = index <= n_steps
-        diverged_at = jnp.min(jnp.where(counted & ~healthy, index, n_steps + 1))
-        mean = jnp.sum(jnp.where(counted, values, 0.0)) / (n_steps + 1)
-        return SweepLosses(values[n_steps], mean, diverged_at)
+    def one(hyper: Array, rate: Array) -> SweepLosses:
+        def step(
+            t: Array, carry: tuple[Array, Array, Array, Array, Array]
+        ) -> tuple[Array, Array, Array, Array, Array]:
+            point, state, total, _, diverged_at = carry
+            value, gradient = surface_kernels.value_and_gradient(point, surface)
+            first_bad = ~_is_healthy(point, value, gradient, box) & (diverged_at > t)
+            moved, state = optimizer_kernels.update(  # at t = n_steps, not kept
+                kind, state, gradient + noise[t], point, hyper, rate * schedule[t]
+            )
+            diverged_at = jnp.where(first_bad, t, diverged_at)
+            return moved, state, total + value, value, diverged_at
 
-    return jax.vmap(one)(inputs, _gradient_noise(inputs))
+        first = optimizer_kernels.init(kind, start, hyper)
+        zero = jnp.zeros(())
+        carry = (start, first, zero, zero, n_steps + 1)
+        _, _, total, final, diverged_at = jax.lax.fori_loop(0, n_steps + 1, step, carry)
+        return SweepLosses(final, total / (n_steps + 1), diverged_at)
+
+    rates = jnp.asarray(inputs.learning_rates)
+    return jax.vmap(one)(jnp.asarray(inputs.hyperparameters), rates)
+
+
+def _simulate_signature(shape: Shape) -> tuple[object, ...]:
+    runs, length = shape
+    inputs = RunInputs(
+        start=np.zeros((runs, 2)),
+        hyperparameters=np.zeros((runs, HYPER_SIZE)),
+        learning_rates=np.zeros((runs, length)),
+        noise_scale=np.zeros(runs),
+        seed=np.zeros(runs, dtype=np.uint32),
+    )
+    return np.int32(0), surface_kernels.example_args(), inputs, np.zeros((2, 2)), np.int32(0)
+
+
+def _sweep_signature(shape: Shape) -> tuple[object, ...]:
+    (rates,) = shape
+    inputs = SweepInputs(
+        start=np.zeros(2),
+        hyperparameters=np.zeros((rates, HYPER_SIZE)),
+        learning_rates=np.zeros(rates),
+        schedule=np.zeros(MAX_SWEEP_STEPS),
+        noise_scale=np.float64(0.0),
+        seed=np.uint32(0),
+    )
+    return np.int32(0), surface_kernels.example_args(), inputs, np.zeros((2, 2)), np.int32(0)
+
+
+SIMULATE = Kernel(
+    "simulate",
+    simulate,
+    _simulate_signature,
+    [(runs, steps) for steps in STEP_BUCKETS for runs in RUN_BUCKETS],
+)
+SWEEP = Kernel("sweep", sweep_losses, _sweep_signature, [(rates,) for rates in RATE_BUCKETS])
 
 
 @dataclass(frozen=True)
@@ -220,6 +248,13 @@ class RunConfig:
         known = {h.name: h.default for h in self.optimizer.hyperparameters}
         known["learning_rate"] = self.optimizer.learning_rate.default
         return float(self.hyperparameters.get(name, known[name]))
+
+    def hyperparameter_row(self) -> np.ndarray:
+        """The kind's hyperparameters (learning rate excluded) as the kernels read them."""
+        row = np.zeros(HYPER_SIZE, dtype=np.float64)
+        names = self.optimizer.hyperparameter_names
+        row[: len(names)] = [self.value(name) for name in names]
+        return row
 
 
 @dataclass(frozen=True)
@@ -243,13 +278,9 @@ class RunResult:
 def inputs_for(runs: Sequence[RunConfig], length: int, bucket: int) -> RunInputs:
     """Stack the runs' inputs, padding the batch to ``bucket`` by repeating the first."""
     padded = [*runs, *[runs[0]] * (bucket - len(runs))]
-    spec = runs[0].optimizer
     return RunInputs(
         start=np.array([r.start for r in padded], dtype=np.float64),
-        hyperparameters=np.array(
-            [[r.value(n) for n in spec.hyperparameter_names] for r in padded],
-            dtype=np.float64,
-        ).reshape(bucket, len(spec.hyperparameters)),
+        hyperparameters=np.stack([r.hyperparameter_row() for r in padded]),
         learning_rates=np.stack(
             [learning_rate_series(r.value("learning_rate"), r.schedule, length) for r in padded]
         ),
@@ -259,14 +290,18 @@ def inputs_for(runs: Sequence[RunConfig], length: int, bucket: int) -> RunInputs
 
 
 def step_bucket(steps: int) -> int:
-    return power_of_two_bucket(steps, MIN_STEP_BUCKET)
+    """The record buffer a run of ``steps`` updates is computed in."""
+    return smallest_fit(steps, STEP_BUCKETS)
 
 
-def _group_by_optimizer(runs: Sequence[RunConfig]) -> dict[str, list[int]]:
+def _batches(runs: Sequence[RunConfig], per_call: int) -> list[list[int]]:
+    """Indices of ``runs`` grouped by optimizer kind, at most ``per_call`` each."""
     groups: dict[str, list[int]] = {}
     for index, run in enumerate(runs):
         groups.setdefault(run.optimizer.name, []).append(index)
-    return groups
+    return [
+        group[i : i + per_call] for group in groups.values() for i in range(0, len(group), per_call)
+    ]
 
 
 def _cut(
@@ -276,19 +311,13 @@ def _cut(
     steps: int,
     noisy: bool,
 ) -> RunResult:
-    """One run's records for points 0 … steps, cut at its first unhealthy point.
-
-    The scan ran a whole bucket (≥ ``steps``) of updates; only rows 0 … steps count.
-    """
+    """One run's records for points 0 … steps, cut at its first unhealthy point."""
     records = packed[: steps + 1]
     unhealthy = np.flatnonzero(records[:, HEALTHY] == 0.0)
     diverged_at = int(unhealthy[0]) if unhealthy.size else None
     n = steps + 1 if diverged_at is None else diverged_at
     updates = max(n - 1, 0)
-    state = {
-        name: records[:updates, VIEWS + 2 * i : VIEWS + 2 * i + 2]
-        for i, name in enumerate(view_names)
-    }
+    state = {name: records[:updates, VIEW_COLUMNS[name]] for name in view_names}
     if noisy:
         state["sampled_gradient"] = records[:updates, SAMPLED]
     gradient = records[:n, GRADIENT]
@@ -309,17 +338,21 @@ def run_trajectories(
 ) -> list[RunResult]:
     """Race ``runs`` for ``steps`` updates each; results in the order of ``runs``."""
     length = step_bucket(steps)
-    params, box = objective.params_array(), objective.escape_box()
-    groups = list(_group_by_optimizer(runs).values())
+    surface, box, n_steps = objective.args(), objective.escape_box(), np.int32(steps)
+    # A typed surface's interpreter runs one instruction per loop iteration; on one run
+    # XLA executes it about ten times faster per run than on a batch (its conditionals
+    # on scalars become selects), so typed runs go one per call (measured, BENCHMARKS.md).
+    batches = _batches(runs, 1 if objective.is_typed else MAX_RUNS_PER_CALL)
     launched = []
-    with on_cpu():
-        for indices in groups:  # dispatch every group first: XLA runs them while we wait
-            group = [runs[i] for i in indices]
-            inputs = inputs_for(group, length, power_of_two_bucket(len(group)))
-            outputs = simulate(objective.fn, group[0].optimizer, inputs, params, box)
-            launched.append((inputs, outputs))
+    for indices in batches:  # dispatch every batch first: XLA runs them while we wait
+        batch = [runs[i] for i in indices]
+        bucket = smallest_fit(len(batch), RUN_BUCKETS)
+        inputs = inputs_for(batch, length, bucket)
+        kind = np.int32(optimizer_kernels.kind_index(batch[0].optimizer))
+        outputs = SIMULATE((bucket, length), kind, surface, inputs, box, n_steps)
+        launched.append((inputs, outputs))
     results: list[RunResult | None] = [None] * len(runs)
-    for indices, (inputs, outputs) in zip(groups, launched, strict=True):
+    for indices, (inputs, outputs) in zip(batches, launched, strict=True):
         packed = np.asarray(outputs)
         learning_rates = np.asarray(inputs.learning_rates)
         view_names = state_keys(runs[indices[0]].optimizer)

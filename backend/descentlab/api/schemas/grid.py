@@ -6,8 +6,7 @@ from pydantic import BaseModel, Field
 
 from descentlab.api.schemas.common import DomainModel, StrictModel
 from descentlab.api.schemas.surfaces import SurfaceRef
-
-MAX_RESOLUTION = 512
+from descentlab.core.grid import MAX_RESOLUTION
 
 
 class GridRequest(StrictModel):

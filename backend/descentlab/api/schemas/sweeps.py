@@ -7,11 +7,13 @@ from pydantic import BaseModel, Field, model_validator
 from descentlab.api.schemas.common import Label, Point, StrictModel
 from descentlab.api.schemas.optimizers import OptimizerRequest
 from descentlab.api.schemas.schedules import ScheduleRequest
-from descentlab.api.schemas.surfaces import SurfaceRef
+from descentlab.api.schemas.surfaces import ExpressionSurface, SurfaceRef
 from descentlab.api.schemas.trajectories import GradientNoise, Seed
+from descentlab.core.expressions import compile_expression
+from descentlab.core.sweep import MAX_TYPED_SWEEP_WORK, typed_sweep_work
+from descentlab.core.trajectory import MAX_SWEEP_RATES as MAX_RATES
+from descentlab.core.trajectory import MAX_SWEEP_STEPS
 
-MAX_SWEEP_STEPS = 5_000
-MAX_RATES = 128
 MAX_SWEEP_OPTIMIZERS = 16
 # 8 optimizers × 64 rates × 500 steps is 256k; allow sixteen times that.
 MAX_SWEEP_WORK = 4_194_304
@@ -54,6 +56,17 @@ class SweepRequest(StrictModel):
         work = self.steps * self.learning_rates.count * len(self.optimizers)
         if work > MAX_SWEEP_WORK:
             raise ValueError(f"steps × rates × optimizers = {work} exceeds {MAX_SWEEP_WORK}")
+        if isinstance(self.surface, ExpressionSurface):
+            size = len(compile_expression(self.surface.expression).instructions)
+            rates, optimizers = self.learning_rates.count, len(self.optimizers)
+            typed = typed_sweep_work(size, self.steps, optimizers, rates)
+            if typed > MAX_TYPED_SWEEP_WORK:
+                raise ValueError(
+                    f"a sweep of this typed surface ({size} instructions) × {self.steps} steps "
+                    f"× {optimizers} optimizers × {rates} rates is too much work ({typed} > "
+                    f"{MAX_TYPED_SWEEP_WORK}); use fewer steps, optimizers or rates, or a "
+                    "shorter expression"
+                )
         return self
 
 

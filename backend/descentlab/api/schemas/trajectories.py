@@ -8,8 +8,8 @@ from descentlab.api.schemas.common import Label, Point, StrictModel
 from descentlab.api.schemas.optimizers import OptimizerRequest
 from descentlab.api.schemas.schedules import ScheduleRequest
 from descentlab.api.schemas.surfaces import SurfaceRef
+from descentlab.core.trajectory import MAX_STEPS
 
-MAX_STEPS = 20_000
 MAX_RUNS = 16
 # Bounds the work (and the response size) of one request: steps × runs.
 MAX_TOTAL_STEPS = 100_000

@@ -74,7 +74,7 @@ from descentlab.core.nets.models import MLPSpec, Params
 from descentlab.core.nets.training import TrainResult
 from descentlab.core.objective import Objective
 from descentlab.core.optimizers import get_optimizer
-from descentlab.core.surfaces import Interval
+from descentlab.core.surfaces import Interval, quadratic_form
 from descentlab.core.trajectory import RunConfig, run_trajectories
 
 BOUNCE = 1.9  # the default η times λ_max of the scaled case (2 is where descent diverges)
@@ -213,12 +213,6 @@ def quadratic_error(data: Dataset) -> Quadratic:
     return Quadratic(2.0 * x.T @ x / len(y), minimum, floor)
 
 
-def linear_mse(p: Array, theta: Array) -> Array:
-    """The surface: L* + ½ (p − w*)ᵀ H (p − w*), theta = (H₁₁, H₁₂, H₂₂, w₁*, w₂*, L*)."""
-    d1, d2 = p[0] - theta[3], p[1] - theta[4]
-    return 0.5 * (theta[0] * d1 * d1 + 2.0 * theta[1] * d1 * d2 + theta[2] * d2 * d2) + theta[5]
-
-
 def _window(centre: np.ndarray, half_width: float) -> tuple[Interval, Interval]:
     (c1, c2) = (float(c) for c in centre)
     return (c1 - half_width, c1 + half_width), (c2 - half_width, c2 + half_width)
@@ -238,7 +232,7 @@ def _linear(params: NormalizationParams) -> dict[str, Any]:
     out = []
     for name, quadratic in cases.items():
         domain = _window(quadratic.minimum, half_width)
-        objective = Objective(linear_mse, quadratic.constants(), domain)
+        objective = Objective.from_function(quadratic_form, quadratic.constants(), domain)
         grid = evaluate_grid(objective, params.resolution)
         (run,) = run_trajectories(objective, params.steps, [config])
         low, high = quadratic.eigenvalues
