@@ -21,7 +21,16 @@ from urllib.parse import urlsplit
 
 import numpy as np
 
-from bench import baselines, browser, experiments, gpu_report, hessian, landscape, workloads
+from bench import (
+    baselines,
+    browser,
+    compiles,
+    experiments,
+    gpu_report,
+    hessian,
+    landscape,
+    workloads,
+)
 from bench.load_report import render as render_load_section
 from bench.server import serve, wait_for_background_warmup
 
@@ -187,6 +196,7 @@ def render(
     engine: Timing,
     baseline: dict[str, float],
     networks: dict[str, dict[str, Any]],
+    compile_figures: dict[str, Any],
 ) -> str:
     race, sweep, grid = warm["race"], warm["sweep"], warm["grid"]
     machine = f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
@@ -323,18 +333,17 @@ request, engine, JSON, Plotly redraw. 30 moves after 3 warm-up moves.
 
 ## Start-up and the first request (cold; target: first request ≤ 1.5 s)
 
-Start-up compiles the default scenario before the server accepts requests: the eight
-race optimizers on Rosenbrock (one run each, the 1024-step bucket), every schedule kind
-at that bucket, the Rosenbrock grid at resolutions 128 and 256, and the point analysis;
-the other six optimizers then compile in a background thread. JAX's persistent
-compilation cache (`DESCENTLAB_COMPILATION_CACHE_DIR`) makes a restart cheaper.
+The engine is a fixed set of 11 programs (four kernels at a few shapes each; every
+surface, optimizer, schedule, step count and typed expression is data for them). Before
+the server accepts requests it compiles the default page's three (its grid, its race's
+shape, the point analysis); the lessons' two and then the rest follow in a background
+thread. JAX's persistent compilation cache (`DESCENTLAB_COMPILATION_CACHE_DIR`) makes a
+restart cheap. The first race here (8 × 1000) needs a program the first visit does not
+compile: it waits for the background warm-up or compiles it (once) itself.
 
 {table(("scenario", "server ready", "first race request (8 × 1000)"), start_rows)}
 
-A surface or optimizer the warm-up did not cover compiles on its first use (roughly
-0.3–0.6 s per surface and optimizer kind on this machine), once per step bucket (powers
-of two from 64) and run bucket (powers of two).
-
+{compiles.render(compile_figures)}
 ## Networks: a 2-D loss landscape (target ≥ 8× the reference's way)
 
 A {land["network"]} ReLU MLP ({land["parameters"]:,} parameters) on {land["samples"]:,}
@@ -361,6 +370,8 @@ single-threaded torch is itself near the matmul limit.
 
 
 def main() -> None:
+    print("first uses, typed surfaces, warm-up…", flush=True)
+    compile_figures = compiles.run()
     print("start-up and cold requests…", flush=True)
     start = start_up_figures()
     print("warm requests…", flush=True)
@@ -381,7 +392,8 @@ def main() -> None:
         "hessian": hessian.run(),
         "experiments": experiments.run(),
     }
-    report = render(start, warm, engine, baseline, networks) + "\n" + render_load_section()
+    report = render(start, warm, engine, baseline, networks, compile_figures)
+    report += "\n" + render_load_section()
     OUTPUT.write_text(report)
     print(report)
 

@@ -23,6 +23,15 @@ def free_port() -> int:
 class RunningServer:
     url: str
     seconds_to_ready: float  # process start → /api/health answers (includes the warm-up)
+    pid: int
+
+    def rss_mb(self) -> float:
+        """The server process's resident memory now."""
+        with open(f"/proc/{self.pid}/status") as status:
+            for line in status:
+                if line.startswith("VmRSS"):
+                    return int(line.split()[1]) / 1024
+        raise RuntimeError("no VmRSS")
 
 
 def wait_for_background_warmup(url: str, limit_s: float = 300) -> None:
@@ -59,7 +68,7 @@ def serve(cache_dir: Path, warmup: bool = True) -> Iterator[RunningServer]:
                     break
             except httpx.TransportError:
                 time.sleep(0.02)
-        yield RunningServer(url, time.perf_counter() - started)
+        yield RunningServer(url, time.perf_counter() - started, process.pid)
     finally:
         process.terminate()
         process.wait(timeout=30)

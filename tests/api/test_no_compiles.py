@@ -5,11 +5,13 @@ built-in surface (and two typed ones) × every optimizer × every schedule kind 
 step choices × 1–8 runs, the fair race (a sweep, then a race at the best rates), grids
 at the page's resolution and others, point analyses, surface constants and gradient
 noise. JAX's compile and trace events are counted across all of it: zero. A positive
-control shows the counter does see a program compiled through the same path.
+control shows the counter does see a program compiled through the same path. The
+largest and deepest expressions the caps admit are answered without growing memory.
 """
 
 import itertools
 import re
+from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -18,12 +20,18 @@ import numpy as np
 import pytest
 from fastapi.testclient import TestClient
 
+from descentlab.core.expressions import ExpressionError, compile_expression, parse_expression
 from descentlab.core.optimizers import OPTIMIZERS
 from descentlab.core.programs import Kernel
 from descentlab.core.schedules import SCHEDULES
 from descentlab.core.surfaces import SURFACES
 from descentlab.core.trajectory import _simulate_signature, simulate
-from descentlab.core.warmup import compiled_programs, every_program, warm_everything
+from descentlab.core.warmup import (
+    compiled_programs,
+    every_program,
+    release_freed_memory,
+    warm_everything,
+)
 from tests.api.conftest import strict_json
 from tests.compile_counter import CompileLog, count_compiles
 
@@ -169,3 +177,95 @@ def test_control_the_counter_sees_a_program_compiled_through_the_same_path() -> 
         kernel.executable((2, 64))
     assert log.compiles == ["jit(simulate)"]
     assert log.traces
+
+
+def _nested(wrap: str, levels: int) -> str:
+    text = "x"
+    for level in range(levels):
+        text = wrap.format(inner=text, other="xy"[level % 2])
+    return text
+
+
+def _largest(wrap: str) -> str:
+    """The most levels of ``wrap`` the caps admit."""
+    levels = 1
+    while True:
+        try:
+            parse_expression(_nested(wrap, levels + 1))
+        except ExpressionError:
+            return _nested(wrap, levels)
+        levels += 1
+
+
+def _widest(terms: list[str]) -> str:
+    text, k = terms[0], 1
+    while True:
+        candidate = (
+            f"({text})+({terms[k % len(terms)]})" if k % 8 == 0 else f"{text}+{terms[k % 3]}"
+        )
+        try:
+            parse_expression(candidate)
+        except ExpressionError:
+            return text
+        text, k = candidate, k + 1
+
+
+EXTREMES = {
+    "exp chain": _largest("exp({inner})"),
+    "sin chain": _largest("sin({inner})"),
+    "pow tower": _largest("pow({other}, {inner})"),
+    "right-nested sum": _largest("{other}+({inner})"),
+    "wide sum": _widest(["x*y", "sin(x)", "exp(-y^2)"]),
+    "two-argument functions": _widest(["hypot(x, y)", "arctan2(y, x)", "pow(x, y)"]),
+}
+
+
+def _resident_mb() -> float:
+    release_freed_memory()
+    with open("/proc/self/status") as status:
+        line = next(line for line in status if line.startswith("VmRSS"))
+    return int(line.split()[1]) / 1024
+
+
+@pytest.mark.usefixtures("warm")
+def test_the_largest_admitted_expressions_are_answered_in_bounded_memory(
+    client: TestClient,
+) -> None:
+    surface = {"expression": EXTREMES["wide sum"]}
+    _post(client, "/api/grid", {"surface": surface, "resolution": 512})  # the response paths
+    before = _resident_mb()
+    answered: Counter[int] = Counter()
+    with count_compiles() as log:
+        for text in EXTREMES.values():
+            assert len(compile_expression(text).instructions) >= 40
+            surface = {"expression": text, "domain": {"x": [-2, 2], "y": [-2, 2]}}
+            start = [0.5, 0.25]
+            bodies = {
+                "/api/grid": {"surface": surface, "resolution": 512, "gradients": True},
+                "/api/analyze": {"surface": surface, "point": start},
+                "/api/trajectories": {
+                    "surface": surface,
+                    "steps": STEP_CHOICES[-1],
+                    "runs": [_run(name, start, i) for i, name in enumerate(list(OPTIMIZERS)[:8])],
+                },
+            }
+            for path, body in bodies.items():
+                response = client.post(path, json=body)
+                answered[response.status_code] += 1
+                assert response.status_code in (200, 422), response.text[:300]
+                strict_json(response.text)
+        # A sweep within the typed-work bound is answered; one beyond it is refused at once.
+        sweep = {
+            "surface": {"expression": EXTREMES["two-argument functions"]},
+            "start": [0.5, 0.25],
+            "steps": 500,
+            "optimizers": [{"optimizer": {"name": n}} for n in list(OPTIMIZERS)[:8]],
+            "learning_rates": {"min": 1e-5, "max": 1.0, "count": 48},
+        }
+        _post(client, "/api/sweeps", sweep)
+        refused = client.post("/api/sweeps", json={**sweep, "steps": 5000})
+        assert refused.status_code == 422
+        assert "too much work" in refused.text
+    _assert_nothing_compiled(log)
+    assert answered[200] == 3 * len(EXTREMES)
+    assert _resident_mb() - before < 100
