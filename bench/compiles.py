@@ -2,14 +2,16 @@
 admissible expression, and the warm-up itself, from an empty and from a filled cache.
 
 Everything is measured through HTTP against a fresh ``descentlab serve`` (response cache
-off), after its warm-up reports done. The baseline, in the same run and process-fresh:
-the per-surface way this replaced (``bench.per_surface``: one program per surface and
-optimizer kind, per power-of-two step bucket), timed by its first race on each surface.
+off), after its warm-up reports done. The baseline, in the same run: the engine this
+replaced (one program per surface, optimizer kind and power-of-two step bucket; per
+structure for a typed surface), taken from git (``BASELINE_COMMIT``) and run in a fresh
+process after its own warm-up, in process (no HTTP: it is favoured, not handicapped).
 
 Usage: ``python -m bench.compiles`` prints the figures as JSON (``make bench`` renders them).
 """
 
 import json
+import os
 import statistics
 import subprocess
 import sys
@@ -83,6 +85,17 @@ def _first_and_warm(client: httpx.Client, path: str, body: dict[str, Any]) -> di
     return {"first_ms": first, "warm_ms": warm}
 
 
+def _page(client: httpx.Client, surface: Any, start: list[float]) -> dict[str, float]:
+    """What picking a surface costs the page: its grid, then the default race."""
+
+    def both() -> float:
+        grid = _post_ms(client, "/api/grid", {"surface": surface, "resolution": 128})
+        return grid + _post_ms(client, "/api/trajectories", ui_race(surface, start))
+
+    first = both()
+    return {"first_ms": first, "warm_ms": statistics.median(both() for _ in range(5))}
+
+
 def _until_warm(server: RunningServer, limit_s: float = 600) -> float:
     """Seconds from process start until the background warm-up reports done."""
     began = time.perf_counter() - server.seconds_to_ready
@@ -144,18 +157,10 @@ def served() -> dict[str, Any]:
             }
             with httpx.Client(base_url=server.url, timeout=300) as client:
                 figures["surfaces"] = {
-                    surface_id: _first_and_warm(
-                        client, "/api/trajectories", ui_race(surface_id, _start(surface_id))
-                    )
+                    surface_id: _page(client, surface_id, _start(surface_id))
                     for surface_id in SURFACES
                 }
-                typed = {"expression": TYPICAL}
-                figures["typed"] = _first_and_warm(
-                    client, "/api/trajectories", ui_race(typed, [1.0, 1.0])
-                )
-                figures["typed_grid"] = _first_and_warm(
-                    client, "/api/grid", {"surface": {"expression": TYPICAL + " + 1"}}
-                )
+                figures["typed"] = _page(client, {"expression": TYPICAL}, [1.0, 1.0])
                 fair = {
                     "surface": "himmelblau",
                     "start": _start("himmelblau"),
@@ -178,60 +183,96 @@ def served() -> dict[str, Any]:
     return figures
 
 
+# The engine before this design, from git: its first use of each surface after its own
+# warm-up (the old server's), as the page makes it: the grid, then the default race.
+BASELINE_COMMIT = "85a9430"
 _OLD_WAY = """
 import json, resource, sys, time
 import numpy as np
-from bench import per_surface
-from bench.compiles import UI_RUNS, UI_STEPS
+from descentlab.core.expressions import DEFAULT_DOMAIN, compile_expression
+from descentlab.core.grid import evaluate_grid
+from descentlab.core.objective import Objective
 from descentlab.core.optimizers import OPTIMIZERS
 from descentlab.core.surfaces import SURFACES
+from descentlab.core.sweep import sweep_learning_rates
+from descentlab.core.trajectory import RunConfig, run_trajectories
+from descentlab.core.warmup import warm_first_visit, warm_remaining_optimizers
 
-def first_race(fn, params, start):
-    runs = [(OPTIMIZERS[n], tuple(start), h["learning_rate"]) for n, h in UI_RUNS.items()]
+UI_RUNS, UI_STEPS, TYPICAL, WORST = json.loads(sys.argv[1])
+
+
+def page(objective, start):
+    runs = [RunConfig(OPTIMIZERS[n], tuple(start), h) for n, h in UI_RUNS.items()]
+    evaluate_grid(objective, 128)
+    run_trajectories(objective, UI_STEPS, runs)
+
+
+def timed(call):
     began = time.perf_counter()
-    per_surface.race(fn, params, runs, UI_STEPS)
+    call()
     first = time.perf_counter() - began
     began = time.perf_counter()
-    per_surface.race(fn, params, runs, UI_STEPS)
+    call()
     return {"first_ms": first * 1000, "warm_ms": (time.perf_counter() - began) * 1000}
 
-which = sys.argv[1]
-if which == "surfaces":
-    out = {}
-    for surface_id, surface in SURFACES.items():
-        params = np.asarray(surface.default_params(), dtype=np.float64)
-        out[surface_id] = first_race(surface.fn, params, surface.default_start)
-else:
-    fn, params = per_surface.structure_function(which)
-    out = first_race(fn, params, (0.5, 0.5))
-    out["max_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+warm_first_visit()
+warm_remaining_optimizers()
+out = {"surfaces": {}}
+for surface_id, surface in SURFACES.items():
+    objective = Objective.from_surface(surface)
+    out["surfaces"][surface_id] = timed(lambda: page(objective, surface.default_start))
+typed = compile_expression(TYPICAL)
+typed_objective = Objective(typed.fn, typed.constants, DEFAULT_DOMAIN)
+out["typed"] = timed(lambda: page(typed_objective, (1.0, 1.0)))
+rates = np.geomspace(1e-5, 1.0, 48)
+for label, surface_id, names in (("fair_sweep", "himmelblau", list(UI_RUNS)),
+                                 ("sweep_14", "beale", list(OPTIMIZERS))):
+    surface = SURFACES[surface_id]
+    templates = [RunConfig(OPTIMIZERS[n], surface.default_start) for n in names]
+    objective = Objective.from_surface(surface)
+    out[label] = timed(lambda: sweep_learning_rates(objective, UI_STEPS, templates, rates))
+worst = compile_expression(WORST)
+worst_objective = Objective(worst.fn, worst.constants, DEFAULT_DOMAIN)
+def peak_mb():
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+before = peak_mb()
+out["worst"] = timed(lambda: page(worst_objective, (0.5, 0.5)))
+out["worst"]["max_rss_growth_mb"] = peak_mb() - before
 print(json.dumps(out))
 """
 
 
-def _old_way(which: str, timeout_s: float = 600) -> Any:
-    """The per-surface engine in a fresh process (so nothing is compiled beforehand)."""
-    done = subprocess.run(
-        [sys.executable, "-c", _OLD_WAY, which],
-        capture_output=True,
-        text=True,
-        timeout=timeout_s,
-        check=True,
-        cwd=Path(__file__).resolve().parents[1],
-    )
-    return json.loads(done.stdout.strip().splitlines()[-1])
-
-
-def baseline() -> dict[str, Any]:
-    return {
-        "surfaces": _old_way("surfaces"),
-        "typed": _old_way(TYPICAL),
-        "worst_functions": _old_way(WORST["functions"]),
-    }
+def baseline(timeout_s: float = 1800) -> dict[str, Any] | None:
+    """The old engine's figures, measured in a fresh process (None without git history)."""
+    root = Path(__file__).resolve().parents[1]
+    with tempfile.TemporaryDirectory() as folder:
+        archive = subprocess.run(
+            ["git", "archive", BASELINE_COMMIT, "backend"],
+            cwd=root,
+            capture_output=True,
+            check=False,
+        )
+        if archive.returncode != 0:
+            return None
+        subprocess.run(["tar", "-x", "-C", folder], input=archive.stdout, check=True)
+        arguments = json.dumps([UI_RUNS, UI_STEPS, TYPICAL, WORST["functions"]])
+        done = subprocess.run(
+            [sys.executable, "-c", _OLD_WAY, arguments],
+            capture_output=True,
+            text=True,
+            timeout=timeout_s,
+            check=True,
+            cwd=folder,
+            env={**os.environ, "PYTHONPATH": str(Path(folder) / "backend")},
+        )
+    return json.loads(done.stdout.strip().splitlines()[-1])  # type: ignore[no-any-return]
 
 
 def run() -> dict[str, Any]:
-    return {"served": served(), "per_surface": baseline()}
+    return {"served": served(), "before": baseline()}
 
 
 if __name__ == "__main__":
@@ -248,54 +289,41 @@ def _ms(value: float) -> str:
 
 
 def render(figures: dict[str, Any]) -> str:
-    served_figures, old = figures["served"], figures["per_surface"]
-    surfaces = served_figures["surfaces"]
+    now, before = figures["served"], figures["before"] or {}
+
+    def old(key: str, surface_id: str | None = None) -> dict[str, float] | None:
+        row = before.get(key)
+        return row.get(surface_id) if surface_id is not None and row else row
+
+    def cells(new: dict[str, float], was: dict[str, float] | None) -> tuple[str, ...]:
+        ratio = f"{was['first_ms'] / new['first_ms']:,.0f}×" if was else ""
+        return (
+            _ms(was["first_ms"]) if was else "not measured",
+            _ms(new["first_ms"]),
+            f"{new['warm_ms']:.0f} ms",
+            ratio,
+        )
+
     surface_rows = [
-        (
-            surface_id,
-            _ms(old["surfaces"][surface_id]["first_ms"]),
-            _ms(row["first_ms"]),
-            f"{row['warm_ms']:.0f} ms",
-            f"{old['surfaces'][surface_id]['first_ms'] / row['first_ms']:,.0f}×",
-        )
-        for surface_id, row in surfaces.items()
+        (surface_id, *cells(row, old("surfaces", surface_id)))
+        for surface_id, row in now["surfaces"].items()
     ]
-    firsts = [row["first_ms"] for row in surfaces.values()]
-    old_firsts = [row["first_ms"] for row in old["surfaces"].values()]
-    surface_rows.append(
-        (
-            "**median / max**",
-            f"{_ms(statistics.median(old_firsts))} / {_ms(max(old_firsts))}",
-            f"{_ms(statistics.median(firsts))} / {_ms(max(firsts))}",
-            "",
-            f"{statistics.median(old_firsts) / statistics.median(firsts):,.0f}×",
-        )
-    )
-    typed, typed_old = served_figures["typed"], old["typed"]
+    firsts = [row["first_ms"] for row in now["surfaces"].values()]
+    summary = ["", f"{_ms(statistics.median(firsts))} / {_ms(max(firsts))}", "", ""]
+    if before:
+        old_firsts = [row["first_ms"] for row in before["surfaces"].values()]
+        summary[0] = f"{_ms(statistics.median(old_firsts))} / {_ms(max(old_firsts))}"
+        summary[3] = f"{statistics.median(old_firsts) / statistics.median(firsts):,.0f}×"
+    surface_rows.append(("**median / max**", *summary))
     use_rows = [
-        (
-            "a new typed f(x, y) (20 nodes): its first race",
-            _ms(typed_old["first_ms"]),
-            _ms(typed["first_ms"]),
-            f"{typed['warm_ms']:.0f} ms",
-        ),
-        (
-            "a new typed f(x, y): its grid (128²)",
-            "",
-            _ms(served_figures["typed_grid"]["first_ms"]),
-            f"{served_figures['typed_grid']['warm_ms']:.0f} ms",
-        ),
+        ("a new typed f(x, y) (20 nodes): grid and race", *cells(now["typed"], old("typed"))),
         (
             "the Fair race's sweep (4 optimizers × 48 rates × 500 steps)",
-            "",
-            _ms(served_figures["fair_sweep"]["first_ms"]),
-            f"{served_figures['fair_sweep']['warm_ms']:.0f} ms",
+            *cells(now["fair_sweep"], old("fair_sweep")),
         ),
         (
             "a 14-optimizer sweep (× 48 rates × 500 steps)",
-            "",
-            _ms(served_figures["sweep_14"]["first_ms"]),
-            f"{served_figures['sweep_14']['warm_ms']:.0f} ms",
+            *cells(now["sweep_14"], old("sweep_14")),
         ),
     ]
     worst_rows = [
@@ -307,50 +335,56 @@ def render(figures: dict[str, Any]) -> str:
             _ms(row["analysis_ms"]),
             f"{row['rss_growth_mb']:+.0f} MB",
         )
-        for label, row in served_figures["worst"].items()
+        for label, row in now["worst"].items()
     ]
-    worst_old = old["worst_functions"]
+    worst_before = (
+        f'Before, the "functions" one\'s first grid and race compiled for '
+        f"{_ms(before['worst']['first_ms'])} and grew the process by "
+        f"{before['worst']['max_rss_growth_mb']:.0f} MB (measured in this run)."
+        if before
+        else ""
+    )
     start_rows = [
         (
             label,
-            f"{served_figures[key]['ready_s']:.1f} s",
-            f"{served_figures[key]['all_warm_s']:.1f} s",
-            f"{served_figures[key]['rss_mb']:.0f} MB",
+            f"{now[key]['ready_s']:.1f} s",
+            f"{now[key]['all_warm_s']:.1f} s",
+            f"{now[key]['rss_mb']:.0f} MB",
         )
-        for label, key in (("empty cache", "empty_cache"), ("cache filled", "filled_cache"))
+        for label, key in (("empty", "empty_cache"), ("filled by a previous start", "filled_cache"))
     ]
-    return f"""## No compile after start-up (targets: nothing compiles after the warm-up)
+    header = ("before: first use", "now: first use", "now: again", "saved")
+    return f"""## No compile after start-up (target: nothing compiles after the warm-up)
 
-A fresh `descentlab serve` with an empty compilation cache, measured after its health
-check said the warm-up was done (`python -m bench.compiles`). "Before" is the engine's
-previous shape (`bench/per_surface.py`: one program per surface and optimizer kind and
-power-of-two step bucket), each surface's first race timed in a fresh process in the same
-run: that was the wait for every surface nobody had used yet.
+`python -m bench.compiles`: a fresh `descentlab serve` with an empty compilation cache,
+measured through HTTP after its health check said the warm-up was done. "Before" is the
+engine this replaced (one program per surface, optimizer kind and step bucket; per
+structure for a typed surface), checked out from git at `{BASELINE_COMMIT}` and run in a
+fresh process after its own warm-up, in process (no HTTP, which favours it): the wait
+for every surface or expression nobody had used yet.
 
-### The page's default race (4 optimizers × 500 steps) on each built-in surface
+### Picking a surface: its grid (128²) and the default race (4 optimizers × 500 steps)
 
-{_table(("surface", "first use, before", "first use, now", "again (warm)", "saved"), surface_rows)}
+{_table(("surface", *header), surface_rows)}
 
 ### Other first uses (target for a new typed structure: ≤ 0.5 s)
 
-{_table(("request", "first use, before", "first use, now", "again (warm)"), use_rows)}
+{_table(("request", *header), use_rows)}
 
 ### The worst expressions the caps admit (target ≤ 2 s and ≤ 100 MB each)
 
-The largest expressions the node and depth caps admit, of three kinds of instruction, each
-with the most a race may ask (16 runs × 6,250 steps), a 512² grid with gradients, the
-largest sweep the typed-work bound admits (8 optimizers × 64 rates), and a point
-analysis; growth of the server's resident memory over all four. Before, such an
-expression's first race compiled for {_ms(worst_old["first_ms"])} and took the process to
-{worst_old["max_rss_mb"]:.0f} MB (the "functions" one, measured in this run).
+The largest expressions the node and depth caps admit, of three kinds of instruction,
+each with the most a race may ask (16 runs × 6,250 steps), a 512² grid with gradients,
+the largest sweep the typed-work bound admits (8 optimizers × 64 rates), and a point
+analysis; the last column is the growth of the server's resident memory over all four.
+{worst_before}
 
 {_table(("expression", "race", "grid 512²", "sweep", "analysis", "memory"), worst_rows)}
 
-### Start-up (targets: ready ≤ 10 s, all warm ≤ 60 s cold and ≤ 10 s cached, ≤ 1 GB)
+### Start-up (targets: ready ≤ 10 s; all warm ≤ 60 s cold, ≤ 10 s cached; ≤ 1 GB)
 
-"Ready" is when the server answers (the default page's programs are compiled); "all
-warm" when its health check reports every program compiled; memory is the server's
-resident set then.
+"Ready": the server answers (the default page's programs are compiled). "All warm": its
+health check reports every program compiled. Memory: its resident set then.
 
 {_table(("compilation cache", "ready", "all warm", "memory"), start_rows)}
 """

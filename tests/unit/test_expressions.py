@@ -114,22 +114,22 @@ POINTS = np.stack(np.meshgrid(COORDINATES, COORDINATES), axis=-1).reshape(-1, 2)
 
 
 def _evaluate_at(points: jax.Array, constants: jax.Array, program: interpreter.Program) -> Any:
-    return jax.vmap(interpreter.evaluate, in_axes=(0, None, None))(points, constants, program)
+    return interpreter.evaluate(points, constants, program, order=2).T
 
 
 # One compile for every expression of the file: the program is data.
 _evaluate_jitted = jax.jit(_evaluate_at)
 
 
-def _duals(compiled: CompiledExpression, points: np.ndarray) -> np.ndarray:
-    """(f, ∂f/∂x, ∂f/∂y) at each point, by the interpreter the engine runs."""
+def _jets(compiled: CompiledExpression, points: np.ndarray) -> np.ndarray:
+    """(f, f_x, f_y, f_xx, f_xy, f_yy) at each point, by the interpreter the engine runs."""
     objective = Objective.typed(compiled.instructions, compiled.constants, DEFAULT_DOMAIN)
     args = objective.args()
     return np.asarray(_evaluate_jitted(jnp.asarray(points), args.params, args.program))
 
 
 def _values(compiled: CompiledExpression, points: np.ndarray = POINTS) -> np.ndarray:
-    return _duals(compiled, points)[:, 0]
+    return _jets(compiled, points)[:, 0]
 
 
 EPS = float(np.finfo(np.float64).eps)
@@ -371,7 +371,7 @@ def test_the_interpreters_gradient_is_jaxs_reverse_mode_gradient(tree: Tree) -> 
     node = _to_ast(tree)
     text = _render(node, [True])
     assume(_fits(node, text))
-    gradient = _duals(compile_expression(text), POINTS)[:, 1:]
+    gradient = _jets(compile_expression(text), POINTS)[:, 1:3]
     expected = np.asarray(jax.vmap(jax.grad(lambda p: _jax_value(tree, p)))(jnp.asarray(POINTS)))
     assert np.array_equal(np.isfinite(gradient), np.isfinite(expected)), text
     both = np.isfinite(gradient)
@@ -379,6 +379,29 @@ def test_the_interpreters_gradient_is_jaxs_reverse_mode_gradient(tree: Tree) -> 
     scale = np.maximum(1.0, np.abs(expected[both]))
     worst = int(np.argmax(gap / scale)) if gap.size else 0
     assert np.all(gap <= 1e-9 * scale), (text, gradient[both][worst], expected[both][worst])
+
+
+@settings(max_examples=100, deadline=None, database=None, derandomize=True)
+@given(tree=TREES)
+def test_the_interpreters_hessian_is_jaxs_hessian(tree: Tree) -> None:
+    # Second order: the interpreter's own chain rule against jax.hessian of the jnp formula.
+    node = _to_ast(tree)
+    text = _render(node, [True])
+    assume(_fits(node, text))
+    jets = _jets(compile_expression(text), POINTS)
+    ours = np.stack([jets[:, 3], jets[:, 4], jets[:, 4], jets[:, 5]], axis=1)
+    full = jax.vmap(jax.hessian(lambda p: _jax_value(tree, p)))(jnp.asarray(POINTS))
+    expected = np.asarray(full).reshape(-1, 4)
+    defined = np.isfinite(jets[:, :3]).all(axis=1)  # a NaN value has no derivatives to compare
+    assume(defined.any())
+    ours, expected = ours[defined], expected[defined]
+    both = np.isfinite(ours) & np.isfinite(expected)
+    # At a singular point (0^y, say) the two may differ on whether a term is 0 or NaN.
+    agree = np.isfinite(ours) == np.isfinite(expected)
+    assert agree.mean() >= 0.9, (text, ours[~agree][:4], expected[~agree][:4])
+    gap = np.abs(ours[both] - expected[both])
+    scale = np.maximum(1.0, np.abs(expected[both]))
+    assert np.all(gap <= 1e-8 * scale), text
 
 
 @settings(max_examples=15, deadline=None, database=None, derandomize=True)

@@ -14,7 +14,7 @@ from pathlib import Path
 from descentlab.core.grid import GRID
 from descentlab.core.programs import smallest_fit
 from descentlab.core.trajectory import RUN_BUCKETS, SIMULATE, step_bucket
-from descentlab.core.warmup import FIRST_VISIT, LESSONS_NEXT, every_program
+from descentlab.core.warmup import FIRST_VISIT, NEXT, every_program
 from descentlab.lessons.catalogue import LESSONS
 from descentlab.lessons.format import SurfaceScenario
 
@@ -25,7 +25,6 @@ UI_OPTIMIZERS = re.findall(r'makeRun\("(\w+)"', DEFAULTS.split("lesson:")[0])
 
 FIRST_VISIT_SCRIPT = """
 import json
-from descentlab.core.analysis import analyze_point
 from descentlab.core.grid import evaluate_grid
 from descentlab.core.objective import Objective
 from descentlab.core.optimizers import OPTIMIZERS
@@ -41,7 +40,6 @@ runs = [RunConfig(OPTIMIZERS[name], surface.default_start) for name in {optimize
 with count_compiles() as log:
     results = run_trajectories(objective, {steps}, runs)
     evaluate_grid(objective, 128)
-    analyze_point(objective, (0.25, 0.75))
 print(json.dumps({{
     "compiles": log.compiles,
     "points": [len(r.points) for r in results],
@@ -76,8 +74,8 @@ def test_the_first_visit_matches_the_front_ends_defaults() -> None:
 
 
 def test_every_lessons_race_is_warmed_before_the_rest() -> None:
-    early = {*FIRST_VISIT, *LESSONS_NEXT}
-    assert every_program()[: len(early)] == [*FIRST_VISIT, *LESSONS_NEXT]
+    early = {*FIRST_VISIT, *NEXT}
+    assert every_program()[: len(early)] == [*FIRST_VISIT, *NEXT]
     races = 0
     for lesson in LESSONS:
         if not isinstance(lesson.scenario, SurfaceScenario):

@@ -67,7 +67,7 @@ ALIASES: Mapping[str, str] = {
 }
 ARITY: Mapping[str, int] = {**dict.fromkeys(UNARY, 1), **dict.fromkeys(BINARY, 2)}
 
-# The structure of an expression, as nested tuples (hashable: it is the cache key):
+# The structure of an expression, as nested tuples (assembled into instructions):
 #   ("var", 0 | 1)  ("const", "pi" | "e")  ("param", i)  ("ipow", a, n)
 #   ("apply", name, *args), name an operator (neg, add, sub, mul, div, pow) or a function
 Node = tuple[Any, ...]

@@ -33,14 +33,14 @@ def grid_values(
     Returns ``(MAX_POINTS,)`` values and ``(MAX_POINTS, 2)`` gradients, of which the first
     ``resolution²`` are point ``k = j·resolution + i``, at ``(xs[i], ys[j])``.
     """
-    at = jax.vmap(surface_kernels.value_and_gradient, in_axes=(0, None))
     chunks = (resolution * resolution + CHUNK - 1) // CHUNK
 
     def chunk(c: Array, out: tuple[Array, Array]) -> tuple[Array, Array]:
         values, gradients = out
         k = c * CHUNK + jnp.arange(CHUNK)
         i, j = k % resolution, jnp.minimum(k // resolution, resolution - 1)
-        value, gradient = at(jnp.stack([xs[i], ys[j]], axis=-1), surface)
+        points = jnp.stack([xs[i], ys[j]], axis=-1)
+        value, gradient = surface_kernels.values_and_gradients(points, surface)
         start = c * CHUNK
         values = jax.lax.dynamic_update_slice(values, value, (start,))
         gradients = jax.lax.dynamic_update_slice(

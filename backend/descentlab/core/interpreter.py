@@ -118,15 +118,18 @@ def program_of(instructions: Instructions) -> Program:
 
 
 # ---------------------------------------------------------------- dual numbers
+#
+# A stack entry holds, for every point of the batch (last axis), the value and its
+# derivatives: (f, f_x, f_y) at order 1, and also (f_xx, f_xy, f_yy) at order 2.
 
-Dual = Array  # (3,): value, ∂/∂x, ∂/∂y
+Jet = Array  # (3 or 6, points)
 
 
 def _times(partial: Array, tangent: Array) -> Array:
     """partial · tangent; an infinite (or NaN) partial times a zero tangent is zero.
 
-    Only the product is guarded, not every zero tangent: a tangent that is zero at this
-    point may still change nearby, and the Hessian (forward mode over this) needs that.
+    Only the product is guarded, not every zero tangent, and a tangent that is merely
+    zero here contributes as usual elsewhere.
     """
     return jnp.where(jnp.isfinite(partial) | (tangent != 0.0), partial * tangent, 0.0)
 
@@ -146,62 +149,109 @@ def _integer_power(base: Array, exponent: Array) -> Array:
     return jnp.where(exponent < 0, 1.0 / result, result)
 
 
-def _unary(function: Callable[[Array], Array]) -> Callable[[Dual, Dual, Array], Dual]:
-    def apply(top: Dual, below: Dual, operand: Array) -> Dual:
+def _chain_unary(function: Callable[[Array], Array], inner: Jet, order: int) -> Jet:
+    """The jet of f(a) from the jet of a: the chain rule to first or second order, with
+    f′ (and f″) from JAX's own derivative rules."""
+    a, gx, gy = inner[0], inner[1], inner[2]
+    one = jnp.ones_like(a)
+
+    def first(u: Array) -> tuple[Array, Array]:
+        return jax.jvp(function, (u,), (one,))
+
+    if order == 1:
+        value, slope = first(a)
+        return jnp.stack([value, _times(slope, gx), _times(slope, gy)])
+    (value, slope), (_, curvature) = jax.jvp(first, (a,), (one,))
+    out = [value, _times(slope, gx), _times(slope, gy)]
+    for h, (u, v) in zip(inner[3:], ((gx, gx), (gx, gy), (gy, gy)), strict=True):
+        out.append(_times(slope, h) + _times(curvature, u * v))
+    return jnp.stack(out)
+
+
+def _unary(function: Callable[[Array], Array], order: int) -> Callable[[Jet, Jet, Array], Jet]:
+    def apply(top: Jet, below: Jet, operand: Array) -> Jet:
         del below, operand
-        value, slope = jax.jvp(function, (top[0],), (jnp.ones_like(top[0]),))
-        return jnp.stack([value, _times(slope, top[1]), _times(slope, top[2])])
+        return _chain_unary(function, top, order)
 
     return apply
 
 
-def _binary(function: Callable[[Array, Array], Array]) -> Callable[[Dual, Dual, Array], Dual]:
-    def apply(top: Dual, below: Dual, operand: Array) -> Dual:
+def _power(order: int) -> Callable[[Jet, Jet, Array], Jet]:
+    def apply(top: Jet, below: Jet, operand: Array) -> Jet:
+        del below
+        return _chain_unary(lambda u: _integer_power(u, operand), top, order)
+
+    return apply
+
+
+def _binary(
+    function: Callable[[Array, Array], Array], order: int
+) -> Callable[[Jet, Jet, Array], Jet]:
+    def partials(u: Array, v: Array) -> tuple[Array, Array, Array]:
+        one = jnp.ones_like(u)
+        value, by_u = jax.jvp(lambda s: function(s, v), (u,), (one,))
+        _, by_v = jax.jvp(lambda s: function(u, s), (v,), (one,))
+        return value, by_u, by_v
+
+    def apply(top: Jet, below: Jet, operand: Array) -> Jet:
         del operand
-        left, right = below[0], top[0]
-        one = jnp.ones_like(left)
-        value, by_left = jax.jvp(lambda u: function(u, right), (left,), (one,))
-        _, by_right = jax.jvp(lambda u: function(left, u), (right,), (one,))
-        return jnp.stack(
-            [
-                value,
-                _times(by_left, below[1]) + _times(by_right, top[1]),
-                _times(by_left, below[2]) + _times(by_right, top[2]),
-            ]
-        )
+        a, b = below, top  # f(a, b): a was pushed first
+        one = jnp.ones_like(a[0])
+        if order == 1:
+            value, fa, fb = partials(a[0], b[0])
+        else:
+            (value, fa, fb), (_, faa, fab) = jax.jvp(lambda s: partials(s, b[0]), (a[0],), (one,))
+        out = [
+            value,
+            _times(fa, a[1]) + _times(fb, b[1]),
+            _times(fa, a[2]) + _times(fb, b[2]),
+        ]
+        if order == 2:
+            _, (_, _, fbb) = jax.jvp(lambda s: partials(a[0], s), (b[0],), (one,))
+            pairs = ((1, 1), (1, 2), (2, 2))  # (x, x), (x, y), (y, y)
+            for h, (i, j) in zip(range(3, 6), pairs, strict=True):
+                cross = a[i] * b[j] + b[i] * a[j]
+                out.append(
+                    _times(fa, a[h])
+                    + _times(fb, b[h])
+                    + _times(faa, a[i] * a[j])
+                    + _times(fab, cross)
+                    + _times(fbb, b[i] * b[j])
+                )
+        return jnp.stack(out)
 
     return apply
-
-
-def _power(top: Dual, below: Dual, operand: Array) -> Dual:
-    del below
-    value, slope = jax.jvp(
-        lambda u: _integer_power(u, operand), (top[0],), (jnp.ones_like(top[0]),)
-    )
-    return jnp.stack([value, _times(slope, top[1]), _times(slope, top[2])])
 
 
 # ---------------------------------------------------------------- the machine
 
 
-def evaluate(point: Array, constants: Arrayish, program: Program) -> Dual:
-    """(f, ∂f/∂x, ∂f/∂y) at ``point``: the program's instructions, one loop iteration each."""
+def evaluate(points: Array, constants: Arrayish, program: Program, order: int = 1) -> Jet:
+    """The program at every point of ``points`` ``(n, 2)``: ``(3, n)`` at order 1
+    (f, f_x, f_y), ``(6, n)`` at order 2 (and f_xx, f_xy, f_yy).
+
+    One loop iteration per instruction, on the whole batch at once; written batched
+    rather than ``vmap``-ed, which keeps tracing cheap (JAX batches a loop by tracing
+    it again and again).
+    """
     constants = jnp.asarray(constants)
-    x, y = point[0], point[1]
+    x, y = points[:, 0], points[:, 1]
     zero, one = jnp.zeros_like(x), jnp.ones_like(x)
-    pushes = (
-        lambda operand: jnp.stack([x, one, zero]),
-        lambda operand: jnp.stack([y, zero, one]),
-        lambda operand: jnp.stack([constants[operand], zero, zero]),
-    )
-    applies = (
-        *(_unary(f) for f in _APPLIED_UNARY.values()),
-        *(_binary(f) for f in _APPLIED_BINARY.values()),
-        _power,
-    )
+    second = [zero] * 3 if order == 2 else []
+
+    def push(value: Array, gx: Array, gy: Array) -> Callable[[Jet, Jet, Array], Jet]:
+        return lambda top, below, operand: jnp.stack([value, gx, gy, *second])
+
+    def push_constant(top: Jet, below: Jet, operand: Array) -> Jet:
+        return jnp.stack([jnp.broadcast_to(constants[operand], x.shape), zero, zero, *second])
+
     branches = [
-        *(lambda top, below, operand, push=push: push(operand) for push in pushes),
-        *applies,
+        push(x, one, zero),
+        push(y, zero, one),
+        push_constant,
+        *(_unary(f, order) for f in _APPLIED_UNARY.values()),
+        *(_binary(f, order) for f in _APPLIED_BINARY.values()),
+        _power(order),
     ]
     effect = jnp.asarray(STACK_EFFECT)
     code, operands = jnp.asarray(program.code), jnp.asarray(program.operand)
@@ -213,21 +263,23 @@ def evaluate(point: Array, constants: Arrayish, program: Program) -> Dual:
         below = stack[jnp.maximum(height - 2, 0)]
         result = jax.lax.switch(opcode, branches, top, below, operand)
         height = height + effect[opcode]
-        return height, stack.at[height - 1].set(result)
+        return height, jax.lax.dynamic_update_index_in_dim(stack, result, height - 1, 0)
 
-    stack = jnp.zeros((STACK_DEPTH, 3), dtype=point.dtype)
+    size = 3 if order == 1 else 6
+    stack = jnp.zeros((STACK_DEPTH, size, points.shape[0]), dtype=points.dtype)
     length = jnp.asarray(program.length)
     _, stack = jax.lax.fori_loop(0, length, step, (jnp.int32(0), stack))
     return stack[0]
 
 
-def value_and_gradient(point: Array, constants: Arrayish, program: Program) -> tuple[Array, Array]:
-    dual = evaluate(point, constants, program)
-    return dual[0], dual[1:]
+def value_and_gradient(points: Array, constants: Arrayish, program: Program) -> tuple[Array, Array]:
+    """``(n,)`` values and ``(n, 2)`` gradients."""
+    jet = evaluate(points, constants, program)
+    return jet[0], jet[1:3].T
 
 
 def derivatives(point: Array, constants: Arrayish, program: Program) -> tuple[Array, Array, Array]:
-    """Value, gradient and Hessian (forward mode over the machine's own gradient)."""
-    value, gradient = value_and_gradient(point, constants, program)
-    hessian = jax.jacfwd(lambda p: value_and_gradient(p, constants, program)[1])(point)
-    return value, gradient, hessian
+    """Value, gradient and Hessian at one point."""
+    jet = evaluate(point[None], constants, program, order=2)[:, 0]
+    hxx, hxy, hyy = jet[3], jet[4], jet[5]
+    return jet[0], jet[1:3], jnp.stack([jnp.stack([hxx, hxy]), jnp.stack([hxy, hyy])])

@@ -5,8 +5,9 @@ compiled loop cannot carry their optax states as they are. Here each state trave
 fixed-size float64 vector (``STATE_SIZE``): a kind's branch unpacks it into its own
 optax state, runs optax's own update, and packs it back. float64 holds every leaf
 exactly (the int32 step count included), so the numbers are optax's, bit for bit.
-The kind is the same for every run of a call (unbatched), so ``lax.switch`` runs one
-branch; hyperparameters are a padded vector (``HYPER_SIZE``) read by each kind's names.
+The kind is the same for every run of a call, so ``lax.switch`` runs one branch, which
+``vmap``s optax's functions over the runs (leading axis); hyperparameters are a padded
+vector (``HYPER_SIZE``) per run, read by each kind's names.
 """
 
 from functools import cache
@@ -66,45 +67,59 @@ def _unpack(spec: OptimizerSpec, packed: Array) -> Any:
     return jax.tree.unflatten(tree, unpacked)
 
 
-def init(kind: Array, start: Array, hyper: Array) -> Array:
-    """The packed initial state (some kinds start from a hyperparameter, e.g. Adagrad)."""
+# The three are jitted, though only ever called inside the kernels, so that JAX traces
+# each once per batch size and every kernel reuses that trace (see surface_kernels).
+@jax.jit
+def init(kind: Array, starts: Array, hyper: Array) -> Array:
+    """The packed initial states ``(runs, STATE_SIZE)`` (Adagrad starts from a setting)."""
 
     def branch(spec: OptimizerSpec) -> Any:
-        return lambda: _pack(_optimizer(spec, jnp.zeros(()), hyper).init(start))
+        def one(start: Array, h: Array) -> Array:
+            return _pack(_optimizer(spec, jnp.zeros(()), h).init(start))
+
+        return lambda: jax.vmap(one)(starts, hyper)
 
     return jax.lax.switch(kind, [branch(spec) for spec in KINDS])
 
 
+@jax.jit
 def update(
-    kind: Array, packed: Array, gradient: Array, point: Array, hyper: Array, learning_rate: Array
+    kind: Array,
+    states: Array,
+    gradients: Array,
+    points: Array,
+    hyper: Array,
+    learning_rates: Array,
 ) -> tuple[Array, Array]:
-    """One optax step: the new point and the packed state after it."""
+    """One optax step of every run: the new points and the packed states after it."""
 
     def branch(spec: OptimizerSpec) -> Any:
-        def step() -> tuple[Array, Array]:
-            optimizer = _optimizer(spec, learning_rate, hyper)
-            updates, state = optimizer.update(gradient, _unpack(spec, packed), point)
-            return optax.apply_updates(point, updates), _pack(state)
+        def one(
+            state: Array, gradient: Array, point: Array, h: Array, rate: Array
+        ) -> tuple[Array, Array]:
+            optimizer = _optimizer(spec, rate, h)
+            updates, after = optimizer.update(gradient, _unpack(spec, state), point)
+            return optax.apply_updates(point, updates), _pack(after)
 
-        return step
+        return lambda: jax.vmap(one)(states, gradients, points, hyper, learning_rates)
 
     return jax.lax.switch(kind, [branch(spec) for spec in KINDS])
 
 
+@jax.jit
 def views(kind: Array, before: Array, after: Array, hyper: Array) -> tuple[Array, Array]:
-    """The state worth drawing after an update: (momentum, σ), zeros where a kind has none."""
+    """The state worth drawing after each update, (momentum, σ) ``(n, 2)`` each: zeros
+    where a kind has none. Rows: updates, with the states before and after them."""
 
     def branch(spec: OptimizerSpec) -> Any:
-        def view() -> tuple[Array, Array]:
-            drawn = spec.state_view(
-                _unpack(spec, before), _unpack(spec, after), _named(spec, hyper)
-            )
+        def one(b: Array, a: Array, h: Array) -> tuple[Array, Array]:
+            drawn = spec.state_view(_unpack(spec, b), _unpack(spec, a), _named(spec, h))
             unknown = set(drawn) - set(VIEW_NAMES)
             if unknown:
                 raise ValueError(f"{spec.name} draws {sorted(unknown)}, not in {VIEW_NAMES}")
             zero = jnp.zeros(2, dtype=jnp.float64)
             return drawn.get("momentum", zero), drawn.get("sigma", zero)
 
-        return view
+        return lambda: jax.vmap(one)(before, after, hyper)
 
     return jax.lax.switch(kind, [branch(spec) for spec in KINDS])

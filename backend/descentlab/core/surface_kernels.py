@@ -14,6 +14,7 @@ from collections.abc import Callable
 from typing import NamedTuple
 
 import jax
+import jax.numpy as jnp
 import numpy as np
 from jax import Array
 
@@ -56,20 +57,16 @@ def _branches(
 ) -> list[Callable[[Array, Array, Program], object]]:
     def wrap(fn: SurfaceFn) -> Callable[[Array, Array, Program], object]:
         derived = built_in(fn)
-        return lambda point, params, program: derived(point, params)
+        return lambda points, params, program: derived(points, params)
 
     return [*(wrap(fn) for fn in KERNEL_FUNCTIONS), typed]
 
 
-def _value_of(fn: SurfaceFn) -> Callable[[Array, Array], Array]:
-    return fn
+def _batched_value_and_gradient(fn: SurfaceFn) -> Callable[[Array, Array], object]:
+    return jax.vmap(jax.value_and_grad(fn), in_axes=(0, None))
 
 
-def _value_and_gradient_of(fn: SurfaceFn) -> Callable[[Array, Array], tuple[Array, Array]]:
-    return jax.value_and_grad(fn)
-
-
-def _derivatives_of(fn: SurfaceFn) -> Callable[[Array, Array], tuple[Array, Array, Array]]:
+def _derivatives_of(fn: SurfaceFn) -> Callable[[Array, Array], object]:
     def derivatives(point: Array, params: Array) -> tuple[Array, Array, Array]:
         value, gradient = jax.value_and_grad(fn)(point, params)
         return value, gradient, jax.jacfwd(jax.grad(fn))(point, params)
@@ -77,23 +74,23 @@ def _derivatives_of(fn: SurfaceFn) -> Callable[[Array, Array], tuple[Array, Arra
     return derivatives
 
 
-def _typed_value(point: Array, params: Array, program: Program) -> Array:
-    return interpreter.evaluate(point, params, program)[0]
+# Jitted, though only ever called inside the kernels: JAX then traces it once per batch
+# size and every kernel that calls it reuses that trace (tracing, not compiling, is most
+# of a start-up from a filled compilation cache).
+@jax.jit
+def values_and_gradients(points: Array, surface: SurfaceArgs) -> tuple[Array, Array]:
+    """f and ∇f at each of ``points`` ``(n, 2)``: ``(n,)`` and ``(n, 2)``.
 
-
-def value(point: Array, surface: SurfaceArgs) -> Array:
-    """f(point)."""
-    branches = _branches(_value_of, _typed_value)
-    return jax.lax.switch(surface.kernel, branches, point, surface.params, surface.program)
-
-
-def value_and_gradient(point: Array, surface: SurfaceArgs) -> tuple[Array, Array]:
-    """f(point) and ∇f(point)."""
-    branches = _branches(_value_and_gradient_of, interpreter.value_and_gradient)
-    return jax.lax.switch(surface.kernel, branches, point, surface.params, surface.program)
+    Batched by hand rather than ``vmap``-ed from outside: the switch then sees one
+    index and batched branches, and JAX never batches the typed branch's loop.
+    """
+    branches = _branches(_batched_value_and_gradient, interpreter.value_and_gradient)
+    args = (points, jnp.asarray(surface.params), surface.program)
+    return jax.lax.switch(surface.kernel, branches, *args)
 
 
 def derivatives(point: Array, surface: SurfaceArgs) -> tuple[Array, Array, Array]:
     """f(point), ∇f(point) and the Hessian there."""
     branches = _branches(_derivatives_of, interpreter.derivatives)
-    return jax.lax.switch(surface.kernel, branches, point, surface.params, surface.program)
+    args = (point, jnp.asarray(surface.params), surface.program)
+    return jax.lax.switch(surface.kernel, branches, *args)

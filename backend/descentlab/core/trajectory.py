@@ -48,9 +48,15 @@ class RunInputs(NamedTuple):
     seed: Arrayish  # (runs,) uint32
 
 
-def _is_healthy(point: Array, value: Array, gradient: Array, box: Array) -> Array:
-    finite = jnp.isfinite(value) & jnp.all(jnp.isfinite(point)) & jnp.all(jnp.isfinite(gradient))
-    inside = jnp.all(point >= box[0]) & jnp.all(point <= box[1])
+def _is_healthy(points: Array, values: Array, gradients: Array, box: Array) -> Array:
+    """Per row: finite, and inside the escape box."""
+    finite = (
+        jnp.isfinite(values)
+        & jnp.all(jnp.isfinite(points), axis=-1)
+        & jnp.all(jnp.isfinite(gradients), axis=-1)
+    )
+    low, high = (jnp.expand_dims(edge, range(points.ndim - 1)) for edge in box)
+    inside = jnp.all(points >= low, axis=-1) & jnp.all(points <= high, axis=-1)
     return finite & inside
 
 
@@ -69,78 +75,71 @@ def _noise(scale: Array, seed: Array, length: int) -> Array:
 
 
 def _gradient_noise(noise_scale: Array, seed: Array, length: int) -> Array:
-    """Every run's noise, ``(runs, length, 2)``, drawn only when some run asks for it."""
+    """Every run's noise, ``(length, runs, 2)``, drawn only when some run asks for it."""
 
     def draw() -> Array:
-        return jax.vmap(_noise, in_axes=(0, 0, None))(noise_scale, seed, length)
+        return jax.vmap(_noise, in_axes=(0, 0, None), out_axes=1)(noise_scale, seed, length)
 
-    zeros = jnp.zeros((noise_scale.shape[0], length, 2), dtype=jnp.float64)
+    zeros = jnp.zeros((length, noise_scale.shape[0], 2), dtype=jnp.float64)
     return jax.lax.cond(jnp.any(noise_scale > 0), draw, lambda: zeros)
 
 
-# Columns of ``simulate``'s records: one row per point 0 … T (the rows after T are unused).
+# Columns of ``simulate``'s records (rows: points 0 … T, the rows after T unused).
 POINT, VALUE, GRADIENT, HEALTHY, SAMPLED = slice(0, 2), 2, slice(3, 5), 5, slice(6, 8)
 VIEW_COLUMNS = {"momentum": slice(8, 10), "sigma": slice(10, 12)}
 COLUMNS = 12
 
 
-def _run(
-    kind: Array, surface: SurfaceArgs, run: RunInputs, noise: Array, box: Array, n_steps: Array
-) -> Array:
-    """One run's records, ``(length + 1, COLUMNS)``; rows 0 … n_steps are filled.
-
-    The loop visits points 0 … n_steps: at each it reads the surface and makes the optax
-    update (the update at the last point is not kept). The surface is evaluated in one
-    place only, so its switch is compiled once. State views and health checks come after
-    the loop, vectorized over rows. A run is never stopped inside the loop: the host
-    cuts it at its first unhealthy point.
-    """
-    start, hyper, learning_rates = (jnp.asarray(a) for a in run[:3])
-    length = learning_rates.shape[0]
-    first = optimizer_kernels.init(kind, start, hyper)
-    # point, value, gradient, sampled gradient, the packed state after the update
-    trace = jnp.zeros((length + 1, 7 + STATE_SIZE), dtype=jnp.float64)
-
-    def step(t: Array, carry: tuple[Array, Array, Array]) -> tuple[Array, Array, Array]:
-        point, state, trace = carry
-        value, gradient = surface_kernels.value_and_gradient(point, surface)
-        sampled = gradient + noise[t]  # t = length reads the last row: that update is dropped
-        moved, state = optimizer_kernels.update(
-            kind, state, sampled, point, hyper, learning_rates[t]
-        )
-        row = jnp.concatenate([point, value[None], gradient, sampled, state])
-        return moved, state, trace.at[t].set(row)
-
-    _, _, trace = jax.lax.fori_loop(0, n_steps + 1, step, (start, first, trace))
-    points, values, gradients = trace[:, 0:2], trace[:, 2], trace[:, 3:5]
-    sampled, states = trace[:, 5:7], trace[:, 7:]
-    before = jnp.concatenate([first[None], states[:-1]])
-    momentum, sigma = jax.vmap(lambda b, a: optimizer_kernels.views(kind, b, a, hyper))(
-        before, states
-    )
-    updated = (jnp.arange(length + 1) < n_steps)[:, None]
-    healthy = jax.vmap(_is_healthy, in_axes=(0, 0, 0, None))(points, values, gradients, box)
-    per_update = jnp.concatenate([sampled, momentum, sigma], axis=1)
-    return jnp.concatenate(
-        [
-            points,
-            values[:, None],
-            gradients,
-            healthy[:, None].astype(jnp.float64),
-            jnp.where(updated, per_update, 0.0),
-        ],
-        axis=1,
-    )
-
-
 def simulate(
     kind: Array, surface: SurfaceArgs, inputs: RunInputs, box: Array, n_steps: Array
 ) -> Array:
-    """Every run of a batch, recording each step, packed as ``(runs, length + 1, COLUMNS)``."""
-    length = inputs.learning_rates.shape[1]
+    """Every run of a batch, each step recorded: ``(length + 1, runs, COLUMNS)``.
+
+    The loop visits points 0 … n_steps of all runs at once: the surface's values and
+    gradients, then the optax update (the update at the last point is not kept). State
+    views and health checks come after it, vectorized over every row. A run is never
+    stopped inside the loop: the host cuts it at its first unhealthy point.
+    """
+    starts, hyper = jnp.asarray(inputs.start), jnp.asarray(inputs.hyperparameters)
+    rates = jnp.asarray(inputs.learning_rates).T  # (length, runs): step t's row is contiguous
+    length, runs = rates.shape
     noise = _gradient_noise(jnp.asarray(inputs.noise_scale), jnp.asarray(inputs.seed), length)
-    one = jax.vmap(_run, in_axes=(None, None, 0, 0, None, None))
-    return one(kind, surface, inputs, noise, box, n_steps)
+    first = optimizer_kernels.init(kind, starts, hyper)
+    # point, value, gradient, sampled gradient, the packed state after the update
+    trace = jnp.zeros((length + 1, runs, 7 + STATE_SIZE), dtype=jnp.float64)
+
+    def step(t: Array, carry: tuple[Array, Array, Array]) -> tuple[Array, Array, Array]:
+        points, states, trace = carry
+        values, gradients = surface_kernels.values_and_gradients(points, surface)
+        sampled = gradients + noise[t]  # t = length reads the last row: that update is dropped
+        moved, states = optimizer_kernels.update(kind, states, sampled, points, hyper, rates[t])
+        row = jnp.concatenate([points, values[:, None], gradients, sampled, states], axis=1)
+        return moved, states, trace.at[t].set(row)
+
+    _, _, trace = jax.lax.fori_loop(0, n_steps + 1, step, (starts, first, trace))
+    points, values, gradients = trace[..., 0:2], trace[..., 2], trace[..., 3:5]
+    sampled, states = trace[..., 5:7], trace[..., 7:]
+    before = jnp.concatenate([first[None], states[:-1]])
+    every = jnp.broadcast_to(hyper, (length + 1, *hyper.shape)).reshape(-1, hyper.shape[1])
+    momentum, sigma = optimizer_kernels.views(
+        kind, before.reshape(-1, STATE_SIZE), states.reshape(-1, STATE_SIZE), every
+    )
+    per_update = jnp.concatenate(
+        [sampled, momentum.reshape(length + 1, runs, 2), sigma.reshape(length + 1, runs, 2)],
+        axis=-1,
+    )
+    updated = (jnp.arange(length + 1) < n_steps)[:, None, None]
+    healthy = _is_healthy(points, values, gradients, box)
+    return jnp.concatenate(
+        [
+            points,
+            values[..., None],
+            gradients,
+            healthy[..., None].astype(jnp.float64),
+            jnp.where(updated, per_update, 0.0),
+        ],
+        axis=-1,
+    )
 
 
 class SweepInputs(NamedTuple):
@@ -174,29 +173,27 @@ def sweep_losses(
         lambda: _noise(scale, jnp.asarray(inputs.seed), length),
         lambda: jnp.zeros((length, 2), dtype=jnp.float64),
     )
-    start = jnp.asarray(inputs.start)
+    hyper, rates = jnp.asarray(inputs.hyperparameters), jnp.asarray(inputs.learning_rates)
+    starts = jnp.broadcast_to(jnp.asarray(inputs.start), (rates.shape[0], 2))
 
-    def one(hyper: Array, rate: Array) -> SweepLosses:
-        def step(
-            t: Array, carry: tuple[Array, Array, Array, Array, Array]
-        ) -> tuple[Array, Array, Array, Array, Array]:
-            point, state, total, _, diverged_at = carry
-            value, gradient = surface_kernels.value_and_gradient(point, surface)
-            first_bad = ~_is_healthy(point, value, gradient, box) & (diverged_at > t)
-            moved, state = optimizer_kernels.update(  # at t = n_steps, not kept
-                kind, state, gradient + noise[t], point, hyper, rate * schedule[t]
-            )
-            diverged_at = jnp.where(first_bad, t, diverged_at)
-            return moved, state, total + value, value, diverged_at
+    def step(
+        t: Array, carry: tuple[Array, Array, Array, Array, Array]
+    ) -> tuple[Array, Array, Array, Array, Array]:
+        points, states, total, _, diverged_at = carry
+        values, gradients = surface_kernels.values_and_gradients(points, surface)
+        first_bad = ~_is_healthy(points, values, gradients, box) & (diverged_at > t)
+        moved, states = optimizer_kernels.update(  # at t = n_steps, not kept
+            kind, states, gradients + noise[t][None], points, hyper, rates * schedule[t]
+        )
+        diverged_at = jnp.where(first_bad, t, diverged_at)
+        return moved, states, total + values, values, diverged_at
 
-        first = optimizer_kernels.init(kind, start, hyper)
-        zero = jnp.zeros(())
-        carry = (start, first, zero, zero, n_steps + 1)
-        _, _, total, final, diverged_at = jax.lax.fori_loop(0, n_steps + 1, step, carry)
-        return SweepLosses(final, total / (n_steps + 1), diverged_at)
-
-    rates = jnp.asarray(inputs.learning_rates)
-    return jax.vmap(one)(jnp.asarray(inputs.hyperparameters), rates)
+    zeros = jnp.zeros_like(rates)
+    never = jnp.full(rates.shape, n_steps + 1)
+    first = optimizer_kernels.init(kind, starts, hyper)
+    carry = (starts, first, zeros, zeros, never)
+    _, _, total, final, diverged_at = jax.lax.fori_loop(0, n_steps + 1, step, carry)
+    return SweepLosses(final, total / (n_steps + 1), diverged_at)
 
 
 def _simulate_signature(shape: Shape) -> tuple[object, ...]:
@@ -358,5 +355,6 @@ def run_trajectories(
         view_names = state_keys(runs[indices[0]].optimizer)
         for row, index in enumerate(indices):
             noisy = runs[index].gradient_noise > 0
-            results[index] = _cut(packed[row], learning_rates[row], view_names, steps, noisy)
+            records = packed[:, row]
+            results[index] = _cut(records, learning_rates[row], view_names, steps, noisy)
     return [r for r in results if r is not None]

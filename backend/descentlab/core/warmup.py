@@ -1,11 +1,11 @@
 """Compile the whole fixed set of programs before anyone asks for them.
 
 Every kernel (``KERNELS``) is compiled at each of its shapes at start-up: first what the
-default page and the lessons use first (``FIRST_VISIT``, while the server is not yet
-listening), then the rest in the background. After that no request compiles: surfaces,
-optimizers, schedules, step and run counts, sweeps, grids and typed expressions are all
-data for these executables. With JAX's persistent compilation cache, a restart loads
-them from disk instead of compiling.
+default page uses (``FIRST_VISIT``, while the server is not yet listening), then in the
+background the point inspector and what the lessons add (``NEXT``), then the rest.
+After that no request compiles: surfaces, optimizers, schedules, step and run counts,
+sweeps, grids and typed expressions are all data for these executables. With JAX's
+persistent compilation cache, a restart loads them from disk instead of compiling.
 """
 
 import ctypes
@@ -17,23 +17,27 @@ from descentlab.core.analysis import DERIVATIVES
 from descentlab.core.grid import GRID
 from descentlab.core.optimizers import OPTIMIZERS, state_keys
 from descentlab.core.programs import Kernel, Shape
-from descentlab.core.schedules import warm_schedule_kernels
+from descentlab.core.schedules import learning_rate_series, warm_schedule_kernels
 from descentlab.core.trajectory import SIMULATE, SWEEP
 
 KERNELS: tuple[Kernel, ...] = (SIMULATE, SWEEP, GRID, DERIVATIVES)
 Program = tuple[Kernel, Shape]
 
-# The default page: its grid, its race (four kinds, one run each, 500 steps), and the
-# point inspector. Compiled before the server listens.
-FIRST_VISIT: tuple[Program, ...] = ((GRID, ()), (SIMULATE, (1, 512)), (DERIVATIVES, ()))
-# What the lessons add (several runs of one kind, up to 2,000 steps): compiled first in
-# the background.
-LESSONS_NEXT: tuple[Program, ...] = ((SIMULATE, (16, 512)), (SIMULATE, (16, 2048)))
+# The default page: its grid and its race (four kinds, one run each, 500 steps).
+# Compiled before the server listens.
+FIRST_VISIT: tuple[Program, ...] = ((GRID, ()), (SIMULATE, (1, 512)))
+# Compiled first in the background: the point inspector, and what the lessons add
+# (several runs of one kind, up to 2,000 steps).
+NEXT: tuple[Program, ...] = (
+    (DERIVATIVES, ()),
+    (SIMULATE, (16, 512)),
+    (SIMULATE, (16, 2048)),
+)
 
 
 def every_program() -> list[Program]:
-    """Each kernel at each of its shapes: the first visit's, the lessons', then the rest."""
-    first = (*FIRST_VISIT, *LESSONS_NEXT)
+    """Each kernel at each of its shapes: the first visit's, the next, then the rest."""
+    first = (*FIRST_VISIT, *NEXT)
     return [*first, *((k, s) for k in KERNELS for s in k.shapes if (k, s) not in first)]
 
 
@@ -63,8 +67,11 @@ def _warm_host_side() -> None:
 
 
 def warm_first_visit(workers: int = 2) -> None:
-    """``FIRST_VISIT``, and the host side's small kernels and traces."""
-    _warm_host_side()
+    """``FIRST_VISIT``, the constant schedule's few eager kernels and the page's
+    optimizers' view names (the other kinds' follow in ``warm_everything``)."""
+    learning_rate_series(1.0, None, 1)
+    for spec in OPTIMIZERS.values():
+        state_keys(spec)
     _compile_all(FIRST_VISIT, workers)
     release_freed_memory()
 
