@@ -333,10 +333,10 @@ request, engine, JSON, Plotly redraw. 30 moves after 3 warm-up moves.
 
 ## Start-up and the first request (cold; target: first request ≤ 1.5 s)
 
-The engine is a fixed set of 11 programs (four kernels at a few shapes each; every
+The engine is a fixed set of 12 programs (four kernels at a few shapes each; every
 surface, optimizer, schedule, step count and typed expression is data for them). Before
-the server accepts requests it compiles the default page's three (its grid, its race's
-shape, the point analysis); the lessons' two and then the rest follow in a background
+the server accepts requests it compiles the default page's two (its grid and its race's
+shape); the point analysis, the lessons' two and then the rest follow in a background
 thread. JAX's persistent compilation cache (`DESCENTLAB_COMPILATION_CACHE_DIR`) makes a
 restart cheap. The first race here (8 × 1000) needs a program the first visit does not
 compile: it waits for the background warm-up or compiles it (once) itself.

@@ -246,6 +246,7 @@ def _one_of_each_kind() -> list[ScheduleConfig | None]:
 
 
 def warm_schedule_kernels() -> None:
-    """Build the eager kernels every schedule kind needs (they depend on the length only)."""
+    """Build the eager kernels every schedule kind needs (they depend on the length only),
+    keeping each kind's default shape."""
     for config in _one_of_each_kind():
-        _evaluate(config, SERIES_LENGTH)
+        schedule_shape(config)

@@ -1,4 +1,4 @@
-"""Optimizer runs across a surface: one loop over steps, ``vmap``-ed over runs.
+"""Optimizer runs across a surface: one loop over steps, all the runs of a batch at once.
 
 The jit boundary is two kernels, ``SIMULATE`` (full per-step records) and ``SWEEP`` (only
 the losses a learning-rate sweep ranks by). Everything about a run is data: the surface
