@@ -322,12 +322,18 @@ def test_every_function_matches_numpy(name: str) -> None:
     assert np.isfinite(error).sum() >= 0.75 * len(POINTS)  # the comparison decides most points
 
 
+def _admitted_text(tree: Tree, carets: list[bool] | None = None) -> str:
+    """The tree as text, skipping (Hypothesis ``assume``) trees beyond the caps."""
+    node = _to_ast(tree)
+    text = _render(node, [True] if carets is None else carets)
+    assume(_fits(node, text))
+    return text
+
+
 @PROPERTIES
 @given(tree=TREES, carets=CARETS)
 def test_every_valid_expression_matches_numpy(tree: Tree, carets: list[bool]) -> None:
-    node = _to_ast(tree)
-    text = _render(node, carets)
-    assume(_fits(node, text))
+    text = _admitted_text(tree, carets)
     compiled = compile_expression(text)
     _assert_agrees(_values(compiled), tree, text)
 
@@ -368,9 +374,7 @@ def _jax_value(tree: Tree, point: jax.Array) -> jax.Array:
 def test_the_interpreters_gradient_is_jaxs_reverse_mode_gradient(tree: Tree) -> None:
     # Forward-mode dual numbers (the interpreter) against JAX's reverse mode of the same
     # formula written as jnp calls: the same products, summed in another order.
-    node = _to_ast(tree)
-    text = _render(node, [True])
-    assume(_fits(node, text))
+    text = _admitted_text(tree)
     gradient = _jets(compile_expression(text), POINTS)[:, 1:3]
     expected = np.asarray(jax.vmap(jax.grad(lambda p: _jax_value(tree, p)))(jnp.asarray(POINTS)))
     assert np.array_equal(np.isfinite(gradient), np.isfinite(expected)), text
@@ -385,9 +389,7 @@ def test_the_interpreters_gradient_is_jaxs_reverse_mode_gradient(tree: Tree) -> 
 @given(tree=TREES)
 def test_the_interpreters_hessian_is_jaxs_hessian(tree: Tree) -> None:
     # Second order: the interpreter's own chain rule against jax.hessian of the jnp formula.
-    node = _to_ast(tree)
-    text = _render(node, [True])
-    assume(_fits(node, text))
+    text = _admitted_text(tree)
     jets = _jets(compile_expression(text), POINTS)
     ours = np.stack([jets[:, 3], jets[:, 4], jets[:, 4], jets[:, 5]], axis=1)
     full = jax.vmap(jax.hessian(lambda p: _jax_value(tree, p)))(jnp.asarray(POINTS))
@@ -408,9 +410,7 @@ def test_the_interpreters_hessian_is_jaxs_hessian(tree: Tree) -> None:
 @given(tree=TREES)
 def test_valid_expressions_match_numpy_inside_the_jitted_grid_kernel(tree: Tree) -> None:
     # The same property through the engine's compiled kernel (XLA may fuse and reorder).
-    node = _to_ast(tree)
-    text = _render(node, [True])
-    assume(_fits(node, text))
+    text = _admitted_text(tree)
     compiled = compile_expression(text)
     objective = Objective.typed(
         compiled.instructions, compiled.constants, ((-2.5, 3.0), (-2.5, 3.0))
