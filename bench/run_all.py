@@ -333,7 +333,7 @@ request, engine, JSON, Plotly redraw. 30 moves after 3 warm-up moves.
 
 ## Start-up and the first request (cold; target: first request ≤ 1.5 s)
 
-The engine is a fixed set of 12 programs (four kernels at a few shapes each; every
+The engine is a fixed set of 10 programs (four kernels at a few shapes each; every
 surface, optimizer, schedule, step count and typed expression is data for them). Before
 the server accepts requests it compiles the default page's two (its grid and its race's
 shape); the point analysis, the lessons' two and then the rest follow in a background

@@ -8,12 +8,10 @@ import json
 import re
 import subprocess
 import sys
-from collections import Counter
 from pathlib import Path
 
 from descentlab.core.grid import GRID
-from descentlab.core.programs import smallest_fit
-from descentlab.core.trajectory import RUN_BUCKETS, SIMULATE, step_bucket
+from descentlab.core.trajectory import SIMULATE, call_shape
 from descentlab.core.warmup import FIRST_VISIT, NEXT, every_program
 from descentlab.lessons.catalogue import LESSONS
 from descentlab.lessons.format import SurfaceScenario
@@ -66,8 +64,7 @@ def test_the_first_visit_warms_exactly_what_the_default_page_asks_for() -> None:
 
 
 def test_the_first_visit_matches_the_front_ends_defaults() -> None:
-    per_kind = max(Counter(UI_OPTIMIZERS).values())
-    race = (SIMULATE, (smallest_fit(per_kind, RUN_BUCKETS), step_bucket(UI_STEPS)))
+    race = (SIMULATE, call_shape(typed=False, steps=UI_STEPS))
     assert race in FIRST_VISIT
     assert (GRID, ()) in FIRST_VISIT
     assert "gridRequest(state, resolution = 128)" in (FRONTEND / "requests.js").read_text()
@@ -80,8 +77,7 @@ def test_every_lessons_race_is_warmed_before_the_rest() -> None:
     for lesson in LESSONS:
         if not isinstance(lesson.scenario, SurfaceScenario):
             continue
-        per_kind = max(Counter(run.optimizer for run in lesson.scenario.runs).values())
-        shape = (smallest_fit(per_kind, RUN_BUCKETS), step_bucket(lesson.scenario.steps))
+        shape = call_shape(typed=False, steps=lesson.scenario.steps)
         assert (SIMULATE, shape) in early, lesson.id
         races += 1
     assert races >= 10

@@ -1,5 +1,6 @@
 """The application factory: routes, error format, middleware, static front end, warm-up."""
 
+import logging
 import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -32,6 +33,8 @@ from descentlab.api.schemas.problems import PROBLEM_RESPONSES
 from descentlab.api.settings import Settings, get_settings
 from descentlab.core.warmup import warm_everything, warm_first_visit
 
+logger = logging.getLogger(__name__)
+
 
 def _enable_compilation_cache(directory: str) -> None:
     if not directory:
@@ -43,7 +46,12 @@ def _enable_compilation_cache(directory: str) -> None:
 
 
 def _warm_the_rest(app: FastAPI) -> None:
-    warm_everything()
+    try:
+        warm_everything()
+    except Exception:  # the service still answers (compiling on first use); say so
+        logger.exception("the background warm-up failed")
+        app.state.warmup = "failed"
+        return
     app.state.warmup = "done"
 
 

@@ -5,13 +5,16 @@ compiled loop cannot carry their optax states as they are. Here each state trave
 fixed-size float64 vector (``STATE_SIZE``): a kind's branch unpacks it into its own
 optax state, runs optax's own update, and packs it back. float64 holds every leaf
 exactly (the int32 step count included), so the numbers are optax's, bit for bit.
-The kind is the same for every run of a call, so ``lax.switch`` runs one branch, which
-``vmap``s optax's functions over the runs (leading axis); hyperparameters are a padded
-vector (``HYPER_SIZE``) per run, read by each kind's names.
+Two ways to pick the kind: ``init``/``update`` take one kind for every run of a call
+(``lax.switch`` runs one branch, which ``vmap``s optax's functions over the runs);
+``init_each``/``update_each`` take a kind per run, so a race of several optimizers is one
+call (``vmap`` turns the switch into a select: every kind's update is computed and each
+run keeps its own; measured cheaper than one call per kind). Hyperparameters are a
+padded vector (``HYPER_SIZE``) per run, read by each kind's names.
 """
 
 from functools import cache
-from typing import Any
+from typing import Any, NamedTuple
 
 import jax
 import jax.numpy as jnp
@@ -67,10 +70,7 @@ def _unpack(spec: OptimizerSpec, packed: Array) -> Any:
     return jax.tree.unflatten(tree, unpacked)
 
 
-# The three are jitted, though only ever called inside the kernels, so that JAX traces
-# each once per batch size and every kernel reuses that trace (see surface_kernels).
-@jax.jit
-def init(kind: Array, starts: Array, hyper: Array) -> Array:
+def _init(kind: Array, starts: Array, hyper: Array) -> Array:
     """The packed initial states ``(runs, STATE_SIZE)`` (Adagrad starts from a setting)."""
 
     def branch(spec: OptimizerSpec) -> Any:
@@ -82,44 +82,73 @@ def init(kind: Array, starts: Array, hyper: Array) -> Array:
     return jax.lax.switch(kind, [branch(spec) for spec in KINDS])
 
 
-@jax.jit
-def update(
+class Step(NamedTuple):
+    """What one optax step gives every run (leading axis: runs)."""
+
+    points: Array  # (runs, 2): after the update
+    states: Array  # (runs, STATE_SIZE): packed, after the update
+    momentum: Array  # (runs, 2): the state worth drawing (zeros where a kind has none)
+    sigma: Array  # (runs, 2)
+
+
+def _drawn(spec: OptimizerSpec, before: Any, after: Any, hyper: Array) -> tuple[Array, Array]:
+    drawn = spec.state_view(before, after, _named(spec, hyper))
+    unknown = set(drawn) - set(VIEW_NAMES)
+    if unknown:
+        raise ValueError(f"{spec.name} draws {sorted(unknown)}, not in {VIEW_NAMES}")
+    zero = jnp.zeros(2, dtype=jnp.float64)
+    return drawn.get("momentum", zero), drawn.get("sigma", zero)
+
+
+def _update(
     kind: Array,
     states: Array,
     gradients: Array,
     points: Array,
     hyper: Array,
     learning_rates: Array,
-) -> tuple[Array, Array]:
-    """One optax step of every run: the new points and the packed states after it."""
+) -> Step:
+    """One optax step of every run, and the state views it leaves (computed in the same
+    branch: a second switch in the loop would cost more than the views themselves)."""
 
     def branch(spec: OptimizerSpec) -> Any:
-        def one(
-            state: Array, gradient: Array, point: Array, h: Array, rate: Array
-        ) -> tuple[Array, Array]:
+        def one(state: Array, gradient: Array, point: Array, h: Array, rate: Array) -> Step:
             optimizer = _optimizer(spec, rate, h)
-            updates, after = optimizer.update(gradient, _unpack(spec, state), point)
-            return optax.apply_updates(point, updates), _pack(after)
+            before = _unpack(spec, state)
+            updates, after = optimizer.update(gradient, before, point)
+            momentum, sigma = _drawn(spec, before, after, h)
+            return Step(optax.apply_updates(point, updates), _pack(after), momentum, sigma)
 
         return lambda: jax.vmap(one)(states, gradients, points, hyper, learning_rates)
 
     return jax.lax.switch(kind, [branch(spec) for spec in KINDS])
 
 
-@jax.jit
-def views(kind: Array, before: Array, after: Array, hyper: Array) -> tuple[Array, Array]:
-    """The state worth drawing after each update, (momentum, σ) ``(n, 2)`` each: zeros
-    where a kind has none. Rows: updates, with the states before and after them."""
+def _one(kind: Array, *per_run: Array) -> Any:
+    return kind, *(a[None] for a in per_run)
 
-    def branch(spec: OptimizerSpec) -> Any:
-        def one(b: Array, a: Array, h: Array) -> tuple[Array, Array]:
-            drawn = spec.state_view(_unpack(spec, b), _unpack(spec, a), _named(spec, h))
-            unknown = set(drawn) - set(VIEW_NAMES)
-            if unknown:
-                raise ValueError(f"{spec.name} draws {sorted(unknown)}, not in {VIEW_NAMES}")
-            zero = jnp.zeros(2, dtype=jnp.float64)
-            return drawn.get("momentum", zero), drawn.get("sigma", zero)
 
-        return lambda: jax.vmap(one)(before, after, hyper)
+def _init_each(kinds: Array, starts: Array, hyper: Array) -> Array:
+    return jax.vmap(lambda k, s, h: _init(*_one(k, s, h))[0])(kinds, starts, hyper)
 
-    return jax.lax.switch(kind, [branch(spec) for spec in KINDS])
+
+def _update_each(
+    kinds: Array,
+    states: Array,
+    gradients: Array,
+    points: Array,
+    hyper: Array,
+    learning_rates: Array,
+) -> Step:
+    def one(kind: Array, *run: Array) -> Step:
+        return Step(*(a[0] for a in _update(*_one(kind, *run))))
+
+    return jax.vmap(one)(kinds, states, gradients, points, hyper, learning_rates)
+
+
+# Jitted, though only ever called inside the kernels, so that JAX traces each once per
+# batch size and every kernel reuses that trace (see surface_kernels).
+init = jax.jit(_init)  # one kind for every run
+update = jax.jit(_update)
+init_each = jax.jit(_init_each)  # a kind per run
+update_each = jax.jit(_update_each)

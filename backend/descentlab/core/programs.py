@@ -10,8 +10,11 @@ shape or dtype instead of silently compiling a new one.
 Concurrent first calls of one shape compile it once: the others wait on its lock.
 """
 
+import os
 import threading
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from functools import cache
 from typing import Any
 
 import jax
@@ -22,6 +25,22 @@ from descentlab.core.device import cpu_device
 Shape = tuple[int, ...]
 # (shape) -> example arguments (NumPy arrays of the right shapes and dtypes), as a pytree
 Signature = Callable[[Shape], tuple[Any, ...]]
+
+
+@cache
+def _dispatcher() -> ThreadPoolExecutor:
+    return ThreadPoolExecutor(max_workers=os.cpu_count() or 1, thread_name_prefix="kernels")
+
+
+def run_all(calls: Sequence[Callable[[], Any]]) -> list[Any]:
+    """Run independent kernel calls (each returning host arrays) side by side.
+
+    XLA runs the executions one thread's calls make one after another; calls from
+    several threads use the cores together (measured: the eight-optimizer race).
+    """
+    if len(calls) == 1:
+        return [calls[0]()]
+    return list(_dispatcher().map(lambda call: call(), calls))
 
 
 def smallest_fit(n: int, sizes: Sequence[int]) -> int:

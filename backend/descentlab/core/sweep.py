@@ -1,13 +1,13 @@
 """Learning-rate sweeps: every optimizer at its own best rate, for a fair race.
 
 Peers tune by running hundreds of trials one after another; here all the rates of one
-optimizer are one vmapped call of the ``SWEEP`` kernel, and the optimizers' calls are
-dispatched together so XLA overlaps them. Every optimizer, rate count (up to
+optimizer are one call of the ``SWEEP`` kernel, and the optimizers' calls run side by
+side on the cores. Every optimizer, rate count (up to
 ``MAX_SWEEP_RATES``) and step count (up to ``MAX_SWEEP_STEPS``) shares the kernel's few
 compiled shapes.
 """
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
@@ -16,7 +16,7 @@ import numpy as np
 
 from descentlab.core.objective import Objective
 from descentlab.core.optimizer_kernels import kind_index
-from descentlab.core.programs import smallest_fit
+from descentlab.core.programs import run_all, smallest_fit
 from descentlab.core.schedules import schedule_shape
 from descentlab.core.trajectory import (
     MAX_SWEEP_STEPS,
@@ -24,6 +24,7 @@ from descentlab.core.trajectory import (
     SWEEP,
     RunConfig,
     SweepInputs,
+    SweepLosses,
 )
 
 SweepMetric = Literal["final", "mean"]
@@ -79,8 +80,8 @@ def sweep_learning_rates(
     rates = np.full(bucket, learning_rates[0], dtype=np.float64)
     rates[: len(learning_rates)] = learning_rates
     surface, box, n_steps = objective.args(), objective.escape_box(), np.int32(steps)
-    launched = []
-    for template in templates:
+
+    def call(template: RunConfig) -> Callable[[], SweepLosses]:
         inputs = SweepInputs(
             start=np.asarray(template.start, dtype=np.float64),
             hyperparameters=np.tile(template.hyperparameter_row(), (bucket, 1)),
@@ -90,9 +91,10 @@ def sweep_learning_rates(
             seed=np.uint32(template.seed),
         )
         kind = np.int32(kind_index(template.optimizer))
-        launched.append(SWEEP((bucket,), kind, surface, inputs, box, n_steps))
+        return lambda: jax.device_get(SWEEP((bucket,), kind, surface, inputs, box, n_steps))
+
     results = []
-    for losses in jax.device_get(launched):
+    for losses in run_all([call(template) for template in templates]):
         count = len(learning_rates)
         diverged = losses.diverged_at[:count] <= steps
         final = np.where(diverged, np.nan, losses.final[:count])

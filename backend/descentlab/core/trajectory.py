@@ -2,16 +2,17 @@
 
 The jit boundary is two kernels, ``SIMULATE`` (full per-step records) and ``SWEEP`` (only
 the losses a learning-rate sweep ranks by). Everything about a run is data: the surface
-(``surface_kernels``), the optimizer kind (``optimizer_kernels``), hyperparameters, the
-per-step learning rates from the schedule, start points, gradient noise, seeds, and the
-step count, which is a loop bound inside a fixed-size record buffer. So each kernel is
+(``surface_kernels``), each run's optimizer kind (``optimizer_kernels``), hyperparameters,
+the per-step learning rates from the schedule, start points, gradient noise, seeds, and
+the step count, which is a loop bound inside a fixed-size record buffer. So each kernel is
 compiled for a few buffer shapes only (``STEP_BUCKETS`` × ``RUN_BUCKETS``, and
 ``RATE_BUCKETS``), all at start-up, and no request compiles.
 """
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import NamedTuple
+from functools import partial
+from typing import Any, NamedTuple
 
 import jax
 import jax.numpy as jnp
@@ -21,26 +22,29 @@ from jax import Array
 from descentlab.core import optimizer_kernels, surface_kernels
 from descentlab.core.interpreter import Arrayish
 from descentlab.core.objective import Objective
-from descentlab.core.optimizer_kernels import HYPER_SIZE, STATE_SIZE
+from descentlab.core.optimizer_kernels import HYPER_SIZE
 from descentlab.core.optimizers import OptimizerSpec, state_keys
-from descentlab.core.programs import Kernel, Shape, smallest_fit
+from descentlab.core.programs import Kernel, Shape, run_all, smallest_fit
 from descentlab.core.schedules import SERIES_LENGTH, ScheduleConfig, learning_rate_series
 from descentlab.core.surface_kernels import SurfaceArgs
 
 # Record buffers (steps) and batches (runs of one optimizer kind) are compiled at these
 # sizes; a request fills the smallest that holds it, and the loop runs only its steps.
-STEP_BUCKETS = (512, 2048, 8192, SERIES_LENGTH)
+STEP_BUCKETS = (512, 2048, SERIES_LENGTH)
 MAX_STEPS = STEP_BUCKETS[-1]
-RUN_BUCKETS = (1, 16)
+# Runs per call: 1 for a typed surface, 4 for a built-in one (see run_trajectories).
+RUN_BUCKETS = (1, 4)
 MAX_RUNS_PER_CALL = RUN_BUCKETS[-1]
 MAX_SWEEP_STEPS = 5_000
 RATE_BUCKETS = (64, 128)
 MAX_SWEEP_RATES = RATE_BUCKETS[-1]
+CHUNK = 32  # steps per block of the loops (see ``simulate``)
 
 
 class RunInputs(NamedTuple):
-    """The traced inputs of a batch of runs of one optimizer kind (leading axis: runs)."""
+    """The traced inputs of a batch of runs (leading axis: runs)."""
 
+    kind: Arrayish  # (runs,) int32: each run's optimizer (optimizer_kernels.KINDS)
     start: Arrayish  # (runs, 2)
     hyperparameters: Arrayish  # (runs, HYPER_SIZE): the kind's own, learning rate excluded
     learning_rates: Arrayish  # (runs, length): η_t from the schedule
@@ -60,28 +64,31 @@ def _is_healthy(points: Array, values: Array, gradients: Array, box: Array) -> A
     return finite & inside
 
 
-def _noise(scale: Array, seed: Array, length: int) -> Array:
-    """σ·N(0, I) for steps 0 … length−1; step t's draw depends only on (seed, t).
+def _noise(scale: Array, seed: Array, blocks: int) -> Array:
+    """σ·N(0, I) for steps 0 … blocks·CHUNK − 1, ``(blocks · CHUNK, 2)``.
 
-    So a longer run with the same seed repeats a shorter one's noise, and a sweep's run
-    at one rate is exactly the race's run at that rate.
+    Block k's steps are drawn from the key (seed, k), so step t's noise depends only on
+    (seed, t): a longer run with the same seed repeats a shorter one's noise, and a
+    sweep's run at one rate is the race's run at that rate. (So ``CHUNK`` is part of
+    what a seed means: changing it changes every noisy run.)
     """
-    key = jax.random.key(seed)
+    root = jax.random.key(seed)
 
-    def at(t: Array) -> Array:
-        return jax.random.normal(jax.random.fold_in(key, t), (2,), dtype=jnp.float64)
+    def block(k: Array) -> Array:
+        return jax.random.normal(jax.random.fold_in(root, k), (CHUNK, 2), dtype=jnp.float64)
 
-    return scale * jax.vmap(at)(jnp.arange(length))
+    return scale * jax.vmap(block)(jnp.arange(blocks)).reshape(-1, 2)
 
 
-def _gradient_noise(noise_scale: Array, seed: Array, length: int) -> Array:
-    """Every run's noise, ``(length, runs, 2)``, drawn only when some run asks for it."""
+def _gradient_noise(scales: Array, seeds: Array, rows: int) -> Array:
+    """Every run's noise, ``(rows, runs, 2)``, drawn only when some run asks for it (one
+    branch per call: a conditional inside the loop would cost more than the draws)."""
 
     def draw() -> Array:
-        return jax.vmap(_noise, in_axes=(0, 0, None), out_axes=1)(noise_scale, seed, length)
+        return jax.vmap(_noise, in_axes=(0, 0, None), out_axes=1)(scales, seeds, rows // CHUNK)
 
-    zeros = jnp.zeros((length, noise_scale.shape[0], 2), dtype=jnp.float64)
-    return jax.lax.cond(jnp.any(noise_scale > 0), draw, lambda: zeros)
+    zeros = jnp.zeros((rows, scales.shape[0], 2), dtype=jnp.float64)
+    return jax.lax.cond(jnp.any(scales > 0), draw, lambda: zeros)
 
 
 # Columns of ``simulate``'s records (rows: points 0 … T, the rows after T unused).
@@ -90,56 +97,72 @@ VIEW_COLUMNS = {"momentum": slice(8, 10), "sigma": slice(10, 12)}
 COLUMNS = 12
 
 
-def simulate(
-    kind: Array, surface: SurfaceArgs, inputs: RunInputs, box: Array, n_steps: Array
-) -> Array:
+def simulate(surface: SurfaceArgs, inputs: RunInputs, box: Array, n_steps: Array) -> Array:
     """Every run of a batch, each step recorded: ``(length + 1, runs, COLUMNS)``.
 
-    The loop visits points 0 … n_steps of all runs at once: the surface's values and
-    gradients, then the optax update (the update at the last point is not kept). State
-    views and health checks come after it, vectorized over every row. A run is never
-    stopped inside the loop: the host cuts it at its first unhealthy point.
+    Points 0 … n_steps of all runs at once, in blocks of ``CHUNK`` steps: a ``lax.scan``
+    over the block's steps (the surface's values and gradients, then the optax update;
+    the update at the last point is not kept), then the block's state views and health
+    checks, vectorized, written into the records together. XLA runs a scan's steps
+    several times faster than a loop that writes each row into a buffer it carries, and
+    the blocks stop at n_steps, so the step count stays data (measured: BENCHMARKS.md).
+    A run is never stopped inside the loop: the host cuts it at its first unhealthy point.
     """
     starts, hyper = jnp.asarray(inputs.start), jnp.asarray(inputs.hyperparameters)
-    rates = jnp.asarray(inputs.learning_rates).T  # (length, runs): step t's row is contiguous
-    length, runs = rates.shape
-    noise = _gradient_noise(jnp.asarray(inputs.noise_scale), jnp.asarray(inputs.seed), length)
-    first = optimizer_kernels.init(kind, starts, hyper)
-    # point, value, gradient, sampled gradient, the packed state after the update
-    trace = jnp.zeros((length + 1, runs, 7 + STATE_SIZE), dtype=jnp.float64)
+    kinds = jnp.asarray(inputs.kind)
+    length, runs = jnp.shape(inputs.learning_rates)[1], starts.shape[0]
+    rows = -(-(length + 1) // CHUNK) * CHUNK  # points 0 … length, in whole blocks
+    # One run: its kind picks one branch. Several: each run its own kind (see
+    # optimizer_kernels), so a race of many optimizers is one call.
+    init, update = (
+        (partial(optimizer_kernels.init, kinds[0]), partial(optimizer_kernels.update, kinds[0]))
+        if runs == 1
+        else (
+            partial(optimizer_kernels.init_each, kinds),
+            partial(optimizer_kernels.update_each, kinds),
+        )
+    )
+    # Per step and run: the learning rate and the gradient noise, as one array (rows past
+    # the buffer are never kept). One input and one output per step of the scan: XLA runs
+    # such a scan several times faster than one with several (measured).
+    rates = jnp.pad(jnp.asarray(inputs.learning_rates).T, ((0, rows - length), (0, 0)))
+    noise = _gradient_noise(jnp.asarray(inputs.noise_scale), jnp.asarray(inputs.seed), rows)
+    per_step = jnp.concatenate([rates[..., None], noise], axis=-1)  # (rows, runs, 3)
 
-    def step(t: Array, carry: tuple[Array, Array, Array]) -> tuple[Array, Array, Array]:
-        points, states, trace = carry
+    def step(carry: tuple[Array, Array], xs: Array) -> tuple[Any, Array]:
+        points, states = carry
+        rate, step_noise = xs[:, 0], xs[:, 1:3]
         values, gradients = surface_kernels.values_and_gradients(points, surface)
-        sampled = gradients + noise[t]  # t = length reads the last row: that update is dropped
-        moved, states = optimizer_kernels.update(kind, states, sampled, points, hyper, rates[t])
-        row = jnp.concatenate([points, values[:, None], gradients, sampled, states], axis=1)
-        return moved, states, trace.at[t].set(row)
+        sampled = gradients + step_noise
+        moved = update(states, sampled, points, hyper, rate)
+        row = jnp.concatenate(
+            [points, values[:, None], gradients, sampled, moved.momentum, moved.sigma], axis=1
+        )
+        return (moved.points, moved.states), row
 
-    _, _, trace = jax.lax.fori_loop(0, n_steps + 1, step, (starts, first, trace))
-    points, values, gradients = trace[..., 0:2], trace[..., 2], trace[..., 3:5]
-    sampled, states = trace[..., 5:7], trace[..., 7:]
-    before = jnp.concatenate([first[None], states[:-1]])
-    every = jnp.broadcast_to(hyper, (length + 1, *hyper.shape)).reshape(-1, hyper.shape[1])
-    momentum, sigma = optimizer_kernels.views(
-        kind, before.reshape(-1, STATE_SIZE), states.reshape(-1, STATE_SIZE), every
-    )
-    per_update = jnp.concatenate(
-        [sampled, momentum.reshape(length + 1, runs, 2), sigma.reshape(length + 1, runs, 2)],
-        axis=-1,
-    )
-    updated = (jnp.arange(length + 1) < n_steps)[:, None, None]
-    healthy = _is_healthy(points, values, gradients, box)
-    return jnp.concatenate(
-        [
-            points,
-            values[..., None],
-            gradients,
-            healthy[..., None].astype(jnp.float64),
-            jnp.where(updated, per_update, 0.0),
-        ],
-        axis=-1,
-    )
+    def block(k: Array, carry: tuple[Array, Array, Array]) -> tuple[Array, Array, Array]:
+        points, states, records = carry
+        first_step = k * CHUNK
+        xs = jax.lax.dynamic_slice_in_dim(per_step, first_step, CHUNK)
+        (points, states), steps = jax.lax.scan(step, (points, states), xs)
+        healthy = _is_healthy(steps[..., POINT], steps[..., VALUE], steps[..., GRADIENT], box)
+        updated = (first_step + jnp.arange(CHUNK) < n_steps)[:, None, None]
+        rows_out = jnp.concatenate(
+            [
+                steps[..., :HEALTHY],
+                healthy[..., None].astype(jnp.float64),
+                jnp.where(updated, steps[..., HEALTHY:], 0.0),  # per update: not the last
+            ],
+            axis=-1,
+        )
+        records = jax.lax.dynamic_update_slice_in_dim(records, rows_out, first_step, 0)
+        return points, states, records
+
+    first = init(starts, hyper)
+    records = jnp.zeros((rows, runs, COLUMNS), dtype=jnp.float64)
+    chunks = (n_steps + CHUNK) // CHUNK  # blocks that hold points 0 … n_steps
+    _, _, records = jax.lax.fori_loop(0, chunks, block, (starts, first, records))
+    return records[: length + 1]
 
 
 class SweepInputs(NamedTuple):
@@ -164,48 +187,70 @@ class SweepLosses(NamedTuple):
 def sweep_losses(
     kind: Array, surface: SurfaceArgs, inputs: SweepInputs, box: Array, n_steps: Array
 ) -> SweepLosses:
-    """Only the numbers a learning-rate sweep ranks by, reduced inside the loop."""
+    """Only the numbers a learning-rate sweep ranks by, reduced inside the loop (in blocks
+    of ``CHUNK`` steps, as in ``simulate``; steps past n_steps change nothing)."""
     schedule = jnp.asarray(inputs.schedule)
-    scale = jnp.asarray(inputs.noise_scale)
-    length = schedule.shape[0]
-    noise = jax.lax.cond(
-        scale > 0,
-        lambda: _noise(scale, jnp.asarray(inputs.seed), length),
-        lambda: jnp.zeros((length, 2), dtype=jnp.float64),
-    )
     hyper, rates = jnp.asarray(inputs.hyperparameters), jnp.asarray(inputs.learning_rates)
-    starts = jnp.broadcast_to(jnp.asarray(inputs.start), (rates.shape[0], 2))
+    count = rates.shape[0]
+    starts = jnp.broadcast_to(jnp.asarray(inputs.start), (count, 2))
+    scale = jnp.broadcast_to(jnp.asarray(inputs.noise_scale), (1,))
+    seed = jnp.broadcast_to(jnp.asarray(inputs.seed), (1,))
+    padded = -(-(schedule.shape[0] + 1) // CHUNK) * CHUNK
+    schedule = jnp.pad(schedule, (0, padded - schedule.shape[0]))
 
-    def step(
-        t: Array, carry: tuple[Array, Array, Array, Array, Array]
-    ) -> tuple[Array, Array, Array, Array, Array]:
-        points, states, total, _, diverged_at = carry
+    Carry = tuple[Array, Array, Array, Array, Array]
+
+    def step(carry: Carry, xs: tuple[Array, Array, Array]) -> tuple[Carry, None]:
+        points, states, total, final, diverged_at = carry
+        t, shape, step_noise = xs
         values, gradients = surface_kernels.values_and_gradients(points, surface)
-        first_bad = ~_is_healthy(points, values, gradients, box) & (diverged_at > t)
-        moved, states = optimizer_kernels.update(  # at t = n_steps, not kept
-            kind, states, gradients + noise[t][None], points, hyper, rates * schedule[t]
+        counted = t <= n_steps
+        first_bad = counted & ~_is_healthy(points, values, gradients, box) & (diverged_at > t)
+        moved = optimizer_kernels.update(
+            kind, states, gradients + step_noise, points, hyper, rates * shape
         )
-        diverged_at = jnp.where(first_bad, t, diverged_at)
-        return moved, states, total + values, values, diverged_at
+        carry = (
+            jnp.where(counted, moved.points, points),
+            jnp.where(counted, moved.states, states),
+            total + jnp.where(counted, values, 0.0),
+            jnp.where(counted, values, final),
+            jnp.where(first_bad, t, diverged_at),
+        )
+        return carry, None
+
+    noise = _gradient_noise(scale, seed, padded)  # (padded, 1, 2): one seed for every rate
+
+    def block(k: Array, carry: Carry) -> Carry:
+        first_step = k * CHUNK
+        block_noise = jax.lax.dynamic_slice_in_dim(noise, first_step, CHUNK)
+        xs = (
+            first_step + jnp.arange(CHUNK, dtype=first_step.dtype),
+            jax.lax.dynamic_slice_in_dim(schedule, first_step, CHUNK),
+            jnp.broadcast_to(block_noise, (CHUNK, count, 2)),
+        )
+        carry, _ = jax.lax.scan(step, carry, xs)
+        return carry
 
     zeros = jnp.zeros_like(rates)
     never = jnp.full(rates.shape, n_steps + 1)
     first = optimizer_kernels.init(kind, starts, hyper)
     carry = (starts, first, zeros, zeros, never)
-    _, _, total, final, diverged_at = jax.lax.fori_loop(0, n_steps + 1, step, carry)
+    chunks = (n_steps + CHUNK) // CHUNK
+    _, _, total, final, diverged_at = jax.lax.fori_loop(0, chunks, block, carry)
     return SweepLosses(final, total / (n_steps + 1), diverged_at)
 
 
 def _simulate_signature(shape: Shape) -> tuple[object, ...]:
     runs, length = shape
     inputs = RunInputs(
+        kind=np.zeros(runs, dtype=np.int32),
         start=np.zeros((runs, 2)),
         hyperparameters=np.zeros((runs, HYPER_SIZE)),
         learning_rates=np.zeros((runs, length)),
         noise_scale=np.zeros(runs),
         seed=np.zeros(runs, dtype=np.uint32),
     )
-    return np.int32(0), surface_kernels.example_args(), inputs, np.zeros((2, 2)), np.int32(0)
+    return surface_kernels.example_args(), inputs, np.zeros((2, 2)), np.int32(0)
 
 
 def _sweep_signature(shape: Shape) -> tuple[object, ...]:
@@ -276,6 +321,7 @@ def inputs_for(runs: Sequence[RunConfig], length: int, bucket: int) -> RunInputs
     """Stack the runs' inputs, padding the batch to ``bucket`` by repeating the first."""
     padded = [*runs, *[runs[0]] * (bucket - len(runs))]
     return RunInputs(
+        kind=np.array([optimizer_kernels.kind_index(r.optimizer) for r in padded], np.int32),
         start=np.array([r.start for r in padded], dtype=np.float64),
         hyperparameters=np.stack([r.hyperparameter_row() for r in padded]),
         learning_rates=np.stack(
@@ -291,14 +337,14 @@ def step_bucket(steps: int) -> int:
     return smallest_fit(steps, STEP_BUCKETS)
 
 
-def _batches(runs: Sequence[RunConfig], per_call: int) -> list[list[int]]:
-    """Indices of ``runs`` grouped by optimizer kind, at most ``per_call`` each."""
-    groups: dict[str, list[int]] = {}
-    for index, run in enumerate(runs):
-        groups.setdefault(run.optimizer.name, []).append(index)
-    return [
-        group[i : i + per_call] for group in groups.values() for i in range(0, len(group), per_call)
-    ]
+def call_shape(typed: bool, steps: int) -> Shape:
+    """The ``SIMULATE`` program a race of ``steps`` steps runs on (see run_trajectories)."""
+    return (1 if typed else MAX_RUNS_PER_CALL, step_bucket(steps))
+
+
+def _batches(count: int, per_call: int) -> list[list[int]]:
+    """Indices 0 … count − 1 in calls of at most ``per_call`` runs."""
+    return [list(range(i, min(i + per_call, count))) for i in range(0, count, per_call)]
 
 
 def _cut(
@@ -334,27 +380,31 @@ def run_trajectories(
     objective: Objective, steps: int, runs: Sequence[RunConfig]
 ) -> list[RunResult]:
     """Race ``runs`` for ``steps`` updates each; results in the order of ``runs``."""
-    length = step_bucket(steps)
+    shape = call_shape(objective.is_typed, steps)
+    per_call, length = shape
     surface, box, n_steps = objective.args(), objective.escape_box(), np.int32(steps)
-    # A typed surface's interpreter runs one instruction per loop iteration; on one run
-    # XLA executes it about ten times faster per run than on a batch (its conditionals
-    # on scalars become selects), so typed runs go one per call (measured, BENCHMARKS.md).
-    batches = _batches(runs, 1 if objective.is_typed else MAX_RUNS_PER_CALL)
-    launched = []
-    for indices in batches:  # dispatch every batch first: XLA runs them while we wait
+    # Built-in surfaces: runs in batches of 4, however few (one code path, so a run's
+    # numbers never depend on which runs share its call: bit for bit). Typed surfaces: one
+    # run per call, since the interpreter runs several times faster per run on one run
+    # than on a batch (measured); the calls go side by side on the cores.
+    batches = _batches(len(runs), per_call)
+
+    def call(indices: list[int]) -> Callable[[], tuple[RunInputs, np.ndarray]]:
         batch = [runs[i] for i in indices]
-        bucket = smallest_fit(len(batch), RUN_BUCKETS)
-        inputs = inputs_for(batch, length, bucket)
-        kind = np.int32(optimizer_kernels.kind_index(batch[0].optimizer))
-        outputs = SIMULATE((bucket, length), kind, surface, inputs, box, n_steps)
-        launched.append((inputs, outputs))
-    results: list[RunResult | None] = [None] * len(runs)
-    for indices, (inputs, outputs) in zip(batches, launched, strict=True):
-        packed = np.asarray(outputs)
+        inputs = inputs_for(batch, length, per_call)
+        return lambda: (
+            inputs,
+            np.asarray(SIMULATE(shape, surface, inputs, box, n_steps)),
+        )
+
+    outputs = run_all([call(indices) for indices in batches])
+    results: list[RunResult] = []
+    for indices, (inputs, packed) in zip(batches, outputs, strict=True):
         learning_rates = np.asarray(inputs.learning_rates)
-        view_names = state_keys(runs[indices[0]].optimizer)
         for row, index in enumerate(indices):
-            noisy = runs[index].gradient_noise > 0
+            run = runs[index]
+            view_names = state_keys(run.optimizer)
+            noisy = run.gradient_noise > 0
             records = packed[:, row]
-            results[index] = _cut(records, learning_rates[row], view_names, steps, noisy)
-    return [r for r in results if r is not None]
+            results.append(_cut(records, learning_rates[row], view_names, steps, noisy))
+    return results

@@ -23,16 +23,12 @@ from descentlab.core.trajectory import SIMULATE, SWEEP
 KERNELS: tuple[Kernel, ...] = (SIMULATE, SWEEP, GRID, DERIVATIVES)
 Program = tuple[Kernel, Shape]
 
-# The default page: its grid and its race (four kinds, one run each, 500 steps).
-# Compiled before the server listens.
-FIRST_VISIT: tuple[Program, ...] = ((GRID, ()), (SIMULATE, (1, 512)))
+# The default page: its grid and its race (four runs, 500 steps). Compiled before the
+# server listens.
+FIRST_VISIT: tuple[Program, ...] = ((GRID, ()), (SIMULATE, (4, 512)))
 # Compiled first in the background: the point inspector, and what the lessons add
-# (several runs of one kind, up to 2,000 steps).
-NEXT: tuple[Program, ...] = (
-    (DERIVATIVES, ()),
-    (SIMULATE, (16, 512)),
-    (SIMULATE, (16, 2048)),
-)
+# (up to 2,000 steps).
+NEXT: tuple[Program, ...] = ((DERIVATIVES, ()), (SIMULATE, (4, 2048)))
 
 
 def every_program() -> list[Program]:
