@@ -7,7 +7,9 @@ replaced (one program per surface, optimizer kind and power-of-two step bucket; 
 structure for a typed surface), taken from git (``BASELINE_COMMIT``) and run in a fresh
 process after its own warm-up, in process (no HTTP: it is favoured, not handicapped).
 
-Usage: ``python -m bench.compiles`` prints the figures as JSON (``make bench`` renders them).
+Usage: ``python -m bench.compiles`` measures, writes ``docs/compile_results.json`` and
+replaces just this section (between its markers) in docs/BENCHMARKS.md; ``make bench``
+measures it again and renders the whole file.
 """
 
 import json
@@ -22,11 +24,16 @@ from typing import Any
 
 import httpx
 
+from bench.load_report import DOCS, replace_section
 from bench.server import RunningServer, serve
 from descentlab.core.expressions import ExpressionError, compile_expression, parse_expression
 from descentlab.core.optimizers import OPTIMIZERS
 from descentlab.core.surfaces import SURFACES
 from descentlab.core.sweep import MAX_TYPED_SWEEP_WORK, typed_sweep_work
+
+COMPILE_RESULTS = DOCS / "compile_results.json"
+BEGIN = "<!-- compiles:begin (written by python -m bench.compiles) -->"
+END = "<!-- compiles:end -->"
 
 # The page's default race (frontend/js/state.js): four runs, 500 steps.
 UI_RUNS = {
@@ -290,11 +297,10 @@ def baseline(timeout_s: float = 1800) -> dict[str, Any] | None:
 
 
 def run() -> dict[str, Any]:
-    return {"served": served(), "before": baseline()}
-
-
-if __name__ == "__main__":
-    print(json.dumps(run(), indent=2))
+    """Measure, and keep the raw figures next to the report they are rendered into."""
+    figures = {"served": served(), "before": baseline()}
+    COMPILE_RESULTS.write_text(json.dumps(figures, indent=2) + "\n")
+    return figures
 
 
 def _table(header: tuple[str, ...], rows: list[tuple[str, ...]]) -> str:
@@ -344,6 +350,14 @@ def render(figures: dict[str, Any]) -> str:
             *cells(now["sweep_14"], old("sweep_14")),
         ),
     ]
+    old_worst = before.get("worst", {})
+
+    def was(label: str) -> str:
+        row = old_worst.get(label)
+        if row is None:
+            return "not measured"
+        return f"{_ms(row['first_ms'])}, peak {row['max_rss_growth_mb']:+.0f} MB"
+
     worst_rows = [
         (
             f"{label} ({row['instructions']} instructions)",
@@ -352,6 +366,7 @@ def render(figures: dict[str, Any]) -> str:
             f"{_ms(row['sweep_ms'])} ({row['sweep_steps']} steps)",
             _ms(row["analysis_ms"]),
             f"{row['rss_growth_mb']:+.0f} MB",
+            was(label),
         )
         for label, row in now["worst"].items()
     ]
@@ -365,14 +380,16 @@ def render(figures: dict[str, Any]) -> str:
         for label, key in (("empty", "empty_cache"), ("filled by a previous start", "filled_cache"))
     ]
     header = ("before: first use", "now: first use", "now: again", "saved")
-    return f"""## No compile after start-up (target: nothing compiles after the warm-up)
+    return f"""{BEGIN}
+## No compile after start-up (target: nothing compiles after the warm-up)
 
 `python -m bench.compiles`: a fresh `descentlab serve` with an empty compilation cache,
 measured through HTTP after its health check said the warm-up was done. "Before" is the
 engine this replaced (one program per surface, optimizer kind and step bucket; per
 structure for a typed surface), checked out from git at `{BASELINE_COMMIT}` and run in a
 fresh process after its own warm-up, in process (no HTTP, which favours it): the wait
-for every surface or expression nobody had used yet.
+for every surface or expression nobody had used yet. Rosenbrock, the default page's
+surface, was compiled at start-up before as well, so its first use was already warm.
 
 ### Picking a surface: its grid (128²) and the default race (4 optimizers × 500 steps)
 
@@ -399,4 +416,16 @@ far that took the process's peak memory.
 health check reports every program compiled. Memory: its resident set then.
 
 {_table(("compilation cache", "ready", "all warm", "memory"), start_rows)}
+{END}
 """
+
+
+def main() -> None:
+    section = render(run())
+    report = DOCS / "BENCHMARKS.md"
+    report.write_text(replace_section(report.read_text(), section, BEGIN, END))
+    print(section)
+
+
+if __name__ == "__main__":
+    main()

@@ -184,10 +184,11 @@ def render(path: Path = LOAD_RESULTS) -> str:
     return f"{BEGIN}\n" + "\n\n".join(parts) + f"\n{_keep_alive_part(data)}{END}\n"
 
 
-def replace_section(markdown: str, section: str) -> str:
-    """``markdown`` with the load section swapped for ``section`` (appended if absent)."""
-    if BEGIN in markdown and END in markdown:
-        head, rest = markdown.split(BEGIN, 1)
-        tail = rest.split(END, 1)[1]
+def replace_section(markdown: str, section: str, begin: str = BEGIN, end: str = END) -> str:
+    """``markdown`` with the section between ``begin`` and ``end`` swapped for ``section``
+    (appended if absent)."""
+    if begin in markdown and end in markdown:
+        head, rest = markdown.split(begin, 1)
+        tail = rest.split(end, 1)[1]
         return head + section.rstrip("\n") + tail
     return markdown.rstrip("\n") + "\n\n" + section

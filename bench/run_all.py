@@ -33,6 +33,7 @@ from bench import (
 )
 from bench.load_report import render as render_load_section
 from bench.server import serve, wait_for_background_warmup
+from descentlab.core.warmup import every_program
 
 OUTPUT = Path(__file__).resolve().parents[1] / "docs" / "BENCHMARKS.md"
 REPEATS = 40
@@ -333,13 +334,14 @@ request, engine, JSON, Plotly redraw. 30 moves after 3 warm-up moves.
 
 ## Start-up and the first request (cold; target: first request ≤ 1.5 s)
 
-The engine is a fixed set of 10 programs (four kernels at a few shapes each; every
-surface, optimizer, schedule, step count and typed expression is data for them). Before
-the server accepts requests it compiles the default page's two (its grid and its race's
-shape); the point analysis, the lessons' two and then the rest follow in a background
-thread. JAX's persistent compilation cache (`DESCENTLAB_COMPILATION_CACHE_DIR`) makes a
-restart cheap. The first race here (8 × 1000) needs a program the first visit does not
-compile: it waits for the background warm-up or compiles it (once) itself.
+The engine is a fixed set of {len(every_program())} programs (four kernels at a few shapes
+each; every surface, optimizer, schedule, step count and typed expression is data for
+them). Before
+the server accepts requests it compiles the default page's two (its grid, and the race
+program that serves every built-in race of up to 2,048 steps, this 8 × 1000 one
+included); the point analysis, a typed surface's race and then the rest follow in a
+background thread. JAX's persistent compilation cache
+(`DESCENTLAB_COMPILATION_CACHE_DIR`) makes a restart cheap.
 
 {table(("scenario", "server ready", "first race request (8 × 1000)"), start_rows)}
 

@@ -23,7 +23,7 @@ from tests.reference.numpy_optimizers import (
 )
 from tests.reference.optax_functions import OPTAX_FUNCTIONS
 
-STEPS = 300  # every engine call runs this many steps (step bucket 512) and one run
+STEPS = 300  # every engine call runs this many steps (in a longer buffer) and one run
 Hyper = dict[str, float]
 
 
@@ -747,7 +747,7 @@ def test_300_steps_match_torch(name: str, index: int, factory: TorchFactory) -> 
 @pytest.mark.parametrize(("name", "index"), [("sgd", 1), ("adam", 0)])
 def test_final_point_is_after_the_requested_steps(name: str, index: int) -> None:
     """``points`` has steps + 1 rows; the last must be the point after ``steps`` updates
-    (not after the step bucket's 512), and ``loss``/``gradient`` must be taken there.
+    (not at the end of the step bucket's buffer), and ``loss``/``gradient`` must be taken there.
     Both runs are still moving at step 300, so the two differ."""
     hyper = REFERENCE_CASES[name][index]
     result = bowl_runs(name)[index]

@@ -28,9 +28,11 @@ from descentlab.core.programs import Kernel, Shape, run_all, smallest_fit
 from descentlab.core.schedules import SERIES_LENGTH, ScheduleConfig, learning_rate_series
 from descentlab.core.surface_kernels import SurfaceArgs
 
-# Record buffers (steps) and batches (runs of one optimizer kind) are compiled at these
-# sizes; a request fills the smallest that holds it, and the loop runs only its steps.
-STEP_BUCKETS = (512, 2048, SERIES_LENGTH)
+# Record buffers (steps) and batches (runs) are compiled at these sizes; a request fills
+# the smallest that holds it, and the loop runs only its steps (so a 500-step race costs
+# the same in the 2048 buffer as in a smaller one: measured), which lets one program serve
+# the page and every lesson.
+STEP_BUCKETS = (2048, SERIES_LENGTH)
 MAX_STEPS = STEP_BUCKETS[-1]
 # Runs per call: 1 for a typed surface, 4 for a built-in one (see run_trajectories).
 RUN_BUCKETS = (1, 4)

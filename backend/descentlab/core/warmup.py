@@ -23,12 +23,12 @@ from descentlab.core.trajectory import SIMULATE, SWEEP
 KERNELS: tuple[Kernel, ...] = (SIMULATE, SWEEP, GRID, DERIVATIVES)
 Program = tuple[Kernel, Shape]
 
-# The default page: its grid and its race (four runs, 500 steps). Compiled before the
+# The default page: its grid and its race (four runs, 500 steps; the same program runs
+# every built-in race of up to 2,048 steps, so every lesson's). Compiled before the
 # server listens.
-FIRST_VISIT: tuple[Program, ...] = ((GRID, ()), (SIMULATE, (4, 512)))
-# Compiled first in the background: the point inspector, and what the lessons add
-# (up to 2,000 steps).
-NEXT: tuple[Program, ...] = ((DERIVATIVES, ()), (SIMULATE, (4, 2048)))
+FIRST_VISIT: tuple[Program, ...] = ((GRID, ()), (SIMULATE, (4, 2048)))
+# Compiled first in the background: the point inspector and a typed f(x, y)'s race.
+NEXT: tuple[Program, ...] = ((DERIVATIVES, ()), (SIMULATE, (1, 2048)))
 
 
 def every_program() -> list[Program]:
