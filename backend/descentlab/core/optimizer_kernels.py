@@ -132,18 +132,13 @@ def _init_each(kinds: Array, starts: Array, hyper: Array) -> Array:
     return jax.vmap(lambda k, s, h: _init(*_one(k, s, h))[0])(kinds, starts, hyper)
 
 
-def _update_each(
-    kinds: Array,
-    states: Array,
-    gradients: Array,
-    points: Array,
-    hyper: Array,
-    learning_rates: Array,
-) -> Step:
+def _update_each(kinds: Array, *per_run: Array) -> Step:
+    """``_update`` with a kind per run (``per_run``: its arrays, leading axis runs)."""
+
     def one(kind: Array, *run: Array) -> Step:
         return Step(*(a[0] for a in _update(*_one(kind, *run))))
 
-    return jax.vmap(one)(kinds, states, gradients, points, hyper, learning_rates)
+    return jax.vmap(one)(kinds, *per_run)
 
 
 # Jitted, though only ever called inside the kernels, so that JAX traces each once per
