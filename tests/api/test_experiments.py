@@ -175,9 +175,19 @@ def test_batch_size_params_out_of_the_menu_are_422(client: TestClient) -> None:
         {"batch_sizes": [8]},  # nothing to compare
         {"setup": {"batch_norm": True}},  # refused: no line joins two BN solutions
         {"batch_sizes": [1, 0], "setup": {"n_samples": 4000, "epochs": 500}},  # too much work
+        # 16 training samples: 64 and the full batch are one size (refused before it runs)
+        {"batch_sizes": [64, 0], "setup": {"n_samples": 20}},
     ):
         response = client.post("/api/experiments", json={"kind": "batch_size", "params": params})
         assert response.status_code == 422, (params, response.text)
+    assert "all one size on 16 training samples" in response.text
+
+
+def test_a_hessian_job_with_one_probe_is_422_not_a_failed_job(client: TestClient) -> None:
+    body = {"kind": "hessian", "params": {"probes": 1}}
+    response = client.post("/api/experiments", json=body)
+    assert response.status_code == 422, response.text
+    assert "probes" in response.text
 
 
 def test_the_normalization_experiment_compares_scaled_and_standardized(

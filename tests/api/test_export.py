@@ -3,8 +3,11 @@ whose inlined data are what the API itself answers to the lab's requests."""
 
 from typing import Any
 
+import pytest
 from fastapi.testclient import TestClient
+from pydantic import ValidationError
 
+from descentlab.api.settings import Settings, get_settings
 from descentlab.export.data import lab_requests
 from descentlab.export.page import page_data
 from descentlab.lessons import get_lesson
@@ -38,14 +41,40 @@ def _free_play_state(**changes: Any) -> dict[str, Any]:
 
 
 def test_a_lesson_downloads_as_one_html_attachment(client: TestClient) -> None:
-    response = client.get("/api/lessons/momentum-saddle/export")
+    local = {"host": "127.0.0.1:8000"}
+    response = client.get("/api/lessons/momentum-saddle/export", headers=local)
     assert response.status_code == 200
     assert response.headers["content-type"] == "text/html; charset=utf-8"
     assert response.headers["content-disposition"] == 'attachment; filename="momentum-saddle.html"'
     page = response.text
     assert page.startswith("<!doctype html>")
     # "Open it in the live lab" leads back to the lesson on the server it came from.
-    assert '<a id="open-live-lab" href="http://testserver/?lesson=momentum-saddle">' in page
+    link = '<a id="open-live-lab" href="http://127.0.0.1:8000/?lesson=momentum-saddle">'
+    assert link in page
+
+
+def test_an_exports_link_never_follows_a_host_header_the_client_wrote(
+    client: TestClient,
+) -> None:
+    hostile = {"host": "evil.example"}
+    page = client.get("/api/lessons/momentum-saddle/export", headers=hostile).text
+    assert "evil.example" not in page
+    assert 'id="open-live-lab"' not in page  # no public URL configured: no link at all
+    client.app.dependency_overrides[get_settings] = lambda: Settings(  # type: ignore[attr-defined]
+        warmup=False, compilation_cache_dir="", public_url="https://lab.example.edu/"
+    )
+    try:
+        page = client.get("/api/lessons/momentum-saddle/export", headers=hostile).text
+    finally:
+        client.app.dependency_overrides.clear()  # type: ignore[attr-defined]
+    assert '<a id="open-live-lab" href="https://lab.example.edu/?lesson=momentum-saddle">' in page
+    assert "evil.example" not in page
+
+
+def test_a_public_url_must_be_an_http_address() -> None:
+    for bad in ("javascript:alert(1)", "lab.example.edu", 'https://a.edu/"><script>'):
+        with pytest.raises(ValidationError, match="not an http"):
+            Settings(public_url=bad)
 
 
 def test_a_lessons_page_holds_what_the_api_answers_the_lab(client: TestClient) -> None:

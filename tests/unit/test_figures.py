@@ -43,7 +43,7 @@ from descentlab.figures.experiments import landscape as landscape_figure
 from descentlab.figures.experiments import loss_comparison as loss_comparison_figure
 from descentlab.figures.experiments import minimum_ratio as minimum_ratio_figure
 from descentlab.figures.experiments import normalization as normalization_figure
-from descentlab.figures.style import PALETTE, number
+from descentlab.figures.style import PALETTE, number, plotly_text
 from tests.unit.experiments.test_batch_size import PARAMS as BATCH_SIZE_PARAMS
 from tests.unit.experiments.test_landscape_experiment import SMALL as LANDSCAPE_SETUP
 from tests.unit.experiments.test_minimum_ratio import SMALL as MINIMUM_RATIO_PARAMS
@@ -248,6 +248,39 @@ def test_the_3d_view_lifts_each_path_onto_the_surface() -> None:
     path = one(fig, "adam")
     assert_array_equal(np.column_stack([path.x, path.y]), result.points)
     assert_array_equal(path.z, result.loss)
+
+
+# A run label (from a notebook, a URL or a lesson) that Plotly would render as a live link,
+# and a hovertemplate variable.
+HOSTILE_LABEL = '<a href="https://evil.example">x</a> %{y}'
+HOSTILE_SHOWN = "&lt;a href=&#34;https://evil.example&#34;&gt;x&lt;/a&gt; &#37;{y}"
+
+
+def test_plotly_text_turns_markup_into_entities_and_leaves_plain_labels() -> None:
+    assert plotly_text(HOSTILE_LABEL) == HOSTILE_SHOWN
+    assert plotly_text("<b style='font-size:99px'>big</b> & co") == (
+        "&lt;b style=&#39;font-size:99px&#39;&gt;big&lt;/b&gt; &amp; co"
+    )
+    for plain in ("adam", "SGD η=0.1", "sgd + noise", "η = 1e-2", "slow ball 2"):
+        assert plotly_text(plain) == plain
+
+
+def test_a_run_label_reaches_every_figure_as_text_not_markup() -> None:
+    runs = [{"optimizer": "sgd", "learning_rate": 0.5, "label": HOSTILE_LABEL}]
+    drawn = [
+        figures.race("beale", runs, start=BEALE_START, steps=50, resolution=33),
+        figures.loss_curves("beale", runs, start=BEALE_START, steps=50),  # diverges: a note
+        figures.surface3d("beale", runs, start=BEALE_START, steps=50, resolution=33),
+    ]
+    for fig in drawn:
+        texts = [t.name for t in fig.data] + [t.hovertemplate for t in fig.data]
+        texts += [a.text for a in fig.layout.annotations]
+        shown = [text for text in texts if text and "evil" in text]
+        assert shown
+        for text in shown:
+            assert HOSTILE_SHOWN in text and HOSTILE_LABEL not in text
+    (note,) = drawn[1].layout.annotations
+    assert note.text.startswith(f"{HOSTILE_SHOWN} diverged at step ")
 
 
 @pytest.mark.parametrize(

@@ -36,11 +36,13 @@ from descentlab.core.warmup import warm_everything, warm_first_visit
 logger = logging.getLogger(__name__)
 
 
-def _enable_compilation_cache(directory: str) -> None:
+def _enable_compilation_cache(directory: str, max_bytes: int) -> None:
+    """Every program is kept (small ones too), within ``max_bytes`` on disk (LRU)."""
     if not directory:
         return
     Path(directory).mkdir(parents=True, exist_ok=True)
     jax.config.update("jax_compilation_cache_dir", directory)
+    jax.config.update("jax_compilation_cache_max_size", max_bytes)
     jax.config.update("jax_persistent_cache_min_compile_time_secs", 0.0)
     jax.config.update("jax_persistent_cache_min_entry_size_bytes", 0)
 
@@ -60,7 +62,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        _enable_compilation_cache(settings.compilation_cache_dir)
+        _enable_compilation_cache(
+            settings.compilation_cache_dir, settings.compilation_cache_max_bytes
+        )
         app.state.jobs = JobManager(workers=settings.experiment_workers)
         app.state.warmup = "off"
         if settings.warmup:

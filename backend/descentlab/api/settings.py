@@ -18,6 +18,7 @@ _FRAME_SOURCE = re.compile(
     re.IGNORECASE,
 )
 _ORIGIN = re.compile(r"https?://[\w.-]+(:\d+)?", re.IGNORECASE)
+_PUBLIC_URL = re.compile(r"https?://[\w.-]+(:\d+)?(/[\w./%~-]*)?", re.IGNORECASE)
 
 
 def _cpu_count() -> int:
@@ -36,6 +37,9 @@ class Settings(BaseSettings):
     # JAX's persistent compilation cache: a restart reuses compiled executables.
     # Empty string disables it.
     compilation_cache_dir: str = str(Path.home() / ".cache" / "descentlab" / "jax")
+    # ...kept under this many bytes: the least recently used programs are evicted (the 2-D
+    # engine's take about 1 MB; each network shape a job compiles adds to it).
+    compilation_cache_max_bytes: int = Field(256 * 2**20, ge=64 * 2**10)
     frontend_dir: str = str(Path(__file__).resolve().parents[3] / "frontend")
     # Experiments run one at a time by default: this lab's reference machine has 2 cores,
     # and the other serves the interactive requests.
@@ -47,6 +51,10 @@ class Settings(BaseSettings):
     # Origins whose pages may call the API from their own scripts (CORS). Empty: none but
     # the lab's own pages; "*": any page, never with credentials. Comma-separated.
     cors_origins: Annotated[tuple[str, ...], NoDecode] = ()
+    # The lab's public address (e.g. "https://lab.example.edu"): exported pages link back
+    # to it. Unset, they link to the address a request came to only when that is this
+    # machine (localhost); never to a host a client wrote in its Host header.
+    public_url: str = ""
     # Larger request bodies get 413 (the largest valid request is a few kilobytes).
     max_body_bytes: int = Field(256 * 1024, ge=1)
     # Interactive compute requests (grid, analyze, trajectories, sweeps) run at most this
@@ -80,6 +88,14 @@ class Settings(BaseSettings):
                 "e.g. * or \"'self' https://course.example.edu\""
             )
         return " ".join(sources)
+
+    @field_validator("public_url")
+    @classmethod
+    def _check_public_url(cls, value: str) -> str:
+        value = value.strip().rstrip("/")
+        if value and not _PUBLIC_URL.fullmatch(value):
+            raise ValueError(f"not an http(s) address: {value!r}; e.g. https://lab.example.edu")
+        return value
 
     @field_validator("cors_origins", mode="before")
     @classmethod

@@ -19,7 +19,14 @@ from descentlab.core.objective import Objective
 from descentlab.core.surfaces import Surface, get_surface
 from descentlab.core.trajectory import RunResult, run_trajectories
 from descentlab.figures.inputs import DEFAULT_RUNS, RunSpec, run_config, run_labels
-from descentlab.figures.style import COLORSCALE, CONTOUR_LINE, STAR, base_layout, color
+from descentlab.figures.style import (
+    COLORSCALE,
+    CONTOUR_LINE,
+    STAR,
+    base_layout,
+    color,
+    plotly_text,
+)
 
 # Surfaces the lab opens on a log colour scale (panels/controls.js), and its grid size.
 LOG_SURFACES = frozenset({"rosenbrock", "goldstein_price", "beale"})
@@ -121,7 +128,8 @@ def _run_traces(race: Race, step: int | None) -> list[go.Scatter]:
     (x_lo, x_hi), _ = race.objective.domain
     length = ARROW_FRACTION * (x_hi - x_lo)
     traces: list[go.Scatter] = []
-    for label, colour, result in zip(race.labels, race.colours, race.results, strict=True):
+    for raw_label, colour, result in zip(race.labels, race.colours, race.results, strict=True):
+        label = plotly_text(raw_label)
         k = _cursor(result, step)
         shown = result.points[: k + 1]
         momenta = result.state.get("momentum")
@@ -243,9 +251,10 @@ def loss_curves(
     scenario = compute_race(surface, runs, start=start, steps=steps, params=params, resolution=None)
     rows = (("loss", "loss"), ("grad_norm", "‖∇f‖"), ("learning_rate", "η"))
     figure = make_subplots(rows=3, cols=1, shared_xaxes=True, vertical_spacing=0.05)
-    for label, colour, result in zip(
+    for raw_label, colour, result in zip(
         scenario.labels, scenario.colours, scenario.results, strict=True
     ):
+        label = plotly_text(raw_label)
         for row, (key, title) in enumerate(rows, start=1):
             series = getattr(result, key)
             figure.add_trace(
@@ -286,7 +295,7 @@ def loss_curves(
                 "font": {"color": "#D55E00", "size": 12},
                 "bgcolor": "rgba(255,255,255,0.8)",
             }
-            for k, note in enumerate(_divergence_notes(scenario))
+            for k, note in enumerate(map(plotly_text, _divergence_notes(scenario)))
         ],
     )
     return figure
@@ -330,7 +339,7 @@ def surface3d(
                 y=result.points[:, 1],
                 z=scale(result.loss),
                 mode="lines+markers",
-                name=label,
+                name=plotly_text(label),
                 line={"color": colour, "width": 5},
                 marker={"size": 1.5, "color": colour},
             )

@@ -24,8 +24,24 @@ TEMPLATE = "none"
 SUBPLOT_MARGIN = {"l": 60, "r": 20, "t": 110, "b": 80}
 
 
+# Plotly knows few named entities (not &quot;): the quotes and % are numeric.
+_PLOTLY_ENTITIES = str.maketrans(
+    {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&#34;", "'": "&#39;", "%": "&#37;"}
+)
+
+
 def color(index: int) -> str:
     return PALETTE[index % len(PALETTE)]
+
+
+def plotly_text(text: str) -> str:
+    """``text`` as Plotly must be given it to show it literally (``plotly_text.js``).
+
+    Plotly reads a subset of HTML in names, hover text, annotations and titles (a run label
+    ``<a href=…>`` would be a live link in an exported figure) and ``%{…}`` in a
+    hovertemplate as a variable; it decodes character entities, so these show as typed.
+    """
+    return text.translate(_PLOTLY_ENTITIES)
 
 
 def values(series: Any) -> np.ndarray:

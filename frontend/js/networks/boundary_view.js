@@ -2,7 +2,11 @@
 // with the p = 0.5 line; for more, the predicted class in its colour, paler where the
 // network is unsure; for regression, the output in the targets' colours. Pure.
 
+import { plotlyText } from "../plotly_text.js";
 import { INK, SEQUENTIAL, classColor, tint } from "./colors.js";
+
+/** Class `k`'s name as the dataset gives it (a CSV's own text), or "class k". */
+export const className = (dataset, k) => dataset.class_names?.[k] || `class ${k}`;
 
 // Each class owns [k, k + 1) of the heatmap's value axis: k + 0.999·confidence.
 const SPAN = 0.999;
@@ -60,7 +64,7 @@ export function boundaryTraces(boundary, index, dataset, range) {
     }];
   }
   const k = dataset.n_classes;
-  const names = Array.from({ length: k }, (_, c) => dataset.class_names?.[c] || `class ${c}`);
+  const names = Array.from({ length: k }, (_, c) => plotlyText(className(dataset, c)));
   if (k === 2) {
     // p(class 1) itself, smoothed, on a two-colour scale through white at 0.5: as sure as
     // the colour is strong; and the p = 0.5 line.

@@ -2,10 +2,9 @@
 // regression target), with a trained network's decision regions underneath when given.
 // Pure figure builders.
 
-import { boundaryTraces } from "./boundary_view.js";
+import { plotlyText } from "../plotly_text.js";
+import { boundaryTraces, className } from "./boundary_view.js";
 import { INK, SEQUENTIAL, classColor } from "./colors.js";
-
-export const className = (dataset, k) => dataset.class_names?.[k] || `class ${k}`;
 
 /** The low and high of every target (train and test): the regression colour range. */
 export function targetRange(data) {
@@ -18,7 +17,7 @@ const column = (rows, j) => rows.map((row) => row[j]);
 function classTraces(data, [fx, fy]) {
   const traces = [];
   for (let k = 0; k < data.n_classes; k++) {
-    const name = className(data, k);
+    const name = plotlyText(className(data, k));
     for (const split of ["train", "test"]) {
       const rows = data[`x_${split}`].filter((_, i) => data[`y_${split}`][i] === k);
       const test = split === "test";
@@ -73,8 +72,8 @@ export function buildDataFigure({ data, features = [0, 1], boundary = null, inde
     layout: {
       uirevision: `${data.name}:${features.join(",")}`,
       margin: { l: 50, r: 10, t: 30, b: 42 },
-      xaxis: { title: { text: names[features[0]] ?? "", standoff: 4 }, zeroline: false },
-      yaxis: { title: { text: names[features[1]] ?? "", standoff: 4 }, zeroline: false, ...(square ? { scaleanchor: "x" } : {}) },
+      xaxis: { title: { text: plotlyText(names[features[0]] ?? ""), standoff: 4 }, zeroline: false },
+      yaxis: { title: { text: plotlyText(names[features[1]] ?? ""), standoff: 4 }, zeroline: false, ...(square ? { scaleanchor: "x" } : {}) },
       legend: { orientation: "h", x: 0, y: 1.02, yanchor: "bottom" },
       annotations: [{
         text: "filled: train · hollow: test", xref: "paper", yref: "paper", x: 1, y: 1.02,

@@ -31,9 +31,20 @@ const TEXT_FIELDS = [
 
 const same = (a, b) => JSON.stringify(a) === JSON.stringify(b);
 
-function fillSelect(select, options) {
-  const html = options.map(([value, text]) => `<option value="${value}">${text}</option>`).join("");
-  if (select.innerHTML !== html) select.innerHTML = html;
+/**
+ * Give `select` exactly `options` ([value, text] pairs), built as nodes: dataset and column
+ * names (a CSV's own text) stay text, never markup. Left alone when it has them already,
+ * so the choice and the focus survive a sync.
+ */
+export function fillSelect(select, options) {
+  const current = [...select.options].map((option) => [option.value, option.textContent]);
+  if (same(current, options)) return;
+  select.replaceChildren(...options.map(([value, text]) => {
+    const option = select.ownerDocument.createElement("option");
+    option.value = value;
+    option.textContent = text;
+    return option;
+  }));
 }
 
 /** Wire the form to `store`; returns {sync(state), errors(group)}. */

@@ -1,6 +1,7 @@
 // Loss, gradient norm and learning rate against step, one row each, sharing the step
 // axis, with the animation cursor as a vertical line. Pure figure builder.
 
+import { plotlyText } from "../plotly_text.js";
 import { PALETTE } from "../state.js";
 
 const ROWS = [
@@ -36,13 +37,14 @@ export function buildChartsFigure({ runs, results, step, steps, logLoss }) {
   const data = [];
   results.forEach((result, i) => {
     const color = PALETTE[runs[i].color % PALETTE.length];
+    const label = plotlyText(result.label);
     for (const row of ROWS) {
       const series = result[row.key];
       data.push({
-        type: "scatter", mode: "lines", name: result.label, legendgroup: result.label,
+        type: "scatter", mode: "lines", name: label, legendgroup: result.label,
         showlegend: row.key === "loss", x: series.map((_, t) => t), y: series,
         xaxis: "x", yaxis: row.axis, line: { color, width: 1.8 },
-        hovertemplate: `${result.label} %{y:.4g} at step %{x}<extra></extra>`,
+        hovertemplate: `${label} %{y:.4g} at step %{x}<extra></extra>`,
       });
     }
   });
@@ -60,7 +62,7 @@ export function buildChartsFigure({ runs, results, step, steps, logLoss }) {
       yaxis3: axis([0, 0.31], "η", "log"),
       shapes: cursorShapes(step),
       annotations: divergenceNotes(results).map((text, k) => ({
-        text, xref: "paper", yref: "paper", x: 1, y: 0.98 - 0.07 * k, xanchor: "right",
+        text: plotlyText(text), xref: "paper", yref: "paper", x: 1, y: 0.98 - 0.07 * k, xanchor: "right",
         showarrow: false, font: { color: "#D55E00", size: 12 }, bgcolor: "rgba(255,255,255,0.8)",
       })),
     },

@@ -2,6 +2,7 @@
 // current point, and arrows for the gradient and momentum there. Pure figure builders:
 // `buildMapFigure` returns {data, layout} for Plotly.react and touches no DOM.
 
+import { plotlyText } from "../plotly_text.js";
 import { PALETTE } from "../state.js";
 
 const ARROW_FRACTION = 0.09; // arrow length as a share of the domain's width
@@ -71,20 +72,21 @@ export function runTraces(runs, results, step, width) {
     const g = result.gradient[k];
     const momenta = result.state.momentum;
     const m = momenta && k > 0 ? momenta[Math.min(k, momenta.length) - 1] : null;
+    const label = plotlyText(result.label);
     return [
       {
-        type: "scatter", mode: "lines", name: result.label, legendgroup: result.label,
+        type: "scatter", mode: "lines", name: label, legendgroup: result.label,
         x: shown.map((p) => p[0]), y: shown.map((p) => p[1]),
         line: { color, width: 2.5 }, hoverinfo: "skip",
       },
       {
-        type: "scatter", mode: "markers", name: result.label, legendgroup: result.label,
+        type: "scatter", mode: "markers", name: label, legendgroup: result.label,
         showlegend: false, x: [x], y: [y],
         marker: { color, size: 11, line: { color: "white", width: 1.5 } },
-        hovertemplate: `${result.label}, step ${k}<br>(%{x:.4g}, %{y:.4g})<extra></extra>`,
+        hovertemplate: `${label}, step ${k}<br>(%{x:.4g}, %{y:.4g})<extra></extra>`,
       },
-      arrowTrace(x, y, g && [-g[0], -g[1]], ARROW_FRACTION * width, color, `${result.label} −∇f`),
-      arrowTrace(x, y, m && [-m[0], -m[1]], ARROW_FRACTION * width * 0.7, color, `${result.label} momentum`),
+      arrowTrace(x, y, g && [-g[0], -g[1]], ARROW_FRACTION * width, color, `${label} −∇f`),
+      arrowTrace(x, y, m && [-m[0], -m[1]], ARROW_FRACTION * width * 0.7, color, `${label} momentum`),
     ];
   });
 }
@@ -122,7 +124,7 @@ function surface3d(o, z, scale) {
   const paths = results.map((result, i) => {
     const shown = result.points.slice(0, cursorIndex(result, step) + 1);
     return {
-      type: "scatter3d", mode: "lines+markers", name: result.label,
+      type: "scatter3d", mode: "lines+markers", name: plotlyText(result.label),
       x: shown.map((p) => p[0]), y: shown.map((p) => p[1]),
       z: result.loss.slice(0, shown.length).map(scale),
       line: { color: PALETTE[runs[i].color % PALETTE.length], width: 5 }, marker: { size: 1.5 },

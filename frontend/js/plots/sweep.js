@@ -1,6 +1,7 @@
 // The learning-rate sweep: loss after the sweep's steps against the learning rate, one
 // curve per run in its colour, with each run's best rate marked. Pure figure builder.
 
+import { plotlyText } from "../plotly_text.js";
 import { PALETTE } from "../state.js";
 
 /** The per-rate losses the sweep ranked by ("final" or "mean"). */
@@ -18,19 +19,20 @@ export function buildSweepFigure({ runs, sweep }) {
   const data = [];
   sweep.results.forEach((result, i) => {
     const color = PALETTE[(runs[i]?.color ?? i) % PALETTE.length];
+    const label = plotlyText(result.label);
     data.push({
-      type: "scatter", mode: "lines+markers", name: result.label, legendgroup: result.label,
+      type: "scatter", mode: "lines+markers", name: label, legendgroup: result.label,
       x: sweep.learning_rates, y: sweepLosses(result, sweep.metric),
       connectgaps: false, // a null is a diverged rate: show the hole, not a bridge over it
       line: { color, width: 1.8 }, marker: { color, size: 4 },
-      hovertemplate: `${result.label}: loss %{y:.4g} at η = %{x:.3g}<extra></extra>`,
+      hovertemplate: `${label}: loss %{y:.4g} at η = %{x:.3g}<extra></extra>`,
     });
     if (result.best_learning_rate === null || result.best_learning_rate === undefined) return;
     data.push({
-      type: "scatter", mode: "markers", name: `${result.label} best`, legendgroup: result.label,
+      type: "scatter", mode: "markers", name: `${label} best`, legendgroup: result.label,
       showlegend: false, x: [result.best_learning_rate], y: [result.best_loss],
       marker: { color, size: 13, symbol: "star", line: { color: "white", width: 1 } },
-      hovertemplate: `${result.label}: best η = %{x:.3g}, loss %{y:.4g}<extra></extra>`,
+      hovertemplate: `${label}: best η = %{x:.3g}, loss %{y:.4g}<extra></extra>`,
     });
   });
   const metric = sweep.metric === "mean" ? "mean loss" : "final loss";

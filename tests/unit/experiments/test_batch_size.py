@@ -15,11 +15,13 @@ import numpy as np
 import pytest
 from jax.flatten_util import ravel_pytree
 
+from descentlab.core.experiments import batch_size
 from descentlab.core.experiments.batch_size import (
     FULL_BATCH,
     BatchSizeParams,
     actual_batch_sizes,
     gradient_noise,
+    gradient_spread,
     run,
     summary_table,
 )
@@ -121,7 +123,50 @@ def test_gradient_noise_is_the_spread_of_every_possible_minibatch() -> None:
             np.sum(np.square(per_example[list(batch)].mean(axis=0) - full))
             for batch in itertools.combinations(range(6), b)
         ]
-        assert gradient_noise(per_example, b) == pytest.approx(np.sqrt(np.mean(deviations)))
+        spread = np.mean(np.sum(np.square(per_example - full), axis=1))
+        assert gradient_noise(spread, 6, b) == pytest.approx(np.sqrt(np.mean(deviations)))
+
+
+def _tiny_loss() -> tuple[Any, tuple[jax.Array, jax.Array], jax.Array]:
+    """A flat-parameter cross-entropy on TINY's data, and a θ."""
+    dataset = load_dataset(TINY)
+    spec = model_for(TINY, dataset)
+    params = init_params(spec, jax.random.key(3))
+    theta, unravel = ravel_pytree(params)
+
+    def loss(stats: Any, x: jax.Array, y: jax.Array, flat: jax.Array) -> jax.Array:
+        return cross_entropy(apply(spec, unravel(flat), stats, x, True)[0], y)
+
+    data = (jnp.asarray(dataset.x_train), jnp.asarray(dataset.y_train))
+    return loss, data, theta
+
+
+@pytest.mark.parametrize("chunk_bytes", [None, 1, 7])  # one chunk; one example; uneven
+def test_gradient_spread_in_chunks_is_the_per_example_gradients_mean_and_spread(
+    monkeypatch: pytest.MonkeyPatch, chunk_bytes: int | None
+) -> None:
+    loss, (x, y), theta = _tiny_loss()
+    stats = init_batch_stats(model_for(TINY, load_dataset(TINY)))
+    per_example = np.stack(
+        [
+            np.asarray(jax.grad(loss, argnums=3)(stats, x[i : i + 1], y[i : i + 1], theta))
+            for i in range(x.shape[0])
+        ]
+    ).astype(np.float64)
+    if chunk_bytes is not None:  # examples per chunk: 1, or 7 (30 = 4 × 7 + 2)
+        monkeypatch.setattr(batch_size, "GRADIENT_CHUNK_BYTES", chunk_bytes * 4 * theta.size)
+    result = gradient_spread(loss, stats, x, y, theta)
+    assert result.examples == x.shape[0] == 30
+    np.testing.assert_allclose(result.mean, per_example.mean(axis=0), rtol=1e-5, atol=1e-7)
+    spread = np.mean(np.sum(np.square(per_example - per_example.mean(axis=0)), axis=1))
+    assert result.spread == pytest.approx(spread, rel=1e-5)
+
+
+def test_gradient_chunks_stay_within_their_budget() -> None:
+    # The schema's maximums: 3,000 examples of a 199k-parameter network (9 GB at once).
+    assert batch_size.gradient_chunk(3000, 199_000) * 4 * 199_000 <= batch_size.GRADIENT_CHUNK_BYTES
+    assert batch_size.gradient_chunk(30, 20) == 30
+    assert batch_size.gradient_chunk(10, 10**9) == 1
 
 
 def test_the_line_between_the_solutions_ends_at_each_run(result: dict[str, Any]) -> None:

@@ -153,11 +153,51 @@ def _rows(n: int, width: int = 3) -> str:
             r"row 2, column 3 \('c'\): 'x' is not a number",
         ),
         ('a,b,c\n1,2,"0\n', {}, "row|parse"),
+        # Finite in float64, inf in the networks' float32.
+        (
+            "a,b,c\n1,2,0\n3,1e308,1\n5,6,0\n7,8,1",
+            {},
+            r"row 3, column 2 \('b'\): '1e308' is too large; .* float32",
+        ),
+        (
+            "a,b,c\n1,2,0\n3,-3.5e38,1\n5,6,0\n7,8,1",
+            {},
+            r"row 3, column 2 \('b'\): '-3.5e38' is too large",
+        ),
+        (
+            "a,b,c\n1,2,0.5\n3,4,3.5e38\n5,6,0.25\n7,8,1.5",
+            {"task": "regression"},
+            r"row 3, column 3 \('c'\): '3.5e38' is too large",
+        ),
+        # A NUL would make a class (or a column name) of its own.
+        (
+            "a,b,c\n1,2,cat\n3,4,cat\x00\n5,6,dog\n7,8,dog",
+            {},
+            r"row 3, column 3: 'cat\\x00' holds a control character \(U\+0000\)",
+        ),
+        (
+            "a,b\x00,c\n1,2,0\n3,4,1\n5,6,0\n7,8,1",
+            {},
+            r"row 1, column 2: 'b\\x00' holds a control character",
+        ),
+        (
+            'a,"b\x1b[31m",c\n1,2,0\n3,4,1\n5,6,0\n7,8,1',
+            {},
+            r"row 1, column 2: .* \(U\+001B\)",
+        ),
+        ('a,"b\nc",d\n1,2,0\n3,4,1\n5,6,0\n7,8,1', {}, r"row 1, column 2: .* \(U\+000A\)"),
+        ("a\tb\tc\n1\t2\t0\n3\t4\t1\n5\t6\t0\n7\t8\t1", {}, "tab-separated"),
     ],
 )
 def test_csv_errors_are_clear(text: str, kwargs: dict[str, object], message: str) -> None:
     with pytest.raises(ValueError, match=message):
         from_csv(text, **kwargs)  # type: ignore[arg-type]
+
+
+def test_csv_keeps_the_largest_float32_numbers_and_windows_line_breaks() -> None:
+    data = from_csv("a,b,c\r\n1,2,0\r\n3,3.4e38,1\r\n5,-3.4e38,0\r\n7,8,1\r\n")
+    x, _ = _all(data)
+    assert np.isfinite(x).all() and np.abs(x).max() == np.float32(3.4e38)
 
 
 def test_standardize_uses_train_statistics() -> None:

@@ -14,8 +14,10 @@ import pytest
 from jax import Array
 from jax.tree_util import Partial
 
+from descentlab.core.nets import hessian
 from descentlab.core.nets.hessian import (
     FULL_SPECTRUM_LIMIT,
+    QUADRATURE_BASIS_BYTES,
     dense_hessian,
     full_spectrum,
     hutchinson_trace,
@@ -23,6 +25,7 @@ from descentlab.core.nets.hessian import (
     lanczos,
     minimum_ratio,
     most_negative_eigenvalue,
+    quadrature_batch,
     spectral_density,
     top_eigenvalues,
 )
@@ -188,6 +191,29 @@ def test_spectral_density_nodes_are_the_eigenvalues_with_enough_steps() -> None:
         (given.density[1:-1] > given.density[:-2]) & (given.density[1:-1] > given.density[2:])
     ]
     np.testing.assert_allclose(peaks, spectrum, atol=0.01)
+
+
+def test_quadrature_probes_in_batches_give_the_same_density(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    together = spectral_density(LOSS, THETA, 20, 6, jax.random.key(12))
+    # Room for the bases of 4 probes: batches of 4 and 2 (the remainder), not 6 at once.
+    monkeypatch.setattr(hessian, "QUADRATURE_BASIS_BYTES", 4 * 20 * N * 8)
+    assert quadrature_batch(6, 20, N, 8) == 4
+    batched = spectral_density(LOSS, THETA, 20, 6, jax.random.key(12))
+    np.testing.assert_allclose(batched.nodes, together.nodes, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(batched.weights, together.weights, rtol=1e-9, atol=1e-12)
+
+
+def test_quadrature_bases_never_exceed_their_budget_but_one_probe_always_runs() -> None:
+    # The hessian experiment's maximums (64 probes × 200 steps × 199k float32 parameters)
+    # took 16 GB with every basis at once.
+    for probes, steps, n in ((64, 200, 199_000), (64, 200, 2_000), (8, 64, 33), (3, 5, 10**8)):
+        batch = quadrature_batch(probes, steps, n)
+        assert 1 <= batch <= probes
+        assert batch == 1 or batch * steps * n * 4 <= QUADRATURE_BASIS_BYTES
+    assert quadrature_batch(64, 200, 199_000) == 1
+    assert quadrature_batch(8, 64, 33) == 8
 
 
 def test_full_spectrum_matches_eigh() -> None:

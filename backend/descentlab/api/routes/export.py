@@ -92,8 +92,20 @@ async def _network_lesson_data(request: Request, scenario: NetworkScenario) -> d
     return {"experiment": published, "result": result}
 
 
-def _lab_url(request: Request) -> str:
-    return str(request.base_url).rstrip("/")
+# Addresses a request may name for the link back when no public URL is configured: this
+# machine's own (``descentlab serve`` on a laptop, ``make serve``).
+LOCAL_HOSTS = frozenset({"localhost", "127.0.0.1", "::1", "[::1]"})
+
+
+def _lab_url(request: Request, settings: Settings) -> str | None:
+    """Where an exported page's "open it in the live lab" goes: the configured public URL,
+    or this server when it was reached on localhost, or nowhere (the Host header is the
+    client's to write: linking to it would let anyone make a page point elsewhere)."""
+    if settings.public_url:
+        return settings.public_url
+    if request.url.hostname in LOCAL_HOSTS:
+        return str(request.base_url).rstrip("/")
+    return None
 
 
 @router.get(
@@ -117,7 +129,7 @@ async def export_lesson(
     page = await run_in_threadpool(
         lesson_html,
         lesson.id,
-        _lab_url(request),
+        _lab_url(request, settings),
         Path(settings.frontend_dir),
         lambda _lesson: page_data,
     )

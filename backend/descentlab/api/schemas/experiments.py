@@ -94,7 +94,8 @@ class HessianParamsModel(StrictModel):
     setup: NetworkSetupParams = Field(default_factory=NetworkSetupParams)
     top_k: Annotated[int, Field(ge=1, le=20)] = 5
     iterations: Annotated[int, Field(ge=8, le=200, description="Lanczos steps")] = 64
-    probes: Annotated[int, Field(ge=1, le=64, description="random probes (trace, density)")] = 16
+    # Two at least: the trace's standard error is a spread over probes.
+    probes: Annotated[int, Field(ge=2, le=64, description="random probes (trace, density)")] = 16
 
 
 class HessianRequest(StrictModel):

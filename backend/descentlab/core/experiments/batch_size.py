@@ -22,7 +22,7 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import partial
-from typing import Any
+from typing import Any, NamedTuple
 
 import jax
 import jax.numpy as jnp
@@ -101,6 +101,9 @@ def check_params(params: BatchSizeParams) -> None:
         raise ValueError("resolution must be at least 2")
     if not params.span > 0:
         raise ValueError("span must be positive")
+    # Sizes past the training set all become the full batch: refuse up front what would
+    # leave one size (generating the toy data costs milliseconds).
+    actual_batch_sizes(params.batch_sizes, len(load_dataset(params.setup).x_train))
 
 
 def actual_batch_sizes(requested: Sequence[int], n_train: int) -> list[int]:
@@ -121,19 +124,77 @@ def actual_batch_sizes(requested: Sequence[int], n_train: int) -> list[int]:
 # --- gradient noise -----------------------------------------------------------------------
 
 
-@partial(jax.jit, static_argnames="loss")
-def _per_example_gradients(
-    loss: LossOfTheta, batch_stats: Any, x: Array, y: Array, theta: Array
-) -> Array:
-    """``(n, parameters)``: the gradient of each training example's own loss at θ."""
+# Per-example gradients are taken this many bytes at a time (float32): materialized for a
+# whole training set they took 9 GB at the schema's maximums (3,000 × 199k, then float64).
+GRADIENT_CHUNK_BYTES = 32 * 2**20
+
+
+class GradientSpread(NamedTuple):
+    """The mean of the per-example gradients, and their spread about it."""
+
+    mean: np.ndarray  # g = (1/n) Σᵢ gᵢ, float64
+    spread: float  # σ² = (1/n) Σᵢ ‖gᵢ − g‖²
+    examples: int  # n
+
+
+def gradient_chunk(n: int, parameters: int) -> int:
+    """Examples per chunk: as many per-example gradients as fit ``GRADIENT_CHUNK_BYTES``."""
+    return max(1, min(n, GRADIENT_CHUNK_BYTES // (4 * parameters)))
+
+
+@partial(jax.jit, static_argnames=("loss", "chunk"))
+def _gradient_spread(
+    loss: LossOfTheta, batch_stats: Any, x: Array, y: Array, theta: Array, chunk: int
+) -> tuple[Array, Array]:
+    """The mean gradient and Σᵢ ‖gᵢ − g‖², ``chunk`` examples at a time.
+
+    Each chunk's mean and sum of squared deviations (float64) are merged into the running
+    ones by Chan, Golub & LeVeque's pairwise update, so no two chunks are ever held at
+    once and nothing cancels (unlike E‖gᵢ‖² − ‖g‖²).
+    """
+    n = x.shape[0]
+    chunks = -(-n // chunk)
+    pad = chunks * chunk - n
+    real = jnp.arange(chunks * chunk) < n
+    xs = jnp.pad(x, ((0, pad),) + ((0, 0),) * (x.ndim - 1)).reshape(chunks, chunk, *x.shape[1:])
+    ys = jnp.pad(y, ((0, pad),) + ((0, 0),) * (y.ndim - 1)).reshape(chunks, chunk, *y.shape[1:])
+    weights = real.reshape(chunks, chunk).astype(jnp.float64)
 
     def one(x_row: Array, y_row: Array) -> Array:
         return jax.grad(loss, argnums=3)(batch_stats, x_row[None], y_row[None], theta)
 
-    return jax.vmap(one)(x, y)
+    def merge(
+        carry: tuple[Array, Array, Array], inputs: tuple[Array, Array, Array]
+    ) -> tuple[tuple[Array, Array, Array], None]:
+        count, mean, squares = carry
+        x_chunk, y_chunk, w = inputs
+        gradients = jax.vmap(one)(x_chunk, y_chunk).astype(jnp.float64)
+        size = jnp.sum(w)
+        chunk_mean = jnp.sum(w[:, None] * gradients, axis=0) / size
+        chunk_squares = jnp.sum(w * jnp.sum(jnp.square(gradients - chunk_mean[None]), axis=1))
+        total = count + size
+        delta = chunk_mean - mean
+        mean = mean + delta * (size / total)
+        squares = squares + chunk_squares + jnp.sum(jnp.square(delta)) * (count * size / total)
+        return (total, mean, squares), None
+
+    start = (jnp.zeros(()), jnp.zeros(theta.shape, jnp.float64), jnp.zeros(()))
+    (_, mean, squares), _ = jax.lax.scan(merge, start, (xs, ys, weights))
+    return mean, squares
 
 
-def gradient_noise(per_example: np.ndarray, batch_size: int) -> float:
+def gradient_spread(
+    loss: LossOfTheta, batch_stats: Any, x: Array, y: Array, theta: Array
+) -> GradientSpread:
+    """The per-example gradients' mean and spread at θ, never holding them all."""
+    n = int(x.shape[0])
+    mean, squares = _gradient_spread(
+        loss, batch_stats, x, y, theta, gradient_chunk(n, int(theta.shape[0]))
+    )
+    return GradientSpread(np.asarray(mean, np.float64), float(squares) / n, n)
+
+
+def gradient_noise(spread: float, n: int, batch_size: int) -> float:
     """The root-mean-square distance of a minibatch gradient from the full gradient.
 
     For a batch B of b examples drawn without replacement from n (as an epoch's shuffle
@@ -143,11 +204,8 @@ def gradient_noise(per_example: np.ndarray, batch_size: int) -> float:
     units of a gradient, so it compares directly with ‖g‖: exactly 0 for the full batch,
     σ at b = 1.
     """
-    gradients = np.asarray(per_example, np.float64)
-    n = gradients.shape[0]
     if batch_size >= n:
         return 0.0
-    spread = np.mean(np.sum(np.square(gradients - gradients.mean(axis=0)), axis=1))
     return float(np.sqrt(spread / batch_size * (n - batch_size) / (n - 1)))
 
 
@@ -383,7 +441,7 @@ def _measure(
     top = hessian.top_eigenvalues(
         bound, theta, params.top_k, params.iterations, jax.random.key(setup.seed)
     )
-    per_example = np.asarray(_per_example_gradients(loss, trained.batch_stats, *data, theta))
+    gradients = gradient_spread(loss, trained.batch_stats, *data, theta)
     history = trained.history
     accuracy = "train_accuracy" in history
     return {
@@ -397,8 +455,10 @@ def _measure(
         "test_accuracy": _finite(history["test_accuracy"][-1]) if accuracy else None,
         "sharpness": _finite(top.values[0]),
         "top_eigenvalues": _finite_list(top.values),
-        "gradient_noise": _finite(gradient_noise(per_example, trained.batch_size)),
-        "gradient_norm": _finite(np.linalg.norm(per_example.astype(np.float64).mean(axis=0))),
+        "gradient_noise": _finite(
+            gradient_noise(gradients.spread, gradients.examples, trained.batch_size)
+        ),
+        "gradient_norm": _finite(np.linalg.norm(gradients.mean)),
         "history": {key: _finite_list(values) for key, values in history.items()},
     }
 

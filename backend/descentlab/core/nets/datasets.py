@@ -14,6 +14,7 @@ import csv
 import gzip
 import io
 import math
+import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from importlib import resources
@@ -255,11 +256,44 @@ DATASETS: Mapping[str, Callable[..., Dataset]] = {
 MAX_CLASSES = 20  # an integer target with more distinct values than this is regression
 
 
+# The networks compute in float32: a larger magnitude passes a float64 check, then is inf.
+FLOAT32_MAX = float(np.finfo(np.float32).max)
+# Unicode category Cc. Row breaks never reach a cell; one quoted inside a cell is refused
+# too, with NUL and the rest: a name must show on one line, as typed.
+CONTROL_CHARACTER = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
 def _number(cell: str) -> float | None:
     try:
         return float(cell)
     except ValueError:
         return None
+
+
+def _check_number(value: float, cell: str, place: str) -> None:
+    if not math.isfinite(value):
+        raise ValueError(f"{place}: {cell!r} is not finite")
+    if abs(value) > FLOAT32_MAX:
+        raise ValueError(
+            f"{place}: {cell!r} is too large; the networks compute in float32, "
+            f"whose numbers stop at ±{FLOAT32_MAX:.2g}"
+        )
+
+
+def _check_text(parsed: Sequence[Sequence[str]]) -> None:
+    """Refuse control characters (a NUL would otherwise make a class or a column name)."""
+    for number, row in enumerate(parsed, start=1):
+        for j, cell in enumerate(row):
+            found = CONTROL_CHARACTER.search(cell)
+            if found:
+                code = f"U+{ord(found.group()):04X}"
+                hint = (
+                    " (is the file tab-separated? save it as CSV)" if found.group() == "\t" else ""
+                )
+                raise ValueError(
+                    f"row {number}, column {j + 1}: {cell!r} holds a control character "
+                    f"({code}); cells must be plain text{hint}"
+                )
 
 
 Rows = list[tuple[int, list[str]]]  # (row number in the file, counted from 1; cells)
@@ -274,6 +308,7 @@ def _read_rows(text: str, max_rows: int, max_columns: int) -> tuple[list[str], R
         parsed = list(csv.reader(io.StringIO(text)))
     except csv.Error as error:
         raise ValueError(f"the CSV cannot be parsed: {error}") from None
+    _check_text(parsed)
     rows = [
         (number, [cell.strip() for cell in row])
         for number, row in enumerate(parsed, start=1)
@@ -323,9 +358,10 @@ def from_csv(
 
     A first row with no numeric cell is a header. The target may be text (class
     names); a numeric target is a class label when it has only integers and at most
-    ``MAX_CLASSES`` distinct values, unless ``task`` says otherwise. Every malformed input
-    raises ``ValueError`` naming the row and column (both counted from 1, as a
-    spreadsheet does, header included).
+    ``MAX_CLASSES`` distinct values, unless ``task`` says otherwise. Every number must fit
+    float32 and no cell may hold a control character. Every malformed input raises
+    ``ValueError`` naming the row and column (both counted from 1, as a spreadsheet does,
+    header included).
     """
     _check_split(test_fraction)
     header, data = _read_rows(text, max_rows, max_columns)
@@ -341,16 +377,15 @@ def from_csv(
             value = _number(row[j])
             if value is None:
                 raise ValueError(f"{where(number, j)}: {row[j]!r} is not a number")
-            if not math.isfinite(value):
-                raise ValueError(f"{where(number, j)}: {row[j]!r} is not finite")
+            _check_number(value, row[j], where(number, j))
             x[i, k] = value
     raw = [row[target] for _, row in data]
     numbers = [_number(cell) for cell in raw]
     for (number, _), cell, value in zip(data, raw, numbers, strict=True):
         if not cell:
             raise ValueError(f"{where(number, target)}: the target is empty")
-        if value is not None and not math.isfinite(value):
-            raise ValueError(f"{where(number, target)}: {cell!r} is not finite")
+        if value is not None:
+            _check_number(value, cell, where(number, target))
     numeric = all(v is not None for v in numbers)
     if task is None:
         integral = numeric and all(float(v).is_integer() for v in numbers if v is not None)

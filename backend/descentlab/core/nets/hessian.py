@@ -72,6 +72,10 @@ DEFAULT_PROBES = 8
 DEFAULT_TRACE_SAMPLES = 64
 TRACE_BATCH = 16
 DENSITY_POINTS = 1001
+# Stochastic Lanczos quadrature keeps each probe's basis (steps × n) while it runs: the
+# probes run in batches whose bases fit this budget (all at once, they took 16 GB at the
+# hessian experiment's maximums: 64 probes × 200 steps × 199k parameters × 4 bytes).
+QUADRATURE_BASIS_BYTES = 128 * 2**20
 # Default Gaussian broadening of the spectral density, relative to the nodes' span.
 DENSITY_SIGMA_RELATIVE = 0.01
 # An eigenvalue within this fraction of the spectrum's scale (max |λ|) of zero counts as
@@ -196,20 +200,27 @@ def _hutchinson_kernel(loss: Partial, theta: Array, key: Array, samples: int, ba
     return values.reshape(-1)[:samples]
 
 
-@partial(jax.jit, static_argnames=("iterations", "probes"))
+@partial(jax.jit, static_argnames=("iterations", "probes", "batch"))
 def _quadrature_kernel(
-    loss: Partial, theta: Array, key: Array, iterations: int, probes: int
+    loss: Partial, theta: Array, key: Array, iterations: int, probes: int, batch: int
 ) -> tuple[Array, Array]:
-    """Lanczos α and β, (probes, iterations) each, from ``probes`` Gaussian starts at once."""
+    """Lanczos α and β, (probes, iterations) each, from ``probes`` Gaussian starts,
+    ``batch`` probes at a time: each probe's basis lives only while its run does."""
     start_key, run_key = jax.random.split(key)
     starts = jax.random.normal(start_key, (probes, theta.shape[0]), theta.dtype)
     _, tangent_map = jax.linearize(jax.grad(loss), theta)
 
-    def run(start: Array, run_key: Array) -> tuple[Array, Array]:
-        alphas, betas, _ = _lanczos_run(tangent_map, start, iterations, run_key)
+    def run(inputs: tuple[Array, Array]) -> tuple[Array, Array]:
+        start, probe_key = inputs
+        alphas, betas, _ = _lanczos_run(tangent_map, start, iterations, probe_key)
         return alphas, betas
 
-    return jax.vmap(run)(starts, jax.random.split(run_key, probes))
+    return jax.lax.map(run, (starts, jax.random.split(run_key, probes)), batch_size=batch)
+
+
+def quadrature_batch(probes: int, steps: int, n: int, itemsize: int = 4) -> int:
+    """Probes run side by side: as many as fit ``QUADRATURE_BASIS_BYTES`` of bases."""
+    return max(1, min(probes, QUADRATURE_BASIS_BYTES // (steps * n * itemsize)))
 
 
 @partial(jax.jit, static_argnames=("batch",))
@@ -441,9 +452,13 @@ def spectral_density(
     """
     if probes < 1:
         raise ValueError(f"probes must be at least 1, got {probes}")
-    steps = _steps(iterations, _size(theta))
+    n = _size(theta)
+    steps = _steps(iterations, n)
+    batch = quadrature_batch(probes, steps, n, jnp.result_type(theta).itemsize)
     alphas, betas = jax.device_get(
-        _quadrature_kernel(_as_partial(loss), theta, _key(key), iterations=steps, probes=probes)
+        _quadrature_kernel(
+            _as_partial(loss), theta, _key(key), iterations=steps, probes=probes, batch=batch
+        )
     )
     nodes, vectors = np.linalg.eigh(_tridiagonal(alphas, betas[:, :-1]))
     weights = vectors[:, 0, :] ** 2
