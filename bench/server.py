@@ -5,7 +5,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -44,7 +44,10 @@ def wait_for_background_warmup(url: str, limit_s: float = 300) -> None:
 
 
 @contextmanager
-def serve(cache_dir: Path, warmup: bool = True) -> Iterator[RunningServer]:
+def serve(
+    cache_dir: Path, warmup: bool = True, environment: Mapping[str, str] | None = None
+) -> Iterator[RunningServer]:
+    """``descentlab serve`` with ``environment`` added to ours (settings, uvicorn's)."""
     port = free_port()
     env = {
         **os.environ,
@@ -52,6 +55,7 @@ def serve(cache_dir: Path, warmup: bool = True) -> Iterator[RunningServer]:
         "DESCENTLAB_WARMUP": "true" if warmup else "false",
         # Repeated identical requests would be cache hits: these figures are the compute.
         "DESCENTLAB_RESPONSE_CACHE_ENTRIES": "0",
+        **(environment or {}),
     }
     command = [sys.executable, "-m", "descentlab.cli", "serve", "--port", str(port)]
     started = time.perf_counter()

@@ -9,6 +9,7 @@ streams unbuffered with a long read timeout, X-Forwarded-For, gzip for JSON, the
 limit equal to the app's. Dockerfile: non-root, port 8000, the cache volume, a healthcheck.
 """
 
+import ipaddress
 import re
 from pathlib import Path
 from typing import Any
@@ -128,7 +129,11 @@ def test_settings_reach_the_app_and_the_proxy_trusts_nothing_else(compose: dict[
     env = compose["services"]["app"]["environment"]
     assert env["DESCENTLAB_FRAME_ANCESTORS"] == "${DESCENTLAB_FRAME_ANCESTORS:-*}"
     assert env["DESCENTLAB_COMPUTE_SLOTS"] == "${DESCENTLAB_COMPUTE_SLOTS:-1}"
-    assert env["FORWARDED_ALLOW_IPS"] == "*"  # safe only because no app port is published
+    # The replicas trust X-Forwarded-For from the proxy's fixed address, and nothing else.
+    proxy_address = compose["services"]["proxy"]["networks"]["default"]["ipv4_address"]
+    assert env["FORWARDED_ALLOW_IPS"] == proxy_address
+    (subnet,) = compose["networks"]["default"]["ipam"]["config"]
+    assert ipaddress.ip_address(proxy_address) in ipaddress.ip_network(subnet["subnet"])
 
 
 def test_nginx_routes_to_the_app_replicas_with_per_tab_affinity(nginx: str) -> None:
@@ -160,7 +165,7 @@ def test_nginx_forwards_the_client_compresses_json_and_limits_bodies_like_the_ap
     server = directives(nginx_block(nginx, "server {"))
     assert server["listen"] == ["80"]
     headers = dict(h.split(" ", 1) for h in server["proxy_set_header"])
-    assert headers["X-Forwarded-For"] == "$proxy_add_x_forwarded_for"
+    assert headers["X-Forwarded-For"] == "$remote_addr"  # never what the client wrote
     assert headers["Connection"] == '""'  # keep-alive to the replicas
     assert server["gzip"] == ["on"]
     assert "application/json" in server["gzip_types"][0].split()
