@@ -17,6 +17,7 @@ import socket
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 APP_FACTORY = "descentlab.api.app:create_app"
 
@@ -32,6 +33,20 @@ def listening_socket(host: str, port: int) -> socket.socket:
     return sock
 
 
+def connection_limits() -> dict[str, Any]:
+    """uvicorn's settings that bound what a client can hold open (see api/connections.py)."""
+    from descentlab.api.connections import GuardedH11Protocol
+    from descentlab.api.settings import get_settings
+
+    settings = get_settings()
+    return {
+        "http": GuardedH11Protocol,
+        "h11_max_incomplete_event_size": settings.max_header_bytes,
+        "timeout_keep_alive": 5,
+        "timeout_graceful_shutdown": settings.shutdown_timeout_s,
+    }
+
+
 def _serve(host: str, port: int, workers: int) -> None:
     import uvicorn
     from uvicorn.supervisors import Multiprocess
@@ -42,7 +57,14 @@ def _serve(host: str, port: int, workers: int) -> None:
         from descentlab.api.app import create_app
 
         print("Compiling the default scenario first; ready when uvicorn says it is running.")
-        uvicorn.run(create_app(), host=host, port=port, log_level="info", access_log=False)
+        uvicorn.run(
+            create_app(),
+            host=host,
+            port=port,
+            log_level="info",
+            access_log=False,
+            **connection_limits(),
+        )
         return
     # Each worker imports the app and runs its own warm-up, job queue and caches.
     config = uvicorn.Config(
@@ -53,6 +75,7 @@ def _serve(host: str, port: int, workers: int) -> None:
         workers=workers,
         log_level="info",
         access_log=False,
+        **connection_limits(),
     )
     print(
         f"{workers} worker processes share one listening socket (TCP_NODELAY); each compiles"

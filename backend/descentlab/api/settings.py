@@ -55,6 +55,15 @@ class Settings(BaseSettings):
     # to it. Unset, they link to the address a request came to only when that is this
     # machine (localhost); never to a host a client wrote in its Host header.
     public_url: str = ""
+    # Facing clients directly (``descentlab serve``; a proxy in front has its own): open
+    # connections beyond this are closed at once; a request's head (line and headers) must
+    # arrive within this many seconds of the connection or the previous response, and be at
+    # most this many bytes; on SIGTERM, open requests and event streams get this long
+    # before they are cut and the jobs cancelled.
+    max_connections: int = Field(1000, ge=1)
+    request_head_timeout_s: float = Field(10.0, gt=0)
+    max_header_bytes: int = Field(16 * 1024, ge=1024)
+    shutdown_timeout_s: float = Field(3.0, ge=0)
     # Larger request bodies get 413 (the largest valid request is a few kilobytes).
     max_body_bytes: int = Field(256 * 1024, ge=1)
     # Interactive compute requests (grid, analyze, trajectories, sweeps) run at most this
