@@ -1,10 +1,13 @@
 """POST/GET/DELETE /api/experiments and the SSE stream."""
 
 import json
+import threading
 from typing import Any
 
+import pytest
 from fastapi.testclient import TestClient
 
+from descentlab.api.routes import experiments
 from tests.api.conftest import strict_json
 
 
@@ -241,3 +244,28 @@ def test_minimum_ratio_params_out_of_bounds_are_422(client: TestClient) -> None:
     ):
         response = client.post("/api/experiments", json={"kind": "minimum_ratio", "params": params})
         assert response.status_code == 422, (params, response.text)
+
+
+def test_a_client_past_its_share_of_the_queue_gets_429(
+    client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    release = threading.Event()
+
+    def wait(params: Any, progress: Any) -> dict[str, bool]:
+        while not release.wait(0.01):
+            progress(0.5)
+        return {"released": True}
+
+    to_core, _ = experiments.EXPERIMENTS["loss_comparison"]
+    monkeypatch.setitem(experiments.EXPERIMENTS, "loss_comparison", (to_core, wait))
+    try:
+        for seed in (1, 2):  # two distinct jobs: this client's share (the default)
+            body = {"kind": "loss_comparison", "params": {"steps": seed}}
+            assert client.post("/api/experiments", json=body).status_code == 202
+        third = {"kind": "loss_comparison", "params": {"steps": 3}}
+        response = client.post("/api/experiments", json=third)
+        assert response.status_code == 429, response.text
+        assert "at most 2 at once" in response.json()["detail"]
+        assert response.headers["Retry-After"]
+    finally:
+        release.set()

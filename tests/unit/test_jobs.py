@@ -6,7 +6,7 @@ from collections.abc import Callable, Iterator
 
 import pytest
 
-from descentlab.api.jobs import JobManager, QueueFullError
+from descentlab.api.jobs import JobManager, QueueFullError, ShareUsedError
 
 Progress = Callable[[float], None]
 
@@ -129,6 +129,48 @@ def test_the_queue_is_bounded(jobs: JobManager) -> None:
     with pytest.raises(QueueFullError):
         jobs.submit("demo", "c", lambda progress: None)
     release.set()
+
+
+def test_one_client_cannot_take_more_than_its_share_of_the_queue() -> None:
+    jobs = JobManager(workers=1, max_waiting=4, share=2)
+    release, started = threading.Event(), threading.Event()
+    try:
+        first = jobs.submit("demo", "a", blocking_work(release, started), owner="10.0.0.1")
+        second = jobs.submit("demo", "b", lambda progress: None, owner="10.0.0.1")
+        with pytest.raises(ShareUsedError, match="at most 2 at once"):
+            jobs.submit("demo", "c", lambda progress: None, owner="10.0.0.1")
+        # Another client still gets in, and anyone may join a job already queued.
+        other = jobs.submit("demo", "d", lambda progress: None, owner="10.0.0.2")
+        assert jobs.submit("demo", "b", lambda progress: None, owner="10.0.0.1") is second
+        release.set()
+        wait_until(lambda: all(job.status == "done" for job in (first, second, other)))
+        jobs.submit("demo", "c", lambda progress: None, owner="10.0.0.1")  # a share freed
+    finally:
+        release.set()
+        jobs.shutdown()
+
+
+def test_a_job_past_its_time_limit_is_stopped_and_reported_failed() -> None:
+    jobs = JobManager(workers=1, time_limit_s=0.2)
+    reports = []
+
+    def endless(progress: Progress) -> None:
+        while True:
+            progress(0.5)
+            reports.append(1)
+            threading.Event().wait(0.01)
+
+    try:
+        job = jobs.submit("demo", "endless", endless)
+        wait_until(lambda: job.status in ("done", "failed", "cancelled"))
+        assert job.status == "failed"
+        assert (
+            job.error
+            == "stopped after 0.2 s, the time limit per experiment; choose smaller parameters"
+        )
+        assert reports  # it ran, then was stopped
+    finally:
+        jobs.shutdown()
 
 
 def test_only_a_bounded_number_of_finished_jobs_is_kept(jobs: JobManager) -> None:

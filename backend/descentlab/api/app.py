@@ -65,7 +65,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         _enable_compilation_cache(
             settings.compilation_cache_dir, settings.compilation_cache_max_bytes
         )
-        app.state.jobs = JobManager(workers=settings.experiment_workers)
+        app.state.jobs = JobManager(
+            workers=settings.experiment_workers,
+            share=settings.experiment_share,
+            time_limit_s=settings.experiment_time_limit_s,
+        )
         app.state.warmup = "off"
         if settings.warmup:
             app.state.warmup = "running"

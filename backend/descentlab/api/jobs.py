@@ -33,11 +33,20 @@ class QueueFullError(Exception):
     """Too many jobs waiting: the client should retry later."""
 
 
+class ShareUsedError(Exception):
+    """This client already has its share of the queue: it should wait for one to finish."""
+
+
+class JobTimeLimitError(Exception):
+    """Raised inside a job's work once it has run past the time limit."""
+
+
 @dataclass
 class Job:
     id: str
     kind: str
     key: str
+    owner: str = ""  # who submitted it (the client's address): its share of the queue
     status: JobStatus = "queued"
     progress: float = 0.0
     result: Any = None
@@ -61,11 +70,26 @@ class Job:
 
 
 class JobManager:
-    """Runs jobs on ``workers`` threads with at most ``max_waiting`` queued behind them."""
+    """Runs jobs on ``workers`` threads with at most ``max_waiting`` queued behind them.
 
-    def __init__(self, workers: int = 1, max_waiting: int = 8, keep: int = 64, ttl_s: float = 900):
+    One owner (a client's address) may have at most ``share`` jobs queued or running, so
+    no client can fill the queue for everyone; a job that runs past ``time_limit_s`` is
+    stopped at its next progress report and reported failed with the reason.
+    """
+
+    def __init__(
+        self,
+        workers: int = 1,
+        max_waiting: int = 8,
+        keep: int = 64,
+        ttl_s: float = 900,
+        share: int | None = None,
+        time_limit_s: float | None = None,
+    ):
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="descentlab-job")
         self._max_active = workers + max_waiting
+        self._share = self._max_active if share is None else share
+        self._time_limit_s = time_limit_s
         self._keep, self._ttl_s = keep, ttl_s
         self._watchers: set[tuple[asyncio.AbstractEventLoop, asyncio.Event]] = set()
         self._jobs: OrderedDict[str, Job] = OrderedDict()
@@ -73,19 +97,27 @@ class JobManager:
         self._changed = threading.Condition()
         self._ids = itertools.count(1)
 
-    def submit(self, kind: str, key: str, work: Work) -> Job:
-        """A job for ``work``; an identical live or finished job is reused."""
+    def submit(self, kind: str, key: str, work: Work, owner: str = "") -> Job:
+        """A job for ``work``; an identical live or finished job is reused (whoever asked)."""
         with self._changed:
             self._forget_old()
             existing = self._jobs.get(self._by_key.get(key, ""))
             if existing is not None and existing.status not in ("failed", "cancelled"):
                 return existing
-            active = sum(job.status in ("queued", "running") for job in self._jobs.values())
-            if active >= self._max_active:
+            live = [job for job in self._jobs.values() if job.status in ("queued", "running")]
+            if len(live) >= self._max_active:
                 raise QueueFullError(
-                    f"{active} experiments are queued or running; try again shortly"
+                    f"{len(live)} experiments are queued or running; try again shortly"
                 )
-            job = Job(id=f"{next(self._ids)}-{uuid.uuid4().hex[:8]}", kind=kind, key=key)
+            mine = sum(job.owner == owner for job in live)
+            if owner and mine >= self._share:
+                raise ShareUsedError(
+                    f"this client already has {mine} experiments queued or running (at most "
+                    f"{self._share} at once); wait for one to finish or cancel one"
+                )
+            job = Job(
+                id=f"{next(self._ids)}-{uuid.uuid4().hex[:8]}", kind=kind, key=key, owner=owner
+            )
             self._jobs[job.id] = job
             self._by_key[key] = job.id
         self._pool.submit(self._run, job, work)
@@ -156,9 +188,17 @@ class JobManager:
             job.status = "running"
             self._touch(job)
 
+        started = time.monotonic()
+
         def progress(fraction: float, partial: Any = None, /) -> None:
             if job.cancel_requested.is_set():
                 raise JobCancelledError
+            limit = self._time_limit_s
+            if limit is not None and time.monotonic() - started > limit:
+                raise JobTimeLimitError(
+                    f"stopped after {limit:g} s, the time limit per experiment; "
+                    "choose smaller parameters"
+                )
             with self._changed:
                 fraction = min(max(float(fraction), job.progress), 1.0)
                 if partial is not None:
@@ -172,6 +212,10 @@ class JobManager:
         except JobCancelledError:
             with self._changed:
                 self._finish(job, "cancelled")
+        except JobTimeLimitError as stopped:
+            with self._changed:
+                job.error = str(stopped)
+                self._finish(job, "failed")
         except Exception as error:  # a failed experiment is reported, never raised
             with self._changed:
                 job.error = f"{type(error).__name__}: {error}"

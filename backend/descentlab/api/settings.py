@@ -44,6 +44,11 @@ class Settings(BaseSettings):
     # Experiments run one at a time by default: this lab's reference machine has 2 cores,
     # and the other serves the interactive requests.
     experiment_workers: int = 1
+    # Experiments one client (address) may have queued or running at once: the queue holds
+    # 8 waiting, so no one client can fill it.
+    experiment_share: int = Field(2, ge=1)
+    # An experiment running longer is stopped and reported failed (with the reason).
+    experiment_time_limit_s: float = Field(300.0, gt=0)
 
     # Who may embed the lab in a frame (CSP frame-ancestors): anyone by default, so a
     # course page on any host can; e.g. "'self' https://course.example.edu" restricts it.

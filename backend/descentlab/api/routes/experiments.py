@@ -8,7 +8,7 @@ from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import JSONResponse, StreamingResponse
 from pydantic import BaseModel
 
-from descentlab.api.jobs import JobManager, QueueFullError
+from descentlab.api.jobs import JobManager, QueueFullError, ShareUsedError
 from descentlab.api.responses import ArrayJSONResponse, encode
 from descentlab.api.schemas.experiments import (
     ExperimentAccepted,
@@ -16,7 +16,7 @@ from descentlab.api.schemas.experiments import (
     ExperimentRequest,
     with_setup,
 )
-from descentlab.api.schemas.problems import BUSY, NOT_FOUND
+from descentlab.api.schemas.problems import BUSY, NOT_FOUND, SHARE_USED
 from descentlab.core.experiments import (
     batch_size,
     hessian,
@@ -60,6 +60,12 @@ SSE_EVENT_SCHEMA: dict[str, Any] = {
 RETRY_AFTER_S = 5
 
 
+def client_address(request: Request) -> str:
+    """Whose share of the queue a job counts against: the client's address (its own
+    per-tab id would let one client take every share)."""
+    return request.client.host if request.client else "unknown"
+
+
 def _jobs(request: Request) -> JobManager:
     jobs: JobManager = request.app.state.jobs
     return jobs
@@ -72,16 +78,20 @@ def _job_or_404(request: Request, job_id: str) -> dict[str, object]:
     return job.public()
 
 
-@router.post("", status_code=202, response_model=ExperimentAccepted, responses=BUSY)
+@router.post(
+    "", status_code=202, response_model=ExperimentAccepted, responses={**BUSY, **SHARE_USED}
+)
 def submit(experiment: ExperimentRequest, request: Request) -> JSONResponse:
     """Queue an experiment; identical requests share one job (and its result)."""
     to_core, run = EXPERIMENTS[experiment.kind]
     work = partial(run, to_core(experiment.params))
     key = f"{experiment.kind}:{experiment.params.model_dump_json()}"
     try:
-        job = _jobs(request).submit(experiment.kind, key, work)
+        job = _jobs(request).submit(experiment.kind, key, work, owner=client_address(request))
     except QueueFullError as full:
         raise HTTPException(503, str(full), headers={"Retry-After": str(RETRY_AFTER_S)}) from None
+    except ShareUsedError as used:
+        raise HTTPException(429, str(used), headers={"Retry-After": str(RETRY_AFTER_S)}) from None
     return JSONResponse({"id": job.id, "status": job.status}, status_code=202)
 
 

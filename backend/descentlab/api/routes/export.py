@@ -19,10 +19,10 @@ from fastapi import Path as PathParam
 from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
-from descentlab.api.jobs import JobManager, QueueFullError
+from descentlab.api.jobs import JobManager, QueueFullError, ShareUsedError
 from descentlab.api.middleware.compute_limit import ComputeBusyError, ComputeLimiter
 from descentlab.api.responses import encode
-from descentlab.api.routes.experiments import EXPERIMENTS
+from descentlab.api.routes.experiments import EXPERIMENTS, client_address
 from descentlab.api.schemas.export import ScenarioExportRequest
 from descentlab.api.settings import Settings, get_settings
 from descentlab.export import lesson_html, scenario_html
@@ -78,9 +78,10 @@ async def _network_lesson_data(request: Request, scenario: NetworkScenario) -> d
     to_core, run = EXPERIMENTS[experiment.kind]
     jobs: JobManager = request.app.state.jobs
     key = f"{experiment.kind}:{experiment.params.model_dump_json()}"  # as POST /api/experiments
+    work = partial(run, to_core(experiment.params))
     try:
-        job = jobs.submit(experiment.kind, key, partial(run, to_core(experiment.params)))
-    except QueueFullError as full:
+        job = jobs.submit(experiment.kind, key, work, owner=client_address(request))
+    except (QueueFullError, ShareUsedError) as full:
         raise _busy(str(full)) from None
     final: dict[str, Any] = {}
     async for snapshot in jobs.events(job.id):

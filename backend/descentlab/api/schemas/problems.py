@@ -39,3 +39,6 @@ NOT_FOUND: dict[int | str, dict[str, Any]] = {
 BUSY: dict[int | str, dict[str, Any]] = {
     503: problem_response("Too much work queued: retry after the Retry-After seconds")
 }
+SHARE_USED: dict[int | str, dict[str, Any]] = {
+    429: problem_response("This client has its share of experiments running: wait or cancel one")
+}
