@@ -8,8 +8,9 @@ from collections.abc import Awaitable, Callable
 
 import anyio
 import pytest
+from starlette.types import Message, Receive, Scope, Send
 
-from descentlab.api.middleware.compute_limit import ComputeBusyError, ComputeLimiter
+from descentlab.api.middleware.compute_limit import ComputeBusyError, ComputeLimit, ComputeLimiter
 
 
 def run(scenario: Callable[[], Awaitable[None]]) -> None:
@@ -124,6 +125,56 @@ def test_a_slot_handed_to_a_waiter_as_it_is_cancelled_comes_back() -> None:
             await anyio.wait_all_tasks_blocked()
             limiter.release()  # hands the slot to the waiter...
             tasks.cancel_scope.cancel()  # ...which is cancelled before it runs again
+        assert (limiter.running, limiter.waiting) == (0, 0)
+
+    run(scenario)
+
+
+def test_a_request_whose_client_leaves_while_waiting_never_runs_and_holds_nothing() -> None:
+    async def scenario() -> None:
+        limiter = ComputeLimiter(slots=1, queue=4, wait_s=60)
+        release_first = anyio.Event()
+        served: list[bytes] = []
+
+        async def app(scope: Scope, receive: Receive, send: Send) -> None:
+            message = await receive()
+            served.append(message["body"])
+            if message["body"] == b"first":
+                await release_first.wait()
+
+        middleware = ComputeLimit(app, limiter, {"/api/grid"})
+        scope = {"type": "http", "method": "POST", "path": "/api/grid"}
+
+        def client(body: bytes, leaves: anyio.Event | None = None) -> Receive:
+            messages = [{"type": "http.request", "body": body, "more_body": False}]
+
+            async def receive() -> Message:
+                if messages:
+                    return messages.pop(0)
+                if leaves is not None:
+                    await leaves.wait()
+                    return {"type": "http.disconnect"}
+                await anyio.sleep_forever()
+                raise AssertionError("unreachable")
+
+            return receive
+
+        async def nothing(message: Message) -> None:
+            pass
+
+        leaves = anyio.Event()
+        async with anyio.create_task_group() as group:
+            group.start_soon(middleware, scope, client(b"first"), nothing)
+            await anyio.wait_all_tasks_blocked()
+            group.start_soon(middleware, scope, client(b"second", leaves), nothing)
+            group.start_soon(middleware, scope, client(b"third"), nothing)
+            await anyio.wait_all_tasks_blocked()
+            assert (limiter.running, limiter.waiting) == (1, 2)
+            leaves.set()  # the second client goes away while it waits
+            await anyio.wait_all_tasks_blocked()
+            assert (limiter.running, limiter.waiting) == (1, 1)
+            release_first.set()
+        assert served == [b"first", b"third"]  # the third's body reached its handler intact
         assert (limiter.running, limiter.waiting) == (0, 0)
 
     run(scenario)

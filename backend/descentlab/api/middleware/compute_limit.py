@@ -11,7 +11,7 @@ from collections import deque
 from collections.abc import Collection
 
 import anyio
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from descentlab.api.middleware.asgi import answer_problem
 
@@ -89,13 +89,53 @@ class ComputeLimit:
         ):
             await self.app(scope, receive, send)
             return
+        # The body first (bounded by the body-size limit before this), so that while the
+        # request waits for a slot the only message left to come is the client leaving.
+        body: list[Message] = []
+        while not body or body[-1].get("more_body", False):
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                return
+            body.append(message)
         try:
-            await self.limiter.acquire()
+            if not await self._slot_unless_gone(receive):
+                return  # the client went away while waiting: its work never starts
         except ComputeBusyError as busy:
             retry = {"Retry-After": str(RETRY_AFTER_S)}
             await answer_problem(scope, receive, send, 503, str(busy), retry)
             return
+
+        async def replay() -> Message:
+            return body.pop(0) if body else await receive()
+
         try:
-            await self.app(scope, receive, send)
+            await self.app(scope, replay, send)
         finally:
             self.limiter.release()
+
+    async def _slot_unless_gone(self, receive: Receive) -> bool:
+        """Wait for a slot; False (holding none) if the client disconnects meanwhile.
+        Raises ComputeBusyError as ``acquire`` does."""
+        gone, acquired = False, False
+        busy: ComputeBusyError | None = None
+        async with anyio.create_task_group() as group:
+
+            async def watch() -> None:
+                nonlocal gone
+                while (await receive())["type"] != "http.disconnect":
+                    pass
+                gone = True
+                group.cancel_scope.cancel()
+
+            group.start_soon(watch)
+            try:
+                await self.limiter.acquire()  # cancelled (leaving the queue) if gone
+                acquired = True
+            except ComputeBusyError as error:
+                busy = error
+            group.cancel_scope.cancel()  # stop watching: the handler reads from here on
+        if busy is not None:
+            raise busy
+        if gone and acquired:  # both at once: the slot goes back
+            self.limiter.release()
+        return acquired and not gone
