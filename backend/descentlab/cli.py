@@ -35,13 +35,12 @@ def listening_socket(host: str, port: int) -> socket.socket:
 
 def connection_limits() -> dict[str, Any]:
     """uvicorn's settings that bound what a client can hold open (see api/connections.py)."""
-    from descentlab.api.connections import GuardedH11Protocol
+    from descentlab.api.connections import GuardedHttpToolsProtocol
     from descentlab.api.settings import get_settings
 
     settings = get_settings()
     return {
-        "http": GuardedH11Protocol,
-        "h11_max_incomplete_event_size": settings.max_header_bytes,
+        "http": GuardedHttpToolsProtocol,
         "timeout_keep_alive": 5,
         "timeout_graceful_shutdown": settings.shutdown_timeout_s,
     }

@@ -2,24 +2,26 @@
 
 uvicorn closes a keep-alive connection that sits idle after a response, but a connection
 that opens and sends nothing, or sends part of a head and stalls (slowloris), is kept
-forever, and so is any number of connections; its h11 protocol bounds only a head that
-arrives in pieces (one 20 MB head in a few reads passes). ``GuardedH11Protocol`` adds the
-missing limits to uvicorn's own protocol: a deadline for each request's head, a size for
-it, and a cap on open connections (the ones past it are closed at once).
+forever, and so is any number of connections and a head of any size (its h11 protocol
+bounds only a head that arrives in pieces: one 20 MB head in a few reads passes).
+``GuardedHttpToolsProtocol`` adds these limits to uvicorn's own protocol: a deadline for
+each request's head, a size for it, and a cap on open connections (the ones past it are
+closed at once).
 """
 
 import asyncio
 from typing import Any
 
-from uvicorn.protocols.http.h11_impl import H11Protocol
+from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
 from descentlab.api.settings import get_settings
 
 
-class GuardedH11Protocol(H11Protocol):
-    """uvicorn's h11 protocol with a request-head deadline and a connection cap, both
-    from the settings (``REQUEST_HEAD_TIMEOUT_S``, ``MAX_CONNECTIONS``). uvicorn builds
-    one per connection from the class alone, so each reads the (cached) settings."""
+class GuardedHttpToolsProtocol(HttpToolsProtocol):
+    """uvicorn's httptools protocol (its fastest) with a request-head deadline, a head
+    size and a connection cap, from the settings (``REQUEST_HEAD_TIMEOUT_S``,
+    ``MAX_HEADER_BYTES``, ``MAX_CONNECTIONS``). uvicorn builds one per connection from
+    the class alone, so each reads the (cached) settings."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -49,7 +51,7 @@ class GuardedH11Protocol(H11Protocol):
                 self._refuse_head()
                 return
             if end >= 0:
-                self._head = None  # complete: the rest is h11's to parse
+                self._head = None  # complete: the rest is the parser's
         super().data_received(data)
 
     def _refuse_head(self) -> None:
