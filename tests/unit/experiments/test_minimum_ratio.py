@@ -14,6 +14,7 @@ from jax import Array
 from jax.flatten_util import ravel_pytree
 from jax.tree_util import Partial
 
+from descentlab.core.experiments import minimum_ratio as minimum_ratio_module
 from descentlab.core.experiments.hessian import flat_loss
 from descentlab.core.experiments.minimum_ratio import (
     MinimumRatioParams,
@@ -99,6 +100,37 @@ def test_polishing_drives_the_gradient_norm_to_rounding_level() -> None:
         float(objective(jnp.asarray(point.theta))) - 0.5 * DECAY * np.sum(point.theta**2)
     )
     assert point.distance == pytest.approx(float(np.linalg.norm(point.theta - theta)))
+
+
+def test_polishing_in_chunks_gives_the_numbers_of_one_call_and_reports_between(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    _, data_loss, theta, _ = trained_problem(epochs=20)
+    reports: list[int] = []
+    whole = find_critical_point(data_loss, theta, DECAY, steps=45)
+    monkeypatch.setattr(minimum_ratio_module, "POLISH_CHUNK", 7)
+    chunked = find_critical_point(
+        data_loss, theta, DECAY, steps=45, between_chunks=lambda: reports.append(1)
+    )
+    np.testing.assert_array_equal(chunked.theta, whole.theta)
+    np.testing.assert_array_equal(chunked.eigenvalues, whole.eigenvalues)
+    assert chunked.steps == whole.steps
+    # 45 steps in chunks of 7: a report after each full chunk but the last (unless the
+    # loop stopped early, when the damping ran away).
+    assert len(reports) == (6 if whole.steps == 45 else whole.steps // 7)
+
+
+def test_a_cancel_stops_polishing_at_the_next_chunk() -> None:
+    _, data_loss, theta, _ = trained_problem(epochs=20)
+
+    class CancelledError(Exception):
+        pass
+
+    def cancel() -> None:
+        raise CancelledError
+
+    with pytest.raises(CancelledError):
+        find_critical_point(data_loss, theta, DECAY, steps=1000, between_chunks=cancel)
 
 
 def test_the_spectrum_and_ratio_match_an_independent_hessian() -> None:

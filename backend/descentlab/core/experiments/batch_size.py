@@ -21,7 +21,6 @@ import math
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from functools import partial
 from typing import Any, NamedTuple
 
 import jax
@@ -34,7 +33,7 @@ from jax.tree_util import Partial
 from descentlab.core.experiments.hessian import LossOfTheta, flat_loss
 from descentlab.core.experiments.landscape import network_loss
 from descentlab.core.experiments.train import NetworkSetup, check, load_dataset, model_for
-from descentlab.core.nets import hessian, landscape
+from descentlab.core.nets import hessian, kernel_cache, landscape
 from descentlab.core.nets.models import MLPSpec, Params
 from descentlab.core.nets.training import (
     BATCH_SIZES,
@@ -142,7 +141,7 @@ def gradient_chunk(n: int, parameters: int) -> int:
     return max(1, min(n, GRADIENT_CHUNK_BYTES // (4 * parameters)))
 
 
-@partial(jax.jit, static_argnames=("loss", "chunk"))
+@kernel_cache.jit(static_argnames=("loss", "chunk"))
 def _gradient_spread(
     loss: LossOfTheta, batch_stats: Any, x: Array, y: Array, theta: Array, chunk: int
 ) -> tuple[Array, Array]:

@@ -9,7 +9,7 @@ minimum ratio (the share of positive eigenvalues).
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import cache
+from functools import partial
 from typing import Any
 
 import jax
@@ -20,7 +20,7 @@ from jax.flatten_util import ravel_pytree
 from jax.tree_util import Partial
 
 from descentlab.core.experiments.train import NetworkSetup, train_setup
-from descentlab.core.nets import hessian
+from descentlab.core.nets import hessian, kernel_cache
 from descentlab.core.nets.models import LOSSES, MLPSpec, apply, init_params
 
 LossOfTheta = Callable[..., Array]
@@ -35,12 +35,12 @@ class HessianParams:
 
 
 def flat_loss(spec: MLPSpec, loss_name: str, batch_statistics: bool = False) -> LossOfTheta:
-    """The one ``_flat_loss`` for these arguments, however they are passed (``@cache``
+    """The one ``_flat_loss`` for these arguments, however they are passed (a cache
     alone would key ``f(s, l)`` and ``f(s, l, False)`` apart and compile twice)."""
     return _flat_loss(spec, loss_name, bool(batch_statistics))
 
 
-@cache
+@kernel_cache.builder
 def _flat_loss(spec: MLPSpec, loss_name: str, batch_statistics: bool) -> LossOfTheta:
     """``loss(batch_stats, x, y, theta)`` for one architecture, made once per (spec, loss).
 
@@ -53,7 +53,8 @@ def _flat_loss(spec: MLPSpec, loss_name: str, batch_statistics: bool) -> LossOfT
     ``theta`` is cut into the parameter tree in its own dtype (``ravel_pytree``'s unravel
     would cast a float64 ``theta`` back to float32 and lose the full spectrum's accuracy).
     """
-    template = init_params(spec, jax.random.key(0))
+    # Only the template's shapes are needed: traced, not compiled.
+    template = jax.eval_shape(partial(init_params, spec), jax.random.key(0))
     leaves, treedef = jax.tree.flatten(template)
     shapes = [leaf.shape for leaf in leaves]
     per_example = LOSSES[loss_name].per_example
@@ -88,7 +89,7 @@ def run(params: HessianParams, progress: Callable[[float], None]) -> dict[str, A
     result: dict[str, Any] = {
         "parameters": int(theta.size),
         "train_loss": float(trained.history["train_loss"][-1]),
-        "gradient_norm": float(np.linalg.norm(jax.grad(bound)(jnp.asarray(theta)))),
+        "gradient_norm": float(np.linalg.norm(hessian.gradient(bound, theta))),
         "top_eigenvalues": top.values,
         "most_negative_eigenvalue": float(lowest.values[0]),
         "trace": {"estimate": trace.trace, "standard_error": trace.standard_error},

@@ -9,7 +9,6 @@ much of the path the PCA plane captures.
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import cache
 from typing import Any, Literal
 
 import jax
@@ -18,7 +17,7 @@ import numpy as np
 from jax import Array
 
 from descentlab.core.experiments.train import NetworkSetup, train_setup
-from descentlab.core.nets import landscape
+from descentlab.core.nets import kernel_cache, landscape
 from descentlab.core.nets.models import LOSSES, MLPSpec, Params, apply
 
 
@@ -38,7 +37,7 @@ def network_loss(
     return _network_loss(spec, loss_name, bool(batch_statistics))
 
 
-@cache
+@kernel_cache.builder
 def _network_loss(
     spec: MLPSpec, loss_name: str, batch_statistics: bool
 ) -> Callable[[Params, Any], Array]:

@@ -43,6 +43,7 @@ shape) share one polishing kernel; the step budget and α are traced arguments t
 
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, replace
+from functools import partial
 from typing import Any, NamedTuple
 
 import jax
@@ -55,7 +56,7 @@ from numpy.typing import ArrayLike
 
 from descentlab.core.experiments.hessian import flat_loss
 from descentlab.core.experiments.train import NetworkSetup, check, load_dataset, model_for
-from descentlab.core.nets import hessian
+from descentlab.core.nets import hessian, kernel_cache
 from descentlab.core.nets.datasets import Dataset
 from descentlab.core.nets.models import (
     BatchStats,
@@ -81,6 +82,10 @@ DEFAULT_WEIGHT_DECAY = 3e-3
 INITIAL_DAMPING = 1e-3
 MIN_DAMPING = 1e-30
 MAX_DAMPING = 1e8
+# Polishing steps per kernel call: a job notices a cancel between calls. Each step of a
+# 500-parameter network costs up to a dense Hessian and its eigendecomposition (tens of
+# ms on 2 cores), so a chunk is well under a second.
+POLISH_CHUNK = 10
 # Eigenvalues below RCOND·max|λ| are rounding noise around exact zeros: the step leaves
 # their directions alone instead of dividing by the noise.
 RCOND = 1e-14
@@ -156,25 +161,39 @@ class _Polishing(NamedTuple):
     damping: Array  # μ / max λ²
 
 
-@jax.jit
+def _objective(data_loss: Partial, weight_decay: Array) -> Callable[[Array], Array]:
+    return partial(_penalized, data_loss, weight_decay)
+
+
+@kernel_cache.jit()
+def _polish_start(data_loss: Partial, weight_decay: Array, theta: Array) -> _Polishing:
+    """The loop's first carry: θ with F's gradient and Hessian spectrum there."""
+    objective = _objective(data_loss, weight_decay)
+    return _Polishing(
+        jnp.zeros((), jnp.int32),
+        theta,
+        *_spectrum(objective, theta),
+        jnp.asarray(INITIAL_DAMPING, theta.dtype),
+    )
+
+
+@kernel_cache.jit()
 def _polish_kernel(
-    data_loss: Partial, weight_decay: Array, theta: Array, steps: Array
-) -> tuple[Array, Array, Array, Array, Array, Array]:
-    """Levenberg–Marquardt on ½‖∇F‖² for at most ``steps`` steps (a traced count).
+    data_loss: Partial, weight_decay: Array, state: _Polishing, until: Array
+) -> _Polishing:
+    """Levenberg–Marquardt on ½‖∇F‖², from ``state`` until step ``until`` (traced).
 
-    Returns θ, ‖∇F(θ)‖, L(θ), F's Hessian spectrum at θ, the steps taken, and L at the
-    start. A step is accepted only when it lowers ‖∇F‖; the spectrum in the carry is
-    always θ's, recomputed only after an accepted step (a rejected one costs a gradient,
-    not a Hessian).
+    A step is accepted only when it lowers ‖∇F‖; the spectrum in the carry is always θ's,
+    recomputed only after an accepted step (a rejected one costs a gradient, not a
+    Hessian). The loop stops early once the damping passes ``MAX_DAMPING``. Run in
+    chunks of ``POLISH_CHUNK`` steps, each resuming from the last one's carry (the same
+    numbers as one call), so that the job can notice a cancel between them.
     """
-
-    def objective(t: Array) -> Array:
-        return _penalized(data_loss, weight_decay, t)
-
+    objective = _objective(data_loss, weight_decay)
     gradient_of = jax.grad(objective)
 
     def go_on(state: _Polishing) -> Array:
-        return (state.step < steps) & (state.damping <= MAX_DAMPING)
+        return (state.step < until) & (state.damping <= MAX_DAMPING)
 
     def polish_step(state: _Polishing) -> _Polishing:
         values, vectors = state.values, state.vectors
@@ -197,15 +216,7 @@ def _polish_kernel(
         theta = jnp.where(better, candidate, state.theta)
         return _Polishing(state.step + 1, theta, gradient, values, vectors, damping)
 
-    start = _Polishing(
-        jnp.zeros((), jnp.int32),
-        theta,
-        *_spectrum(objective, theta),
-        jnp.asarray(INITIAL_DAMPING, theta.dtype),
-    )
-    end = jax.lax.while_loop(go_on, polish_step, start)
-    gradient_norm = jnp.linalg.norm(end.gradient)
-    return end.theta, gradient_norm, data_loss(end.theta), end.values, end.step, data_loss(theta)
+    return jax.lax.while_loop(go_on, polish_step, state)
 
 
 def find_critical_point(
@@ -214,33 +225,40 @@ def find_critical_point(
     weight_decay: float = DEFAULT_WEIGHT_DECAY,
     steps: int = 300,
     tolerance: float = GRADIENT_TOLERANCE,
+    between_chunks: Callable[[], None] | None = None,
 ) -> CriticalPoint:
     """Polish ``theta`` toward a critical point of F = L + (α/2)‖θ‖² (any kind), in float64.
 
     ``data_loss`` is L(θ) as a ``Partial`` (e.g. ``flat_loss(spec, loss)`` bound to the
-    batch stats and data); it must compute in θ's dtype.
+    batch stats and data); it must compute in θ's dtype. ``between_chunks`` is called
+    after every ``POLISH_CHUNK`` steps (a job's progress report, which raises on a cancel).
     """
     if steps < 0:
         raise ValueError(f"steps must be non-negative, got {steps}")
     if not weight_decay >= 0:
         raise ValueError(f"weight_decay must be non-negative, got {weight_decay}")
     start = jnp.asarray(theta, jnp.float64)
-    found, gradient_norm, loss, values, taken, start_loss = jax.device_get(
-        _polish_kernel(
-            data_loss,
-            jnp.asarray(weight_decay, jnp.float64),
-            start,
-            jnp.asarray(steps, jnp.int32),
-        )
-    )
+    decay = jnp.asarray(weight_decay, jnp.float64)
+    state = _polish_start(data_loss, decay, start)
+    done = 0
+    while done < steps:
+        until = min(done + POLISH_CHUNK, steps)
+        state = _polish_kernel(data_loss, decay, state, jnp.asarray(until, jnp.int32))
+        done = int(state.step)
+        if done < until:  # stopped early: the damping ran away
+            break
+        if between_chunks is not None and done < steps:
+            between_chunks()
+    found, gradient, values = jax.device_get((state.theta, state.gradient, state.values))
+    gradient_norm = float(np.linalg.norm(gradient))
     return CriticalPoint(
         theta=np.asarray(found),
-        gradient_norm=float(gradient_norm),
-        loss=float(loss),
+        gradient_norm=gradient_norm,
+        loss=float(data_loss(state.theta)),
         eigenvalues=np.asarray(values),
-        steps=int(taken),
+        steps=done,
         converged=bool(gradient_norm <= tolerance),
-        start_loss=float(start_loss),
+        start_loss=float(data_loss(start)),
         distance=float(np.linalg.norm(found - np.asarray(start))),
     )
 
@@ -327,7 +345,14 @@ def run(params: MinimumRatioParams, progress: Callable[[float], None]) -> dict[s
             weights, batch_stats = _trained(spec, setup, dataset, seed, epochs)
             theta, _ = ravel_pytree(weights)
             data_loss = Partial(flat_loss(spec, setup.loss), batch_stats, x, y)
-            point = find_critical_point(data_loss, theta, params.weight_decay, params.polish_steps)
+            point = find_critical_point(
+                data_loss,
+                theta,
+                params.weight_decay,
+                params.polish_steps,
+                # the same fraction again: no news, but where a cancel is noticed
+                between_chunks=partial(progress, len(networks) / total),
+            )
             networks.append(_describe(spec.widths, seed, epochs, point))
             progress(len(networks) / total)
     return {

@@ -22,8 +22,8 @@ compiled kernel per (loss function, n, dtype, iterations): Tₖ is decomposed on
 
 Random starts and probes come from ``key``; ``None`` means ``jax.random.key(0)``, so
 results are reproducible unless a caller asks otherwise. Public functions return NumPy
-results in small frozen dataclasses, ready for JSON; only ``hvp`` returns a JAX array,
-since it is the building block of everything else.
+results in small frozen dataclasses, ready for JSON; only ``hvp`` (the building block of
+everything else) and ``gradient`` return JAX arrays.
 
 **The methods.**
 
@@ -50,7 +50,6 @@ since it is the building block of everything else.
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import partial
 
 import jax
 import jax.numpy as jnp
@@ -58,6 +57,8 @@ import numpy as np
 from jax import Array
 from jax.tree_util import Partial
 from numpy.typing import ArrayLike
+
+from descentlab.core.nets import kernel_cache
 
 LossFn = Callable[[Array], Array]  # flat parameters (n,) -> scalar loss
 
@@ -100,7 +101,14 @@ def _hvp(loss: LossFn, theta: Array, v: Array) -> Array:
     return jax.jvp(jax.grad(loss), (theta,), (v,))[1]
 
 
-_hvp_kernel = jax.jit(_hvp)
+_hvp_kernel = kernel_cache.jit()(_hvp)
+
+
+def _gradient(loss: LossFn, theta: Array) -> Array:
+    return jax.grad(loss)(theta)
+
+
+_gradient_kernel = kernel_cache.jit()(_gradient)
 
 
 def _unit(v: Array) -> Array:
@@ -175,7 +183,7 @@ def _steps(iterations: int, n: int) -> int:
     return min(iterations, n)
 
 
-@partial(jax.jit, static_argnames=("iterations",))
+@kernel_cache.jit(static_argnames=("iterations",))
 def _lanczos_kernel(
     loss: Partial, theta: Array, key: Array, iterations: int
 ) -> tuple[Array, Array, Array]:
@@ -186,7 +194,7 @@ def _lanczos_kernel(
     return _lanczos_run(tangent_map, start, iterations, run_key)
 
 
-@partial(jax.jit, static_argnames=("samples", "batch"))
+@kernel_cache.jit(static_argnames=("samples", "batch"))
 def _hutchinson_kernel(loss: Partial, theta: Array, key: Array, samples: int, batch: int) -> Array:
     """zᵀHz for ``samples`` Rademacher probes, ``batch`` HVPs at a time."""
     batches = -(-samples // batch)
@@ -200,7 +208,7 @@ def _hutchinson_kernel(loss: Partial, theta: Array, key: Array, samples: int, ba
     return values.reshape(-1)[:samples]
 
 
-@partial(jax.jit, static_argnames=("iterations", "probes", "batch"))
+@kernel_cache.jit(static_argnames=("iterations", "probes", "batch"))
 def _quadrature_kernel(
     loss: Partial, theta: Array, key: Array, iterations: int, probes: int, batch: int
 ) -> tuple[Array, Array]:
@@ -223,7 +231,7 @@ def quadrature_batch(probes: int, steps: int, n: int, itemsize: int = 4) -> int:
     return max(1, min(probes, QUADRATURE_BASIS_BYTES // (steps * n * itemsize)))
 
 
-@partial(jax.jit, static_argnames=("batch",))
+@kernel_cache.jit(static_argnames=("batch",))
 def _dense_hessian_kernel(loss: Partial, theta: Array, batch: int) -> Array:
     """H in float64, one row per basis vector, ``batch`` HVPs at a time, symmetrized."""
     theta = theta.astype(jnp.float64)
@@ -322,6 +330,12 @@ def _key(key: Array | None) -> Array:
 def hvp(loss: LossFn, theta: ArrayLike, v: ArrayLike) -> Array:
     """The Hessian-vector product H(θ)v, forward-over-reverse (Pearlmutter 1994)."""
     return _hvp_kernel(_as_partial(loss), theta, v)
+
+
+def gradient(loss: LossFn, theta: ArrayLike) -> Array:
+    """∇L(θ) in one compiled call: taken op by op, a network's gradient would compile a
+    small program per operation and shape, which JAX keeps beyond ``kernel_cache``'s reach."""
+    return _gradient_kernel(_as_partial(loss), theta)
 
 
 def lanczos(

@@ -18,7 +18,6 @@ Batched network work runs on JAX's default device (a GPU when present).
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from functools import partial
 from typing import Any, TypedDict
 
 import jax
@@ -28,6 +27,7 @@ from jax import Array
 from jax.flatten_util import ravel_pytree
 
 from descentlab.core.buckets import power_of_two_bucket
+from descentlab.core.nets import kernel_cache
 
 Params = Any  # a pytree of arrays, e.g. {"layers": [{"w": (in, out), "b": (out,)}, ...]}
 Data = Any  # whatever the loss takes besides the parameters (a pytree of arrays, or None)
@@ -75,7 +75,7 @@ def _filter_normalized(noise: Array, weight: Array, include_1d: bool) -> Array:
     return noise * (weight_norms / (noise_norms + 1e-10))
 
 
-@partial(jax.jit, static_argnames=("include_1d",))
+@kernel_cache.jit(static_argnames=("include_1d",))
 def _random_direction(params: Params, key: Array, include_1d: bool) -> Params:
     # One draw for the whole pytree, cut into leaves: one random-bits kernel instead of
     # one per leaf keeps the compile short.
@@ -121,7 +121,7 @@ def random_direction(params: Params, key: Array, include_1d: bool = False) -> Pa
 # --- the jit boundary ---------------------------------------------------------------------
 
 
-@partial(jax.jit, static_argnames=("loss",))
+@kernel_cache.jit(static_argnames=("loss",))
 def _values_along(
     loss: LossFn,
     centre: Params,
@@ -164,7 +164,7 @@ def _values_along(
     return jax.lax.map(chunk, (indices, coefficients))
 
 
-@partial(jax.jit, static_argnames=("loss",))
+@kernel_cache.jit(static_argnames=("loss",))
 def _loss_at(loss: LossFn, params: Params, data: Data) -> Array:
     return loss(params, data)
 

@@ -24,6 +24,8 @@ import jax.numpy as jnp
 import numpy as np
 from jax import Array
 
+from descentlab.core.nets import kernel_cache
+
 Activation = Literal["relu", "tanh", "gelu", "sigmoid", "elu"]
 Params: TypeAlias = dict[str, list[dict[str, Array]]]  # {"layers": [{"w", "b", ...}, ...]}
 BatchStats: TypeAlias = dict[str, list[Array]]  # {"mean": [...], "var": [...]}, per BN layer
@@ -63,7 +65,7 @@ def _init_std(activation: str, fan_in: int, fan_out: int, hidden: bool) -> float
     return float((2.0 / (fan_in + fan_out)) ** 0.5)
 
 
-@partial(jax.jit, static_argnames="spec")
+@kernel_cache.jit(static_argnames="spec")
 def init_params(spec: MLPSpec, key: Array) -> Params:
     """Gaussian weights scaled for the activation (He or Glorot), zero biases, BN γ=1, β=0."""
     sizes = spec.sizes

@@ -18,7 +18,6 @@ Runs on JAX's default device (a GPU when present): batched network work is what 
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from functools import partial
 from typing import NamedTuple
 
 import jax
@@ -28,6 +27,7 @@ import optax
 from jax import Array
 from jax.flatten_util import ravel_pytree
 
+from descentlab.core.nets import kernel_cache
 from descentlab.core.nets.datasets import Dataset
 from descentlab.core.nets.models import (
     LOSSES,
@@ -63,7 +63,7 @@ def _optimizer(
     return factory(learning_rate=learning_rate, **hyperparameters)
 
 
-@partial(jax.jit, static_argnames="optimizer")
+@kernel_cache.jit(static_argnames="optimizer")
 def init_optimizer_state(
     optimizer: OptimizerSpec,
     params: Params,
@@ -83,7 +83,7 @@ def _masked_mean(values: Array, mask: Array) -> Array:
     return jnp.sum(weights * values) / jnp.maximum(jnp.sum(weights), 1.0)
 
 
-@partial(jax.jit, static_argnames=("spec", "loss_name", "batch_size", "optimizer"))
+@kernel_cache.jit(static_argnames=("spec", "loss_name", "batch_size", "optimizer"))
 def train_epoch(
     spec: MLPSpec,
     loss_name: str,
@@ -144,7 +144,7 @@ def _metrics(
     return value, jnp.mean(correct.astype(jnp.float32))
 
 
-@partial(jax.jit, static_argnames=("spec", "loss_name"))
+@kernel_cache.jit(static_argnames=("spec", "loss_name"))
 def evaluate(
     spec: MLPSpec, loss_name: str, params: Params, batch_stats: BatchStats, x: Array, y: Array
 ) -> tuple[Array, Array]:
@@ -160,7 +160,7 @@ class Observation(NamedTuple):
     grid_outputs: Array | None  # (points, k) class probabilities, or (points, 1) outputs
 
 
-@partial(jax.jit, static_argnames=("spec", "loss_name"))
+@kernel_cache.jit(static_argnames=("spec", "loss_name"))
 def observe(
     spec: MLPSpec,
     loss_name: str,
