@@ -18,7 +18,7 @@ import subprocess
 import sys
 from typing import Any
 
-from bench.load_report import DOCS, replace_section
+from bench.load_report import write_section
 
 BEGIN = "<!-- bounded:begin (written by python -m bench.bounded_costs) -->"
 END = "<!-- bounded:end -->"
@@ -127,8 +127,7 @@ seconds).
 
 def main() -> None:
     section = render(run())
-    report = DOCS / "BENCHMARKS.md"
-    report.write_text(replace_section(report.read_text(), section, BEGIN, END))
+    write_section(section, BEGIN, END)
     print(section)
 
 

@@ -24,7 +24,7 @@ from typing import Any
 
 import httpx
 
-from bench.load_report import DOCS, replace_section
+from bench.load_report import DOCS, write_section
 from bench.server import RunningServer, serve
 from descentlab.core.expressions import ExpressionError, compile_expression, parse_expression
 from descentlab.core.optimizers import OPTIMIZERS
@@ -422,8 +422,7 @@ health check reports every program compiled. Memory: its resident set then.
 
 def main() -> None:
     section = render(run())
-    report = DOCS / "BENCHMARKS.md"
-    report.write_text(replace_section(report.read_text(), section, BEGIN, END))
+    write_section(section, BEGIN, END)
     print(section)
 
 

@@ -12,6 +12,7 @@ import time
 
 from fastapi.testclient import TestClient
 
+from bench.server import resident_mb
 from descentlab.api.app import create_app
 from descentlab.api.settings import Settings
 from descentlab.core import expressions
@@ -20,11 +21,7 @@ NAMES = list(expressions.UNARY)
 
 
 def rss_mb() -> float:
-    with open("/proc/self/status") as status:
-        for line in status:
-            if line.startswith("VmRSS"):
-                return int(line.split()[1]) / 1024
-    raise RuntimeError("no VmRSS")
+    return resident_mb()
 
 
 def text(i: int) -> str:

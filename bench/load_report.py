@@ -192,3 +192,9 @@ def replace_section(markdown: str, section: str, begin: str = BEGIN, end: str = 
         tail = rest.split(end, 1)[1]
         return head + section.rstrip("\n") + tail
     return markdown.rstrip("\n") + "\n\n" + section
+
+
+def write_section(section: str, begin: str, end: str) -> None:
+    """Replace one marked section of docs/BENCHMARKS.md (for the benchmarks run alone)."""
+    report = DOCS / "BENCHMARKS.md"
+    report.write_text(replace_section(report.read_text(), section, begin, end))

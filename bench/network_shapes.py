@@ -15,6 +15,7 @@ import sys
 import time
 from collections.abc import Iterator
 
+from bench.server import resident_mb
 from descentlab.core.experiments.train import NetworkSetup, train_setup
 from descentlab.core.nets import kernel_cache
 from descentlab.core.warmup import release_freed_memory
@@ -24,11 +25,7 @@ BATCH_SIZES = (4, 8, 16, 32)
 
 
 def rss_mb() -> float:
-    with open("/proc/self/status") as status:
-        for line in status:
-            if line.startswith("VmRSS"):
-                return int(line.split()[1]) / 1024
-    raise RuntimeError("no VmRSS")
+    return resident_mb()
 
 
 def shapes() -> Iterator[NetworkSetup]:

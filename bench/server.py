@@ -27,11 +27,16 @@ class RunningServer:
 
     def rss_mb(self) -> float:
         """The server process's resident memory now."""
-        with open(f"/proc/{self.pid}/status") as status:
-            for line in status:
-                if line.startswith("VmRSS"):
-                    return int(line.split()[1]) / 1024
-        raise RuntimeError("no VmRSS")
+        return resident_mb(self.pid)
+
+
+def resident_mb(pid: int | str = "self") -> float:
+    """A process's resident memory now (Linux's /proc)."""
+    with open(f"/proc/{pid}/status") as status:
+        for line in status:
+            if line.startswith("VmRSS"):
+                return int(line.split()[1]) / 1024
+    raise RuntimeError("no VmRSS")
 
 
 def wait_for_background_warmup(url: str, limit_s: float = 300) -> None:
