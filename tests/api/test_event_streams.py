@@ -5,6 +5,7 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any
 
 import anyio.to_thread
@@ -81,3 +82,94 @@ def test_many_open_streams_leave_the_worker_threads_free(
         for stream in streams:
             stream.join(timeout=30)
     assert finals.count("event: done") == len(streams)
+
+
+STREAMS = 100
+STEPS = 200
+
+
+@dataclass
+class Followed:
+    received: int  # bytes this stream read
+    as_snapshots: int  # bytes it would have read had every event been the whole job
+    largest_patch: int
+    job: Any  # the job rebuilt from the events
+
+
+@pytest.fixture
+def growing_kind(monkeypatch: pytest.MonkeyPatch) -> Iterator[threading.Event]:
+    """The loss_comparison kind, made to report a training-like partial result that grows
+    by one point per curve at each of ``STEPS`` reports, once the test says go."""
+    go = threading.Event()
+
+    def grow(params: Any, progress: Any) -> dict[str, Any]:
+        go.wait(30)
+        history: dict[str, list[float]] = {"epoch": [], "train_loss": [], "test_loss": []}
+        for step in range(STEPS):
+            history = {name: [*values, step + 0.123456789] for name, values in history.items()}
+            progress(step / STEPS, {"history": history, "boundary": {"epoch": step}})
+            time.sleep(0.005)
+        return {"history": history}
+
+    to_core, _ = experiments.EXPERIMENTS["loss_comparison"]
+    monkeypatch.setitem(experiments.EXPERIMENTS, "loss_comparison", (to_core, grow))
+    yield go
+    go.set()
+
+
+def test_a_hundred_streams_on_one_job_each_get_the_new_points_not_the_history(
+    server_url: str, growing_kind: threading.Event
+) -> None:
+    import asyncio
+
+    import jsonpatch
+    import orjson
+
+    async def follow(client: httpx.AsyncClient, job_id: str, ready: list[int]) -> Followed:
+        received, as_snapshots, largest_patch, name, job = 0, 0, 0, "", None
+        async with client.stream("GET", f"/api/experiments/{job_id}/events") as stream:
+            ready.append(1)
+            async for line in stream.aiter_lines():
+                received += len(line) + 1
+                if line.startswith("event: "):
+                    name = line[7:]
+                elif line.startswith("data: "):
+                    data = orjson.loads(line[6:])
+                    if name == "patch":
+                        job = jsonpatch.apply_patch(job, data)
+                        largest_patch = max(largest_patch, len(line))
+                    else:
+                        job = data
+                    as_snapshots += len(orjson.dumps(job))  # the old stream: the whole job
+        return Followed(received, as_snapshots, largest_patch, job)
+
+    async def main() -> tuple[list[Followed], list[int]]:
+        limits = httpx.Limits(max_connections=STREAMS + 10)
+        async with httpx.AsyncClient(base_url=server_url, timeout=60, limits=limits) as client:
+            job_id = (
+                await client.post("/api/experiments", json={"kind": "loss_comparison"})
+            ).json()["id"]
+            ready: list[int] = []
+            followers = [asyncio.create_task(follow(client, job_id, ready)) for _ in range(STREAMS)]
+            while len(ready) < STREAMS:
+                await asyncio.sleep(0.01)
+            growing_kind.set()
+            health = []
+            while not all(task.done() for task in followers):  # the server answers meanwhile
+                health.append((await client.get("/api/health", timeout=5)).status_code)
+                await asyncio.sleep(0.05)
+            return [task.result() for task in followers], health
+
+    results, health = asyncio.run(main())
+    assert health and set(health) == {200}
+    final_history = {
+        name: [step + 0.123456789 for step in range(STEPS)]
+        for name in ("epoch", "train_loss", "test_loss")
+    }
+    for followed in results:
+        job = followed.job
+        assert job["status"] == "done" and job["result"] == {"history": final_history}
+        # Each change costs its new points (a few hundred bytes however long the history);
+        # the whole job at every change would cost ~STEPS / 2 times the final job.
+        assert 0 < followed.largest_patch < 1000
+        assert followed.received < followed.as_snapshots / 5, followed

@@ -4,6 +4,7 @@ import json
 import threading
 from typing import Any
 
+import jsonpatch
 import pytest
 from fastapi.testclient import TestClient
 
@@ -12,15 +13,23 @@ from tests.api.conftest import strict_json
 
 
 def _events(client: TestClient, job_id: str) -> list[tuple[str, dict[str, object]]]:
+    """(event name, the job as it stands after the event): ``patch`` events are applied
+    with the jsonpatch library (an independent RFC 6902 implementation)."""
     events: list[tuple[str, dict[str, object]]] = []
-    name = ""
+    name, job = "", None
     with client.stream("GET", f"/api/experiments/{job_id}/events") as stream:
         assert stream.headers["content-type"].startswith("text/event-stream")
         for line in stream.iter_lines():
             if line.startswith("event: "):
                 name = line.removeprefix("event: ")
             elif line.startswith("data: "):
-                events.append((name, json.loads(line.removeprefix("data: "))))
+                data = json.loads(line.removeprefix("data: "))
+                if name == "patch":
+                    assert job is not None, "a patch came before the whole job"
+                    job = jsonpatch.apply_patch(job, data)
+                else:
+                    job = data
+                events.append((name, job))
     return events
 
 
@@ -33,7 +42,8 @@ def test_an_experiment_is_accepted_streams_progress_and_finishes(client: TestCli
     assert accepted["status"] in ("queued", "running", "done")
     events = _events(client, accepted["id"])
     assert events[-1][0] == "done"
-    assert all(name == "progress" for name, _ in events[:-1])
+    assert events[0][0] == "progress"
+    assert all(name in ("progress", "patch") for name, _ in events[:-1])
     final = strict_json(client.get(f"/api/experiments/{accepted['id']}").text)
     assert final["status"] == "done"
     assert final["progress"] == 1.0

@@ -11,6 +11,7 @@ A real job's responses (status, events, cancel) are checked by ``test_a_finished
 since generated job ids never name one.
 """
 
+import re
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -140,7 +141,7 @@ def test_a_finished_job() -> None:
     # (Its content type is checked below: it is not yet the documented one.)
     checks = [not_a_server_error, response_schema_conformance]
     events = _call("/api/experiments/{job_id}/events", "GET", checks, **path)
-    assert events.content.startswith(b"event: done\ndata: {")
+    assert re.match(rb"event: done\nid: \d+\ndata: {", events.content)
     cancelled = _call("/api/experiments/{job_id}", "DELETE", **path)
     assert cancelled.json()["status"] == "done"  # a finished job is left as it is
 

@@ -4,9 +4,13 @@ import asyncio
 import threading
 from collections.abc import Callable, Iterator
 
+import jsonpatch
+import orjson
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
-from descentlab.api.jobs import JobManager, QueueFullError, ShareUsedError
+from descentlab.api.jobs import JobManager, QueueFullError, ShareUsedError, json_patch
 
 Progress = Callable[[float], None]
 
@@ -191,12 +195,107 @@ def test_events_follow_the_job_until_it_finishes(jobs: JobManager) -> None:
     seen = []
 
     async def follow() -> None:
-        async for snapshot in jobs.events(job.id, heartbeat_s=0.05):
-            if snapshot is None:  # a heartbeat: the job is quiet, so let it finish
+        async for event in jobs.events(job.id, heartbeat_s=0.05):
+            if event is None:  # a heartbeat: the job is quiet, so let it finish
                 release.set()
                 continue
-            seen.append(snapshot["status"])
+            seen.append(event.status)
 
     asyncio.run(follow())
     assert seen[-1] == "done"
     assert "running" in seen
+
+
+def test_a_stream_sends_the_whole_job_once_then_only_the_new_points(jobs: JobManager) -> None:
+    """A partial result whose curve grows: each later event is the new point, and applying
+    the patches (with jsonpatch, an independent implementation) gives the job itself."""
+    received = threading.Semaphore(0)  # one per event the stream got: the job's pace
+
+    def growing(progress: Callable[..., None]) -> str:
+        curve: list[float] = []
+        for step in range(40):
+            curve = [*curve, 1.0 / (step + 1)]
+            progress(step / 40, {"history": {"loss": curve}, "latest": {"step": step}})
+            assert received.acquire(timeout=5)
+        return "finished"
+
+    job = jobs.submit("demo", "grow", growing)
+    events = []
+
+    async def follow() -> None:
+        async for event in jobs.events(job.id):
+            if event is not None:
+                events.append(event)
+                received.release()
+
+    asyncio.run(follow())
+    assert events[0].name == "snapshot" and events[-1].name == "snapshot"
+    patches = events[1:-1]
+    assert patches and all(event.name == "patch" for event in patches)
+    rebuilt = orjson.loads(events[0].data)
+    for event in patches:
+        operations = orjson.loads(event.data)
+        appended = [op for op in operations if op["path"] == "/partial/history/loss/-"]
+        assert len(appended) == 1  # one new point, never the curve again
+        rebuilt = jsonpatch.apply_patch(rebuilt, operations)
+    assert rebuilt["partial"] == {
+        "history": {"loss": [1.0 / (step + 1) for step in range(40)]},
+        "latest": {"step": 39},
+    }
+    assert orjson.loads(events[-1].data)["result"] == "finished"
+
+
+def test_a_stream_that_fell_behind_the_kept_patches_gets_the_whole_job(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr("descentlab.api.jobs.KEPT_PATCHES", 3)
+    jobs = JobManager(workers=1)
+    started, received = threading.Event(), threading.Semaphore(0)
+
+    def many(progress: Callable[..., None]) -> None:
+        for step in range(10):
+            progress(step / 10, {"step": step})
+        started.set()
+        assert received.acquire(timeout=5)
+        progress(0.95, {"step": 10})
+        assert received.acquire(timeout=5)
+
+    job = jobs.submit("demo", "many", many)
+    assert started.wait(5)
+    names = []
+
+    async def follow() -> None:
+        async for event in jobs.events(job.id):
+            if event is not None:
+                names.append(event.name)
+                received.release()
+
+    asyncio.run(follow())
+    jobs.shutdown()
+    assert names[0] == "snapshot"  # eleven changes so far, three kept: the whole job
+    assert names[1:] == ["patch", "snapshot"]
+
+
+JSON = st.recursive(  # what strict JSON can carry: finite floats, 64-bit integers
+    st.none()
+    | st.booleans()
+    | st.integers(-(2**63), 2**63 - 1)
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text(max_size=4),
+    lambda children: (
+        st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=4), children, max_size=4)
+    ),
+    max_leaves=20,
+)
+
+
+@given(JSON, JSON)
+def test_the_patch_turns_one_document_into_the_other(before: object, after: object) -> None:
+    operations = orjson.loads(orjson.dumps(json_patch("", before, after)))
+    assert jsonpatch.apply_patch(before, operations) == after
+
+
+@given(st.lists(st.floats(allow_nan=False), max_size=8), st.lists(st.floats(), max_size=4))
+def test_a_grown_list_costs_only_its_new_items(start: list[float], more: list[float]) -> None:
+    operations = json_patch("/x", start, start + more)
+    assert operations == [{"op": "add", "path": "/x/-", "value": item} for item in more]

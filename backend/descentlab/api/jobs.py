@@ -5,6 +5,10 @@ A job runs ``work(progress)``; ``progress(fraction, partial=None)`` records how 
 the job was cancelled: cancelling takes effect at the next report.
 Identical requests (same kind and parameters) share one job while it is queued, running
 or done. Finished jobs are kept in a bounded, time-limited cache.
+
+Event streams send each change as a JSON Patch (RFC 6902) against the job's previous public
+form, encoded once however many streams follow the job: a partial result whose series grow
+each epoch costs every stream the new points, not the whole history again.
 """
 
 import asyncio
@@ -12,17 +16,22 @@ import itertools
 import threading
 import time
 import uuid
-from collections import OrderedDict
+from collections import OrderedDict, deque
 from collections.abc import AsyncIterator, Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from descentlab.api.responses import encode
 from descentlab.core.experiments import Progress
 
 JobStatus = Literal["queued", "running", "done", "failed", "cancelled"]
 FINISHED: frozenset[str] = frozenset({"done", "failed", "cancelled"})
 Work = Callable[[Progress], Any]
+PatchOp = dict[str, Any]
+
+# Changes kept per job for streams that fell behind; one further behind gets the whole job.
+KEPT_PATCHES = 256
 
 
 class JobCancelledError(Exception):
@@ -56,6 +65,9 @@ class Job:
     finished: float | None = None
     revision: int = 0  # bumped on every change, so event streams know what is new
     cancel_requested: threading.Event = field(default_factory=threading.Event)
+    # (revision, the JSON Patch from the revision before to it, encoded once)
+    patches: deque[tuple[int, bytes]] = field(default_factory=lambda: deque(maxlen=KEPT_PATCHES))
+    encoded: tuple[int, bytes] | None = None  # the whole public job at one revision
 
     def public(self) -> dict[str, Any]:
         return {
@@ -67,6 +79,51 @@ class Job:
             "error": self.error,
             "partial": self.partial,
         }
+
+
+@dataclass(frozen=True)
+class JobEvent:
+    """One server-sent event: ``snapshot`` (data: the whole public job) or ``patch`` (data:
+    a JSON Patch against the job as this stream last had it); ``revision`` orders them."""
+
+    name: Literal["snapshot", "patch"]
+    revision: int
+    data: bytes
+    status: JobStatus
+
+
+def json_patch(path: str, before: Any, after: Any) -> list[PatchOp]:
+    """The RFC 6902 operations that turn ``before`` into ``after`` at ``path``.
+
+    Objects are compared member by member; a list that grew from ``before`` gets its new
+    items appended (``path/-``); anything else that is not the very same object is written
+    again whole. Only ``add`` and ``remove`` are used (``add`` on a member replaces it).
+    """
+    if isinstance(before, dict) and isinstance(after, dict):
+        ops: list[PatchOp] = [
+            {"op": "remove", "path": f"{path}/{_pointer(key)}"}
+            for key in before
+            if key not in after
+        ]
+        for key, value in after.items():
+            member = f"{path}/{_pointer(key)}"
+            if key in before:
+                ops += json_patch(member, before[key], value)
+            else:
+                ops.append({"op": "add", "path": member, "value": value})
+        return ops
+    if isinstance(before, list) and isinstance(after, list):
+        seen = len(before)
+        if len(after) >= seen and after[:seen] == before:
+            return [{"op": "add", "path": f"{path}/-", "value": item} for item in after[seen:]]
+    if after is before:
+        return []
+    return [{"op": "add", "path": path, "value": after}]
+
+
+def _pointer(key: object) -> str:
+    """A JSON Pointer reference token (RFC 6901): ``~`` and ``/`` escaped."""
+    return str(key).replace("~", "~0").replace("/", "~1")
 
 
 class JobManager:
@@ -139,8 +196,12 @@ class JobManager:
 
     async def events(
         self, job_id: str, heartbeat_s: float = 10.0
-    ) -> AsyncIterator[dict[str, Any] | None]:
-        """Snapshots of the job after each change until it finishes; None as a heartbeat.
+    ) -> AsyncIterator[JobEvent | None]:
+        """The job as it changes until it finishes; None as a heartbeat.
+
+        The first event is the whole job; each later one is the patch (or patches) since
+        the last, each encoded once for every stream. A stream that fell more than
+        ``KEPT_PATCHES`` changes behind, or reaches the end, gets the whole job again.
 
         Async and woken by the job's own changes: a stream that waited on a threading
         condition would hold one of the server's worker threads for as long as it is open,
@@ -157,20 +218,37 @@ class JobManager:
                     job = self._jobs.get(job_id)
                     if job is None:
                         return
-                    changed = job.revision != seen
-                    if changed:
-                        seen, snapshot = job.revision, job.public()
-                        finished = job.status in FINISHED
+                    revision, status = job.revision, job.status
+                    finished = status in FINISHED
+                    patches = [] if finished else [p for p in job.patches if p[0] > seen]
+                    whole = (
+                        seen < 0
+                        or finished
+                        or not patches
+                        or patches[0][0] != seen + 1
+                        or patches[-1][0] != revision
+                    )
+                    cached, snapshot = (job.encoded, job.public()) if whole else (None, {})
                     woken.clear()  # under the lock: a change after this sets it again
-                if changed:
-                    yield snapshot
-                    if finished:
-                        return
+                if revision == seen:
+                    try:
+                        await asyncio.wait_for(woken.wait(), timeout=heartbeat_s)
+                    except TimeoutError:
+                        yield None
                     continue
-                try:
-                    await asyncio.wait_for(woken.wait(), timeout=heartbeat_s)
-                except TimeoutError:
-                    yield None
+                if whole:
+                    if cached is None or cached[0] != revision:
+                        cached = (revision, encode(snapshot))
+                        with self._changed:
+                            if job.revision == revision:
+                                job.encoded = cached  # the next stream to ask reuses it
+                    yield JobEvent("snapshot", revision, cached[1], status)
+                else:
+                    for number, patch in patches:
+                        yield JobEvent("patch", number, patch, status)
+                seen = revision if whole else patches[-1][0]
+                if finished:
+                    return
         finally:
             with self._changed:
                 self._watchers.discard(watcher)
@@ -186,7 +264,7 @@ class JobManager:
             if job.status != "queued":
                 return
             job.status = "running"
-            self._touch(job)
+            self._touch(job, [{"op": "add", "path": "/status", "value": "running"}])
 
         started = time.monotonic()
 
@@ -201,11 +279,15 @@ class JobManager:
                 )
             with self._changed:
                 fraction = min(max(float(fraction), job.progress), 1.0)
+                changes: list[PatchOp] = []
+                if fraction != job.progress:
+                    job.progress = fraction
+                    changes.append({"op": "add", "path": "/progress", "value": fraction})
                 if partial is not None:
+                    changes += json_patch("/partial", job.partial, partial)
                     job.partial = partial
-                if fraction != job.progress or partial is not None:
-                    job.progress = fraction  # only real changes wake the event streams
-                    self._touch(job)
+                if changes:  # only real changes wake the event streams
+                    self._touch(job, changes)
 
         try:
             result = work(progress)
@@ -229,8 +311,11 @@ class JobManager:
         job.status, job.finished, job.partial = status, time.monotonic(), None
         self._touch(job)
 
-    def _touch(self, job: Job) -> None:
+    def _touch(self, job: Job, changes: list[PatchOp] | None = None) -> None:
+        """Record a change (with its patch, when it has one) and wake the streams."""
         job.revision += 1
+        if changes is not None:
+            job.patches.append((job.revision, encode(changes)))
         self._changed.notify_all()
         for loop, woken in self._watchers:  # event streams, each on its server's loop
             if not loop.is_closed():

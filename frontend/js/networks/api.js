@@ -2,6 +2,7 @@
 // Errors carry the API's problem+json `detail` as their message.
 
 import { problemMessage, FINISHED } from "./job.js";
+import { applyPatch } from "./json_patch.js";
 import { clientHeaders, withClientId } from "../client_id.js";
 
 async function request(path, { method = "GET", body } = {}) {
@@ -52,8 +53,9 @@ async function poll(id, onUpdate) {
 }
 
 /**
- * Follow a job over server-sent events (`progress` while it runs, then `done`, `failed`
- * or `cancelled`), calling `onUpdate(job)` for each; resolves with the finished job.
+ * Follow a job over server-sent events (the whole job first as `progress`, then each change
+ * as a JSON Patch in a `patch` event, then `done`, `failed` or `cancelled` with the whole
+ * job), calling `onUpdate(job)` after each; resolves with the finished job.
  * If the stream breaks before the end, it polls the job instead.
  */
 export function followExperiment(id, onUpdate) {
@@ -61,12 +63,18 @@ export function followExperiment(id, onUpdate) {
     const path = `/api/experiments/${encodeURIComponent(id)}/events`;
     const source = new EventSource(withClientId(path)); // EventSource cannot set headers
     let settled = false;
+    let job = null;
     const read = (event) => {
-      const job = JSON.parse(event.data);
+      job = JSON.parse(event.data);
       onUpdate(job);
       return job;
     };
     source.addEventListener("progress", read);
+    source.addEventListener("patch", (event) => {
+      if (job === null) return; // cannot happen: the stream starts with the whole job
+      job = applyPatch(job, JSON.parse(event.data));
+      onUpdate(job);
+    });
     for (const name of FINISHED) {
       source.addEventListener(name, (event) => {
         settled = true;

@@ -8,8 +8,8 @@ from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import JSONResponse, StreamingResponse
 from pydantic import BaseModel
 
-from descentlab.api.jobs import JobManager, QueueFullError, ShareUsedError
-from descentlab.api.responses import ArrayJSONResponse, encode
+from descentlab.api.jobs import FINISHED, JobManager, QueueFullError, ShareUsedError
+from descentlab.api.responses import ArrayJSONResponse
 from descentlab.api.schemas.experiments import (
     ExperimentAccepted,
     ExperimentPublic,
@@ -43,15 +43,26 @@ EXPERIMENTS: dict[str, tuple[Callable[[BaseModel], Any], Callable[..., Any]]] = 
 
 router = APIRouter(prefix="/api/experiments", tags=["experiments"])
 
-# One server-sent event: its name, and the job as JSON text.
+# One server-sent event: its name, its revision (``id``) and its data as JSON text: the
+# whole job (``progress``, ``done``, ``failed``, ``cancelled``) or a JSON Patch (``patch``).
 SSE_EVENT_SCHEMA: dict[str, Any] = {
     "type": "object",
     "properties": {
-        "event": {"type": "string", "enum": ["progress", "done", "failed", "cancelled"]},
+        "event": {"type": "string", "enum": ["progress", "patch", "done", "failed", "cancelled"]},
+        "id": {"type": "string", "description": "the job's revision after this event"},
         "data": {
             "type": "string",
             "contentMediaType": "application/json",
-            "contentSchema": {"$ref": "#/components/schemas/ExperimentPublic"},
+            "contentSchema": {
+                "oneOf": [
+                    {"$ref": "#/components/schemas/ExperimentPublic"},
+                    {
+                        "type": "array",
+                        "description": "RFC 6902 operations (add, remove) on the job",
+                        "items": {"type": "object"},
+                    },
+                ]
+            },
         },
     },
     "required": ["data"],
@@ -121,17 +132,22 @@ def cancel(job_id: str, request: Request) -> ArrayJSONResponse:
     },
 )
 def events(job_id: str, request: Request) -> StreamingResponse:
-    """Server-sent events: ``progress`` while it runs, then ``done``, ``failed`` or
-    ``cancelled`` with the whole job (result included), then the stream ends."""
+    """Server-sent events: first the whole job (``progress``), then each change as a JSON
+    Patch (RFC 6902, event ``patch``) to apply to the job as this stream last had it, so a
+    growing partial result costs only its new points; at the end ``done``, ``failed`` or
+    ``cancelled`` with the whole job (result included), and the stream ends."""
     _job_or_404(request, job_id)
 
     async def stream() -> AsyncIterator[bytes]:
-        async for snapshot in _jobs(request).events(job_id):
-            if snapshot is None:
+        async for event in _jobs(request).events(job_id):
+            if event is None:
                 yield b": keep-alive\n\n"
                 continue
-            status = str(snapshot["status"])
-            name = status if status in ("done", "failed", "cancelled") else "progress"
-            yield b"event: " + name.encode() + b"\ndata: " + encode(snapshot) + b"\n\n"
+            if event.name == "patch":
+                name = "patch"
+            else:
+                name = event.status if event.status in FINISHED else "progress"
+            head = f"event: {name}\nid: {event.revision}\ndata: ".encode()
+            yield head + event.data + b"\n\n"
 
     return StreamingResponse(stream(), media_type="text/event-stream")

@@ -83,13 +83,14 @@ async def _network_lesson_data(request: Request, scenario: NetworkScenario) -> d
         job = jobs.submit(experiment.kind, key, work, owner=client_address(request))
     except (QueueFullError, ShareUsedError) as full:
         raise _busy(str(full)) from None
-    final: dict[str, Any] = {}
-    async for snapshot in jobs.events(job.id):
-        if snapshot is not None:
-            final = snapshot
-    if final.get("status") != "done":
-        raise _busy(f"the lesson's experiment did not finish ({final.get('status')}); try again")
-    result = await run_in_threadpool(lambda: orjson.loads(encode(final["result"])))
+    async for _ in jobs.events(job.id):  # woken by the job's changes until it finishes
+        pass
+    final = jobs.get(job.id)
+    if final is None or final.status != "done":
+        status = final.status if final else "forgotten"
+        raise _busy(f"the lesson's experiment did not finish ({status}); try again")
+    finished = final.result
+    result = await run_in_threadpool(lambda: orjson.loads(encode(finished)))
     return {"experiment": published, "result": result}
 
 
