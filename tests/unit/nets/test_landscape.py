@@ -204,6 +204,32 @@ def test_pca_recovers_a_planar_path() -> None:
         np.testing.assert_allclose(sign * pca.path[:, k], axes[:, k], atol=1e-10)
 
 
+def test_pca_read_in_slabs_matches_the_svd_of_the_whole_path(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Slab by slab (here 7 columns at a time) it is the SVD of all the differences."""
+    monkeypatch.setattr(landscape, "PCA_CHUNK_BYTES", 8 * 25 * 7)
+    rng = np.random.default_rng(3)
+    final = rng.normal(size=500).astype(np.float32)
+    steps = rng.normal(size=(25, 500)) * np.linspace(3.0, 0.1, 500)  # unequal spreads
+    snapshots = (final + np.cumsum(steps, axis=0)).astype(np.float32)
+    pca = landscape.pca_directions(snapshots, final)
+
+    differences = snapshots.astype(np.float64) - final.astype(np.float64)
+    _, singular, vt = np.linalg.svd(differences, full_matrices=False)
+    for k in range(2):
+        sign = np.sign(pca.directions[k] @ vt[k])
+        np.testing.assert_allclose(sign * pca.directions[k], vt[k], atol=1e-9)
+    np.testing.assert_allclose(
+        pca.explained_variance_ratio, singular[:2] ** 2 / np.sum(singular**2), rtol=1e-10
+    )
+    np.testing.assert_allclose(pca.path, differences @ pca.directions.T, atol=1e-9)
+    residuals = differences - pca.path @ pca.directions
+    distances = np.linalg.norm(differences, axis=1)
+    worst = np.max(np.linalg.norm(residuals, axis=1) / distances)
+    assert pca.worst_residual == pytest.approx(worst, rel=1e-9)
+
+
 def test_pca_reports_what_the_plane_misses() -> None:
     rng = np.random.default_rng(2)
     final = rng.normal(size=20)

@@ -320,11 +320,14 @@ def train(
     if classification:
         history.update(train_accuracy=[], test_accuracy=[])
     history["batch_loss"] = []
-    snapshots: list[np.ndarray] = []
-    snapshot_epochs: list[int] = []
+    snapshot_epochs = [e for e in range(epochs + 1) if e % snapshot_every == 0 or e == epochs]
+    # Filled in place: a list stacked at the end held every snapshot twice at that moment
+    # (800 MB for 501 snapshots of 199k parameters).
+    snapshots = np.empty((len(snapshot_epochs), 0), np.float32)
     boundary: list[np.ndarray] | None = [] if grid is not None else None
 
     def record(epoch: int, batch_losses: Array | None) -> None:
+        nonlocal snapshots
         seen = observe(
             spec, loss_name, state.params, state.batch_stats, train_data, test_data, grid
         )
@@ -338,8 +341,10 @@ def train(
         mean_batch_loss = train_loss if batch_losses is None else np.asarray(batch_losses).mean()
         history["batch_loss"].append(float(mean_batch_loss))
         if epoch % snapshot_every == 0 or epoch == epochs:
-            snapshots.append(np.asarray(seen.flat_params))
-            snapshot_epochs.append(epoch)
+            flat = np.asarray(seen.flat_params)
+            if snapshots.shape[1] != flat.size:
+                snapshots = np.empty((len(snapshot_epochs), flat.size), flat.dtype)
+            snapshots[snapshot_epochs.index(epoch)] = flat
             if boundary is not None and axes is not None and seen.grid_outputs is not None:
                 shape = (axes[1].size, axes[0].size)
                 out = np.asarray(seen.grid_outputs)
@@ -362,7 +367,8 @@ def train(
         )
         record(epoch + 1, batch_losses)
         if preview is not None:
-            latest = boundary[-1] if boundary and snapshot_epochs[-1] == epoch + 1 else None
+            taken = (epoch + 1) % snapshot_every == 0 or epoch + 1 == epochs
+            latest = boundary[-1] if boundary and taken else None
             preview(Preview(epoch + 1, history, latest, axes))
         if progress is not None:
             progress((epoch + 1) / epochs)
@@ -371,7 +377,7 @@ def train(
         params=state.params,
         batch_stats=state.batch_stats,
         history=history,
-        snapshots=np.stack(snapshots),
+        snapshots=snapshots,
         snapshot_epochs=snapshot_epochs,
         boundary=boundary,
         grid_axes=axes,
