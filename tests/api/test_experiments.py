@@ -279,3 +279,42 @@ def test_a_client_past_its_share_of_the_queue_gets_429(
         assert response.headers["Retry-After"]
     finally:
         release.set()
+
+
+def test_an_experiment_past_the_budget_is_refused_before_it_is_queued(client: TestClient) -> None:
+    body = {
+        "kind": "hessian",
+        "params": {
+            "setup": {"n_samples": 4000, "widths": [256] * 4},
+            "iterations": 200,
+            "probes": 64,
+        },
+    }
+    refused = client.post("/api/experiments", json=body)
+    assert refused.status_code == 422
+    detail = refused.json()["detail"]
+    assert "limit 5 min" in detail and "probes" in detail.split("lower", 1)[1]
+    assert refused.headers["content-type"].startswith("application/problem+json")
+    fine = client.post("/api/experiments", json={"kind": "hessian", "params": {"iterations": 16}})
+    assert fine.status_code == 202
+
+
+def test_the_budget_is_a_setting() -> None:
+    from descentlab.api.app import create_app
+    from descentlab.api.settings import Settings
+
+    app = create_app(
+        Settings(warmup=False, compilation_cache_dir="", experiment_memory_limit_mb=100)
+    )
+    with TestClient(app) as small:
+        refused = small.post("/api/experiments", json={"kind": "train"})
+    assert refused.status_code == 422
+    assert "MB of memory (limit 100 MB)" in refused.json()["detail"]
+
+
+def test_more_eigenvalues_than_lanczos_steps_is_refused_up_front(client: TestClient) -> None:
+    for kind in ("hessian", "batch_size"):
+        body = {"kind": kind, "params": {"top_k": 9, "iterations": 8}}
+        refused = client.post("/api/experiments", json=body)
+        assert refused.status_code == 422, kind
+        assert "top_k (9) must not exceed iterations (8)" in refused.text

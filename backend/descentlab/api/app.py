@@ -31,6 +31,7 @@ from descentlab.api.routes import (
 )
 from descentlab.api.schemas.problems import PROBLEM_RESPONSES
 from descentlab.api.settings import Settings, get_settings
+from descentlab.core.experiments.costs import Budget
 from descentlab.core.warmup import warm_everything, warm_first_visit
 
 logger = logging.getLogger(__name__)
@@ -69,6 +70,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             workers=settings.experiment_workers,
             share=settings.experiment_share,
             time_limit_s=settings.experiment_time_limit_s,
+        )
+        app.state.budget = Budget(
+            settings.experiment_time_limit_s, settings.experiment_memory_limit_mb * 2**20
         )
         app.state.warmup = "off"
         if settings.warmup:

@@ -47,8 +47,12 @@ class Settings(BaseSettings):
     # Experiments one client (address) may have queued or running at once: the queue holds
     # 8 waiting, so no one client can fill it.
     experiment_share: int = Field(2, ge=1)
-    # An experiment running longer is stopped and reported failed (with the reason).
+    # An experiment running longer is stopped and reported failed (with the reason); one
+    # estimated to run longer is refused with a 422 before it is queued.
     experiment_time_limit_s: float = Field(300.0, gt=0)
+    # An experiment estimated to need more memory than this above the server's baseline is
+    # refused with a 422 naming the parameters to lower (core/experiments/costs.py).
+    experiment_memory_limit_mb: float = Field(1536.0, gt=0)
 
     # Who may embed the lab in a frame (CSP frame-ancestors): anyone by default, so a
     # course page on any host can; e.g. "'self' https://course.example.edu" restricts it.

@@ -16,7 +16,7 @@ from descentlab.api.schemas.experiments import (
     ExperimentRequest,
     with_setup,
 )
-from descentlab.api.schemas.problems import BUSY, NOT_FOUND, SHARE_USED
+from descentlab.api.schemas.problems import BUSY, NOT_FOUND, OVER_BUDGET, SHARE_USED
 from descentlab.core.experiments import (
     batch_size,
     hessian,
@@ -26,6 +26,7 @@ from descentlab.core.experiments import (
     normalization,
     train,
 )
+from descentlab.core.experiments.costs import OverBudgetError, check_budget, estimate
 
 # kind → (request params → the core's parameters, the core's run function)
 EXPERIMENTS: dict[str, tuple[Callable[[BaseModel], Any], Callable[..., Any]]] = {
@@ -89,14 +90,28 @@ def _job_or_404(request: Request, job_id: str) -> dict[str, object]:
     return job.public()
 
 
+def admitted(request: Request, experiment: Any) -> tuple[str, Callable[..., Any]]:
+    """The job key and work of an experiment within the server's budget, or a 422 naming
+    the limit and the parameters to lower (estimated before anything is queued)."""
+    to_core, run = EXPERIMENTS[experiment.kind]
+    params = to_core(experiment.params)
+    try:
+        check_budget(estimate(params), request.app.state.budget)
+    except OverBudgetError as over:
+        raise HTTPException(422, str(over)) from None
+    return f"{experiment.kind}:{experiment.params.model_dump_json()}", partial(run, params)
+
+
 @router.post(
-    "", status_code=202, response_model=ExperimentAccepted, responses={**BUSY, **SHARE_USED}
+    "",
+    status_code=202,
+    response_model=ExperimentAccepted,
+    responses={**BUSY, **SHARE_USED, **OVER_BUDGET},
 )
 def submit(experiment: ExperimentRequest, request: Request) -> JSONResponse:
-    """Queue an experiment; identical requests share one job (and its result)."""
-    to_core, run = EXPERIMENTS[experiment.kind]
-    work = partial(run, to_core(experiment.params))
-    key = f"{experiment.kind}:{experiment.params.model_dump_json()}"
+    """Queue an experiment; identical requests share one job (and its result). One whose
+    estimated time or memory exceeds the server's budget is refused (422) up front."""
+    key, work = admitted(request, experiment)
     try:
         job = _jobs(request).submit(experiment.kind, key, work, owner=client_address(request))
     except QueueFullError as full:

@@ -22,7 +22,7 @@ from starlette.concurrency import run_in_threadpool
 from descentlab.api.jobs import JobManager, QueueFullError, ShareUsedError
 from descentlab.api.middleware.compute_limit import ComputeBusyError, ComputeLimiter
 from descentlab.api.responses import encode
-from descentlab.api.routes.experiments import EXPERIMENTS, client_address
+from descentlab.api.routes.experiments import admitted, client_address
 from descentlab.api.schemas.export import ScenarioExportRequest
 from descentlab.api.settings import Settings, get_settings
 from descentlab.export import lesson_html, scenario_html
@@ -75,10 +75,8 @@ async def _network_lesson_data(request: Request, scenario: NetworkScenario) -> d
     """The lesson's experiment run as the experiments API runs it (one shared job)."""
     published = scenario.to_json()["experiment"]
     experiment = experiment_request(published)
-    to_core, run = EXPERIMENTS[experiment.kind]
     jobs: JobManager = request.app.state.jobs
-    key = f"{experiment.kind}:{experiment.params.model_dump_json()}"  # as POST /api/experiments
-    work = partial(run, to_core(experiment.params))
+    key, work = admitted(request, experiment)  # as POST /api/experiments
     try:
         job = jobs.submit(experiment.kind, key, work, owner=client_address(request))
     except (QueueFullError, ShareUsedError) as full:

@@ -83,6 +83,12 @@ class NetworkSetupParams(StrictModel):
         return self
 
 
+def _check_top_k(top_k: int, iterations: int) -> None:
+    """Lanczos finds at most as many eigenvalues as it takes steps."""
+    if top_k > iterations:
+        raise ValueError(f"top_k ({top_k}) must not exceed iterations ({iterations})")
+
+
 class TrainRequest(StrictModel):
     kind: Literal["train"]
     params: NetworkSetupParams = Field(default_factory=NetworkSetupParams)
@@ -96,6 +102,11 @@ class HessianParamsModel(StrictModel):
     iterations: Annotated[int, Field(ge=8, le=200, description="Lanczos steps")] = 64
     # Two at least: the trace's standard error is a spread over probes.
     probes: Annotated[int, Field(ge=2, le=64, description="random probes (trace, density)")] = 16
+
+    @model_validator(mode="after")
+    def _top_k_within_the_steps(self) -> "HessianParamsModel":
+        _check_top_k(self.top_k, self.iterations)
+        return self
 
 
 class HessianRequest(StrictModel):
@@ -150,6 +161,7 @@ class BatchSizeParamsModel(StrictModel):
 
     @model_validator(mode="after")
     def _valid(self) -> "BatchSizeParamsModel":
+        _check_top_k(self.top_k, self.iterations)
         check_batch_size_params(
             with_setup(BatchSizeParams, self)
         )  # ValueError: a 422 naming the problem

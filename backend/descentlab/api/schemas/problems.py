@@ -42,3 +42,9 @@ BUSY: dict[int | str, dict[str, Any]] = {
 SHARE_USED: dict[int | str, dict[str, Any]] = {
     429: problem_response("This client has its share of experiments running: wait or cancel one")
 }
+OVER_BUDGET: dict[int | str, dict[str, Any]] = {
+    422: problem_response(
+        "Invalid request, or an experiment whose estimated time or memory exceeds the "
+        "server's budget: the message names the limit and the parameters to lower"
+    )
+}

@@ -1,0 +1,139 @@
+"""Cost estimates: every lesson fits the default budget, the costly maximums do not, and
+each kind's memory estimate bounds what it takes at the largest parameters a budget admits."""
+
+import copy
+from typing import Any
+
+import pytest
+
+from bench.job_costs import MAXIMUMS, core_params, measure
+from descentlab.api.settings import Settings
+from descentlab.core.experiments.costs import (
+    COMPILE_S,
+    KERNEL_BYTES,
+    MB,
+    Budget,
+    Cost,
+    OverBudgetError,
+    check_budget,
+    estimate,
+)
+from descentlab.export.data import experiment_request
+from descentlab.lessons import LESSONS, NetworkScenario
+
+DEFAULTS = Settings()
+DEFAULT_BUDGET = Budget(DEFAULTS.experiment_time_limit_s, DEFAULTS.experiment_memory_limit_mb * MB)
+
+
+def test_every_lessons_experiment_fits_the_default_budget() -> None:
+    checked = 0
+    for lesson in LESSONS:
+        if isinstance(lesson.scenario, NetworkScenario):
+            request = experiment_request(lesson.scenario.to_json()["experiment"])
+            check_budget(
+                estimate(core_params(request.kind, request.params.model_dump())), DEFAULT_BUDGET
+            )
+            checked += 1
+    assert checked >= 3
+
+
+@pytest.mark.parametrize(
+    ("kind", "lower"),
+    [("hessian", "probes"), ("normalization", "iterations"), ("minimum_ratio", "polish_steps")],
+)
+def test_the_costly_maximums_are_refused_naming_what_to_lower(kind: str, lower: str) -> None:
+    params = dict(MAXIMUMS)[kind]
+    with pytest.raises(OverBudgetError, match=r"limit 5 min") as refused:
+        check_budget(estimate(core_params(kind, params)), DEFAULT_BUDGET)
+    assert lower in str(refused.value).split("lower", 1)[1]
+
+
+def test_costs_grow_with_what_drives_them() -> None:
+    small = estimate(core_params("hessian", {"iterations": 16, "probes": 4}))
+    more_probes = estimate(core_params("hessian", {"iterations": 16, "probes": 32}))
+    wider = estimate(  # 4,482 parameters: no full spectrum, and more of everything else
+        core_params("hessian", {"iterations": 16, "probes": 4, "setup": {"widths": [64, 64]}})
+    )
+    assert small.compute_seconds < more_probes.compute_seconds < wider.compute_seconds
+    widest = estimate(
+        core_params("hessian", {"iterations": 16, "probes": 4, "setup": {"widths": [128, 128]}})
+    )
+    assert wider.peak_bytes < widest.peak_bytes
+    kept = estimate(core_params("train", {"epochs": 400, "widths": [256, 256]}))
+    assert kept.kept_bytes >= 401 * (2 * 256 + 257 * 256 + 257 * 2) * 4  # its snapshots
+
+
+def test_a_kernel_run_many_times_is_compiled_once() -> None:
+    one = Cost(1.0, kernels=frozenset({"k"}))
+    other = Cost(1.0, kernels=frozenset({"other"}))
+    assert one.then(one).seconds == pytest.approx(2.0 + COMPILE_S)
+    assert one.then(one).peak_bytes == one.peak_bytes
+    assert one.then(other).seconds == pytest.approx(2.0 + 2 * COMPILE_S)
+    assert one.then(other).peak_bytes == one.peak_bytes + KERNEL_BYTES
+
+
+# The largest parameters a small time budget admits, found from the schema's maximums by
+# halving these knobs in turn (memory keeps the default budget: that is what is checked).
+KNOBS: dict[str, list[tuple[str, ...]]] = {
+    "loss_comparison": [("steps",)],
+    "train": [("epochs",), ("n_samples",)],
+    "hessian": [
+        ("probes",),
+        ("top_k",),  # before the iterations: it may not exceed them
+        ("iterations",),
+        ("setup", "epochs"),
+        ("setup", "n_samples"),
+    ],
+    "landscape": [("resolution",), ("setup", "epochs"), ("setup", "n_samples")],
+    "batch_size": [
+        ("top_k",),
+        ("iterations",),
+        ("timing_repeats",),
+        ("setup", "epochs"),
+        ("resolution",),
+        ("setup", "n_samples"),
+    ],
+    "normalization": [
+        ("iterations",),
+        ("slice_resolution",),
+        ("setup", "epochs"),
+        ("setup", "n_samples"),
+        ("steps",),
+    ],
+    "minimum_ratio": [("polish_steps",), ("widths",), ("seeds",), ("setup", "epochs")],
+}
+TEST_BUDGET = Budget(15.0, DEFAULT_BUDGET.peak_bytes)
+MINIMUMS = {"iterations": 8, "resolution": 5, "slice_resolution": 5, "n_samples": 40, "probes": 2}
+
+
+def _largest_admitted(kind: str) -> dict[str, Any]:
+    params = copy.deepcopy(dict(MAXIMUMS)[kind])
+    for _ in range(40):
+        cost = estimate(core_params(kind, params))
+        if cost.seconds <= TEST_BUDGET.seconds and cost.peak_bytes <= TEST_BUDGET.peak_bytes:
+            return params
+        for path in KNOBS[kind]:
+            holder = params
+            for key in path[:-1]:
+                holder = holder.setdefault(key, {})
+            value = holder.get(path[-1])
+            if isinstance(value, list):  # architectures: keep the first half
+                if len(value) > 1:
+                    holder[path[-1]] = value[: len(value) // 2]
+                    break
+                continue
+            low = MINIMUMS.get(path[-1], 1)
+            value = low if value is None else value
+            if value > low:
+                holder[path[-1]] = max(low, value // 2)
+                break
+    raise AssertionError(f"no {kind} parameters fit {TEST_BUDGET}")
+
+
+@pytest.mark.parametrize("kind", list(KNOBS))
+def test_the_memory_estimate_bounds_the_peak_at_the_largest_admitted_parameters(
+    kind: str,
+) -> None:
+    params = _largest_admitted(kind)
+    measured = measure(kind, params, timeout_s=300)
+    assert measured["peak_bytes"] <= measured["estimated_peak_bytes"], (params, measured)
