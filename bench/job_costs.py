@@ -23,7 +23,7 @@ MB = 2**20
 # Run in a fresh process: the job's peak resident set above the process after its imports
 # (the server's baseline: the 2-D engine's programs are not needed and not compiled here).
 _ONE = """
-import json, resource, sys, time
+import json, sys, time
 from descentlab.core.experiments.costs import estimate
 from bench.job_costs import core_params
 params = core_params(sys.argv[1], json.loads(sys.argv[2]))
@@ -34,14 +34,16 @@ if sys.argv[1] == "loss_comparison":  # the 2-D engine's programs: a server comp
     from descentlab.core.warmup import warm_first_visit  # at start-up, before its baseline
     warm_first_visit()
 
-def resident() -> float:
-    with open("/proc/self/status") as status:
-        return next(int(l.split()[1]) * 1024 for l in status if l.startswith("VmRSS"))
+def status(field: str) -> float:
+    with open("/proc/self/status") as lines:
+        return next(int(l.split()[1]) * 1024 for l in lines if l.startswith(field))
 
-baseline, started = resident(), time.perf_counter()
+baseline, started = status("VmRSS:"), time.perf_counter()
 run(params, lambda *args: None)
 seconds = time.perf_counter() - started
-peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+# VmHWM, not ru_maxrss: Linux carries ru_maxrss over from the parent through fork and
+# exec, so under a large parent (pytest) it read the parent's size, not this job's.
+peak = status("VmHWM:")
 print(json.dumps({"seconds": seconds, "peak_bytes": peak - baseline,
                   "estimated_seconds": cost.seconds, "estimated_peak_bytes": cost.peak_bytes}))
 """

@@ -38,3 +38,25 @@ def test_flat_loss_is_one_function_however_its_arguments_are_passed() -> None:
     assert flat_loss(spec, "cross_entropy") is flat_loss(spec, "cross_entropy", False)
     assert flat_loss(spec, "cross_entropy") is not flat_loss(spec, "cross_entropy", True)
     assert network_loss(spec, "cross_entropy") is network_loss(spec, "cross_entropy", False)
+
+
+def test_a_cancel_is_noticed_inside_the_lanczos_run(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The job's progress report (which raises on a cancel) runs between pieces of the
+    Lanczos run, not only between the experiment's phases."""
+    from descentlab.core.nets import chunks
+
+    class CancelledError(Exception):
+        pass
+
+    monkeypatch.setattr(chunks, "CHECK_INTERVAL_S", 0.0)
+    reports: list[float] = []
+
+    def progress(fraction: float, *_: object) -> None:
+        reports.append(fraction)
+        if reports.count(0.6) == 3:  # training ended at 0.6; two pieces of the run later
+            raise CancelledError
+
+    setup = NetworkSetup(n_samples=60, epochs=2, widths=(4,))
+    with pytest.raises(CancelledError):
+        run(HessianParams(setup=setup, iterations=16, probes=2), progress)
+    assert max(reports) == 0.6  # stopped inside the top eigenvalues' run

@@ -1,6 +1,7 @@
 """The landscape experiment: a slice through the trained weights, with its sanity checks."""
 
 import numpy as np
+import pytest
 
 from descentlab.core.experiments.landscape import LandscapeParams, run
 from descentlab.core.experiments.train import NetworkSetup
@@ -34,3 +35,23 @@ def test_random_directions_span_the_requested_square() -> None:
     assert result["centre"]["matches"]
     assert np.asarray(result["x"]).tolist() == np.linspace(-0.5, 0.5, 7).tolist()
     assert "path" not in result
+
+
+def test_a_cancel_is_noticed_inside_the_slice(monkeypatch: pytest.MonkeyPatch) -> None:
+    from descentlab.core.nets import chunks
+
+    class CancelledError(Exception):
+        pass
+
+    monkeypatch.setattr(chunks, "CHECK_INTERVAL_S", 0.0)
+    reports: list[float] = []
+
+    def progress(fraction: float, *_: object) -> None:
+        reports.append(fraction)
+        if reports.count(0.6) == 3:  # the slice starts at 0.6; two pieces of it later
+            raise CancelledError
+
+    setup = NetworkSetup(n_samples=60, epochs=2, widths=(4,))
+    with pytest.raises(CancelledError):
+        run(LandscapeParams(setup=setup, resolution=9), progress)
+    assert max(reports) == 0.6

@@ -14,7 +14,7 @@ import pytest
 from jax import Array
 from jax.tree_util import Partial
 
-from descentlab.core.nets import hessian
+from descentlab.core.nets import chunks, hessian
 from descentlab.core.nets.hessian import (
     FULL_SPECTRUM_LIMIT,
     QUADRATURE_BASIS_BYTES,
@@ -277,3 +277,46 @@ def test_a_new_point_key_or_dataset_reuses_the_compiled_lanczos() -> None:
         most_negative_eigenvalue(other_loss, other_theta, 20, keys[1])
         lanczos(other_loss, other_theta, 20, keys[1])
     assert log.compiles == [] and log.traces == []
+
+
+def test_lanczos_in_pieces_checks_between_them_and_gives_the_same_numbers(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    whole = top_eigenvalues(LOSS, THETA, 3, 20, jax.random.key(4))
+    monkeypatch.setattr(chunks, "CHECK_INTERVAL_S", 0.0)  # every step its own piece
+    checks: list[int] = []
+    pieces = top_eigenvalues(
+        LOSS, THETA, 3, 20, jax.random.key(4), between=lambda: checks.append(1)
+    )
+    assert len(checks) == 19  # between the 20 steps
+    np.testing.assert_allclose(pieces.values, whole.values, rtol=1e-12)
+    density = spectral_density(LOSS, THETA, 10, 3, jax.random.key(5))
+    checks.clear()
+    in_pieces = spectral_density(
+        LOSS, THETA, 10, 3, jax.random.key(5), between=lambda: checks.append(1)
+    )
+    assert len(checks) == 9  # the 3 probes run side by side (one batch): 10 steps
+    np.testing.assert_allclose(in_pieces.nodes, density.nodes, rtol=1e-12, atol=1e-12)
+    trace = hutchinson_trace(LOSS, THETA, 8, jax.random.key(6), batch=2)
+    checks.clear()
+    again = hutchinson_trace(
+        LOSS, THETA, 8, jax.random.key(6), batch=2, between=lambda: checks.append(1)
+    )
+    assert len(checks) == 3 and again.trace == pytest.approx(trace.trace, rel=1e-12)
+
+
+def test_a_cancel_between_pieces_stops_the_lanczos_run(monkeypatch: pytest.MonkeyPatch) -> None:
+    class CancelledError(Exception):
+        pass
+
+    monkeypatch.setattr(chunks, "CHECK_INTERVAL_S", 0.0)
+    steps: list[int] = []
+
+    def cancel_after_five() -> None:
+        steps.append(1)
+        if len(steps) == 5:
+            raise CancelledError
+
+    with pytest.raises(CancelledError):
+        top_eigenvalues(LOSS, THETA, 1, 30, jax.random.key(1), between=cancel_after_five)
+    assert len(steps) == 5

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from jax import Array
 
-from descentlab.core.nets import landscape
+from descentlab.core.nets import chunks, landscape
 from tests.compile_counter import count_compiles
 
 SIZES = (3, 8, 5, 2)
@@ -151,6 +151,24 @@ def test_slice_2d_layout_on_a_non_square_grid(net: tuple[dict, tuple[Array, Arra
                 d2,
             )
             assert result["z"][j][i] == pytest.approx(float(mlp_loss(moved, data)), rel=1e-5)
+
+
+def test_a_grid_in_timed_pieces_checks_between_them_and_gives_the_same_values(
+    net: tuple[dict, tuple[Array, Array]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    params, data = net
+    d1 = landscape.random_direction(params, jax.random.key(10))
+    d2 = landscape.random_direction(params, jax.random.key(11))
+    axis = np.linspace(-1.0, 1.0, 4)
+    whole = landscape.slice_2d(mlp_loss, params, d1, d2, axis, axis, data)
+    monkeypatch.setattr(chunks, "CHECK_INTERVAL_S", 0.0)  # every chunk its own piece
+    checks: list[int] = []
+    pieces = landscape.slice_2d(
+        mlp_loss, params, d1, d2, axis, axis, data, between=lambda: checks.append(1)
+    )
+    live = -(-(4 * 4 + 1) // landscape.chunk_points())  # the grid and its centre
+    assert len(checks) == live - 1
+    np.testing.assert_array_equal(pieces["z"], whole["z"])
 
 
 def test_a_grid_larger_than_one_chunk(net: tuple[dict, tuple[Array, Array]]) -> None:

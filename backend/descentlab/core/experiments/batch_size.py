@@ -21,6 +21,7 @@ import math
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import partial
 from typing import Any, NamedTuple
 
 import jax
@@ -430,15 +431,17 @@ def _measure(
     optimizer: OptimizerSpec,
     data: tuple[Array, Array],
     trained: TrainResult,
+    between: Callable[[], None] | None = None,
 ) -> dict[str, Any]:
-    """One batch size's entry of ``runs``: timing, final metrics, sharpness, gradient noise."""
+    """One batch size's entry of ``runs``: timing, final metrics, sharpness, gradient noise.
+    ``between`` is called between pieces of the Lanczos run (where a cancel is noticed)."""
     setup = params.setup
     seconds_per_epoch = time_epoch(spec, setup, optimizer, trained, data, params.timing_repeats)
     theta, _ = ravel_pytree(trained.params)
     loss = flat_loss(spec, setup.loss)
     bound = Partial(loss, trained.batch_stats, *data)
     top = hessian.top_eigenvalues(
-        bound, theta, params.top_k, params.iterations, jax.random.key(setup.seed)
+        bound, theta, params.top_k, params.iterations, jax.random.key(setup.seed), between=between
     )
     gradients = gradient_spread(loss, trained.batch_stats, *data, theta)
     history = trained.history
@@ -468,8 +471,9 @@ def _curves(
     end: Params,
     alphas: np.ndarray,
     data: Mapping[str, Any],
+    between: Callable[[], None] | None = None,
 ) -> dict[str, Any]:
-    values = landscape.interpolate(loss, start, end, alphas, data)
+    values = landscape.interpolate(loss, start, end, alphas, data, between=between)
     return {"x": values["x"], **{k: _finite_list(v) for k, v in values["curves"].items()}}
 
 
@@ -515,7 +519,8 @@ def run(params: BatchSizeParams, progress: Callable[[float], None]) -> dict[str,
             boundary_resolution=None,
             progress=_part(progress, low, low + 0.8 * (high - low)),
         )
-        runs.append(_measure(spec, params, optimizer, train_data, trained))
+        check = partial(progress, low + 0.8 * (high - low))
+        runs.append(_measure(spec, params, optimizer, train_data, trained, check))
         solutions.append(trained)
         progress(high)
 
@@ -529,7 +534,9 @@ def run(params: BatchSizeParams, progress: Callable[[float], None]) -> dict[str,
     # The grid always holds α = 0 and α = 1, the two solutions themselves.
     grid = np.round(np.linspace(*INTERPOLATION_RANGE, params.resolution), 12)
     alphas = np.union1d(grid, [0.0, 1.0])
-    interpolation = _curves(loss, small.params, large.params, alphas, data)
+    interpolation = _curves(
+        loss, small.params, large.params, alphas, data, partial(progress, training_share)
+    )
     progress(0.92)
 
     # L(θ + α d) on both splits is the line through θ and θ + d: the same compiled kernel.
@@ -541,7 +548,7 @@ def run(params: BatchSizeParams, progress: Callable[[float], None]) -> dict[str,
     for solution in (small, large):
         direction = landscape.random_direction(solution.params, key)
         moved = jax.tree.map(jnp.add, solution.params, direction)
-        curve = _curves(loss, solution.params, moved, offsets, data)
+        curve = _curves(loss, solution.params, moved, offsets, data, partial(progress, 0.92))
         slices.append({"batch_size": solution.batch_size, **curve})
     progress(1.0)
 

@@ -79,12 +79,21 @@ def run(params: HessianParams, progress: Callable[[float], None]) -> dict[str, A
         flat_loss(spec, params.setup.loss), trained.batch_stats, dataset.x_train, dataset.y_train
     )
     key = jax.random.key(params.setup.seed)
-    top = hessian.top_eigenvalues(bound, theta, params.top_k, params.iterations, key)
+    # Each long computation reports between its pieces: where a cancel is noticed.
+    top = hessian.top_eigenvalues(
+        bound, theta, params.top_k, params.iterations, key, between=partial(progress, 0.6)
+    )
     progress(0.7)
-    lowest = hessian.most_negative_eigenvalue(bound, theta, params.iterations, key)
-    trace = hessian.hutchinson_trace(bound, theta, params.probes, key)
+    lowest = hessian.most_negative_eigenvalue(
+        bound, theta, params.iterations, key, between=partial(progress, 0.7)
+    )
+    trace = hessian.hutchinson_trace(
+        bound, theta, params.probes, key, between=partial(progress, 0.75)
+    )
     progress(0.8)
-    density = hessian.spectral_density(bound, theta, params.iterations, params.probes, key)
+    density = hessian.spectral_density(
+        bound, theta, params.iterations, params.probes, key, between=partial(progress, 0.8)
+    )
     progress(0.9)
     result: dict[str, Any] = {
         "parameters": int(theta.size),

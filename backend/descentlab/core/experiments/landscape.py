@@ -9,6 +9,7 @@ much of the path the PCA plane captures.
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any, Literal
 
 import jax
@@ -80,6 +81,8 @@ def run(params: LandscapeParams, progress: Callable[[float], None]) -> dict[str,
         d2 = landscape.random_direction(trained.params, jax.random.fold_in(key, 2))
         alphas = betas = np.linspace(-params.span, params.span, params.resolution)
     progress(0.6)
-    grid = landscape.slice_2d(loss, trained.params, d1, d2, alphas, betas, data)
+    grid = landscape.slice_2d(
+        loss, trained.params, d1, d2, alphas, betas, data, between=partial(progress, 0.6)
+    )
     progress(1.0)
     return result | {"x": grid["x"], "y": grid["y"], "z": grid["z"], "centre": grid["centre"]}

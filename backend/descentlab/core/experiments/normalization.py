@@ -282,6 +282,7 @@ def _sharpness(
     key: Array,
     steps: int,
     batch_statistics: bool = True,
+    between: Callable[[], None] | None = None,
 ) -> float | None:
     """The top Hessian eigenvalue of the full-batch training loss (None if not finite)."""
     theta, _ = ravel_pytree(trained.params)
@@ -289,7 +290,7 @@ def _sharpness(
         return None
     loss = flat_loss(spec, loss_name, batch_statistics and spec.batch_norm)
     bound = Partial(loss, trained.batch_stats, *data)
-    return _finite(top_eigenvalues(bound, theta, 1, steps, key).values[0])
+    return _finite(top_eigenvalues(bound, theta, 1, steps, key, between=between).values[0])
 
 
 def _directions(params: Params, key: Array) -> tuple[Params, Params]:
@@ -315,13 +316,18 @@ def _directions(params: Params, key: Array) -> tuple[Params, Params]:
 
 
 def _slice(
-    params: NormalizationParams, spec: MLPSpec, trained: TrainResult, data: BatchData, key: Array
+    params: NormalizationParams,
+    spec: MLPSpec,
+    trained: TrainResult,
+    data: BatchData,
+    key: Array,
+    between: Callable[[], None] | None = None,
 ) -> dict[str, Any]:
     d1, d2 = _directions(trained.params, key)
     axis = np.linspace(-params.span, params.span, params.slice_resolution)
     loss = network_loss(spec, params.setup.loss, spec.batch_norm)
     grid = landscape.slice_2d(
-        loss, trained.params, d1, d2, axis, axis, (trained.batch_stats, *data)
+        loss, trained.params, d1, d2, axis, axis, (trained.batch_stats, *data), between=between
     )
     centre = grid["centre"]
     return {
@@ -352,6 +358,7 @@ def _batch_norm(params: NormalizationParams, progress: Callable[[float], None]) 
             progress((done + 0.8 * fraction) / len(plan))
 
         dataset, spec, trained = train_setup(setup, report)
+        check = partial(report, 1.0)  # between pieces of the long computations below
         data = (jnp.asarray(dataset.x_train), jnp.asarray(dataset.y_train))
         history = trained.history
         if rate in rates:
@@ -367,10 +374,10 @@ def _batch_norm(params: NormalizationParams, progress: Callable[[float], None]) 
                     "train_accuracy": _last(history, "train_accuracy"),
                     "test_accuracy": _last(history, "test_accuracy"),
                     "sharpness": _sharpness(
-                        spec, setup.loss, trained, data, key, params.iterations
+                        spec, setup.loss, trained, data, key, params.iterations, True, check
                     ),
                     "sharpness_eval": _sharpness(
-                        spec, setup.loss, trained, data, key, params.iterations, False
+                        spec, setup.loss, trained, data, key, params.iterations, False, check
                     )
                     if bn
                     else None,
@@ -379,7 +386,8 @@ def _batch_norm(params: NormalizationParams, progress: Callable[[float], None]) 
             )
         if rate == slice_rate:
             slices.append(
-                {"batch_norm": bn, "learning_rate": rate} | _slice(params, spec, trained, data, key)
+                {"batch_norm": bn, "learning_rate": rate}
+                | _slice(params, spec, trained, data, key, check)
             )
         progress((done + 1) / len(plan))
     return {

@@ -50,6 +50,7 @@ everything else) and ``gradient`` return JAX arrays.
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import jax
 import jax.numpy as jnp
@@ -58,9 +59,11 @@ from jax import Array
 from jax.tree_util import Partial
 from numpy.typing import ArrayLike
 
-from descentlab.core.nets import kernel_cache
+from descentlab.core.nets import chunks, kernel_cache
 
 LossFn = Callable[[Array], Array]  # flat parameters (n,) -> scalar loss
+# Called between pieces of long work (a job's progress report: raises on a cancel).
+Between = Callable[[], None] | None
 
 FULL_SPECTRUM_LIMIT = 3000
 # Tangents per batch when the dense Hessian is built from HVPs of one linearization.
@@ -122,47 +125,81 @@ def _orthogonalize(w: Array, basis: Array) -> Array:
     return w - basis.T @ (basis @ w)
 
 
-def _lanczos_run(
-    matvec: Callable[[Array], Array], start: Array, iterations: int, key: Array
-) -> tuple[Array, Array, Array]:
-    """Lanczos from ``start`` with full reorthogonalization.
+class _LanczosState(NamedTuple):
+    """Side-by-side Lanczos runs (one per row) part way through: resumable between calls."""
 
-    Returns the diagonal α (k,), the β (k,) whose first k−1 are Tₖ's off-diagonal and whose
-    last is the final residual norm, and the basis (k, n) as rows. On breakdown (β ≈ 0:
-    the Krylov space is invariant) the next vector is a fresh random one orthogonal to the
-    basis and β is recorded as 0, so Tₖ stays equal to VₖᵀHVₖ and splits into blocks.
+    basis: Array  # (runs, k, n) Lanczos vectors as rows (unfilled rows zero)
+    v: Array  # (runs, n) the next vector
+    v_prev: Array  # (runs, n)
+    beta_prev: Array  # (runs,)
+    scale: Array  # (runs,) running bound on ‖H‖, for the breakdown test
+    alphas: Array  # (runs, k)
+    betas: Array  # (runs, k)
+
+
+def _lanczos_start(starts: Array, iterations: int) -> _LanczosState:
+    runs, n = starts.shape
+    dtype = starts.dtype
+    zeros = jnp.zeros((runs,), dtype)
+    return _LanczosState(
+        jnp.zeros((runs, iterations, n), dtype),
+        jax.vmap(_unit)(starts),
+        jnp.zeros((runs, n), dtype),
+        zeros,
+        zeros,
+        jnp.zeros((runs, iterations), dtype),
+        jnp.zeros((runs, iterations), dtype),
+    )
+
+
+def _lanczos_steps(
+    matvec: Callable[[Array], Array],
+    state: _LanczosState,
+    restart_keys: Array,
+    first: Array,
+    stop: Array,
+) -> _LanczosState:
+    """Steps ``first … stop − 1`` (traced) of every run, with full reorthogonalization.
+
+    ``alphas`` is Tₖ's diagonal; ``betas``' first k−1 are its off-diagonal and the last is
+    the final residual norm. On breakdown (β ≈ 0: the Krylov space is invariant) the next
+    vector is a fresh random one orthogonal to the basis and β is recorded as 0, so Tₖ
+    stays equal to VₖᵀHVₖ and splits into blocks. ``restart_keys`` is (runs, k).
     """
-    n = start.shape[0]
-    dtype = start.dtype
+    n = state.v.shape[-1]
+    dtype = state.v.dtype
     eps = jnp.finfo(dtype).eps
 
-    def step(
-        carry: tuple[Array, Array, Array, Array, Array], inputs: tuple[Array, Array]
-    ) -> tuple[tuple[Array, Array, Array, Array, Array], tuple[Array, Array]]:
-        basis, v, v_prev, beta_prev, scale = carry
-        index, restart_key = inputs
-        basis = basis.at[index].set(v)
-        w = matvec(v)
+    def one_run(
+        basis: Array, v: Array, v_prev: Array, beta_prev: Array, scale: Array, key: Array, w: Array
+    ) -> tuple[Array, ...]:
         alpha = jnp.vdot(v, w)
         w = _orthogonalize(w - alpha * v - beta_prev * v_prev, basis)
         beta = jnp.linalg.norm(w)
         scale = jnp.maximum(scale, jnp.abs(alpha) + beta_prev + beta)
         breakdown = beta <= BREAKDOWN_EPS * eps * scale
-        fresh = _unit(_orthogonalize(jax.random.normal(restart_key, (n,), dtype), basis))
+        fresh = _unit(_orthogonalize(jax.random.normal(key, (n,), dtype), basis))
         v_next = jnp.where(breakdown, fresh, w / jnp.where(breakdown, 1.0, beta))
         beta = jnp.where(breakdown, jnp.zeros((), dtype), beta)
-        return (basis, v_next, v, beta, scale), (alpha, beta)
+        return v_next, beta, scale, alpha
 
-    carry = (
-        jnp.zeros((iterations, n), dtype),
-        _unit(start),
-        jnp.zeros(n, dtype),
-        jnp.zeros((), dtype),
-        jnp.zeros((), dtype),
-    )
-    inputs = (jnp.arange(iterations), jax.random.split(key, iterations))
-    (basis, *_), (alphas, betas) = jax.lax.scan(step, carry, inputs)
-    return alphas, betas, basis
+    def step(index: Array, state: _LanczosState) -> _LanczosState:
+        basis = state.basis.at[:, index].set(state.v)
+        w = jax.vmap(matvec)(state.v)
+        v_next, beta, scale, alpha = jax.vmap(one_run)(
+            basis, state.v, state.v_prev, state.beta_prev, state.scale, restart_keys[:, index], w
+        )
+        return _LanczosState(
+            basis,
+            v_next,
+            state.v,
+            beta,
+            scale,
+            state.alphas.at[:, index].set(alpha),
+            state.betas.at[:, index].set(beta),
+        )
+
+    return jax.lax.fori_loop(first, stop, step, state)
 
 
 def _tridiagonal(alphas: np.ndarray, off_diagonal: np.ndarray) -> np.ndarray:
@@ -183,47 +220,69 @@ def _steps(iterations: int, n: int) -> int:
     return min(iterations, n)
 
 
-@kernel_cache.jit(static_argnames=("iterations",))
-def _lanczos_kernel(
-    loss: Partial, theta: Array, key: Array, iterations: int
-) -> tuple[Array, Array, Array]:
+def _one_run(
+    loss: Partial, theta: ArrayLike, key: Array, steps: int, between: Between
+) -> _LanczosState:
+    """One Lanczos run from a Gaussian start drawn from ``key``."""
     start_key, run_key = jax.random.split(key)
-    start = jax.random.normal(start_key, theta.shape, theta.dtype)
-    # Linearize once: each step then costs one tangent pass, not a gradient and a tangent.
+    start = jax.random.normal(start_key, (1, _size(theta)), jnp.result_type(theta))
+    return _run_lanczos(loss, theta, start, run_key[None], steps, between)
+
+
+@kernel_cache.jit(static_argnames=("iterations",))
+def _lanczos_begin(starts: Array, run_keys: Array, iterations: int) -> tuple[_LanczosState, Array]:
+    """Fresh runs from ``starts``, and every run's restart key for every step."""
+    restart_keys = jax.vmap(lambda key: jax.random.split(key, iterations))(run_keys)
+    return _lanczos_start(starts, iterations), restart_keys
+
+
+# The runs' state is updated in place: a piece would otherwise hold two copies of the bases.
+@kernel_cache.jit(donate_argnames=("state",))
+def _lanczos_kernel(
+    loss: Partial,
+    theta: Array,
+    state: _LanczosState,
+    restart_keys: Array,
+    first: Array,
+    stop: Array,
+) -> _LanczosState:
+    """Steps ``first … stop − 1`` of the runs in ``state`` on H(θ) (a piece of the runs:
+    the range is traced, so any piece size runs this one program)."""
+    # Linearize once per piece: each step then costs one tangent pass, not a gradient too.
     _, tangent_map = jax.linearize(jax.grad(loss), theta)
-    return _lanczos_run(tangent_map, start, iterations, run_key)
+    return _lanczos_steps(tangent_map, state, restart_keys, first, stop)
 
 
-@kernel_cache.jit(static_argnames=("samples", "batch"))
-def _hutchinson_kernel(loss: Partial, theta: Array, key: Array, samples: int, batch: int) -> Array:
-    """zᵀHz for ``samples`` Rademacher probes, ``batch`` HVPs at a time."""
-    batches = -(-samples // batch)
+def _run_lanczos(
+    loss: Partial,
+    theta: ArrayLike,
+    starts: Array,
+    run_keys: Array,
+    iterations: int,
+    between: Between,
+) -> _LanczosState:
+    """Lanczos runs from ``starts`` (runs, n), ``iterations`` steps each, in timed pieces."""
+    state, restart_keys = _lanczos_begin(starts, run_keys, iterations=iterations)
+
+    def piece(first: int, stop: int) -> None:
+        nonlocal state
+        state = _lanczos_kernel(loss, theta, state, restart_keys, np.int32(first), np.int32(stop))
+        state.alphas.block_until_ready()
+
+    chunks.in_timed_pieces(iterations, piece, between)
+    return state
+
+
+@kernel_cache.jit(static_argnames=("batch",))
+def _hutchinson_kernel(loss: Partial, theta: Array, keys: Array, batch: int) -> Array:
+    """zᵀHz for ``batch`` Rademacher probes from each key, ``batch`` HVPs at a time."""
     _, tangent_map = jax.linearize(jax.grad(loss), theta)
 
     def quadratic_forms(batch_key: Array) -> Array:
         probes = jax.random.rademacher(batch_key, (batch, theta.shape[0]), theta.dtype)
         return jnp.sum(probes * jax.vmap(tangent_map)(probes), axis=1)
 
-    values = jax.lax.map(quadratic_forms, jax.random.split(key, batches))
-    return values.reshape(-1)[:samples]
-
-
-@kernel_cache.jit(static_argnames=("iterations", "probes", "batch"))
-def _quadrature_kernel(
-    loss: Partial, theta: Array, key: Array, iterations: int, probes: int, batch: int
-) -> tuple[Array, Array]:
-    """Lanczos α and β, (probes, iterations) each, from ``probes`` Gaussian starts,
-    ``batch`` probes at a time: each probe's basis lives only while its run does."""
-    start_key, run_key = jax.random.split(key)
-    starts = jax.random.normal(start_key, (probes, theta.shape[0]), theta.dtype)
-    _, tangent_map = jax.linearize(jax.grad(loss), theta)
-
-    def run(inputs: tuple[Array, Array]) -> tuple[Array, Array]:
-        start, probe_key = inputs
-        alphas, betas, _ = _lanczos_run(tangent_map, start, iterations, probe_key)
-        return alphas, betas
-
-    return jax.lax.map(run, (starts, jax.random.split(run_key, probes)), batch_size=batch)
+    return jax.lax.map(quadratic_forms, keys).reshape(-1)
 
 
 def quadrature_batch(probes: int, steps: int, n: int, itemsize: int = 4) -> int:
@@ -339,16 +398,21 @@ def gradient(loss: LossFn, theta: ArrayLike) -> Array:
 
 
 def lanczos(
-    loss: LossFn, theta: ArrayLike, k_iterations: int, key: Array | None = None
+    loss: LossFn,
+    theta: ArrayLike,
+    k_iterations: int,
+    key: Array | None = None,
+    *,
+    between: Between = None,
 ) -> LanczosResult:
     """``k_iterations`` Lanczos steps on H(θ) from a Gaussian start drawn from ``key``.
 
     Full reorthogonalization keeps the basis orthonormal; at most n steps are taken.
+    ``between`` is called between pieces of the run (see ``chunks``).
     """
     steps = _steps(k_iterations, _size(theta))
-    alphas, betas, basis = jax.device_get(
-        _lanczos_kernel(_as_partial(loss), theta, _key(key), iterations=steps)
-    )
+    state = _one_run(_as_partial(loss), theta, _key(key), steps, between)
+    alphas, betas, basis = jax.device_get((state.alphas[0], state.betas[0], state.basis[0]))
     return LanczosResult(alphas, betas[:-1], float(betas[-1]), basis)
 
 
@@ -359,7 +423,13 @@ def _canonical_sign(rows: np.ndarray) -> np.ndarray:
 
 
 def _ritz_pairs(
-    loss: LossFn, theta: ArrayLike, count: int, iterations: int, key: Array | None, vectors: bool
+    loss: LossFn,
+    theta: ArrayLike,
+    count: int,
+    iterations: int,
+    key: Array | None,
+    vectors: bool,
+    between: Between,
 ) -> tuple[RitzPairs, RitzPairs]:
     """The ``count`` largest (descending) and smallest (ascending) Ritz pairs of one run.
 
@@ -369,7 +439,8 @@ def _ritz_pairs(
     steps = _steps(iterations, _size(theta))
     if not 1 <= count <= steps:
         raise ValueError(f"need 1 ≤ k ≤ Lanczos steps ({steps}), got {count}")
-    alphas, betas, basis = _lanczos_kernel(_as_partial(loss), theta, _key(key), iterations=steps)
+    state = _one_run(_as_partial(loss), theta, _key(key), steps, between)
+    alphas, betas, basis = state.alphas[0], state.betas[0], state.basis[0]
     alphas, betas = jax.device_get((alphas, betas))
     values, eigenvectors = np.linalg.eigh(_tridiagonal(alphas, betas[:-1]))  # ascending
     # ‖Hy − θy‖ = βₖ|sₖ| in exact arithmetic; in floating point it bottoms out near ε‖H‖.
@@ -392,13 +463,14 @@ def top_eigenvalues(
     key: Array | None = None,
     *,
     vectors: bool = False,
+    between: Between = None,
 ) -> RitzPairs:
     """The k largest Ritz values of H(θ) (by value, descending), from one Lanczos run.
 
     The top eigenvalue is the sharpness of a minimum (curriculum section 2). A few dozen
     iterations converge it for a network Hessian; ``residuals`` says how well.
     """
-    return _ritz_pairs(loss, theta, k, iterations, key, vectors)[0]
+    return _ritz_pairs(loss, theta, k, iterations, key, vectors, between)[0]
 
 
 def most_negative_eigenvalue(
@@ -408,6 +480,7 @@ def most_negative_eigenvalue(
     key: Array | None = None,
     *,
     vectors: bool = False,
+    between: Between = None,
 ) -> RitzPairs:
     """The smallest Ritz value of H(θ) (one pair): negative at a saddle, its vector the escape.
 
@@ -415,7 +488,7 @@ def most_negative_eigenvalue(
     ends), but the bottom of a network's spectrum is a crowd near zero, so it converges
     more slowly: give it more iterations and read ``residuals``.
     """
-    return _ritz_pairs(loss, theta, 1, iterations, key, vectors)[1]
+    return _ritz_pairs(loss, theta, 1, iterations, key, vectors, between)[1]
 
 
 def hutchinson_trace(
@@ -425,20 +498,26 @@ def hutchinson_trace(
     key: Array | None = None,
     *,
     batch: int = TRACE_BATCH,
+    between: Between = None,
 ) -> TraceEstimate:
     """tr H ≈ (1/m) Σ zᵢᵀHzᵢ over m Rademacher probes (Hutchinson 1989).
 
     The variance of one probe is 2 Σ_{i≠j} Hᵢⱼ² (smaller than with Gaussian probes); the
     standard error is the sample standard deviation over √m. Probes run ``batch`` HVPs at
-    a time (vmapped), batches one after another.
+    a time (vmapped), batches one call after another, ``between`` called between them.
     """
     if samples < 2:
         raise ValueError(f"need at least 2 samples for a standard error, got {samples}")
-    forms = np.asarray(
-        _hutchinson_kernel(
-            _as_partial(loss), theta, _key(key), samples=samples, batch=min(batch, samples)
+    batch = min(batch, samples)
+    keys = jax.random.split(_key(key), -(-samples // batch))
+    pieces = []
+    for index in range(keys.shape[0]):
+        if index and between is not None:
+            between()
+        pieces.append(
+            np.asarray(_hutchinson_kernel(_as_partial(loss), theta, keys[index : index + 1], batch))
         )
-    )
+    forms = np.concatenate(pieces)[:samples]
     return TraceEstimate(
         trace=float(forms.mean()),
         standard_error=float(forms.std(ddof=1) / np.sqrt(samples)),
@@ -454,6 +533,8 @@ def spectral_density(
     key: Array | None = None,
     grid: ArrayLike | int = DENSITY_POINTS,
     sigma: float | None = None,
+    *,
+    between: Between = None,
 ) -> SpectralDensity:
     """The eigenvalue density of H(θ) by stochastic Lanczos quadrature (Ubaru et al. 2017).
 
@@ -468,12 +549,22 @@ def spectral_density(
         raise ValueError(f"probes must be at least 1, got {probes}")
     n = _size(theta)
     steps = _steps(iterations, n)
-    batch = quadrature_batch(probes, steps, n, jnp.result_type(theta).itemsize)
-    alphas, betas = jax.device_get(
-        _quadrature_kernel(
-            _as_partial(loss), theta, _key(key), iterations=steps, probes=probes, batch=batch
-        )
-    )
+    dtype = jnp.result_type(theta)
+    batch = quadrature_batch(probes, steps, n, dtype.itemsize)
+    # Each probe's basis lives only while its batch runs; batches run one after another.
+    start_key, run_key = jax.random.split(_key(key))
+    starts = jax.random.normal(start_key, (probes, n), dtype)
+    run_keys = jax.random.split(run_key, probes)
+    alphas, betas = np.zeros((probes, steps)), np.zeros((probes, steps))
+    for first in range(0, probes, batch):
+        stop = min(first + batch, probes)
+        if first and between is not None:
+            between()
+        # The last batch is padded to the others' size: one compiled shape.
+        rows = np.minimum(np.arange(first, first + batch), probes - 1)
+        state = _run_lanczos(_as_partial(loss), theta, starts[rows], run_keys[rows], steps, between)
+        alphas[first:stop] = np.asarray(state.alphas)[: stop - first]
+        betas[first:stop] = np.asarray(state.betas)[: stop - first]
     nodes, vectors = np.linalg.eigh(_tridiagonal(alphas, betas[:, :-1]))
     weights = vectors[:, 0, :] ** 2
     low, high = float(nodes.min()), float(nodes.max())

@@ -10,8 +10,9 @@ hashable callable; a fresh ``functools.partial`` per request would recompile), w
 centre, the directions, the data and the grid coefficients are **traced**. The grid is cut
 into chunks of a fixed number of points; the chunks run one after another (``lax.map``) and
 the points of one chunk together (``vmap``). The number of chunks is padded to a power of
-two and padded chunks are skipped at run time (``lax.cond``), so a grid of any size costs
-only the points it has while sharing a handful of compiled shapes.
+two and chunks outside a traced range are skipped at run time (``lax.cond``), so a grid of
+any size costs only the points it has while sharing a handful of compiled shapes, and a
+job can take it in timed pieces (``chunks``), noticing a cancel between them.
 
 Batched network work runs on JAX's default device (a GPU when present).
 """
@@ -28,6 +29,7 @@ from jax.flatten_util import ravel_pytree
 
 from descentlab.core.buckets import power_of_two_bucket
 from descentlab.core.nets import kernel_cache
+from descentlab.core.nets.chunks import in_timed_pieces
 
 Params = Any  # a pytree of arrays, e.g. {"layers": [{"w": (in, out), "b": (out,)}, ...]}
 Data = Any  # whatever the loss takes besides the parameters (a pytree of arrays, or None)
@@ -127,14 +129,16 @@ def _values_along(
     centre: Params,
     directions: tuple[Params, ...],
     coefficients: Array,
-    live_chunks: Array,
+    first: Array,
+    stop: Array,
     datasets: tuple[Data, ...],
 ) -> Array:
     """``loss(centre + Σ_k c_k d_k, data)`` for every coefficient row and every dataset.
 
     Args:
-      coefficients: ``(chunks, points, k)``; chunks at index ≥ ``live_chunks`` are padding
-        and are skipped (their values are zeros).
+      coefficients: ``(chunks, points, k)``; only chunks ``first … stop − 1`` (traced) are
+        evaluated, the others are skipped (their values are zeros): padding, or pieces
+        another call computes.
 
     Returns:
       ``(chunks, points, len(datasets))``.
@@ -154,7 +158,7 @@ def _values_along(
     def chunk(args: tuple[Array, Array]) -> Array:
         index, cs = args
         return jax.lax.cond(
-            index < live_chunks,
+            (index >= first) & (index < stop),
             chunk_values,
             lambda _: jnp.zeros(shape.shape, shape.dtype),
             cs,
@@ -179,8 +183,10 @@ def _evaluate(
     directions: tuple[Params, ...],
     coefficients: np.ndarray,
     datasets: tuple[Data, ...],
+    between: Callable[[], None] | None = None,
 ) -> np.ndarray:
-    """Host side of ``_values_along``: pad into chunks, call once, cut the padding off.
+    """Host side of ``_values_along``: pad into chunks, evaluate the live ones (in timed
+    pieces with ``between`` called between them, when given), cut the padding off.
 
     Returns ``(points, len(datasets))`` as float64.
     """
@@ -190,15 +196,17 @@ def _evaluate(
     chunks = power_of_two_bucket(live)
     padded = np.zeros((chunks * per_chunk, len(directions)), _coefficient_dtype(centre))
     padded[:points] = coefficients
-    values = _values_along(
-        loss,
-        centre,
-        directions,
-        padded.reshape(chunks, per_chunk, len(directions)),
-        np.asarray(live, np.int32),
-        datasets,
-    )
-    return np.asarray(values, np.float64).reshape(chunks * per_chunk, -1)[:points]
+    grid = jnp.asarray(padded.reshape(chunks, per_chunk, len(directions)))
+    values = np.zeros((chunks, per_chunk, len(datasets)), np.float64)
+
+    def piece(first: int, stop: int) -> None:
+        computed = _values_along(
+            loss, centre, directions, grid, np.int32(first), np.int32(stop), datasets
+        )
+        values[first:stop] = np.asarray(computed, np.float64)[first:stop]
+
+    in_timed_pieces(live, piece, between)
+    return values.reshape(chunks * per_chunk, -1)[:points]
 
 
 # --- results ------------------------------------------------------------------------------
@@ -259,6 +267,8 @@ def slice_1d(
     direction: Params,
     alphas: Sequence[float] | np.ndarray,
     data: Data = None,
+    *,
+    between: Callable[[], None] | None = None,
 ) -> Slice1D:
     """The loss along one direction: ``L(params + α d)`` for every α in ``alphas``.
 
@@ -266,7 +276,7 @@ def slice_1d(
     """
     x = _axis(alphas)
     coefficients = np.append(x, 0.0)[:, None]
-    values = _evaluate(loss, params, (direction,), coefficients, (data,))[:, 0]
+    values = _evaluate(loss, params, (direction,), coefficients, (data,), between)[:, 0]
     centre = _check(float(values[-1]), _loss_at(loss, params, data))
     return Slice1D(x=x, y=values[:-1], centre=centre)
 
@@ -279,6 +289,8 @@ def slice_2d(
     alphas: Sequence[float] | np.ndarray,
     betas: Sequence[float] | np.ndarray,
     data: Data = None,
+    *,
+    between: Callable[[], None] | None = None,
 ) -> Slice2D:
     """The loss on a plane: ``z[j][i] = L(params + x[i] d1 + y[j] d2)``.
 
@@ -289,7 +301,7 @@ def slice_2d(
     x, y = _axis(alphas), _axis(betas)
     grid = np.stack(np.meshgrid(x, y), axis=-1).reshape(-1, 2)  # row j·nx + i = (x_i, y_j)
     coefficients = np.concatenate([grid, np.zeros((1, 2))])
-    values = _evaluate(loss, params, (d1, d2), coefficients, (data,))[:, 0]
+    values = _evaluate(loss, params, (d1, d2), coefficients, (data,), between)[:, 0]
     centre = _check(float(values[-1]), _loss_at(loss, params, data))
     return Slice2D(x=x, y=y, z=values[:-1].reshape(y.size, x.size), centre=centre)
 
@@ -300,6 +312,8 @@ def interpolate(
     params_b: Params,
     alphas: Sequence[float] | np.ndarray,
     data: Mapping[str, Data],
+    *,
+    between: Callable[[], None] | None = None,
 ) -> Interpolation:
     """The loss on the line through two solutions: ``L((1 − α) a + α b)`` (Goodfellow et
     al. 2015; Keskar et al. 2017 for small- vs large-batch minima).
@@ -313,7 +327,7 @@ def interpolate(
     datasets = tuple(data[name] for name in names)
     difference = jax.tree.map(jnp.subtract, params_b, params_a)
     coefficients = np.append(x, [0.0, 1.0])[:, None]
-    values = _evaluate(loss, params_a, (difference,), coefficients, datasets)
+    values = _evaluate(loss, params_a, (difference,), coefficients, datasets, between)
     curves: dict[str, np.ndarray] = {}
     endpoints: dict[str, tuple[CentreCheck, CentreCheck]] = {}
     for k, name in enumerate(names):
