@@ -9,6 +9,7 @@ and peak memory above the baseline next to the measured ones, and what the defau
 the memory estimates from above.
 """
 
+import copy
 import json
 import subprocess
 import sys
@@ -176,6 +177,66 @@ MAXIMUMS: list[tuple[str, dict[str, Any]]] = [
         },
     ),
 ]
+
+
+# What ``largest_admitted`` halves, in turn, from the schema's maximums.
+KNOBS: dict[str, list[tuple[str, ...]]] = {
+    "loss_comparison": [("steps",)],
+    "train": [("epochs",), ("n_samples",)],
+    "hessian": [
+        ("probes",),
+        ("top_k",),  # before the iterations: it may not exceed them
+        ("iterations",),
+        ("setup", "epochs"),
+        ("setup", "n_samples"),
+    ],
+    "landscape": [("resolution",), ("setup", "epochs"), ("setup", "n_samples")],
+    "batch_size": [
+        ("top_k",),
+        ("iterations",),
+        ("timing_repeats",),
+        ("setup", "epochs"),
+        ("resolution",),
+        ("setup", "n_samples"),
+    ],
+    "normalization": [
+        ("iterations",),
+        ("slice_resolution",),
+        ("setup", "epochs"),
+        ("setup", "n_samples"),
+        ("steps",),
+    ],
+    "minimum_ratio": [("polish_steps",), ("widths",), ("seeds",), ("setup", "epochs")],
+}
+MINIMUMS = {"iterations": 8, "resolution": 5, "slice_resolution": 5, "n_samples": 40, "probes": 2}
+
+
+def largest_admitted(kind: str, budget: Any) -> dict[str, Any]:
+    """The schema's maximums for ``kind`` with sizes halved in turn (``KNOBS``) until the
+    estimate fits ``budget`` (a ``costs.Budget``)."""
+    from descentlab.core.experiments.costs import estimate
+
+    params = copy.deepcopy(dict(MAXIMUMS)[kind])
+    for _ in range(40):
+        cost = estimate(core_params(kind, params))
+        if cost.seconds <= budget.seconds and cost.peak_bytes <= budget.peak_bytes:
+            return params
+        for path in KNOBS[kind]:
+            holder = params
+            for key in path[:-1]:
+                holder = holder.setdefault(key, {})
+            value = holder.get(path[-1])
+            if isinstance(value, list):  # architectures: keep the first half
+                if len(value) > 1:
+                    holder[path[-1]] = value[: len(value) // 2]
+                    break
+                continue
+            low = MINIMUMS.get(path[-1], 1)
+            value = low if value is None else value
+            if value > low:
+                holder[path[-1]] = max(low, value // 2)
+                break
+    raise ValueError(f"no {kind} parameters fit {budget}")
 
 
 def _mb(value: float) -> str:

@@ -18,6 +18,7 @@ from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 import httpx
+import jsonpatch
 import pytest
 
 from bench.server import RunningServer, serve
@@ -122,21 +123,30 @@ def test_sigterm_during_a_streamed_job_ends_the_server_and_cancels_the_job(
     tmp_path: Path,
 ) -> None:
     # A job of many minutes on this machine: 96 networks of about 300 parameters, each
-    # polished 1,000 Newton-type steps, each Hessian's whole spectrum.
+    # polished 1,000 Newton-type steps, each Hessian's whole spectrum (past the default
+    # budget: this server's is an hour).
     widths = [[16, 16], [15, 15], [14, 14], [13, 13], [12, 12], [16, 14]]
     params = {"seeds": 16, "polish_steps": 1000, "widths": widths}
     body = {"kind": "minimum_ratio", "params": params}
-    with _server(tmp_path, shutdown_timeout_s="2") as server:
-        job = httpx.post(server.url + "/api/experiments", json=body).json()
-        events: list[dict[str, object]] = []
+    with _server(tmp_path, shutdown_timeout_s="2", experiment_time_limit_s="3600") as server:
+        accepted = httpx.post(server.url + "/api/experiments", json=body)
+        assert accepted.status_code == 202, accepted.text
+        job = accepted.json()
+        events: list[dict[str, object]] = []  # the job after each event
 
         def follow() -> None:
             url = f"{server.url}/api/experiments/{job['id']}/events"
+            name, current = "", None
             try:
                 with httpx.stream("GET", url, timeout=PATIENCE_S * 4) as stream:
                     for line in stream.iter_lines():
-                        if line.startswith("data: "):
-                            events.append(json.loads(line.removeprefix("data: ")))
+                        if line.startswith("event: "):
+                            name = line.removeprefix("event: ")
+                        elif line.startswith("data: "):
+                            data = json.loads(line.removeprefix("data: "))
+                            patched = name == "patch" and current is not None
+                            current = jsonpatch.apply_patch(current, data) if patched else data
+                            events.append(current)
             except httpx.HTTPError:
                 pass  # the server went away: what this test is about
 

@@ -1,12 +1,9 @@
 """Cost estimates: every lesson fits the default budget, the costly maximums do not, and
 each kind's memory estimate bounds what it takes at the largest parameters a budget admits."""
 
-import copy
-from typing import Any
-
 import pytest
 
-from bench.job_costs import MAXIMUMS, core_params, measure
+from bench.job_costs import KNOBS, MAXIMUMS, core_params, largest_admitted, measure
 from descentlab.api.settings import Settings
 from descentlab.core.experiments.costs import (
     COMPILE_S,
@@ -72,68 +69,15 @@ def test_a_kernel_run_many_times_is_compiled_once() -> None:
     assert one.then(other).peak_bytes == one.peak_bytes + KERNEL_BYTES
 
 
-# The largest parameters a small time budget admits, found from the schema's maximums by
-# halving these knobs in turn (memory keeps the default budget: that is what is checked).
-KNOBS: dict[str, list[tuple[str, ...]]] = {
-    "loss_comparison": [("steps",)],
-    "train": [("epochs",), ("n_samples",)],
-    "hessian": [
-        ("probes",),
-        ("top_k",),  # before the iterations: it may not exceed them
-        ("iterations",),
-        ("setup", "epochs"),
-        ("setup", "n_samples"),
-    ],
-    "landscape": [("resolution",), ("setup", "epochs"), ("setup", "n_samples")],
-    "batch_size": [
-        ("top_k",),
-        ("iterations",),
-        ("timing_repeats",),
-        ("setup", "epochs"),
-        ("resolution",),
-        ("setup", "n_samples"),
-    ],
-    "normalization": [
-        ("iterations",),
-        ("slice_resolution",),
-        ("setup", "epochs"),
-        ("setup", "n_samples"),
-        ("steps",),
-    ],
-    "minimum_ratio": [("polish_steps",), ("widths",), ("seeds",), ("setup", "epochs")],
-}
+# The largest parameters a small time budget admits (memory keeps the default budget:
+# that is what is checked).
 TEST_BUDGET = Budget(15.0, DEFAULT_BUDGET.peak_bytes)
-MINIMUMS = {"iterations": 8, "resolution": 5, "slice_resolution": 5, "n_samples": 40, "probes": 2}
-
-
-def _largest_admitted(kind: str) -> dict[str, Any]:
-    params = copy.deepcopy(dict(MAXIMUMS)[kind])
-    for _ in range(40):
-        cost = estimate(core_params(kind, params))
-        if cost.seconds <= TEST_BUDGET.seconds and cost.peak_bytes <= TEST_BUDGET.peak_bytes:
-            return params
-        for path in KNOBS[kind]:
-            holder = params
-            for key in path[:-1]:
-                holder = holder.setdefault(key, {})
-            value = holder.get(path[-1])
-            if isinstance(value, list):  # architectures: keep the first half
-                if len(value) > 1:
-                    holder[path[-1]] = value[: len(value) // 2]
-                    break
-                continue
-            low = MINIMUMS.get(path[-1], 1)
-            value = low if value is None else value
-            if value > low:
-                holder[path[-1]] = max(low, value // 2)
-                break
-    raise AssertionError(f"no {kind} parameters fit {TEST_BUDGET}")
 
 
 @pytest.mark.parametrize("kind", list(KNOBS))
 def test_the_memory_estimate_bounds_the_peak_at_the_largest_admitted_parameters(
     kind: str,
 ) -> None:
-    params = _largest_admitted(kind)
+    params = largest_admitted(kind, TEST_BUDGET)
     measured = measure(kind, params, timeout_s=300)
     assert measured["peak_bytes"] <= measured["estimated_peak_bytes"], (params, measured)

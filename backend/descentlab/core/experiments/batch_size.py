@@ -219,6 +219,7 @@ def time_epoch(
     trained: TrainResult,
     data: tuple[Array, Array],
     repeats: int,
+    between: Callable[[], None] | None = None,
 ) -> float:
     """Seconds for one epoch of ``train_epoch`` at the run's batch size, the best of ``repeats``.
 
@@ -247,8 +248,14 @@ def time_epoch(
         )
         return time.perf_counter() - start
 
-    once()
-    return min(once() for _ in range(repeats))
+    def checked() -> float:  # one epoch, then the job's check (where a cancel is noticed)
+        seconds = once()
+        if between is not None:
+            between()
+        return seconds
+
+    checked()
+    return min(checked() for _ in range(repeats))
 
 
 # --- the summary table --------------------------------------------------------------------
@@ -436,7 +443,9 @@ def _measure(
     """One batch size's entry of ``runs``: timing, final metrics, sharpness, gradient noise.
     ``between`` is called between pieces of the Lanczos run (where a cancel is noticed)."""
     setup = params.setup
-    seconds_per_epoch = time_epoch(spec, setup, optimizer, trained, data, params.timing_repeats)
+    seconds_per_epoch = time_epoch(
+        spec, setup, optimizer, trained, data, params.timing_repeats, between
+    )
     theta, _ = ravel_pytree(trained.params)
     loss = flat_loss(spec, setup.loss)
     bound = Partial(loss, trained.batch_stats, *data)
