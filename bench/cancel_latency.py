@@ -73,9 +73,11 @@ def main() -> None:
             BEGIN,
             "A running experiment checks for a cancel (and its time limit) between pieces of "
             "its work: epochs, polishing steps, pieces of Lanczos runs and of landscape grids "
-            "sized to about 0.25 s (`core/nets/chunks.py`). Time from `DELETE` to the "
+            "sized to about 0.5 s (`core/nets/chunks.py`). Time from `DELETE` to the "
             "`cancelled` status, each kind at the largest parameters the default budget "
-            "admits, on 2 CPU cores (`python -m bench.cancel_latency`):",
+            "admits, on 2 CPU cores (`python -m bench.cancel_latency`). `loss_comparison` "
+            "runs on the 2-D engine, whose programs compile on first use in this process (a "
+            "server compiles them at start-up): its first figure is that compile, not the job.",
             "",
             *rows,
             END,
