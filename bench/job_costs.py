@@ -192,6 +192,7 @@ KNOBS: dict[str, list[tuple[str, ...]]] = {
     ],
     "landscape": [("resolution",), ("setup", "epochs"), ("setup", "n_samples")],
     "batch_size": [
+        ("batch_sizes",),
         ("top_k",),
         ("iterations",),
         ("timing_repeats",),
@@ -200,6 +201,7 @@ KNOBS: dict[str, list[tuple[str, ...]]] = {
         ("setup", "n_samples"),
     ],
     "normalization": [
+        ("learning_rates",),
         ("iterations",),
         ("slice_resolution",),
         ("setup", "epochs"),
@@ -208,7 +210,14 @@ KNOBS: dict[str, list[tuple[str, ...]]] = {
     ],
     "minimum_ratio": [("polish_steps",), ("widths",), ("seeds",), ("setup", "epochs")],
 }
-MINIMUMS = {"iterations": 8, "resolution": 5, "slice_resolution": 5, "n_samples": 40, "probes": 2}
+MINIMUMS = {
+    "iterations": 8,
+    "resolution": 5,
+    "slice_resolution": 5,
+    "n_samples": 40,
+    "probes": 2,
+    "batch_sizes": 2,
+}
 
 
 def largest_admitted(kind: str, budget: Any) -> dict[str, Any]:
@@ -226,12 +235,12 @@ def largest_admitted(kind: str, budget: Any) -> dict[str, Any]:
             for key in path[:-1]:
                 holder = holder.setdefault(key, {})
             value = holder.get(path[-1])
-            if isinstance(value, list):  # architectures: keep the first half
-                if len(value) > 1:
-                    holder[path[-1]] = value[: len(value) // 2]
+            low = MINIMUMS.get(path[-1], 1)
+            if isinstance(value, list):  # architectures, batch sizes, rates: the first half
+                if len(value) > low:
+                    holder[path[-1]] = value[: max(low, len(value) // 2)]
                     break
                 continue
-            low = MINIMUMS.get(path[-1], 1)
             value = low if value is None else value
             if value > low:
                 holder[path[-1]] = max(low, value // 2)

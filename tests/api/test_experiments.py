@@ -318,3 +318,8 @@ def test_more_eigenvalues_than_lanczos_steps_is_refused_up_front(client: TestCli
         refused = client.post("/api/experiments", json=body)
         assert refused.status_code == 422, kind
         assert "top_k (9) must not exceed iterations (8)" in refused.text
+    # A network with no hidden layer (2 inputs → 2 classes) has 6 parameters: 6 steps at most.
+    body = {"kind": "hessian", "params": {"top_k": 7, "iterations": 8, "setup": {"widths": []}}}
+    refused = client.post("/api/experiments", json=body)
+    assert refused.status_code == 422
+    assert "must not exceed the network's 6 parameters" in refused.text

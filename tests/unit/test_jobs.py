@@ -299,3 +299,48 @@ def test_the_patch_turns_one_document_into_the_other(before: object, after: obje
 def test_a_grown_list_costs_only_its_new_items(start: list[float], more: list[float]) -> None:
     operations = json_patch("/x", start, start + more)
     assert operations == [{"op": "add", "path": "/x/-", "value": item} for item in more]
+
+
+def test_a_list_given_again_or_holding_arrays_is_written_whole() -> None:
+    import numpy as np
+
+    curve = [1.0, 2.0]
+    assert json_patch("/x", curve, curve) == [{"op": "add", "path": "/x", "value": curve}]
+    arrays = [np.zeros(3), np.ones(3)]
+    grown = [np.zeros(3), np.ones(3), np.ones(3)]  # equal items, not the same objects
+    assert json_patch("/x", arrays, grown) == [{"op": "add", "path": "/x", "value": grown}]
+
+
+def test_a_stream_many_changes_behind_gets_the_whole_job_and_a_finished_job_no_patches(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr("descentlab.api.jobs.MAX_PATCHES_AT_ONCE", 2)
+    jobs = JobManager(workers=1)
+    first, received = threading.Semaphore(0), threading.Semaphore(0)
+
+    def work(progress: Callable[..., None]) -> None:
+        progress(0.1, {"step": 0})
+        assert first.acquire(timeout=5)  # the stream has the whole job
+        for step in range(1, 6):  # five changes before it reads again: more than 2
+            progress(0.1 + step / 10, {"step": step})
+        received.release()
+        assert first.acquire(timeout=5)
+
+    job = jobs.submit("demo", "behind", work)
+    names = []
+
+    async def follow() -> None:
+        async for event in jobs.events(job.id):
+            if event is None:
+                continue
+            names.append(event.name)
+            if len(names) == 1:
+                first.release()
+                assert received.acquire(timeout=5)
+            elif len(names) == 2:
+                first.release()
+
+    asyncio.run(follow())
+    jobs.shutdown()
+    assert names[:2] == ["snapshot", "snapshot"]
+    assert len(job.patches) == 0

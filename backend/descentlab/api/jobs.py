@@ -32,6 +32,10 @@ PatchOp = dict[str, Any]
 
 # Changes kept per job for streams that fell behind; one further behind gets the whole job.
 KEPT_PATCHES = 256
+# A stream this many changes behind gets the whole job instead: one render, not a burst.
+MAX_PATCHES_AT_ONCE = 16
+# How long a finished job keeps its encoded form (for the streams that saw it end).
+ENCODED_KEPT_S = 60.0
 
 
 class JobCancelledError(Exception):
@@ -112,12 +116,16 @@ def json_patch(path: str, before: Any, after: Any) -> list[PatchOp]:
             else:
                 ops.append({"op": "add", "path": member, "value": value})
         return ops
-    if isinstance(before, list) and isinstance(after, list):
+    if isinstance(before, list) and isinstance(after, list) and before is not after:
         seen = len(before)
-        if len(after) >= seen and after[:seen] == before:
+        try:
+            grew = len(after) >= seen and bool(after[:seen] == before)
+        except ValueError:  # items NumPy cannot compare to one truth value: write it whole
+            grew = False
+        if grew:
             return [{"op": "add", "path": f"{path}/-", "value": item} for item in after[seen:]]
-    if after is before:
-        return []
+    if after is before and not isinstance(after, (list, dict)):
+        return []  # the same value (a list or dict given again may have changed inside)
     return [{"op": "add", "path": path, "value": after}]
 
 
@@ -227,6 +235,7 @@ class JobManager:
                         or not patches
                         or patches[0][0] != seen + 1
                         or patches[-1][0] != revision
+                        or len(patches) > MAX_PATCHES_AT_ONCE
                     )
                     cached, snapshot = (job.encoded, job.public()) if whole else (None, {})
                     woken.clear()  # under the lock: a change after this sets it again
@@ -309,6 +318,7 @@ class JobManager:
 
     def _finish(self, job: Job, status: JobStatus) -> None:
         job.status, job.finished, job.partial = status, time.monotonic(), None
+        job.patches.clear()  # a finished job is only ever sent whole
         self._touch(job)
 
     def _touch(self, job: Job, changes: list[PatchOp] | None = None) -> None:
@@ -326,6 +336,9 @@ class JobManager:
         ages = {job.id: now - job.finished for job in self._jobs.values() if job.finished}
         finished = [job for job in self._jobs.values() if job.id in ages]
         expired = {job_id for job_id, age in ages.items() if age > self._ttl_s}
+        for job in finished:  # the encoded result serves the streams open when it ended
+            if ages[job.id] > ENCODED_KEPT_S:
+                job.encoded = None
         surplus = len(finished) - len(expired) - self._keep
         if surplus > 0:
             live = [job for job in finished if job.id not in expired]

@@ -71,8 +71,13 @@ export function followExperiment(id, onUpdate) {
     };
     source.addEventListener("progress", read);
     source.addEventListener("patch", (event) => {
-      if (job === null) return; // cannot happen: the stream starts with the whole job
-      job = applyPatch(job, JSON.parse(event.data));
+      if (settled) return;
+      try {
+        job = applyPatch(job, JSON.parse(event.data)); // the stream starts with the whole job
+      } catch {
+        source.onerror(); // a patch that does not fit: stop trusting the stream, poll instead
+        return;
+      }
       onUpdate(job);
     });
     for (const name of FINISHED) {

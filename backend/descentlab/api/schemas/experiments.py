@@ -12,8 +12,9 @@ from descentlab.core.experiments.minimum_ratio import MinimumRatioParams
 from descentlab.core.experiments.minimum_ratio import check_params as check_minimum_ratio_params
 from descentlab.core.experiments.normalization import NormalizationParams
 from descentlab.core.experiments.normalization import check_params as check_normalization_params
-from descentlab.core.experiments.train import NetworkSetup, check
+from descentlab.core.experiments.train import NetworkSetup, check, load_dataset, model_for
 from descentlab.core.nets.datasets import DATASETS
+from descentlab.core.nets.models import count_params
 from descentlab.core.optimizers import OPTIMIZERS
 
 
@@ -83,10 +84,15 @@ class NetworkSetupParams(StrictModel):
         return self
 
 
-def _check_top_k(top_k: int, iterations: int) -> None:
-    """Lanczos finds at most as many eigenvalues as it takes steps."""
+def _check_top_k(top_k: int, iterations: int, setup: "NetworkSetupParams") -> None:
+    """Lanczos finds at most as many eigenvalues as it takes steps, and it takes at most
+    as many steps as the network has parameters."""
     if top_k > iterations:
         raise ValueError(f"top_k ({top_k}) must not exceed iterations ({iterations})")
+    core = NetworkSetup(**setup.model_dump())
+    parameters = count_params(model_for(core, load_dataset(core)))
+    if top_k > parameters:
+        raise ValueError(f"top_k ({top_k}) must not exceed the network's {parameters} parameters")
 
 
 class TrainRequest(StrictModel):
@@ -105,7 +111,7 @@ class HessianParamsModel(StrictModel):
 
     @model_validator(mode="after")
     def _top_k_within_the_steps(self) -> "HessianParamsModel":
-        _check_top_k(self.top_k, self.iterations)
+        _check_top_k(self.top_k, self.iterations, self.setup)
         return self
 
 
@@ -161,7 +167,7 @@ class BatchSizeParamsModel(StrictModel):
 
     @model_validator(mode="after")
     def _valid(self) -> "BatchSizeParamsModel":
-        _check_top_k(self.top_k, self.iterations)
+        _check_top_k(self.top_k, self.iterations, self.setup)
         check_batch_size_params(
             with_setup(BatchSizeParams, self)
         )  # ValueError: a 422 naming the problem

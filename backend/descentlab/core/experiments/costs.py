@@ -171,7 +171,8 @@ def lanczos(iterations: int, net: Network, runs: int = 1, itemsize: int = 4) -> 
     steps = min(iterations, net.parameters)
     part = hvps(runs * steps, net, f"lanczos/{steps}", drivers=("iterations",))
     basis = (steps + 2) * net.parameters * itemsize
-    return replace(part, working_bytes=part.working_bytes + basis)
+    begin = frozenset({f"lanczos-begin/{steps}/{net.parameters}"})  # its own small program
+    return replace(part, working_bytes=part.working_bytes + basis, kernels=part.kernels | begin)
 
 
 def quadrature(iterations: int, probes: int, net: Network) -> Cost:
@@ -275,7 +276,11 @@ def _normalization(params: NormalizationParams) -> Cost:
         for rate in [*rates, *extra]:
             parts.append(training(setup, net))
             if rate in rates:  # its sharpness: one Lanczos run, two with batch norm
-                parts.append(lanczos(params.iterations, net, runs=1 + batch_norm))
+                sharpness = lanczos(params.iterations, net, runs=1 + batch_norm)
+                if batch_norm:  # the second in evaluation mode: another loss, another kernel
+                    evaluation = frozenset({f"lanczos-eval/{params.iterations}/{net.shape}"})
+                    sharpness = replace(sharpness, kernels=sharpness.kernels | evaluation)
+                parts.append(sharpness)
         drivers = ("slice_resolution", "n_samples", "widths")
         parts.append(evaluations(params.slice_resolution**2, net, drivers=drivers))
     return sequence(parts)

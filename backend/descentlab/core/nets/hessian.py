@@ -440,13 +440,14 @@ def _ritz_pairs(
     if not 1 <= count <= steps:
         raise ValueError(f"need 1 ≤ k ≤ Lanczos steps ({steps}), got {count}")
     state = _one_run(_as_partial(loss), theta, _key(key), steps, between)
-    alphas, betas, basis = state.alphas[0], state.betas[0], state.basis[0]
-    alphas, betas = jax.device_get((alphas, betas))
+    alphas, betas = jax.device_get((state.alphas[0], state.betas[0]))
+    basis = state.basis[0] if vectors else None
+    del state
     values, eigenvectors = np.linalg.eigh(_tridiagonal(alphas, betas[:-1]))  # ascending
     # ‖Hy − θy‖ = βₖ|sₖ| in exact arithmetic; in floating point it bottoms out near ε‖H‖.
     floor = float(np.finfo(alphas.dtype).eps) * float(np.max(np.abs(values)))
     residuals = np.maximum(np.abs(float(betas[-1]) * eigenvectors[-1]), floor)
-    rows = np.asarray(basis, np.float64) if vectors else None
+    rows = np.asarray(basis, np.float64) if basis is not None else None
 
     def pairs(order: np.ndarray) -> RitzPairs:
         chosen = None if rows is None else _canonical_sign(eigenvectors[:, order].T @ rows)
@@ -550,7 +551,8 @@ def spectral_density(
     n = _size(theta)
     steps = _steps(iterations, n)
     dtype = jnp.result_type(theta)
-    batch = quadrature_batch(probes, steps, n, dtype.itemsize)
+    most = quadrature_batch(probes, steps, n, dtype.itemsize)
+    batch = -(-probes // -(-probes // most))  # as many batches, evened out: less padding
     # Each probe's basis lives only while its batch runs; batches run one after another.
     start_key, run_key = jax.random.split(_key(key))
     starts = jax.random.normal(start_key, (probes, n), dtype)
@@ -565,6 +567,7 @@ def spectral_density(
         state = _run_lanczos(_as_partial(loss), theta, starts[rows], run_keys[rows], steps, between)
         alphas[first:stop] = np.asarray(state.alphas)[: stop - first]
         betas[first:stop] = np.asarray(state.betas)[: stop - first]
+        del state  # its bases, before the next batch's are made
     nodes, vectors = np.linalg.eigh(_tridiagonal(alphas, betas[:, :-1]))
     weights = vectors[:, 0, :] ** 2
     low, high = float(nodes.min()), float(nodes.max())

@@ -403,7 +403,8 @@ def pca_directions(snapshots: np.ndarray, final: np.ndarray) -> PCADirections:
     order = np.argsort(squares)[::-1][:2]
     singular = np.sqrt(np.clip(squares[order], 0.0, None))
     directions = np.zeros((2, n))
-    kept = singular > singular.max(initial=0.0) * count * np.finfo(np.float64).eps
+    # The Gram matrix squares the singular values, so its rounding floor is on the squares.
+    kept = squares[order] > squares.max(initial=0.0) * count * np.finfo(np.float64).eps
     for start in starts:
         slab = differences(start)
         directions[: len(order), start : start + slab.shape[1]] = np.where(
