@@ -1,10 +1,13 @@
 """The hessian experiment: Lanczos, Hutchinson and the full spectrum agree on a trained net."""
 
+from typing import Any
+
 import numpy as np
 import pytest
 
 from descentlab.core.experiments.hessian import HessianParams, run
 from descentlab.core.experiments.train import NetworkSetup
+from tests.unit.experiments.conftest import CancelledError
 
 SMALL = NetworkSetup(widths=(4,), n_samples=60, epochs=3, batch_size=16)
 
@@ -40,22 +43,11 @@ def test_flat_loss_is_one_function_however_its_arguments_are_passed() -> None:
     assert network_loss(spec, "cross_entropy") is network_loss(spec, "cross_entropy", False)
 
 
-def test_a_cancel_is_noticed_inside_the_lanczos_run(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_cancel_is_noticed_inside_the_lanczos_run(cancel_at_third_report_of: Any) -> None:
     """The job's progress report (which raises on a cancel) runs between pieces of the
     Lanczos run, not only between the experiment's phases."""
-    from descentlab.core.nets import chunks
-
-    class CancelledError(Exception):
-        pass
-
-    monkeypatch.setattr(chunks, "CHECK_INTERVAL_S", 0.0)
-    reports: list[float] = []
-
-    def progress(fraction: float, *_: object) -> None:
-        reports.append(fraction)
-        if reports.count(0.6) == 3:  # training ended at 0.6; two pieces of the run later
-            raise CancelledError
-
+    # Training ends at 0.6; two pieces of the run later, the cancel.
+    progress, reports = cancel_at_third_report_of(0.6)
     setup = NetworkSetup(n_samples=60, epochs=2, widths=(4,))
     with pytest.raises(CancelledError):
         run(HessianParams(setup=setup, iterations=16, probes=2), progress)

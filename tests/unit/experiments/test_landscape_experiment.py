@@ -1,10 +1,13 @@
 """The landscape experiment: a slice through the trained weights, with its sanity checks."""
 
+from typing import Any
+
 import numpy as np
 import pytest
 
 from descentlab.core.experiments.landscape import LandscapeParams, run
 from descentlab.core.experiments.train import NetworkSetup
+from tests.unit.experiments.conftest import CancelledError
 
 SMALL = NetworkSetup(widths=(6,), n_samples=80, epochs=5, batch_size=16)
 
@@ -37,20 +40,8 @@ def test_random_directions_span_the_requested_square() -> None:
     assert "path" not in result
 
 
-def test_a_cancel_is_noticed_inside_the_slice(monkeypatch: pytest.MonkeyPatch) -> None:
-    from descentlab.core.nets import chunks
-
-    class CancelledError(Exception):
-        pass
-
-    monkeypatch.setattr(chunks, "CHECK_INTERVAL_S", 0.0)
-    reports: list[float] = []
-
-    def progress(fraction: float, *_: object) -> None:
-        reports.append(fraction)
-        if reports.count(0.6) == 3:  # the slice starts at 0.6; two pieces of it later
-            raise CancelledError
-
+def test_a_cancel_is_noticed_inside_the_slice(cancel_at_third_report_of: Any) -> None:
+    progress, reports = cancel_at_third_report_of(0.6)  # the slice starts at 0.6
     setup = NetworkSetup(n_samples=60, epochs=2, widths=(4,))
     with pytest.raises(CancelledError):
         run(LandscapeParams(setup=setup, resolution=9), progress)
