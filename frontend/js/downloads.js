@@ -77,10 +77,18 @@ export function imageFigure(gd) {
   const stack = gd.closest?.(".map-stack");
   const layers = stack ? [...stack.querySelectorAll(".js-plotly-plot")].filter((el) => !el.hidden && el.data) : [gd];
   const full = gd._fullLayout ?? {};
-  return structuredClone({
-    data: layers.flatMap((layer) => layer.data),
-    layout: { ...gd.layout, width: full.width, height: full.height, paper_bgcolor: "white", plot_bgcolor: "white" },
-  });
+  const layout = { ...gd.layout, width: full.width, height: full.height, paper_bgcolor: "white", plot_bgcolor: "white" };
+  if (stack) {
+    // The page shows the map's legend as HTML under it; the image has it below the plot,
+    // where it covers nothing (the start, a minimum, the inspector's arrows).
+    const below = 30 + 22 * Math.ceil(layers.flatMap((l) => l.data).filter((t) => t.showlegend !== false && t.name).length / 4);
+    Object.assign(layout, {
+      showlegend: true, height: (full.height ?? 500) + below,
+      margin: { ...(gd.layout.margin ?? {}), b: (gd.layout.margin?.b ?? 40) + below },
+      legend: { orientation: "h", x: 0, xanchor: "left", y: -0.08, yanchor: "top", font: { size: 11 } },
+    });
+  }
+  return structuredClone({ data: layers.flatMap((layer) => layer.data), layout });
 }
 
 function imageButton(format, filename) {
@@ -101,6 +109,11 @@ export function plotConfig({ filename = "descentlab", layered = false } = {}) {
   return {
     responsive: true,
     displaylogo: false,
+    // Nothing leaves the page: no "send to Chart Studio" / "edit in Chart Studio" button,
+    // no link to plotly's servers (plotly.js 4 shows the first by default).
+    showSendToCloud: false,
+    showEditInChartStudio: false,
+    showLink: false,
     modeBarButtonsToRemove: ["select2d", "lasso2d", ...(layered ? ["toImage"] : [])],
     toImageButtonOptions: { format: "png", filename, scale: 2 },
     modeBarButtonsToAdd: [...(layered ? [imageButton("png", filename)] : []), imageButton("svg", filename)],

@@ -6,7 +6,7 @@
 
 import { clientHeaders } from "./client_id.js";
 import { DEFAULTS as NETWORK_DEFAULTS, FULL_BATCH } from "./networks/state.js";
-import { defaultState, makeRun } from "./state.js";
+import { defaultState, encodeState, makeRun } from "./state.js";
 
 async function getJSON(path) {
   const response = await fetch(path, { headers: clientHeaders() });
@@ -87,6 +87,30 @@ export function lessonPatch(lesson) {
   patch.params ??= {};
   patch.runs = (state.runs ?? defaults.runs).map(labRun);
   return { ...patch, lesson: lesson.id };
+}
+
+/** Whether `state` still shows `lesson` as it opens (the cursor and the speed aside). */
+export function showsLesson(state, lesson) {
+  if (!lesson || state.lesson !== lesson.id) return false;
+  const patch = lessonPatch(lesson);
+  return LAB_FIELDS.filter((key) => key !== "step" && key !== "speed")
+    .every((key) => JSON.stringify(patch[key]) === JSON.stringify(state[key]));
+}
+
+/**
+ * The query string of a link (or an embed, `embed`) to what the lab shows. An unchanged
+ * lesson is named by its id, so the link follows the lesson when it is improved; anything
+ * else carries the whole scenario. The cursor goes in only when asked (`withStep`): a
+ * link otherwise opens at the start, playing.
+ */
+export function shareQuery(state, lesson, { embed = false, withStep = false } = {}) {
+  if (showsLesson(state, lesson)) {
+    const q = new URLSearchParams({ lesson: lesson.id });
+    if (withStep && state.step) q.set("t", String(state.step));
+    if (embed) q.set("embed", "1");
+    return q.toString();
+  }
+  return encodeState({ ...state, step: withStep ? state.step : 0, embed });
 }
 
 /** The setup fields of `state`, the rest from the Networks page's defaults (deep copies). */

@@ -2,11 +2,14 @@
 // what the scenario needs (latest request wins), and redraws when anything changes.
 
 import * as api from "./api.js";
+import { busyIndicator } from "./busy.js";
 import { plotConfig } from "./downloads.js";
 import { mountEmbed } from "./embed.js";
+import { mountModebarKeys } from "./modebar_keys.js";
 import { buildChartsFigure, cursorShapes } from "./plots/charts.js";
-import { buildMapFigure, displayZ, taylorGrid } from "./plots/map.js";
-import { mountControls } from "./panels/controls.js";
+import { buildMapFigure, displayZ, legendEntries, taylorGrid, viewSpan } from "./plots/map.js";
+import { renderLegend } from "./plots/legend.js";
+import { mountControls, mountShare } from "./panels/controls.js";
 import { mountDownloads } from "./panels/downloads.js";
 import { mountExpression } from "./panels/expression.js";
 import { mountInspector } from "./panels/inspector.js";
@@ -45,6 +48,8 @@ export function sanitize(state, catalogue) {
       return { ...run, hyper };
     });
   clean.runs = runs.length ? runs : defaultState().runs;
+  // A link that does not say which colour scale gets the one the surface list would pick.
+  if (typeof clean.logScale !== "boolean") clean.logScale = catalogue.surfaces.get(clean.surface)?.log_scale ?? false;
   return clean;
 }
 
@@ -67,16 +72,16 @@ async function start() {
   const catalogue = await loadCatalogue();
   const store = new Store(sanitize(decodeState(location.search), catalogue));
   const player = new Player(store);
-  const derived = { grid: null, z: null, results: null, analysis: null, runsKey: null };
+  const derived = { grid: null, z: null, results: null, analysis: null, runsKey: null, crosshair: null };
   // A typed surface (expression.js) stands in for a catalogue entry.
   const surfaceOf = (state) => (isTyped(state) ? typedSurfaceEntry(state) : catalogue.surfaces.get(state.surface));
   const status = (text) => { $("status").textContent = text; };
+  const busy = busyIndicator($("busy"), [$("map-panel"), $("charts")]);
 
   const inspection = () => {
     const analysis = derived.analysis;
     if (!analysis || !derived.grid) return null;
-    const width = derived.grid.x.at(-1) - derived.grid.x[0];
-    return { analysis, taylorGrid: taylorGrid(analysis, derived.grid), width };
+    return { analysis, taylorGrid: taylorGrid(analysis, derived.grid), span: viewSpan(derived.grid, ranges) };
   };
   // The zoom the learner chose, so that redraws keep it (both layers follow it).
   let ranges = null;
@@ -92,19 +97,27 @@ async function start() {
       .then(() => Plotly.react($("map-bg"), figure.data, figure.layout, { staticPlot: true, responsive: true }))
       .catch((error) => status(`Could not draw the surface: ${error.message}`));
   };
+  // Results of another scenario are never drawn: after a surface change they are dropped
+  // (derived.results = null), and results of a different set of runs (a lesson or a
+  // removed run, still fetching) would index past state.runs. Until the matching ones
+  // arrive the map shows the surface without paths.
+  const currentResults = () => {
+    const results = derived.results;
+    return results && results.length === store.state.runs.length ? results : null;
+  };
   const renderMap = ({ background = true } = {}) => {
     const state = store.state;
-    // Results of a different set of runs (a lesson or a removed run, still fetching) would
-    // index past state.runs: wait for the matching ones.
-    if (!derived.grid || !derived.results || derived.results.length !== state.runs.length) return;
+    if (!derived.grid) return;
+    const results = currentResults();
     const figure = buildMapFigure({
-      surface: surfaceOf(state), grid: derived.grid, displayZ: derived.z, runs: state.runs,
-      results: derived.results, step: state.step, logScale: state.logScale, view: state.view,
-      start: startOf(state, surfaceOf(state)), inspection: inspection(), ranges,
+      surface: surfaceOf(state), grid: derived.grid, displayZ: derived.z, runs: results ? state.runs : [],
+      results: results ?? [], step: state.step, logScale: state.logScale, view: state.view,
+      start: startOf(state, surfaceOf(state)), inspection: inspection(), ranges, crosshair: derived.crosshair,
     });
     $("map-bg").hidden = figure.background === null;
     if (figure.background && background) drawBackground(figure.background);
     Plotly.react($("map"), figure.foreground.data, figure.foreground.layout, MAP_CONFIG);
+    renderLegend($("map-legend"), legendEntries(figure.foreground.data));
     store.dispatchEvent(new Event("mapdrawn"));
   };
   // Animation frames redraw only the foreground (paths, points, arrows) and the charts'
@@ -116,11 +129,14 @@ async function start() {
   };
   const renderCharts = () => {
     const state = store.state;
-    if (!derived.results || derived.results.length !== state.runs.length) return;
+    const results = currentResults();
     const figure = buildChartsFigure({
-      runs: state.runs, results: derived.results, step: state.step, steps: state.steps,
+      runs: results ? state.runs : [], results: results ?? [], step: state.step, steps: state.steps,
       logLoss: $("log-loss").checked,
     });
+    // The checkbox says what the axis is: losses at or below zero force a linear one.
+    $("log-loss").disabled = !figure.logLossPossible;
+    $("log-loss-note").hidden = figure.logLossPossible;
     Plotly.react($("charts"), figure.data, figure.layout, PLOT_CONFIG);
   };
 
@@ -128,7 +144,7 @@ async function start() {
     const body = gridRequest(store.state);
     let grid;
     try {
-      grid = await api.postGrid(body);
+      grid = await busy.during(api.postGrid(body));
     } catch (error) {
       status(`Could not draw the surface: ${error.message}`);
       store.dispatchEvent(new CustomEvent("surfaceerror", { detail: error })); // for the typed-surface field
@@ -148,7 +164,7 @@ async function start() {
     if (key === derived.runsKey) return;
     let response;
     try {
-      response = await api.postTrajectories(body);
+      response = await busy.during(api.postTrajectories(body));
     } catch (error) {
       status(`Could not compute the runs: ${error.message}`);
       return;
@@ -200,7 +216,16 @@ async function start() {
   store.subscribe((state, changed, source) => {
     const has = (...keys) => keys.some((k) => changed.includes(k));
     const surfaceKeys = ["surface", "params", "expression", "domain"];
-    if (has(...surfaceKeys)) { derived.grid = null; ranges = null; backgroundInputs = []; refreshGrid(); }
+    if (has(...surfaceKeys)) {
+      // Another scenario: nothing of the old one stays on screen (paths, charts, cursor,
+      // summaries) while the new surface and runs are computed.
+      derived.grid = null; ranges = null; backgroundInputs = [];
+      derived.results = null; derived.runsKey = null;
+      player.pause();
+      store.dispatchEvent(new Event("resultscleared"));
+      renderCharts();
+      refreshGrid();
+    }
     if (has("logScale") && derived.grid) derived.z = displayZ(derived.grid.z, state.logScale);
     if (has(...surfaceKeys, "start", "steps", "runs")) { lastSource = source; refreshRuns(); }
     if (has("inspect", ...surfaceKeys)) refreshAnalysis();
@@ -219,7 +244,8 @@ async function start() {
   mountPlayback(context);
   mountRuns(context);
   mountInspector(context);
-  mountLessons(context);
+  const { lessonOf } = mountLessons(context);
+  mountShare({ store, lessonOf });
   mountSweep(context);
   mountDownloads(context);
   $("log-loss").addEventListener("change", renderCharts);
@@ -246,6 +272,7 @@ async function start() {
 }
 
 mountEmbed(); // height reports and the full-lab link when framed with ?embed=1
+mountModebarKeys();
 start().catch((error) => {
   document.getElementById("status").textContent = `The lab could not start: ${error.message}`;
   throw error;

@@ -1,5 +1,7 @@
 // The animation player: owns its timer; advances the store's `step` cursor.
 
+const prefersReducedMotion = () => globalThis.matchMedia?.("(prefers-reduced-motion: reduce)").matches ?? false;
+
 export class Player {
   constructor(store) {
     this.store = store;
@@ -25,8 +27,10 @@ export class Player {
     this.store.dispatchEvent(new Event("playerstart"));
   }
 
+  /** Stop playing; announced ("playerstop") only if it was playing. */
   pause() {
-    if (this.frame !== null) cancelAnimationFrame(this.frame);
+    if (this.frame === null) return;
+    cancelAnimationFrame(this.frame);
     this.frame = null;
     this.store.dispatchEvent(new Event("playerstop"));
   }
@@ -43,9 +47,17 @@ export class Player {
     this.store.update({ step: Math.max(0, Math.min(steps, step + delta)) }, { source: "player" });
   }
 
-  /** Start again from step 0: called whenever the scenario changes. */
+  /**
+   * Start again from step 0: called whenever the scenario changes. With reduced motion
+   * asked for (prefers-reduced-motion), nothing plays by itself: the whole runs show,
+   * paused at the last step, and Play animates them on request.
+   */
   restart() {
     this.pause();
+    if (prefersReducedMotion()) {
+      this.store.update({ step: this.store.state.steps }, { source: "player" });
+      return;
+    }
     this.store.update({ step: 0 }, { source: "player" });
     this.play();
   }

@@ -58,8 +58,12 @@ export function analyzeRequest(state, point) {
   return { surface: surfaceRef(state), point };
 }
 
-/** One sweep over every run's optimizer (and schedule), from the shared start. */
-export function sweepRequest(state, surface, { min = 1e-5, max = 1, count = 48 } = {}) {
+/**
+ * One sweep over every run's optimizer (and schedule), from the shared start. Seven
+ * decades at 64 rates (one of the sweep kernel's compiled sizes): wide enough that Adam's
+ * or Adadelta's best rate is not cut off at η = 1, as fine as five decades at 48.
+ */
+export function sweepRequest(state, surface, { min = 1e-5, max = 100, count = 64 } = {}) {
   const labels = runLabels(state.runs);
   return {
     surface: surfaceRef(state),

@@ -8,13 +8,22 @@ export function defaultHyper(optimizer) {
   return Object.fromEntries(optimizer.hyperparameters.map((h) => [h.name, h.default]));
 }
 
-/** The run with another optimizer: its defaults, but the learning rate carried over. */
+/**
+ * The run with another optimizer: the new one's defaults (Adadelta's η is 1.0, SGD's is
+ * not), except the values the user set (`userSet`, see `setHyper`) that it also takes.
+ */
 export function switchOptimizer(run, optimizer) {
   const hyper = defaultHyper(optimizer);
-  if ("learning_rate" in hyper && Number.isFinite(run.hyper.learning_rate)) {
-    hyper.learning_rate = run.hyper.learning_rate;
-  }
-  return { ...run, optimizer: optimizer.name, hyper };
+  const kept = (run.userSet ?? []).filter((name) => name in hyper && Number.isFinite(run.hyper[name]));
+  for (const name of kept) hyper[name] = run.hyper[name];
+  const { userSet: _old, ...rest } = run;
+  return { ...rest, optimizer: optimizer.name, hyper, ...(kept.length ? { userSet: kept } : {}) };
+}
+
+/** The run with hyperparameter `name` set by the user to `value` (remembered as theirs). */
+export function setHyper(run, name, value) {
+  const userSet = [...new Set([...(run.userSet ?? []), name])];
+  return { ...run, hyper: { ...run.hyper, [name]: value }, userSet };
 }
 
 /** A schedule object with the catalogue's defaults, or null for "none". */

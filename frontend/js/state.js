@@ -28,7 +28,7 @@ export const DEFAULTS = Object.freeze({
   expression: null,      // f(x, y) as typed, when surface is CUSTOM_SURFACE
   domain: null,          // {x: [lo, hi], y: [lo, hi]} of a typed surface; null: the API's default
   view: "contour",       // "contour" | "surface3d"
-  logScale: true,
+  logScale: null,        // log colour scale; null: the surface's own (its catalogue log_scale)
   start: null,           // [x, y]; null: the surface's default start
   steps: 500,
   step: 0,               // the animation cursor
@@ -70,6 +70,7 @@ function compactRun(run) {
   if (run.seed) out.seed = run.seed;
   if (run.color) out.c = run.color;
   if (run.label) out.l = run.label;
+  if (run.userSet?.length) out.u = run.userSet;
   return out;
 }
 
@@ -83,6 +84,8 @@ function expandRun(raw) {
   if (Number.isInteger(raw.seed) && raw.seed >= 0) run.seed = raw.seed;
   if (Number.isInteger(raw.c) && raw.c >= 0) run.color = raw.c % PALETTE.length;
   if (typeof raw.l === "string") run.label = raw.l.slice(0, 64);
+  const userSet = Array.isArray(raw.u) ? raw.u.filter((name) => typeof name === "string" && name in hyper) : [];
+  if (userSet.length) run.userSet = userSet;
   return run;
 }
 
@@ -99,7 +102,7 @@ export function encodeState(state) {
   } else if (state.surface !== d.surface) q.set("s", state.surface);
   if (Object.keys(state.params).length) q.set("p", JSON.stringify(state.params));
   if (state.view !== d.view) q.set("v", state.view);
-  if (state.logScale !== d.logScale) q.set("log", state.logScale ? "1" : "0");
+  if (typeof state.logScale === "boolean") q.set("log", state.logScale ? "1" : "0");
   if (state.start) q.set("x", JSON.stringify(state.start));
   if (state.steps !== d.steps) q.set("n", String(state.steps));
   if (state.step) q.set("t", String(state.step));

@@ -1,5 +1,6 @@
 """Reading and driving the lab's page from browser tests: shared by the test modules."""
 
+import importlib.resources
 import shutil
 from pathlib import Path
 from typing import Any
@@ -13,7 +14,7 @@ FIRST_RESULTS_MS = 120_000
 CHANGE_MS = 60_000
 
 PATHS_JS = """() => (document.getElementById("map").data || [])
-    .filter((t) => t.type === "scatter" && t.mode === "lines")
+    .filter((t) => t.type === "scatter" && t.mode === "lines" && t.meta !== "halo")
     .map((t) => ({ name: t.name, x: Array.from(t.x), y: Array.from(t.y) }))"""
 
 # The contour may sit in a static layer (#map-bg) under the moving paths (#map).
@@ -23,7 +24,7 @@ CONTOURS_JS = """() => ["map-bg", "map"]
     .map((t) => ({ name: t.name, x: t.x.length, y: t.y.length }))"""
 HAS_MAP_JS = f"""(minPaths) => {{
     const paths = (document.getElementById("map").data || [])
-        .filter((t) => t.type === "scatter" && t.mode === "lines");
+        .filter((t) => t.type === "scatter" && t.mode === "lines" && t.meta !== "halo");
     return ({CONTOURS_JS})().length > 0 && paths.length >= minPaths;
 }}"""
 
@@ -101,10 +102,41 @@ def wait_for_start(page: Page, point: list[float], tolerance: list[float]) -> No
     page.wait_for_function(
         """([point, tol]) => {
             const data = document.getElementById("map").data || [];
-            const paths = data.filter((t) => t.type === "scatter" && t.mode === "lines");
+            const paths = data
+                .filter((t) => t.type === "scatter" && t.mode === "lines" && t.meta !== "halo");
             return paths.length > 0 && paths.every((t) => t.x.length > 0
                 && Math.abs(t.x[0] - point[0]) <= tol[0] && Math.abs(t.y[0] - point[1]) <= tol[1]);
         }""",
         arg=[point, tolerance],
         timeout=CHANGE_MS,
     )
+
+
+# Deque's axe-core, as its npm package builds it (shipped inside axe-playwright-python).
+AXE_SOURCE = importlib.resources.files("axe_playwright_python").joinpath("axe.min.js")
+
+
+def accessibility_violations(page: Page) -> list[str]:
+    """axe-core's serious and critical violations on the page, one line per failing node.
+
+    The lab's CSP forbids inline scripts, so axe is evaluated through the debugger
+    protocol (as a test tool, never as part of the page)."""
+    page.evaluate("(source) => { (0, eval)(source); }", AXE_SOURCE.read_text())
+    found: list[str] = page.evaluate(
+        """async () => {
+            const { violations } = await axe.run(document, { resultTypes: ["violations"] });
+            return violations
+                .filter((v) => v.impact === "serious" || v.impact === "critical")
+                .flatMap((v) => v.nodes.map((n) => `${v.impact} ${v.id}: ${n.target.join(" ")}`));
+        }"""
+    )
+    return found
+
+
+def modebar_buttons(page: Page) -> list[str]:
+    """The titles of every Plotly modebar button on the page."""
+    titles: list[str] = page.evaluate(
+        """() => [...document.querySelectorAll(".modebar-btn")]
+            .map((b) => b.getAttribute("data-title") || b.getAttribute("aria-label") || "")"""
+    )
+    return titles

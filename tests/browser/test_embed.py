@@ -133,7 +133,8 @@ def test_the_lab_sizes_its_frame_in_a_course_page(
     open_course_page(page, course_site, snippet, width=860)
     frame = lab_frame(page, live_url)
     frame.wait_for_function(
-        "() => (document.getElementById('map').data || []).some((t) => t.mode === 'lines')",
+        "() => (document.getElementById('map').data || [])"
+        ".some((t) => t.mode === 'lines' && t.meta !== 'halo')",
         timeout=CHANGE_MS,
     )
     height = settled_height(page, frame)

@@ -7,6 +7,7 @@ nothing is logged as an error. Then the lab's own download buttons, on the live 
 import csv
 import io
 import json
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -16,7 +17,14 @@ from playwright.sync_api import Browser, ConsoleMessage, Page, Route, expect
 from descentlab.export import write_lesson
 from descentlab.export.page import page_data
 from descentlab.lessons import get_lesson
-from tests.browser.lab_page import CHANGE_MS, FIRST_RESULTS_MS, HAS_MAP_JS, PATHS_JS, save_shot
+from tests.browser.lab_page import (
+    CHANGE_MS,
+    FIRST_RESULTS_MS,
+    HAS_MAP_JS,
+    PATHS_JS,
+    modebar_buttons,
+    save_shot,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -225,3 +233,16 @@ def test_the_networks_lesson_box_links_its_html_file(watched: Page, live_url: st
     link = page.locator("#lesson-text a.download-lesson")
     expect(link).to_have_attribute("href", f"/api/lessons/{NETWORK_LESSON}/export")
     expect(link).to_have_attribute("download", f"{NETWORK_LESSON}.html")
+
+
+@pytest.mark.parametrize("lesson_id", [SURFACE_LESSON, NETWORK_LESSON])
+def test_exported_charts_offer_no_send_to_cloud_button(
+    offline: tuple[Page, list[str], list[str]], exported: dict[str, Path], lesson_id: str
+) -> None:
+    page, _, _ = offline
+    page.goto(exported[lesson_id].as_uri())
+    page.wait_for_function(READY_JS, timeout=CHANGE_MS)
+    page.wait_for_function("() => document.querySelectorAll('.modebar-btn').length > 0")
+    titles = modebar_buttons(page)
+    assert any("PNG" in title for title in titles), titles  # the modebar is there
+    assert not [t for t in titles if re.search(r"cloud|chart studio|share|edit in", t, re.I)]

@@ -53,7 +53,8 @@ def test_first_visit_animates_every_run(watched: Page, live_url: str, tmp_path: 
     page.wait_for_function(
         """([before, label]) => {
             const data = document.getElementById("map").data || [];
-            const lengths = data.filter((t) => t.type === "scatter" && t.mode === "lines")
+            const lengths = data
+                .filter((t) => t.type === "scatter" && t.mode === "lines" && t.meta !== "halo")
                 .map((t) => t.x.length);
             return lengths.some((n, i) => n > before[i])
                 || document.getElementById("step-label").textContent !== label;
@@ -140,7 +141,7 @@ def test_a_shared_url_reproduces_the_paths(watched: Page, live_url: str, tmp_pat
     expect(other.locator("#play")).to_have_text("▶")
     other.wait_for_function(
         "(n) => (document.getElementById('map').data || [])"
-        ".filter((t) => t.type === 'scatter' && t.mode === 'lines')"
+        ".filter((t) => t.type === 'scatter' && t.mode === 'lines' && t.meta !== 'halo')"
         ".every((t) => t.x.length >= n)",
         arg=min(len(p["x"]) for p in original),
         timeout=CHANGE_MS,
@@ -199,7 +200,7 @@ def test_keyboard_plays_pauses_and_steps(watched: Page, live_url: str) -> None:
     expect(page.locator("#scrub")).to_have_value("101")
     page.wait_for_function(
         """() => (document.getElementById("map").data || [])
-            .filter((t) => t.type === "scatter" && t.mode === "lines")
+            .filter((t) => t.type === "scatter" && t.mode === "lines" && t.meta !== "halo")
             .map((t) => t.x.length)
             .every((n, _, all) => n <= 102 && all.includes(102))"""
     )

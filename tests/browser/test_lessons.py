@@ -18,7 +18,8 @@ READY_JS = "() => document.body?.dataset.ready === 'true'"
 # The lab drew the lesson: as many paths as runs, and no error in the status line.
 LAB_DRAWN_JS = """() => document.body?.dataset.ready === "true"
     && document.getElementById("status").textContent === ""
-    && (document.getElementById("map").data || []).filter((t) => t.mode === "lines").length
+    && (document.getElementById("map").data || [])
+        .filter((t) => t.mode === "lines" && t.meta !== "halo").length
         === document.querySelectorAll("#runs .run").length"""
 
 
@@ -98,7 +99,7 @@ def test_a_2d_lesson_opened_from_the_index_shows_its_explanation_and_draws(
     )
     paths = page.evaluate(
         """() => (document.getElementById("map").data || [])
-            .filter((t) => t.mode === "lines").map((t) => [t.x[0], t.y[0]])"""
+            .filter((t) => t.mode === "lines" && t.meta !== "halo").map((t) => [t.x[0], t.y[0]])"""
     )
     assert paths == [state["start"]] * len(state["runs"])  # the lesson's start, every run
     save_shot(page, tmp_path, "lesson-lab.png", keep=True)

@@ -35,7 +35,8 @@ def test_adding_a_run_and_moving_its_learning_rate_changes_its_path(
     expect(page.locator("#runs .run")).to_have_count(before + 1)
     page.wait_for_function(
         "(n) => (document.getElementById('map').data || [])"
-        ".filter((t) => t.type === 'scatter' && t.mode === 'lines').length === n",
+        ".filter((t) => t.type === 'scatter' && t.mode === 'lines' && t.meta !== 'halo')"
+        ".length === n",
         arg=before + 1,
         timeout=CHANGE_MS,
     )
@@ -50,7 +51,7 @@ def test_adding_a_run_and_moving_its_learning_rate_changes_its_path(
     number = new_run.locator("input[data-param-number=learning_rate]")
     page.wait_for_function(
         """([label, xs]) => (document.getElementById("map").data || [])
-            .some((t) => t.name === label && t.mode === "lines"
+            .some((t) => t.name === label && t.mode === "lines" && t.meta !== "halo"
                 && JSON.stringify(Array.from(t.x)) !== JSON.stringify(xs))""",
         arg=[label, first["x"]],
         timeout=CHANGE_MS,
@@ -113,7 +114,7 @@ def test_every_lesson_opens_with_its_text_and_runs(
             """() => new URLSearchParams(location.search).get("lesson") !== null
                 && document.getElementById("status").textContent === ""
                 && (document.getElementById("map").data || [])
-                    .filter((t) => t.mode === "lines").length
+                    .filter((t) => t.mode === "lines" && t.meta !== "halo").length
                     === document.querySelectorAll("#runs .run").length""",
             timeout=CHANGE_MS,
         )

@@ -4,7 +4,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import {
   LAB_FIELDS, SETUP_FIELDS, compareLessons, getLesson, getLessons, inCurriculumOrder, lessonPatch,
-  networksPatch, nextLesson, pageOf, place, sections, setupPatch,
+  networksPatch, nextLesson, pageOf, place, sections, setupPatch, shareQuery,
 } from "../../frontend/js/lessons.js";
 import {
   DEFAULTS as NETWORK_DEFAULTS, decodeState as decodeNetworks, encodeState as encodeNetworks,
@@ -186,4 +186,29 @@ test("getLessons and getLesson ask the API, with the tab's client id, and report
   } finally {
     globalThis.fetch = original;
   }
+});
+
+test("shareQuery: an unchanged lesson is linked by its id, without the step unless asked", () => {
+  const state = { ...defaultState(), ...lessonPatch(SURFACE_LESSON), step: 304 };
+  assert.equal(shareQuery(state, SURFACE_LESSON), "lesson=warmup");
+  assert.equal(shareQuery(state, SURFACE_LESSON, { embed: true }), "lesson=warmup&embed=1");
+  assert.equal(shareQuery(state, SURFACE_LESSON, { withStep: true }), "lesson=warmup&t=304");
+  // Another playback speed is still the lesson.
+  assert.equal(shareQuery({ ...state, speed: 25 }, SURFACE_LESSON), "lesson=warmup");
+});
+
+test("shareQuery: an edited lesson or free play carries the whole scenario, at step 0 unless asked", () => {
+  const lessonState = { ...defaultState(), ...lessonPatch(SURFACE_LESSON), step: 304 };
+  const edited = { ...lessonState, start: [0.5, 0.5] };
+  const query = new URLSearchParams(shareQuery(edited, SURFACE_LESSON, { embed: true }));
+  assert.deepEqual(JSON.parse(query.get("x")), [0.5, 0.5]);
+  assert.ok(query.has("r"), "the runs travel with an edited scenario");
+  assert.equal(query.get("t"), null, "no step unless asked");
+  assert.equal(query.get("embed"), "1");
+  const back = decodeState(`?${shareQuery(edited, SURFACE_LESSON, { withStep: true })}`);
+  assert.equal(back.step, 304);
+  assert.deepEqual(back.start, [0.5, 0.5]);
+  // Free play (no lesson loaded): the scenario.
+  const free = new URLSearchParams(shareQuery({ ...defaultState(), step: 12 }, null));
+  assert.ok(free.has("r") && !free.has("lesson") && !free.has("t"));
 });

@@ -4,8 +4,10 @@ import { describe, it } from "node:test";
 
 import { PALETTE } from "../../frontend/js/state.js";
 import {
-  arrow, buildMapFigure as buildLayers, cursorIndex, displayZ, heightScale, taylorGrid,
+  ARROWS_NOTE, ARROW_FRACTION, arrow, buildMapFigure as buildLayers, cursorIndex, displayZ, heightScale,
+  legendEntries, taylorGrid,
 } from "../../frontend/js/plots/map.js";
+import { NEGATIVE_CURVATURE, POSITIVE_CURVATURE } from "../../frontend/js/plots/colors.js";
 import { SURFACE, f, grad, makeGrid, makeResult, makeRuns } from "./fixtures.mjs";
 
 const close = (a, b, tol = 1e-9) => Math.abs(a - b) <= tol * Math.max(1, Math.abs(a), Math.abs(b));
@@ -55,7 +57,7 @@ function arrowsOf({ data, layout }, kind) {
 }
 const gradientArrows = (figure) => arrowsOf(figure, "gradient");
 
-const paths = (data) => data.filter((t) => t.type === "scatter" && t.mode === "lines");
+const paths = (data) => data.filter((t) => t.type === "scatter" && t.mode === "lines" && t.meta !== "halo");
 const currents = (data) => data.filter((t) => t.type === "scatter" && t.mode === "markers" && t.showlegend === false && t.name !== "inspected point");
 
 describe("buildMapFigure (contour)", () => {
@@ -149,7 +151,7 @@ describe("buildMapFigure (contour)", () => {
       const [dx, dy] = [a.head[0] - x, a.head[1] - y];
       assert.ok(close(dx * gy - dy * gx, 0, 1e-9), "parallel to the gradient");
       assert.ok(dx * gx + dy * gy < 0, "against the gradient");
-      assert.ok(close(Math.hypot(dx, dy), 0.09 * width));
+      assert.ok(close(Math.hypot(dx, dy), ARROW_FRACTION * width), "a fixed share of the view");
       assert.ok(f(x + dx * 1e-3, y + dy * 1e-3) < f(x, y), "a small step along it goes downhill");
       assert.equal(a.color, PALETTE[i]);
     });
@@ -258,13 +260,79 @@ describe("inspector overlay and taylorGrid", () => {
 
   it("draws the inspected point, the Taylor contours and an eigenvector arrow each", () => {
     const { options } = scenario();
-    const inspection = { analysis, taylorGrid: taylorGrid(analysis, grid), width: 4 };
+    const inspection = { analysis, taylorGrid: taylorGrid(analysis, grid), span: 4 };
     const { data, layout } = buildMapFigure({ ...options, inspection });
     assert.ok(data.some((t) => t.name === "inspected point"));
     assert.equal(data.filter((t) => t.type === "contour").length, 2);
     const eigen = layout.annotations.filter((a) => a.text.startsWith("λ="));
     assert.equal(eigen.length, 2);
-    assert.equal(eigen[0].arrowcolor, "#D55E00", "negative curvature");
-    assert.equal(eigen[1].arrowcolor, "#0072B2", "positive curvature");
+    assert.equal(eigen[0].arrowcolor, NEGATIVE_CURVATURE, "negative curvature");
+    assert.equal(eigen[1].arrowcolor, POSITIVE_CURVATURE, "positive curvature");
+  });
+});
+
+describe("the map tells the truth", () => {
+  it("draws x and y at the same scale on both layers, the frame shrinking to fit", () => {
+    const { layers } = buildMapFigure(scenario().options);
+    for (const layer of layers) {
+      assert.equal(layer.layout.yaxis.scaleanchor, "x");
+      assert.equal(layer.layout.yaxis.scaleratio, 1);
+      assert.equal(layer.layout.xaxis.constrain, "domain");
+      assert.equal(layer.layout.yaxis.constrain, "domain");
+    }
+  });
+
+  it("draws arrows thinner than paths, dotted, translucent, a fixed share of the view's shorter side", () => {
+    const ranges = { x: [-2, 2], y: [0, 1] };
+    const { data } = buildMapFigure({ ...scenario().options, ranges });
+    const pathWidth = paths(data)[0].line.width;
+    const arrows = data.filter((t) => t.mode === "lines+markers" && t.x.length === 2);
+    assert.ok(arrows.length >= 3);
+    for (const a of arrows) {
+      assert.ok(a.line.width < pathWidth, "thinner than a path");
+      assert.equal(a.line.dash, "dot");
+      assert.ok(a.opacity < 1);
+      assert.equal(a.marker.symbol, "arrow", "a head");
+      const length = Math.hypot(a.x[1] - a.x[0], a.y[1] - a.y[0]);
+      assert.ok(length <= 0.1 * 1 + 1e-12, `capped by the view's 1-unit height: ${length}`);
+    }
+  });
+
+  it("keeps the legend off the plot and lists runs, markers and what the arrows mean", () => {
+    const { layers } = buildMapFigure(scenario().options);
+    for (const layer of layers) assert.equal(layer.layout.showlegend, false);
+    const entries = legendEntries(layers.at(-1).data);
+    const names = entries.map((e) => e.name);
+    assert.deepEqual(entries.filter((e) => e.kind === "line").map((e) => e.name), ["sgd", "momentum", "wild"]);
+    assert.ok(names.includes("start") && names.includes("known minima"));
+    assert.ok(names.includes(ARROWS_NOTE), "arrows are labelled as not to scale");
+    assert.ok(!names.some((n) => n.endsWith("outline")), "halos are not listed");
+    const lines = entries.filter((e) => e.kind === "line");
+    lines.forEach((e, i) => assert.equal(e.color, PALETTE[i]));
+  });
+
+  it("gives every path a halo underneath it, same points, wider", () => {
+    const { data } = buildMapFigure(scenario({ step: 6 }).options);
+    const halos = data.filter((t) => t.meta === "halo");
+    const drawn = paths(data);
+    assert.equal(halos.length, drawn.length);
+    halos.forEach((halo, i) => {
+      assert.ok(data.indexOf(halo) < data.indexOf(drawn[i]), "under its path");
+      assert.deepEqual([halo.x, halo.y], [drawn[i].x, drawn[i].y]);
+      assert.ok(halo.line.width > drawn[i].line.width);
+    });
+  });
+
+  it("draws no run at all when it has no results (a new surface still computing)", () => {
+    const { data } = buildMapFigure({ ...scenario().options, runs: [], results: [] });
+    assert.equal(paths(data).length, 0);
+    assert.ok(data.some((t) => t.type === "contour"), "the new surface itself is drawn");
+  });
+
+  it("shows the keyboard crosshair where it is, and only then", () => {
+    assert.ok(!buildMapFigure(scenario().options).data.some((t) => t.name === "keyboard crosshair"));
+    const { data } = buildMapFigure({ ...scenario().options, crosshair: [0.5, -0.25] });
+    const cross = data.find((t) => t.name === "keyboard crosshair");
+    assert.deepEqual([cross.x, cross.y], [[0.5], [-0.25]]);
   });
 });

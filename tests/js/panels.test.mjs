@@ -4,6 +4,9 @@ import assert from "node:assert/strict";
 import { fmt, taylorAt } from "../../frontend/js/panels/inspector.js";
 import { formatNumber, summaryText } from "../../frontend/js/panels/runs.js";
 import { applyBestRates, sweepMessage } from "../../frontend/js/panels/sweep.js";
+import { newtonStep } from "../../frontend/js/panels/inspector.js";
+import { playbackAnnouncement } from "../../frontend/js/panels/playback.js";
+import { nextIndex } from "../../frontend/js/modebar_keys.js";
 import { makeRun } from "../../frontend/js/state.js";
 
 function deepFreeze(value) {
@@ -111,11 +114,11 @@ test("summaryText: σ at the cursor (σ[t] is the state at step t + 1)", () => {
 // ---- sweep ----
 
 const SWEEP = {
-  metric: "final", steps: 100, learning_rates: [1e-3, 1e-2, 1e-1],
+  metric: "final", steps: 100, learning_rates: [1e-4, 1e-3, 1e-2, 1e-1],
   results: [
     { label: "sgd", best_learning_rate: 0.01, best_loss: 0.5 },
     { label: "adam", best_learning_rate: null, best_loss: null },
-    { label: "adam 2", best_learning_rate: 0.000123, best_loss: 0.1 },
+    { label: "adam 2", best_learning_rate: 0.00123, best_loss: 0.1 },
   ],
 };
 const sweepRuns = () => deepFreeze([
@@ -131,7 +134,7 @@ test("applyBestRates: each run at its best rate; a run with no best stays the sa
   assert.equal(applied.length, 3);
   assert.deepEqual(applied[0], { ...runs[0], hyper: { learning_rate: 0.01 } });
   assert.equal(applied[1], runs[1]);
-  assert.deepEqual(applied[2], { ...runs[2], hyper: { learning_rate: 0.000123, b1: 0.7 } });
+  assert.deepEqual(applied[2], { ...runs[2], hyper: { learning_rate: 0.00123, b1: 0.7 } });
   assert.equal(runs[0].hyper.learning_rate, 0.5, "input untouched");
   // A sweep with fewer results leaves the extra runs alone.
   const short = applyBestRates(runs, { ...SWEEP, results: SWEEP.results.slice(0, 1) });
@@ -145,7 +148,7 @@ test("applyBestRates: each run at its best rate; a run with no best stays the sa
 test("sweepMessage: the chosen rates, and the runs left unchanged by name", () => {
   const message = sweepMessage(sweepRuns(), SWEEP);
   assert.equal(message,
-    "Fair race at each optimizer's best rate: sgd η = 0.01, adam 2 η = 1.23e-4. "
+    "Fair race at each optimizer's best rate: sgd η = 0.01, adam 2 η = 0.00123. "
     + "Every swept rate diverged for adam; left unchanged.");
 });
 
@@ -160,6 +163,20 @@ test("sweepMessage: only chosen, only kept, and labels", () => {
   assert.match(sweepMessage(labelled, { ...SWEEP, results: [SWEEP.results[1]] }), /diverged for slow one;/);
 });
 
+test("sweepMessage: a best rate at either end of the swept range is flagged, inner ones are not", () => {
+  const runs = sweepRuns();
+  const atEnds = { ...SWEEP, results: [
+    { label: "sgd", best_learning_rate: 0.1, best_loss: 0.5 },
+    { label: "adam", best_learning_rate: 1e-4, best_loss: 0.2 },
+    { label: "adam 2", best_learning_rate: 0.001, best_loss: 0.1 },
+  ] };
+  const message = sweepMessage(runs, atEnds);
+  assert.match(message, /sgd's best η is the largest rate swept \(1\.00e-4…0\.1\): a better one may lie beyond it\./);
+  assert.match(message, /adam's best η is the smallest rate swept/);
+  assert.doesNotMatch(message, /adam 2's best/);
+  assert.doesNotMatch(sweepMessage(runs, SWEEP), /rate swept/, "no warning when every best is inside");
+});
+
 test("sweepMessage and applyBestRates agree on which runs keep their rate", () => {
   const runs = sweepRuns();
   const applied = applyBestRates(runs, SWEEP);
@@ -168,4 +185,29 @@ test("sweepMessage and applyBestRates agree on which runs keep their rate", () =
   const keptNames = keptPart ? keptPart.split(", ") : [];
   const unchanged = ["sgd", "adam", "adam 2"].filter((_, i) => applied[i] === runs[i]);
   assert.deepEqual(keptNames, unchanged);
+});
+
+test("newtonStep: one step lands on a quadratic's critical point; a singular Hessian gives null", () => {
+  // f = (x − 1)² − 3(y + 2)²: a saddle at (1, −2). H = diag(2, −6).
+  const at = (x, y) => ({ point: [x, y], gradient: [2 * (x - 1), -6 * (y + 2)], hessian: [[2, 0], [0, -6]] });
+  const next = newtonStep(at(4, 5));
+  assert.ok(Math.abs(next[0] - 1) < 1e-12 && Math.abs(next[1] + 2) < 1e-12, String(next));
+  // A coupled Hessian: f = x² + xy + y² − x, critical point (2/3, −1/3).
+  const coupled = newtonStep({ point: [3, 3], gradient: [2 * 3 + 3 - 1, 3 + 2 * 3], hessian: [[2, 1], [1, 2]] });
+  assert.ok(Math.abs(coupled[0] - 2 / 3) < 1e-12 && Math.abs(coupled[1] + 1 / 3) < 1e-12, String(coupled));
+  assert.equal(newtonStep({ point: [0, 0], gradient: [1, 1], hessian: [[1, 1], [1, 1]] }), null);
+});
+
+test("playbackAnnouncement: states, not frames", () => {
+  assert.equal(playbackAnnouncement(true, 3, 500), "playing");
+  assert.equal(playbackAnnouncement(false, 120, 500), "paused at step 120 of 500");
+  assert.equal(playbackAnnouncement(false, 500, 500), "finished: step 500 of 500");
+});
+
+test("modebar keys: arrows wrap around, Home and End jump", () => {
+  assert.equal(nextIndex(0, 8, "ArrowRight"), 1);
+  assert.equal(nextIndex(7, 8, "ArrowRight"), 0);
+  assert.equal(nextIndex(0, 8, "ArrowLeft"), 7);
+  assert.equal(nextIndex(4, 8, "Home"), 0);
+  assert.equal(nextIndex(4, 8, "End"), 7);
 });

@@ -67,14 +67,15 @@ describe("run labels in the surface lab's figures", () => {
     return { results, options };
   };
 
-  it("map: the path's name, the point's name and hover, both arrows' names", () => {
+  it("map: the outline's and path's names, the point's name and hover, both arrows' names", () => {
     for (const hostile of HOSTILE) {
       const { foreground } = buildMapFigure(scenario(hostile[0]).options);
       const first = foreground.data.findIndex((t) => t.name?.startsWith(hostile[1]));
       assert.ok(first > 0);
       const at = (k, key) => `.data.${first + k}.${key}`;
-      assertEscaped(foreground, hostile, [at(0, "name"), at(1, "name"), at(1, "hovertemplate"), at(2, "name"), at(3, "name")]);
-      assert.match(foreground.data[first + 1].hovertemplate, /%\{x:\.4g\}/, "the figure's own variables stay");
+      // The path's outline, the path, the point (name and hover), both arrows.
+      assertEscaped(foreground, hostile, [at(0, "name"), at(1, "name"), at(2, "name"), at(2, "hovertemplate"), at(3, "name"), at(4, "name")]);
+      assert.match(foreground.data[first + 2].hovertemplate, /%\{x:\.4g\}/, "the figure's own variables stay");
     }
   });
 

@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import {
-  addRun, defaultHyper, defaultSchedule, editRun, nextColour, removeRun, structureKey, switchOptimizer,
+  addRun, defaultHyper, defaultSchedule, editRun, nextColour, removeRun, setHyper, structureKey, switchOptimizer,
 } from "../../frontend/js/run_edits.js";
 import { MAX_RUNS, PALETTE, makeRun } from "../../frontend/js/state.js";
 
@@ -36,11 +36,11 @@ test("defaultHyper: the catalogue defaults by name", () => {
   assert.deepEqual(defaultHyper({ name: "x", hyperparameters: [] }), {});
 });
 
-test("switchOptimizer: the new optimizer's defaults, the learning rate carried over", () => {
+test("switchOptimizer: the new optimizer's defaults, not the old optimizer's values", () => {
   const run = deepFreeze(twoRuns()[1]);
   const switched = switchOptimizer(run, OPTIMIZERS.get("adam"));
   assert.equal(switched.optimizer, "adam");
-  assert.deepEqual(switched.hyper, { learning_rate: 0.02, b1: 0.9, b2: 0.999, eps: 1e-8 });
+  assert.deepEqual(switched.hyper, { learning_rate: 0.001, b1: 0.9, b2: 0.999, eps: 1e-8 });
   // Everything else about the run stays.
   assert.equal(switched.noise, 0.3);
   assert.equal(switched.seed, 4);
@@ -50,6 +50,16 @@ test("switchOptimizer: the new optimizer's defaults, the learning rate carried o
   assert.equal("momentum" in switched.hyper, false);
   assert.notEqual(switched, run);
   assert.equal(run.optimizer, "momentum");
+});
+
+test("switchOptimizer: values the user set carry over where the new optimizer has them", () => {
+  const run = deepFreeze(setHyper(setHyper(twoRuns()[1], "learning_rate", 0.3), "momentum", 0.5));
+  assert.deepEqual(run.userSet, ["learning_rate", "momentum"]);
+  const switched = switchOptimizer(run, OPTIMIZERS.get("adam"));
+  assert.deepEqual(switched.hyper, { learning_rate: 0.3, b1: 0.9, b2: 0.999, eps: 1e-8 });
+  assert.deepEqual(switched.userSet, ["learning_rate"], "momentum is not adam's: forgotten");
+  const back = switchOptimizer(switched, OPTIMIZERS.get("momentum"));
+  assert.deepEqual(back.hyper, { learning_rate: 0.3, momentum: 0.9 });
 });
 
 test("switchOptimizer: no learning rate to carry → defaults only", () => {

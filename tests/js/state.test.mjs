@@ -25,7 +25,7 @@ function richState() {
           name: "warmup", warmup_steps: 50, init_value: 0,
           then: { name: "cosine_decay", decay_steps: 900, alpha: 0.05 },
         },
-        noise: 0.25, seed: 7, color: 4, label: "sgd warm cosine",
+        noise: 0.25, seed: 7, color: 4, label: "sgd warm cosine", userSet: ["learning_rate"],
       }),
       makeRun("adam", { learning_rate: 0.05, b1: 0.8, b2: 0.995 }, {
         schedule: { name: "exponential_decay", transition_steps: 100, decay_rate: 0.5, transition_begin: 0 },

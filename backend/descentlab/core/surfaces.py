@@ -51,6 +51,9 @@ class Surface:
     minima: tuple[Minimum, ...]
     description: str
     parameters: tuple[SurfaceParameter, ...] = field(default=())
+    # Values spanning orders of magnitude: the map opens on a log colour scale, whether
+    # the surface is picked from the list or named in a link.
+    log_colour: bool = False
 
     def default_params(self) -> tuple[float, ...]:
         return tuple(p.default for p in self.parameters)
@@ -197,6 +200,7 @@ def sharp_flat(p: Array, theta: Array) -> Array:
 _SURFACE_LIST: tuple[Surface, ...] = (
     Surface(
         id="rosenbrock",
+        log_colour=True,
         name="Rosenbrock",
         latex=r"(1 - x)^2 + 100\,(y - x^2)^2",
         fn=rosenbrock,
@@ -210,6 +214,7 @@ _SURFACE_LIST: tuple[Surface, ...] = (
     ),
     Surface(
         id="beale",
+        log_colour=True,
         name="Beale",
         latex=r"(1.5 - x + xy)^2 + (2.25 - x + xy^2)^2 + (2.625 - x + xy^3)^2",
         fn=beale,
@@ -271,6 +276,7 @@ _SURFACE_LIST: tuple[Surface, ...] = (
     ),
     Surface(
         id="goldstein_price",
+        log_colour=True,
         name="Goldstein–Price",
         latex=(
             r"\left[1 + (x+y+1)^2 (19 - 14x + 3x^2 - 14y + 6xy + 3y^2)\right]"

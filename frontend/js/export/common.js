@@ -2,6 +2,8 @@
 // failed says so. The data are a JSON <script> (#descentlab-export) that
 // backend/descentlab/export/page.py writes: {kind, title, lesson, labLink, state, …}.
 
+import { mountModebarKeys } from "../modebar_keys.js";
+
 export const DATA_ELEMENT_ID = "descentlab-export";
 
 /** The page's data, parsed from its JSON <script>. */
@@ -14,6 +16,7 @@ export function readExport(doc = document) {
 /** Run `start`, and show (and rethrow) what went wrong if it fails. */
 export function boot(start) {
   try {
+    mountModebarKeys();
     start();
   } catch (error) {
     const status = document.getElementById("status");

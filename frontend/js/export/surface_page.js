@@ -12,7 +12,8 @@ import { mountPlayback } from "../panels/playback.js";
 import { mountRuns } from "../panels/runs.js";
 import { Player } from "../player.js";
 import { buildChartsFigure, cursorShapes } from "../plots/charts.js";
-import { buildMapFigure, displayZ, taylorGrid } from "../plots/map.js";
+import { renderLegend } from "../plots/legend.js";
+import { buildMapFigure, displayZ, legendEntries, taylorGrid, viewSpan } from "../plots/map.js";
 import { defaultState, makeRun } from "../state.js";
 import { Store } from "../store.js";
 import { boot, readExport } from "./common.js";
@@ -51,7 +52,6 @@ function start() {
   const stem = fileStem(data.lesson?.id ?? surface.id);
   const chartsConfig = plotConfig({ filename: `${stem}-charts` });
   const mapConfig = plotConfig({ filename: `${stem}-map`, layered: true });
-  const width = grid.x.at(-1) - grid.x[0];
 
   $("surface-formula").textContent = latexToText(surface.latex);
   $("surface-description").textContent = surface.description;
@@ -63,7 +63,7 @@ function start() {
   const renderMap = ({ background = true } = {}) => {
     const state = store.state;
     const inspection = derived.analysis
-      ? { analysis: derived.analysis, taylorGrid: taylorGrid(derived.analysis, grid), width } : null;
+      ? { analysis: derived.analysis, taylorGrid: taylorGrid(derived.analysis, grid), span: viewSpan(grid, ranges) } : null;
     const figure = buildMapFigure({
       surface, grid, displayZ: derived.z, runs: state.runs, results, step: state.step, logScale: state.logScale,
       view: state.view, start: state.start ?? surface.default_start, inspection, ranges,
@@ -76,10 +76,13 @@ function start() {
       backgroundDrawn = backgroundDrawn.then(() => Plotly.react($("map-bg"), figure.background.data, figure.background.layout, { staticPlot: true, responsive: true }));
     }
     Plotly.react($("map"), figure.foreground.data, figure.foreground.layout, mapConfig);
+    renderLegend($("map-legend"), legendEntries(figure.foreground.data));
   };
   const renderCharts = () => {
     const state = store.state;
     const figure = buildChartsFigure({ runs: state.runs, results, step: state.step, steps: state.steps, logLoss: $("log-loss").checked });
+    $("log-loss").disabled = !figure.logLossPossible;
+    $("log-loss-note").hidden = figure.logLossPossible;
     Plotly.react($("charts"), figure.data, figure.layout, chartsConfig);
   };
   const renderCursor = () => {

@@ -1,13 +1,24 @@
 // The header: surface, view, log scale, what a click on the map does, link sharing.
-// Also owns the map's click → start point (or inspected point) and the keyboard.
+// Also owns the map's pointer and keyboard input: a click or a tap sets the start (or
+// inspects); with the map focused, the arrow keys move a crosshair and Enter does the same
+// at the crosshair; Escape closes the inspector.
 
 import { latexToText } from "../latex.js";
-import { CUSTOM_SURFACE, encodeState, STEP_CHOICES } from "../state.js";
+import { shareQuery } from "../lessons.js";
+import { CUSTOM_SURFACE, STEP_CHOICES } from "../state.js";
 import { embedSnippet } from "../embed.js";
 
 const $ = (id) => document.getElementById(id);
 
-/** Data coordinates of a mouse event on a 2-D Plotly plot, or null outside its axes. */
+// A press that moves less than this (pixels) and lasts less than TAP_MS is a click or tap,
+// anything else a pan. Pointer events, because the click a touch produces on the map
+// carries no coordinates (clientX = clientY = 0).
+const TAP_PX = 8;
+const TAP_MS = 700;
+// The crosshair moves by this share of the view per arrow key (Shift: ten times more).
+const CROSSHAIR_STEP = 1 / 50;
+
+/** Data coordinates of a pointer event on a 2-D Plotly plot, or null outside its axes. */
 function dataPoint(plot, event) {
   const layout = plot._fullLayout;
   if (!layout?.xaxis || !layout?.yaxis) return null;
@@ -31,7 +42,7 @@ async function copy(text, button) {
   }
 }
 
-export function mountControls({ store, catalogue, surfaceOf }) {
+export function mountControls({ store, catalogue, surfaceOf, derived, renderMap }) {
   const select = $("surface-select");
   for (const surface of catalogue.surfaces.values()) select.add(new Option(surface.name, surface.id));
   select.add(new Option("Your own f(x, y)…", CUSTOM_SURFACE)); // panels/expression.js takes it
@@ -56,9 +67,9 @@ export function mountControls({ store, catalogue, surfaceOf }) {
   select.addEventListener("change", () => {
     if (select.value === CUSTOM_SURFACE) return; // the typed surface enters once the API accepts it
     const surface = catalogue.surfaces.get(select.value);
-    const logScale = ["rosenbrock", "goldstein_price", "beale"].includes(surface.id);
     store.update({
-      surface: surface.id, params: {}, expression: null, domain: null, start: null, inspect: null, logScale, lesson: null,
+      surface: surface.id, params: {}, expression: null, domain: null, start: null, inspect: null,
+      logScale: surface.log_scale, lesson: null,
     });
   });
   for (const radio of document.querySelectorAll("input[name=view]")) {
@@ -68,18 +79,89 @@ export function mountControls({ store, catalogue, surfaceOf }) {
   steps.addEventListener("change", () => store.update({ steps: Number(steps.value) }));
 
   const clickMode = () => document.querySelector("input[name=click-mode]:checked").value;
-  $("map").addEventListener("click", (event) => {
-    if (store.state.view !== "contour") return;
-    const point = dataPoint($("map"), event);
-    if (!point) return;
+  const choose = (point) => {
     if (clickMode() === "inspect") store.update({ inspect: point });
     else store.update({ start: point });
-  });
+  };
+  mountMapPointer({ store, choose });
+  mountMapKeyboard({ store, choose, derived, renderMap, surfaceOf });
+}
 
-  const link = () => `${location.origin}/?${encodeState({ ...store.state, embed: false })}`;
-  $("share").addEventListener("click", () => copy(link(), $("share")));
+/** Clicks and taps on the map (mouse, pen, touch): a short press that barely moves. */
+function mountMapPointer({ store, choose }) {
+  const map = $("map");
+  let press = null;
+  // Capture: Plotly's drag layer handles the same events for panning.
+  map.addEventListener("pointerdown", (event) => {
+    press = event.isPrimary ? { x: event.clientX, y: event.clientY, at: performance.now() } : null;
+  }, { capture: true });
+  // On the window: during a mouse press Plotly lays a drag cover over the page, which
+  // receives the release.
+  window.addEventListener("pointerup", (event) => {
+    const down = press;
+    press = null;
+    if (!down || !event.isPrimary || store.state.view !== "contour") return;
+    const moved = Math.hypot(event.clientX - down.x, event.clientY - down.y);
+    if (moved > TAP_PX || performance.now() - down.at > TAP_MS) return;
+    const point = dataPoint(map, event);
+    if (point) choose(point);
+  }, { capture: true });
+  window.addEventListener("pointercancel", () => { press = null; }, { capture: true });
+}
+
+/** The focusable map: arrow keys move a crosshair, Enter or Space choose its point. */
+function mountMapKeyboard({ store, choose, derived, renderMap, surfaceOf }) {
+  const stack = document.querySelector(".map-stack");
+  const view = () => {
+    const layout = $("map")._fullLayout;
+    return layout?.xaxis ? { x: layout.xaxis.range, y: layout.yaxis.range } : null;
+  };
+  const clampTo = (value, [lo, hi]) => Math.min(Math.max(value, Math.min(lo, hi)), Math.max(lo, hi));
+  const show = (point) => { derived.crosshair = point; renderMap({ background: false }); };
+  stack.addEventListener("focus", () => {
+    if (store.state.view !== "contour" || derived.crosshair) return;
+    const state = store.state;
+    show(state.inspect ?? state.start ?? surfaceOf(state).default_start);
+  });
+  stack.addEventListener("blur", () => show(null));
+  stack.addEventListener("keydown", (event) => {
+    const ranges = view();
+    if (!ranges || store.state.view !== "contour" || event.target !== stack) return;
+    const move = { ArrowLeft: [-1, 0], ArrowRight: [1, 0], ArrowUp: [0, 1], ArrowDown: [0, -1] }[event.key];
+    if (move) {
+      const factor = CROSSHAIR_STEP * (event.shiftKey ? 10 : 1);
+      const [x, y] = derived.crosshair ?? [(ranges.x[0] + ranges.x[1]) / 2, (ranges.y[0] + ranges.y[1]) / 2];
+      show([
+        clampTo(x + move[0] * factor * Math.abs(ranges.x[1] - ranges.x[0]), ranges.x),
+        clampTo(y + move[1] * factor * Math.abs(ranges.y[1] - ranges.y[0]), ranges.y),
+      ]);
+    } else if ((event.key === "Enter" || event.key === " ") && derived.crosshair) {
+      choose([...derived.crosshair]);
+    } else return;
+    event.preventDefault();
+    event.stopPropagation(); // not the playback's arrow keys
+  });
+  // Escape closes the inspector from anywhere but a text field.
+  document.addEventListener("keydown", (event) => {
+    if (event.key !== "Escape" || !store.state.inspect) return;
+    if (event.target.closest?.("input[type=text], textarea, select")) return;
+    store.update({ inspect: null });
+  });
+}
+
+/**
+ * "Copy link" and "Copy embed code": an unchanged lesson by its id, anything else as the
+ * whole scenario; the current step only with "at this step" ticked (lessons.js shareQuery).
+ * `lessonOf(id)`: the loaded lesson, if any.
+ */
+export function mountShare({ store, lessonOf }) {
+  const url = (embed) => {
+    const state = store.state;
+    const query = shareQuery(state, lessonOf(state.lesson), { embed, withStep: $("share-step").checked });
+    return `${location.origin}/?${query}`;
+  };
+  $("share").addEventListener("click", () => copy(url(false), $("share")));
   $("embed-code").addEventListener("click", () => {
-    const url = `${location.origin}/?${encodeState({ ...store.state, embed: true })}`;
-    copy(embedSnippet(url, { title: document.title }), $("embed-code"));
+    copy(embedSnippet(url(true), { title: document.title }), $("embed-code"));
   });
 }

@@ -40,7 +40,9 @@ function sliderRow(id, spec, value) {
     type: "number", step: "any", min: spec.lower, max: spec.upper, value,
     "data-param-number": spec.name, "aria-label": `${spec.name} value`,
   });
-  return el("div", { class: "row" }, [el("label", { for: id, title: spec.description, text: spec.name }), slider, number]);
+  // Label and value on one line, the slider under them across the whole card: a long
+  // track (and arrow keys, one position each) for fine adjustment of log-scale values.
+  return el("div", { class: "row slider-row" }, [el("label", { for: id, title: spec.description, text: spec.name }), number, slider]);
 }
 
 function numberRow(attr, param, value, key) {
@@ -98,7 +100,8 @@ export function buildCard(run, index, { catalogue, label, removable }) {
   });
   const noise = paramSpec(run, "gradient_noise", catalogue);
   const seed = el("input", { type: "number", id: `${key}-seed`, min: 0, step: 1, value: run.seed, "data-field": "seed", "aria-label": "seed" });
-  const summary = el("p", { class: "summary", "aria-live": "polite" }, [
+  // Not a live region: σ changes with every animation frame (playback.js announces states).
+  const summary = el("p", { class: "summary" }, [
     el("span", { class: "final" }), el("span", { class: "diverged" }), el("span", { class: "sigma" }),
   ]);
   const card = el("div", { class: "run", "data-index": index }, [

@@ -66,6 +66,7 @@ export function mountDownloads({ store, derived, status }) {
     html.title = typed ? TYPED_TITLE : HTML_TITLE;
   };
   store.addEventListener("results", enable);
+  store.addEventListener("resultscleared", enable);
   store.subscribe(enable);
   enable();
 }

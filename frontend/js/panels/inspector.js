@@ -2,6 +2,8 @@
 // inspected point, the second-order verdict, and a step along the escape direction that
 // compares the loss it reaches with the Taylor model's prediction.
 
+import { analyzeRequest } from "../requests.js";
+
 const $ = (id) => document.getElementById(id);
 
 const KIND_TEXT = {
@@ -12,6 +14,24 @@ const KIND_TEXT = {
   not_critical: ["not a critical point", "the gradient is not zero here"],
 };
 const ESCAPE_FRACTION = 0.1; // the escape step's length as a share of the domain's width
+// Snapping: Newton's method on ∇f = 0 (it finds saddles and maxima as well as minima),
+// at most this many steps, done when ‖∇f‖ is within the API's own tolerance.
+const SNAP_STEPS = 25;
+
+/**
+ * One Newton step on ∇f = 0 from `analysis`: θ − H⁻¹∇f, or null where H is singular
+ * (no unique nearest critical point to head for) or the step is not finite.
+ */
+export function newtonStep(analysis) {
+  const [[a, b], [c, d]] = analysis.hessian;
+  const [gx, gy] = analysis.gradient;
+  const det = a * d - b * c;
+  const scale = Math.max(Math.abs(a), Math.abs(b), Math.abs(c), Math.abs(d));
+  if (!Number.isFinite(det) || Math.abs(det) <= 1e-12 * scale * scale) return null;
+  const step = [(d * gx - b * gy) / det, (-c * gx + a * gy) / det];
+  const next = [analysis.point[0] - step[0], analysis.point[1] - step[1]];
+  return next.every(Number.isFinite) ? next : null;
+}
 
 /** 4 significant digits; "—" for null (the API's non-finite) and non-numbers. */
 export function fmt(v) {
@@ -76,7 +96,21 @@ function escapeControls(context, analysis, escape, onEscape) {
   return parts.length ? el("p", { class: "escape" }, ...parts) : null;
 }
 
-function details(context, analysis, escape, onEscape) {
+function snapControls(analysis, snap, onSnap) {
+  if (!onSnap || (analysis.critical && !snap)) return null; // (the standalone page has no API)
+  const parts = [];
+  if (!analysis.critical) {
+    const button = el("button", { type: "button", id: "snap-critical" }, "Snap to the nearest critical point");
+    button.title = "A few Newton steps on ∇f = 0 from here (finds minima, saddles and maxima)";
+    button.disabled = snap?.running ?? false;
+    button.addEventListener("click", () => onSnap(analysis));
+    parts.push(button);
+  }
+  if (snap?.message) parts.push(el("span", { id: "snap-result" }, snap.message));
+  return el("p", { class: "escape" }, ...parts);
+}
+
+function details(context, analysis, escape, onEscape, snap, onSnap) {
   const [name, reason] = KIND_TEXT[analysis.kind] ?? [analysis.kind, ""];
   const close = el("button", { type: "button", id: "inspector-close", "aria-label": "close the inspector", title: "Close" }, "×");
   close.addEventListener("click", () => context.store.update({ inspect: null }));
@@ -93,6 +127,7 @@ function details(context, analysis, escape, onEscape) {
       ["H", `[${vec(h0)}, ${vec(h1)}]`],
       ...eigenRows,
     ]),
+    snapControls(analysis, snap, onSnap),
     escapeControls(context, analysis, escape, onEscape),
   ];
 }
@@ -105,9 +140,36 @@ function isOf(analysis, point) {
 }
 
 export function mountInspector(context) {
-  const { store, derived } = context;
+  const { store, derived, api } = context;
   const root = $("inspector");
   let escape = null; // {from, to, before, predicted, after, alpha, lambda} of the last escape step
+  let snap = null; // {running, message, point} of the last snap
+
+  const onSnap = async (analysis) => {
+    snap = { running: true, message: "Newton steps…", point: null };
+    render();
+    const origin = store.state.inspect;
+    let current = analysis;
+    let steps = 0;
+    while (!current.critical && steps < SNAP_STEPS) {
+      if (store.state.inspect !== origin) { snap = null; return; } // the learner moved on
+      const next = newtonStep(current);
+      if (!next) break;
+      steps += 1;
+      try {
+        current = await api.postAnalyze(analyzeRequest(store.state, next));
+      } catch (error) {
+        snap = { running: false, message: `Snapping failed: ${error.message}`, point: null };
+        render();
+        return;
+      }
+    }
+    snap = current.critical
+      ? { running: false, message: `critical point after ${steps} Newton step${steps === 1 ? "" : "s"}`, point: current.point }
+      : { running: false, message: "No critical point found nearby (the Hessian is singular or Newton's method wanders)", point: null };
+    if (snap.point) store.update({ inspect: current.point });
+    else render();
+  };
 
   const onEscape = (analysis) => {
     const grid = derived.grid;
@@ -127,10 +189,11 @@ export function mountInspector(context) {
     const analysis = isOf(derived.analysis, state.inspect) ? derived.analysis : null;
     if (escape && state.inspect !== escape.to) escape = null;
     if (escape && isOf(analysis, escape.to)) escape.after = analysis.value;
+    if (snap && !snap.running && snap.point && state.inspect !== snap.point && !isOf({ point: snap.point }, state.inspect)) snap = null;
     let content;
     if (!state.inspect) content = guidance(context);
     else if (!analysis) content = [el("h3", {}, "Point inspector"), el("p", { class: "hint" }, `Analysing ${vec(state.inspect)} …`)];
-    else content = details(context, analysis, escape, onEscape);
+    else content = details(context, analysis, escape, onEscape, snap, api ? onSnap : null);
     root.replaceChildren(...content.filter(Boolean));
   };
 

@@ -35,7 +35,7 @@ export function mountLessons({ store }) {
     box.hidden = !lesson;
     box.replaceChildren(...(lesson ? lessonTextNodes(lesson, nextLesson(LESSONS, lesson.id)) : []));
   };
-  const apply = (lesson) => store.update(lessonPatch(lesson));
+  const apply = (lesson, extra = {}, source = "user") => store.update({ ...lessonPatch(lesson), ...extra }, { source });
 
   let wanted = null; // the latest choice: a slower answer for an earlier one is dropped
   select.addEventListener("change", async () => {
@@ -60,10 +60,13 @@ export function mountLessons({ store }) {
     const target = new URL(OPENING.url, location.href); // the page it lives on, still embedded
     if (new URLSearchParams(location.search).get("embed") === "1") target.searchParams.set("embed", "1");
     location.replace(target.href);
-    return;
+    return { lessonOf: () => null };
   }
   // "?lesson=ID" alone opens the lesson; a link that carries its runs ("r=") restores
   // exactly what it describes instead, even if it was edited after the lesson opened.
-  if (OPENING && !new URLSearchParams(location.search).has("r")) apply(OPENING);
+  // A link made "at this step" ("t=") opens the lesson paused there.
+  const query = new URLSearchParams(location.search);
+  if (OPENING && !query.has("r")) apply(OPENING, query.has("t") ? { step: store.state.step } : {}, "load");
   show(store.state);
+  return { lessonOf: (id) => loaded.get(id) ?? null };
 }

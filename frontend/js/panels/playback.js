@@ -1,6 +1,13 @@
-// Play, pause, step, scrub and speed; space and the arrow keys do the same.
+// Play, pause, step, scrub and speed; space and the arrow keys do the same. A screen
+// reader hears the player's states (playing, paused at step n), never every frame.
 
 const $ = (id) => document.getElementById(id);
+
+/** What the live region says when the player starts or stops. */
+export function playbackAnnouncement(playing, step, steps) {
+  if (playing) return "playing";
+  return step >= steps ? `finished: step ${steps} of ${steps}` : `paused at step ${step} of ${steps}`;
+}
 
 export function mountPlayback({ store, player }) {
   const show = (state) => {
@@ -13,8 +20,12 @@ export function mountPlayback({ store, player }) {
   store.subscribe((state, changed) => {
     if (changed.some((k) => ["step", "steps", "speed"].includes(k))) show(state);
   });
-  store.addEventListener("playerstart", () => { $("play").textContent = "❚❚"; });
-  store.addEventListener("playerstop", () => { $("play").textContent = "▶"; });
+  const announce = (playing) => {
+    const { step, steps } = store.state;
+    $("playback-announcement").textContent = playbackAnnouncement(playing, step, steps);
+  };
+  store.addEventListener("playerstart", () => { $("play").textContent = "❚❚"; announce(true); });
+  store.addEventListener("playerstop", () => { $("play").textContent = "▶"; announce(false); });
 
   $("play").addEventListener("click", () => player.toggle());
   $("step-back").addEventListener("click", () => player.stepBy(-1));
@@ -26,7 +37,7 @@ export function mountPlayback({ store, player }) {
   $("speed").addEventListener("change", (e) => store.update({ speed: Number(e.target.value) }));
 
   document.addEventListener("keydown", (event) => {
-    if (event.target.closest("input, select, textarea, button")) return;
+    if (event.target.closest("input, select, textarea, button, .map-stack")) return;
     if (event.key === " ") { event.preventDefault(); player.toggle(); }
     else if (event.key === "ArrowRight") { event.preventDefault(); player.stepBy(event.shiftKey ? 10 : 1); }
     else if (event.key === "ArrowLeft") { event.preventDefault(); player.stepBy(event.shiftKey ? -10 : -1); }

@@ -4,7 +4,7 @@
 import { MAX_RUNS } from "../state.js";
 import { runLabels } from "../requests.js";
 import { clampToBounds, fromSlider, toSlider } from "../sliders.js";
-import { addRun, defaultSchedule, editRun, nextColour, removeRun, structureKey, switchOptimizer } from "../run_edits.js";
+import { addRun, defaultSchedule, editRun, nextColour, removeRun, setHyper, structureKey, switchOptimizer } from "../run_edits.js";
 import { buildCard, paramSpec, syncCard } from "./controls_form.js";
 
 const $ = (id) => document.getElementById(id);
@@ -87,7 +87,7 @@ export function mountRuns({ store, catalogue, derived }) {
     if (input !== slider) slider.value = String(toSlider(value, spec.range));
     const edit = spec.name === "gradient_noise"
       ? (r) => ({ ...r, noise: value })
-      : (r) => ({ ...r, hyper: { ...r.hyper, [spec.name]: value } });
+      : (r) => setHyper(r, spec.name, value);
     commit(editRun(store.state.runs, index, edit), source);
   };
 
@@ -174,6 +174,7 @@ export function mountRuns({ store, catalogue, derived }) {
     else if (changed.includes("step")) summarize();
   });
   store.addEventListener("results", summarize);
+  store.addEventListener("resultscleared", summarize);
   render();
   summarize();
 }

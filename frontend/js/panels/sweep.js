@@ -29,7 +29,21 @@ export function sweepMessage(runs, sweep) {
   const parts = [];
   if (chosen.length) parts.push(`Fair race at each optimizer's best rate: ${chosen.join(", ")}.`);
   if (kept.length) parts.push(`Every swept rate diverged for ${kept.join(", ")}; left unchanged.`);
+  parts.push(...edgeNotes(runs, sweep));
   return parts.join(" ");
+}
+
+/** A warning per run whose best rate is an end of the swept range: the best may lie beyond. */
+export function edgeNotes(runs, sweep) {
+  const labels = runLabels(runs);
+  const rates = sweep.learning_rates;
+  const range = `${formatNumber(rates[0])}…${formatNumber(rates.at(-1))}`;
+  return sweep.results.flatMap((result, i) => {
+    const best = result.best_learning_rate;
+    if (best === null || best === undefined) return [];
+    const end = best >= rates.at(-1) ? "largest" : best <= rates[0] ? "smallest" : null;
+    return end ? [`${labels[i]}'s best η is the ${end} rate swept (${range}): a better one may lie beyond it.`] : [];
+  });
 }
 
 export function mountSweep({ store, api, surfaceOf, status }) {

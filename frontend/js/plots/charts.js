@@ -3,6 +3,7 @@
 
 import { plotlyText } from "../plotly_text.js";
 import { PALETTE } from "../state.js";
+import { WARNING } from "./colors.js";
 
 const ROWS = [
   { key: "loss", title: "loss", axis: "y" },
@@ -53,6 +54,7 @@ export function buildChartsFigure({ runs, results, step, steps, logLoss }) {
   });
   return {
     data,
+    logLossPossible: lossesArePositive(results),
     layout: {
       uirevision: "charts", margin: { l: 55, r: 10, t: 8, b: 30 }, showlegend: false,
       grid: { rows: 3, columns: 1, pattern: "coupled" },
@@ -63,7 +65,7 @@ export function buildChartsFigure({ runs, results, step, steps, logLoss }) {
       shapes: cursorShapes(step),
       annotations: divergenceNotes(results).map((text, k) => ({
         text: plotlyText(text), xref: "paper", yref: "paper", x: 1, y: 0.98 - 0.07 * k, xanchor: "right",
-        showarrow: false, font: { color: "#D55E00", size: 12 }, bgcolor: "rgba(255,255,255,0.8)",
+        showarrow: false, font: { color: WARNING, size: 12 }, bgcolor: "rgba(255,255,255,0.8)",
       })),
     },
   };

@@ -1,11 +1,20 @@
 // The surface map: contour (or 3-D surface) with every run's path up to the cursor, its
 // current point, and arrows for the gradient and momentum there. Pure figure builders:
 // `buildMapFigure` returns {data, layout} for Plotly.react and touches no DOM.
+//
+// Angles on the map are true: the contour map is drawn with equal scales (one unit of x
+// is as long on screen as one unit of y; the plot area shrinks to fit), so orthogonal
+// eigenvectors look orthogonal and −∇f crosses the contours at a right angle.
 
 import { plotlyText } from "../plotly_text.js";
 import { PALETTE } from "../state.js";
+import { MAP_COLORSCALE, NEGATIVE_CURVATURE, POSITIVE_CURVATURE, haloFor } from "./colors.js";
 
-const ARROW_FRACTION = 0.09; // arrow length as a share of the domain's width
+// Arrows show a direction only: every one is this share of the view's shorter side (the
+// momentum arrow 0.7 of it), whatever the gradient's size, and the legend says so.
+export const ARROW_FRACTION = 0.08;
+export const ARROWS_NOTE = "arrows: direction only, length not to scale";
+const ARROW_OPACITY = 0.75;
 
 /**
  * How heights are drawn: as they are, or (log scale) as log10 of the height above the
@@ -50,11 +59,19 @@ export function arrow(x, y, d, length, color, text = "") {
 export function arrowTrace(x, y, d, length, color, name) {
   const u = d && unit(d[0], d[1]);
   const tip = u ? [x + u[0] * length, y + u[1] * length] : null;
+  // Thinner than a path, dotted, translucent and with a head: never mistaken for a run.
   return {
     type: "scatter", mode: "lines+markers", name, showlegend: false, hoverinfo: "skip",
-    x: tip ? [x, tip[0]] : [], y: tip ? [y, tip[1]] : [],
-    line: { color, width: 2 }, marker: { symbol: "arrow", angleref: "previous", size: [0, 11], color },
+    x: tip ? [x, tip[0]] : [], y: tip ? [y, tip[1]] : [], opacity: ARROW_OPACITY,
+    line: { color, width: 1.5, dash: "dot" }, marker: { symbol: "arrow", angleref: "previous", size: [0, 10], color },
   };
+}
+
+/** The shorter side of the view (the zoom, else the grid): what arrow lengths are a share of. */
+export function viewSpan(grid, ranges) {
+  const x = ranges?.x ?? [grid.x[0], grid.x.at(-1)];
+  const y = ranges?.y ?? [grid.y[0], grid.y.at(-1)];
+  return Math.min(Math.abs(x[1] - x[0]), Math.abs(y[1] - y[0]));
 }
 
 /** Row index of a run's record at the cursor (a diverged run stops at its last point). */
@@ -62,8 +79,8 @@ export function cursorIndex(result, step) {
   return Math.max(0, Math.min(step, result.points.length - 1));
 }
 
-/** The traces that move with the cursor: per run its path, its point and two arrows. */
-export function runTraces(runs, results, step, width) {
+/** The traces that move with the cursor: per run its halo, path, point and two arrows. */
+export function runTraces(runs, results, step, span) {
   return results.flatMap((result, i) => {
     const color = PALETTE[runs[i].color % PALETTE.length];
     const k = cursorIndex(result, step);
@@ -73,27 +90,33 @@ export function runTraces(runs, results, step, width) {
     const momenta = result.state.momentum;
     const m = momenta && k > 0 ? momenta[Math.min(k, momenta.length) - 1] : null;
     const label = plotlyText(result.label);
+    const halo = haloFor(color);
+    const xs = shown.map((p) => p[0]);
+    const ys = shown.map((p) => p[1]);
     return [
       {
+        type: "scatter", mode: "lines", meta: "halo", name: `${label} outline`, showlegend: false,
+        x: xs, y: ys, line: { color: halo, width: 5 }, hoverinfo: "skip",
+      },
+      {
         type: "scatter", mode: "lines", name: label, legendgroup: result.label,
-        x: shown.map((p) => p[0]), y: shown.map((p) => p[1]),
-        line: { color, width: 2.5 }, hoverinfo: "skip",
+        x: xs, y: ys, line: { color, width: 2.5 }, hoverinfo: "skip",
       },
       {
         type: "scatter", mode: "markers", name: label, legendgroup: result.label,
         showlegend: false, x: [x], y: [y],
-        marker: { color, size: 11, line: { color: "white", width: 1.5 } },
+        marker: { color, size: 11, line: { color: halo, width: 1.5 } },
         hovertemplate: `${label}, step ${k}<br>(%{x:.4g}, %{y:.4g})<extra></extra>`,
       },
-      arrowTrace(x, y, g && [-g[0], -g[1]], ARROW_FRACTION * width, color, `${label} −∇f`),
-      arrowTrace(x, y, m && [-m[0], -m[1]], ARROW_FRACTION * width * 0.7, color, `${label} momentum`),
+      arrowTrace(x, y, g && [-g[0], -g[1]], ARROW_FRACTION * span, color, `${label} −∇f`),
+      arrowTrace(x, y, m && [-m[0], -m[1]], ARROW_FRACTION * span * 0.7, color, `${label} momentum`),
     ];
   });
 }
 
 function inspectorTraces(inspection) {
   if (!inspection) return { background: [], foreground: [], annotations: [] };
-  const { analysis, taylorGrid, width } = inspection;
+  const { analysis, taylorGrid, span } = inspection;
   const [px, py] = analysis.point;
   const foreground = [{
     type: "scatter", mode: "markers", name: "inspected point", showlegend: false,
@@ -111,13 +134,11 @@ function inspectorTraces(inspection) {
   const biggest = Math.max(...analysis.eigenvalues.map((l) => Math.abs(l ?? 0)), 1e-300);
   const annotations = analysis.eigenvectors.map((v, j) => {
     const lambda = analysis.eigenvalues[j];
-    const length = 0.12 * width * Math.max(0.15, Math.abs(lambda ?? 0) / biggest);
-    return arrow(px, py, v, length, lambda < 0 ? "#D55E00" : "#0072B2", `λ=${Number(lambda).toPrecision(3)}`);
+    const length = 0.12 * span * Math.max(0.15, Math.abs(lambda ?? 0) / biggest);
+    return arrow(px, py, v, length, lambda < 0 ? NEGATIVE_CURVATURE : POSITIVE_CURVATURE, `λ=${Number(lambda).toPrecision(3)}`);
   });
   return { background, foreground, annotations: annotations.filter(Boolean) };
 }
-
-const COLORSCALE = "YlGnBu";
 
 function surface3d(o, z, scale) {
   const { surface, grid, runs, results, step, logScale } = o;
@@ -132,12 +153,12 @@ function surface3d(o, z, scale) {
   });
   return {
     data: [
-      { type: "surface", x: grid.x, y: grid.y, z, colorscale: COLORSCALE, reversescale: true, showscale: false, opacity: 0.9 },
+      { type: "surface", x: grid.x, y: grid.y, z, colorscale: MAP_COLORSCALE, showscale: false, opacity: 0.95 },
       ...paths,
     ],
     layout: {
-      uirevision: `${surface.id}:3d`, margin: { l: 0, r: 0, t: 0, b: 0 }, showlegend: true,
-      legend: { x: 0, y: 1, bgcolor: "rgba(255,255,255,0.7)" },
+      // The legend is the HTML one under the map (legendEntries): none inside the plot.
+      uirevision: `${surface.id}:3d`, margin: { l: 0, r: 0, t: 0, b: 0 }, showlegend: false,
       scene: {
         xaxis: { title: { text: "x" } }, yaxis: { title: { text: "y" } },
         zaxis: { title: { text: logScale ? "log₁₀(f − min)" : "f" } },
@@ -146,12 +167,22 @@ function surface3d(o, z, scale) {
   };
 }
 
-/** Axes both layers share, so the paths sit exactly on the contour underneath. */
+/**
+ * Axes both layers share, so the paths sit exactly on the contour underneath: equal
+ * scales (y anchored to x at ratio 1), the plot area shrinking to fit ("domain") so the
+ * chosen ranges stay as they are. Both layers have the same size, hence the same frame.
+ */
 export function sharedAxes(grid, ranges) {
   return {
     margin: { l: 45, r: 10, t: 10, b: 40 },
-    xaxis: { range: ranges?.x ?? [grid.x[0], grid.x[grid.x.length - 1]], title: { text: "x" }, automargin: false, showgrid: false, zeroline: false },
-    yaxis: { range: ranges?.y ?? [grid.y[0], grid.y[grid.y.length - 1]], title: { text: "y" }, automargin: false, showgrid: false, zeroline: false },
+    xaxis: {
+      range: ranges?.x ?? [grid.x[0], grid.x[grid.x.length - 1]], title: { text: "x" },
+      automargin: false, showgrid: false, zeroline: false, constrain: "domain",
+    },
+    yaxis: {
+      range: ranges?.y ?? [grid.y[0], grid.y[grid.y.length - 1]], title: { text: "y" },
+      automargin: false, showgrid: false, zeroline: false, scaleanchor: "x", scaleratio: 1, constrain: "domain",
+    },
   };
 }
 
@@ -166,7 +197,6 @@ export function sharedAxes(grid, ranges) {
  */
 export function buildMapFigure(o) {
   const { surface, grid, runs, results, step, logScale, view, start } = o;
-  const width = grid.x[grid.x.length - 1] - grid.x[0];
   const z = o.displayZ ?? displayZ(grid.z, logScale);
   if (view === "surface3d") return { background: null, foreground: surface3d(o, z, heightScale(grid.z, logScale)) };
   const inspector = inspectorTraces(o.inspection);
@@ -175,7 +205,7 @@ export function buildMapFigure(o) {
     data: [
       {
         type: "contour", name: surface.name, x: grid.x, y: grid.y, z, showscale: false,
-        colorscale: COLORSCALE, reversescale: true, ncontours: 30, line: { width: 0.5, color: "rgba(0,0,0,0.25)" },
+        colorscale: MAP_COLORSCALE, ncontours: 30, line: { width: 0.6, color: "rgba(29,36,51,0.35)" },
         hoverinfo: "skip",
       },
       ...inspector.background,
@@ -194,18 +224,48 @@ export function buildMapFigure(o) {
     type: "scatter", mode: "markers", name: "start", x: [start[0]], y: [start[1]],
     marker: { symbol: "circle-open", size: 14, color: "#111", line: { width: 2 } }, hoverinfo: "skip",
   };
+  const moving = runTraces(runs, results, step, viewSpan(grid, o.ranges));
+  const crosshair = o.crosshair ? [{
+    type: "scatter", mode: "markers", name: "keyboard crosshair", showlegend: false, x: [o.crosshair[0]], y: [o.crosshair[1]],
+    marker: { symbol: "cross-thin-open", size: 22, line: { width: 2, color: "#1d2433" } }, hoverinfo: "skip",
+  }] : [];
   const foreground = {
-    data: [minima, startMarker, ...inspector.foreground, ...runTraces(runs, results, step, width)],
+    data: [minima, startMarker, ...inspector.foreground, ...moving, ...arrowsKey(moving), ...crosshair],
     layout: {
-      ...axes, uirevision: surface.id, showlegend: true,
+      // No legend inside the plot, where it would hide data: the page draws legendEntries
+      // under the map, and a downloaded image puts it below the plot (downloads.js).
+      ...axes, uirevision: surface.id, showlegend: false,
       paper_bgcolor: "rgba(0,0,0,0)", plot_bgcolor: "rgba(0,0,0,0)",
-      // Inside the plot: a legend outside would shrink the foreground's plot area and
-      // misalign it with the contour underneath.
-      legend: { x: 0.99, xanchor: "right", y: 0.99, bgcolor: "rgba(255,255,255,0.75)", font: { size: 11 } },
       annotations: inspector.annotations, dragmode: "pan", hovermode: "closest",
     },
   };
   return { background, foreground };
+}
+
+/** A legend-only entry saying what the arrows are, when any arrow is drawn. */
+function arrowsKey(traces) {
+  const drawn = traces.some((t) => t.mode === "lines+markers" && t.x.length === 2);
+  if (!drawn) return [];
+  return [{
+    type: "scatter", mode: "lines+markers", name: ARROWS_NOTE, meta: "key", x: [], y: [],
+    line: { color: "#5b6475", width: 1.5, dash: "dot" }, marker: { symbol: "arrow", size: 10, color: "#5b6475" },
+    hoverinfo: "skip", opacity: ARROW_OPACITY,
+  }];
+}
+
+/**
+ * What the map's legend lists, read from its traces: [{name, color, kind, symbol}] with
+ * kind "line" (a run), "arrow" or "marker"; traces with showlegend false are left out.
+ */
+export function legendEntries(data) {
+  return data
+    .filter((t) => t.showlegend !== false && t.name && (t.type === "scatter" || t.type === "scatter3d"))
+    .map((t) => {
+      if (t.mode === "lines+markers" && t.type === "scatter") return { name: t.name, color: t.line.color, kind: "arrow" };
+      if (t.mode.startsWith("lines")) return { name: t.name, color: t.line.color, kind: "line" };
+      const marker = t.marker ?? {};
+      return { name: t.name, color: marker.color ?? marker.line?.color ?? "#111", kind: "marker", symbol: marker.symbol ?? "circle" };
+    });
 }
 
 /** The Taylor quadratic on a window around the inspected point, for drawing its contours. */

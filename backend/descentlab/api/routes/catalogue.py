@@ -25,6 +25,7 @@ def list_surfaces() -> list[SurfacePublic]:
             minima=[MinimumPublic(x=m.x, y=m.y, value=m.value) for m in s.minima],
             description=s.description,
             parameters=[SurfaceParameterPublic(**p.__dict__) for p in s.parameters],
+            log_scale=s.log_colour,
         )
         for s in SURFACES.values()
     ]

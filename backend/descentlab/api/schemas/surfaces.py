@@ -133,3 +133,6 @@ class SurfacePublic(BaseModel):
     minima: list[MinimumPublic]
     description: str
     parameters: list[SurfaceParameterPublic]
+    log_scale: bool = Field(
+        description="whether the map opens on a log colour scale (values span decades)"
+    )

@@ -1,0 +1,50 @@
+// The busy sign: when what the page waits for (a surface, a race) takes longer than
+// BUSY_DELAY_MS, say so with the time waited, and mark what is on screen as old.
+
+export const BUSY_DELAY_MS = 150;
+
+/** "computing… 2.4 s": what the sign says after `elapsedMs`. */
+export function busyText(elapsedMs) {
+  return `computing… ${(elapsedMs / 1000).toFixed(1)} s`;
+}
+
+/**
+ * Tracks promises: once one has been pending BUSY_DELAY_MS, `element` shows the elapsed
+ * time (updated every 100 ms) and each of `marked` gets `aria-busy="true"` (the CSS dims
+ * it) until none is pending.
+ */
+export function busyIndicator(element, marked = []) {
+  let pending = 0;
+  let since = 0;
+  let timer = null;
+  const show = () => {
+    element.hidden = false;
+    element.textContent = busyText(performance.now() - since);
+    for (const node of marked) node.setAttribute("aria-busy", "true");
+    timer = setTimeout(show, 100);
+  };
+  const hide = () => {
+    clearTimeout(timer);
+    timer = null;
+    element.hidden = true;
+    element.textContent = "";
+    for (const node of marked) node.removeAttribute("aria-busy");
+  };
+  hide();
+  return {
+    /** `promise`, while the sign knows it is pending. */
+    async during(promise) {
+      if (pending === 0) {
+        since = performance.now();
+        timer = setTimeout(show, BUSY_DELAY_MS);
+      }
+      pending += 1;
+      try {
+        return await promise;
+      } finally {
+        pending -= 1;
+        if (pending === 0) hide();
+      }
+    },
+  };
+}
