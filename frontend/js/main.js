@@ -9,6 +9,7 @@ import { mountModebarKeys } from "./modebar_keys.js";
 import { buildChartsFigure, cursorShapes } from "./plots/charts.js";
 import { buildMapFigure, displayZ, legendEntries, taylorGrid, viewSpan } from "./plots/map.js";
 import { renderLegend } from "./plots/legend.js";
+import { fitMapFrame, withFrameHeight } from "./plots/map_frame.js";
 import { mountControls, mountShare } from "./panels/controls.js";
 import { mountDownloads } from "./panels/downloads.js";
 import { mountExpression } from "./panels/expression.js";
@@ -85,6 +86,8 @@ async function start() {
   };
   // The zoom the learner chose, so that redraws keep it (both layers follow it).
   let ranges = null;
+  let fittedFor = null; // the domain, view and window width the map's frame was sized for
+  let frameHeight = null;
   // The contour is redrawn only when what it shows changed, one redraw at a time:
   // overlapping Plotly.react calls on a contour can fail inside Plotly.
   let backgroundInputs = [];
@@ -115,6 +118,10 @@ async function start() {
       start: startOf(state, surfaceOf(state)), inspection: inspection(), ranges, crosshair: derived.crosshair,
     });
     $("map-bg").hidden = figure.background === null;
+    // The frame's height follows the surface's shape (before drawing: both layers size to it).
+    const frameKey = `${state.view}:${derived.grid.x[0]}:${derived.grid.x.at(-1)}:${derived.grid.y[0]}:${derived.grid.y.at(-1)}:${innerWidth}`;
+    if (frameKey !== fittedFor) { fittedFor = frameKey; frameHeight = fitMapFrame($("map").parentElement, derived.grid, state.view); }
+    withFrameHeight(figure, frameHeight);
     if (figure.background && background) drawBackground(figure.background);
     Plotly.react($("map"), figure.foreground.data, figure.foreground.layout, MAP_CONFIG);
     renderLegend($("map-legend"), legendEntries(figure.foreground.data));

@@ -336,3 +336,14 @@ describe("the map tells the truth", () => {
     assert.deepEqual([cross.x, cross.y], [[0.5], [-0.25]]);
   });
 });
+
+describe("the map's frame", () => {
+  const grid = (x, y) => ({ x, y, z: [] });
+  it("is as high as a flat domain needs at equal scales, never above what the page gives", async () => {
+    const { fittedHeight } = await import("../../frontend/js/plots/map_frame.js");
+    // 20 × 4 in a 745 px wide frame: the plot is 690 px wide, so 138 px high, plus margins.
+    assert.equal(fittedHeight(grid([-10, 10], [-2, 2]), 745, 520), 240, "at least the minimum");
+    assert.equal(fittedHeight(grid([-10, 10], [-4, 4]), 745, 520), 326);
+    assert.equal(fittedHeight(grid([-2, 2], [-1, 3]), 745, 520), 520, "a square domain keeps the page's height");
+  });
+});

@@ -13,6 +13,7 @@ import { mountRuns } from "../panels/runs.js";
 import { Player } from "../player.js";
 import { buildChartsFigure, cursorShapes } from "../plots/charts.js";
 import { renderLegend } from "../plots/legend.js";
+import { fitMapFrame, withFrameHeight } from "../plots/map_frame.js";
 import { buildMapFigure, displayZ, legendEntries, taylorGrid, viewSpan } from "../plots/map.js";
 import { defaultState, makeRun } from "../state.js";
 import { Store } from "../store.js";
@@ -58,6 +59,8 @@ function start() {
   $("inspector").hidden = !data.analyses.length;
 
   let ranges = null; // the learner's zoom, which both map layers follow
+  let fittedView = null; // the view the map's frame was last sized for
+  let frameHeight = null;
   let backgroundKey = null;
   let backgroundDrawn = Promise.resolve();
   const renderMap = ({ background = true } = {}) => {
@@ -69,6 +72,8 @@ function start() {
       view: state.view, start: state.start ?? surface.default_start, inspection, ranges,
     });
     $("map-bg").hidden = figure.background === null;
+    if (state.view !== fittedView) { fittedView = state.view; frameHeight = fitMapFrame($("map").parentElement, grid, state.view); }
+    withFrameHeight(figure, frameHeight);
     const key = [derived.z, derived.analysis, ranges?.x, ranges?.y];
     if (figure.background && background && !key.every((v, i) => v === backgroundKey?.[i])) {
       backgroundKey = key;

@@ -227,7 +227,7 @@ export function buildMapFigure(o) {
   const moving = runTraces(runs, results, step, viewSpan(grid, o.ranges));
   const crosshair = o.crosshair ? [{
     type: "scatter", mode: "markers", name: "keyboard crosshair", showlegend: false, x: [o.crosshair[0]], y: [o.crosshair[1]],
-    marker: { symbol: "cross-thin-open", size: 22, line: { width: 2, color: "#1d2433" } }, hoverinfo: "skip",
+    marker: { symbol: "cross-thin-open", size: 22, color: "#1d2433", line: { width: 2, color: "#1d2433" } }, hoverinfo: "skip",
   }] : [];
   const foreground = {
     data: [minima, startMarker, ...inspector.foreground, ...moving, ...arrowsKey(moving), ...crosshair],
