@@ -1,5 +1,8 @@
 """GET /api/datasets and /api/datasets/{name}: the data a training run would use."""
 
+import inspect
+import re
+
 import numpy as np
 import pytest
 from fastapi.testclient import TestClient
@@ -24,7 +27,7 @@ def test_the_menu_lists_every_dataset_with_its_shape(client: TestClient) -> None
         "class_names": [],
     }
     assert menu["moons"]["description"].startswith("Two interleaving half circles")
-    assert menu["blobs"]["description"].startswith("Gaussian blobs (std noise) at centres points")
+    assert menu["blobs"]["description"].startswith("Three round clouds of points")
     assert (menu["blobs"]["n_classes"], menu["spirals"]["n_classes"]) == (3, 2)
     assert (menu["regression"]["task"], menu["regression"]["n_classes"]) == ("regression", 0)
     iris = menu["iris"]
@@ -101,3 +104,13 @@ def test_out_of_bound_queries_are_422(client: TestClient, field: str, value: str
     assert response.status_code == 422
     assert response.headers["content-type"] == PROBLEM_JSON
     assert response.json()["detail"].startswith(f"{field}:")
+
+
+def test_descriptions_are_plain_words_without_parameter_names(client: TestClient) -> None:
+    # A learner reads these beside the dataset menu: "arms interleaved spirals" or
+    # "(radius ratio factor)" name a generator's arguments, which the page never shows.
+    for entry in client.get("/api/datasets").json():
+        words = set(re.findall(r"[a-z_]+", entry["description"].lower()))
+        parameters = set(inspect.signature(datasets.DATASETS[entry["name"]]).parameters)
+        assert not words & parameters, (entry["name"], entry["description"])
+        assert "`" not in entry["description"]

@@ -410,3 +410,91 @@ def test_an_error_from_the_api_is_shown_next_to_the_button(page: Page, live_url:
     expect(page.locator("#train-job .job-status")).to_be_hidden()
     assert len(logged) == 1
     assert "422" in logged[0]
+
+
+def test_the_experiment_tabs_move_with_the_arrow_keys(watched: Page, live_url: str) -> None:
+    page = watched
+    open_networks(page, live_url + "/networks.html")
+    tabs = page.locator("#experiment-tabs [role=tab]")
+    kinds = [(tab.get_attribute("id") or "").removeprefix("tab-") for tab in tabs.all()]
+    assert len(kinds) == 4
+    expect(page.locator("#experiment-tabs")).to_have_attribute("role", "tablist")
+
+    def expect_selected(kind: str) -> None:
+        selected = page.locator(f"#tab-{kind}")
+        expect(selected).to_have_attribute("aria-selected", "true")
+        expect(selected).to_be_focused()
+        expect(page.locator(f"#experiment-{kind}")).to_be_visible()
+        # A roving tabindex: Tab reaches the selected tab only, the others by the arrows.
+        assert [t.get_attribute("tabindex") for t in tabs.all()] == [
+            "0" if k == kind else "-1" for k in kinds
+        ]
+        for other in kinds:
+            if other != kind:
+                expect(page.locator(f"#experiment-{other}")).to_be_hidden()
+
+    # From the panel above, Tab reaches the tab list at its selected tab.
+    selected = page.locator("#experiment-tabs [aria-selected=true]").get_attribute("id") or ""
+    start = kinds.index(selected.removeprefix("tab-"))
+    page.locator("#hessian-job button.run").focus()
+    for _ in range(20):
+        page.keyboard.press("Tab")
+        if page.evaluate("() => document.activeElement.getAttribute('role')") == "tab":
+            break
+    expect_selected(kinds[start])
+    page.keyboard.press("ArrowRight")
+    expect_selected(kinds[(start + 1) % 4])
+    page.keyboard.press("ArrowLeft")
+    expect_selected(kinds[start])
+    page.keyboard.press("End")
+    expect_selected(kinds[-1])
+    page.keyboard.press("ArrowRight")  # wraps around
+    expect_selected(kinds[0])
+    page.keyboard.press("ArrowLeft")
+    expect_selected(kinds[-1])
+    page.keyboard.press("Home")
+    expect_selected(kinds[0])
+    page.wait_for_function(f"() => location.search.includes('x={kinds[0]}')", timeout=CHANGE_MS)
+    # Tab leaves the tab list for the open card's controls, not the next tab.
+    page.keyboard.press("Tab")
+    assert (
+        page.evaluate("() => document.activeElement.closest('[role=tabpanel]')?.id")
+        == f"experiment-{kinds[0]}"
+    )
+
+
+LEGEND_OVERLAPS_JS = """(card) => [...card.querySelectorAll('.js-plotly-plot')].flatMap((plot) => {
+    const legend = plot.querySelector('.legend .bg');
+    if (!legend) return [];
+    const a = plot.querySelector('.nsewdrag').getBoundingClientRect();
+    const b = legend.getBoundingClientRect();
+    const hit = a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom;
+    return [{id: plot.id, hit, inside: b.bottom <= plot.getBoundingClientRect().bottom + 1}];
+})"""
+
+
+def test_a_network_lesson_runs_on_open_and_shows_the_settings_it_ran(
+    watched: Page, live_url: str, tmp_path: Path
+) -> None:
+    page = watched
+    body = page.request.get(live_url + "/api/lessons/batch-norm").json()
+    experiment = body["scenario"]["experiment"]
+    sent = posted_experiments(page)
+    open_networks(page, live_url + body["url"])
+    card = page.locator("#experiment-normalization")
+    # No click: the lesson's experiment starts as the lesson opens, with the lesson's params.
+    expect(card).to_have_attribute("data-drawn", "true", timeout=FIRST_RESULTS_MS)
+    assert sent == [experiment]
+    # The settings shown are the ones that ran: its learning rates and both batch-norm
+    # settings, not the setup form's single η (a Train setting the experiment replaces).
+    settings = page.locator("#lesson-text .lesson-settings")
+    expect(settings).to_contain_text("learning rates η 0.1, 3")
+    expect(settings).to_contain_text("batch norm with and without")
+    expect(settings).not_to_contain_text("learning rate η 0.01")
+    assert experiment["params"]["learning_rates"] == [0.1, 3.0]
+    expect(page.locator("#learning-rate")).to_have_value("0.1")  # one η that ran
+    # Every legend lies outside its plot area (six entries once covered the curves).
+    legends = page.evaluate(LEGEND_OVERLAPS_JS, card.element_handle())
+    assert {entry["id"] for entry in legends} >= {"normalization-bn-curves"}
+    assert [entry for entry in legends if entry["hit"] or not entry["inside"]] == []
+    card.screenshot(path=str(tmp_path / "networks-lesson-normalization.png"))

@@ -375,7 +375,9 @@ def test_each_charts_modebar_is_one_tab_stop_and_has_no_cloud_button(
     assert not [t for t in titles if re.search(r"cloud|chart studio|share|edit in", t, re.I)]
 
 
-def test_pages_offer_no_send_to_cloud_button(watched: Page, live_url: str) -> None:
+def test_the_networks_page_has_no_cloud_button_and_one_tab_stop_per_modebar(
+    watched: Page, live_url: str
+) -> None:
     page = watched
     page.goto(live_url + "/networks.html")
     page.wait_for_function(
@@ -383,6 +385,12 @@ def test_pages_offer_no_send_to_cloud_button(watched: Page, live_url: str) -> No
     )
     titles = modebar_buttons(page)
     assert not [t for t in titles if re.search(r"cloud|chart studio|share|edit in", t, re.I)]
+    page.wait_for_timeout(100)  # modebar_keys.js settles on the next frame
+    tab_stops = page.evaluate(
+        """() => [...document.querySelectorAll(".modebar")].map((bar) =>
+            [...bar.querySelectorAll(".modebar-btn")].filter((b) => b.tabIndex >= 0).length)"""
+    )
+    assert tab_stops and all(n == 1 for n in tab_stops), tab_stops
 
 
 def test_the_screen_reader_hears_states_not_frames_and_reduced_motion_does_not_autoplay(

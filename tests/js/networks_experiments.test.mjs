@@ -5,6 +5,7 @@ import { describe, it } from "node:test";
 
 import { EXPERIMENTS } from "../../frontend/js/networks/experiments/index.js";
 import { batchAxis, timingTraces } from "../../frontend/js/networks/experiments/batch_size.js";
+import { LEGEND_ROW, PLOT_HEIGHT, legendEntries } from "../../frontend/js/networks/experiments/common.js";
 import { ratioTraces, summaryText } from "../../frontend/js/networks/experiments/minimum_ratio.js";
 import { batchNormTraces } from "../../frontend/js/networks/experiments/normalization.js";
 import { getPath, withPath } from "../../frontend/js/networks/presets.js";
@@ -170,5 +171,50 @@ describe("normalization views", () => {
   it("states what the linear runs did", () => {
     const note = items.find((i) => i.type === "note").text;
     assert.equal(note, "Feature scales 1 and 100; sgd, η = 1.00e-4, 2 steps: scaled features: final loss 0.01; standardized features: final loss 0.01.");
+  });
+});
+
+describe("experiment legends", () => {
+  // The normalization experiment at three learning rates: six entries, once drawn over its curves.
+  const sixEntries = makeNormalization();
+  const bn = sixEntries.batch_norm;
+  bn.learning_rates = [0.1, 1, 3];
+  bn.runs = [...bn.runs, { ...bn.runs[0], learning_rate: 3 }, { ...bn.runs[1], learning_rate: 3 }];
+  const results = {
+    minimum_ratio: makeMinimumRatio(), batch_size: makeBatchSize(), loss_comparison: makeLossComparison(), normalization: sixEntries,
+  };
+
+  it("puts every legend under the plot area, in room added for it, so it covers no data", () => {
+    let legends = 0;
+    for (const experiment of EXPERIMENTS) {
+      for (const item of plots(experiment.views(results[experiment.kind]))) {
+        const { layout } = item.figure;
+        const entries = legendEntries(item.figure);
+        if (!entries) continue;
+        legends += 1;
+        const where = `${item.id} (${entries} entries)`;
+        // Anchored to the figure's bottom edge, one entry a row, horizontal (so the room is taken below).
+        assert.deepEqual([layout.legend.yref, layout.legend.y, layout.legend.yanchor], ["container", 0, "bottom"], where);
+        assert.equal(layout.legend.orientation, "h", where);
+        assert.deepEqual([layout.legend.entrywidth, layout.legend.entrywidthmode], [1, "fraction"], where);
+        // The bottom margin holds the axis's labels and every legend row; the plot area keeps
+        // the height it has without a legend.
+        const rows = entries * LEGEND_ROW;
+        assert.ok(layout.margin.b >= 40 + rows, `${where}: margin ${layout.margin.b} < ${40 + rows}`);
+        const area = layout.height - layout.margin.t - layout.margin.b;
+        assert.ok(area >= PLOT_HEIGHT - layout.margin.t - 45, `${where}: the plot area shrank to ${area}px`);
+      }
+    }
+    assert.ok(legends >= 8, `${legends} legends checked`);
+    const curves = plots(byKind.normalization.views(sixEntries)).find((p) => p.id === "normalization-bn-curves");
+    assert.equal(legendEntries(curves.figure), 6);
+  });
+
+  it("counts Plotly's entries: one per shown trace, none for a single trace or a hidden legend", () => {
+    const trace = (extra = {}) => ({ type: "scatter", ...extra });
+    assert.equal(legendEntries({ data: [trace()], layout: {} }), 0);
+    assert.equal(legendEntries({ data: [trace(), trace(), trace({ showlegend: false })], layout: {} }), 2);
+    assert.equal(legendEntries({ data: [trace(), trace()], layout: { showlegend: false } }), 0);
+    assert.equal(legendEntries({ data: [trace()], layout: { showlegend: true } }), 1);
   });
 });

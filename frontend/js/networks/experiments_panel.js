@@ -43,6 +43,8 @@ export function renderViews(box, items) {
     if (item.type === "plot") {
       const holder = element("div", { className: "figure" });
       const target = element("div", { className: "plot", attrs: { id: item.id } });
+      // A figure that grew to hold its legend below the plot gets the height it asks for.
+      if (item.figure.layout?.height) target.style.height = `${item.figure.layout.height}px`;
       holder.append(element("h4", { text: item.title }), target);
       figures.append(holder);
       plots.push([target, item.figure]);
@@ -127,25 +129,46 @@ function mountCard(experiment, api) {
   return { card, setParams };
 }
 
+// The tab a key moves to from tab `index` of `count` (WAI-ARIA tabs: the arrows wrap around,
+// Home and End go to the ends), or null for any other key.
+export function tabAfterKey(key, index, count) {
+  const moves = { ArrowRight: index + 1, ArrowLeft: index - 1, Home: 0, End: count - 1 };
+  return key in moves ? (moves[key] + count) % count : null;
+}
+
 export function mountExperimentsPanel({ store, api }) {
   const tabs = $("experiment-tabs");
   const cards = $("experiment-cards");
   const setters = new Map(); // kind → setParams
+  const select = (kind) => store.update({ experiment: kind }, { source: "tab" });
   for (const experiment of EXPERIMENTS) {
     const tab = element("button", {
       className: "tab", text: experiment.title,
       attrs: { type: "button", role: "tab", id: `tab-${experiment.kind}`, "aria-controls": `experiment-${experiment.kind}` },
     });
-    tab.addEventListener("click", () => store.update({ experiment: experiment.kind }, { source: "tab" }));
+    tab.addEventListener("click", () => select(experiment.kind));
     tabs.append(tab);
     const { card, setParams } = mountCard(experiment, api);
     cards.append(card);
     setters.set(experiment.kind, setParams);
   }
+  // Tab stops at the selected tab only (a roving tabindex); the arrows, Home and End move
+  // the selection along the tabs and the focus with it.
+  tabs.setAttribute("aria-label", "experiments");
+  tabs.addEventListener("keydown", (event) => {
+    const index = EXPERIMENTS.findIndex((e) => e.kind === store.state.experiment);
+    const next = tabAfterKey(event.key, Math.max(index, 0), EXPERIMENTS.length);
+    if (next === null || event.altKey || event.ctrlKey || event.metaKey) return;
+    event.preventDefault();
+    select(EXPERIMENTS[next].kind);
+    $(`tab-${EXPERIMENTS[next].kind}`).focus();
+  });
   const show = (kind) => {
     for (const experiment of EXPERIMENTS) {
       const open = experiment.kind === kind;
-      $(`tab-${experiment.kind}`).setAttribute("aria-selected", String(open));
+      const tab = $(`tab-${experiment.kind}`);
+      tab.setAttribute("aria-selected", String(open));
+      tab.tabIndex = open ? 0 : -1;
       $(`experiment-${experiment.kind}`).hidden = !open;
     }
     // Plotly sized a plot drawn while its card was hidden to nothing: resize on showing it.
@@ -165,4 +188,11 @@ export function mountExperimentsPanel({ store, api }) {
     if (changed.includes("experiment")) show(state.experiment);
     if (changed.includes("lesson")) useLesson(state.lesson);
   });
+  return {
+    /** Run `kind`'s card with its current params, as its Run button does (not while it runs). */
+    run(kind) {
+      const button = $(`experiment-${kind}`)?.querySelector("button.run");
+      if (button && !button.disabled) button.click();
+    },
+  };
 }

@@ -31,10 +31,11 @@ export function buildDensityFigure(result) {
       },
     ],
     layout: {
-      uirevision: "density", margin: { l: 60, r: 10, t: 10, b: 42 },
+      uirevision: "density", margin: { l: 60, r: 10, t: 30, b: 42 },
       xaxis: { title: { text: "eigenvalue λ", standoff: 4 }, zeroline: true, zerolinecolor: "#aaa" },
       yaxis: { title: { text: "density (log)", standoff: 4 }, type: "log", dtick: 2, exponentformat: "power" },
-      legend: { orientation: "h", x: 1, xanchor: "right", y: 1, bgcolor: "rgba(255,255,255,0.8)" },
+      // Above the plot area, in the top margin: inside it, it hid the density's right end.
+      legend: { orientation: "h", x: 0, y: 1.02, yanchor: "bottom" },
     },
   };
 }

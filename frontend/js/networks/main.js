@@ -4,6 +4,7 @@
 
 import { lessonHtmlLink } from "../downloads.js";
 import { mountEmbed } from "../embed.js";
+import { mountModebarKeys } from "../modebar_keys.js";
 import {
   fillLessonSelect, getLesson, getLessons, lessonTextNodes, networksPatch, nextLesson, pageOf, setupPatch,
 } from "../lessons.js";
@@ -14,6 +15,7 @@ import { mountExperimentsPanel } from "./experiments_panel.js";
 import { mountForm } from "./form.js";
 import { mountHessianPanel } from "./hessian_panel.js";
 import { mountLandscapePanel } from "./landscape_panel.js";
+import { lessonSettings, settingsText } from "./lesson_settings.js";
 import { SETUP_LESSONS } from "./presets.js";
 import { sanitize } from "./setup.js";
 import { decodeState, defaultState, encodeState } from "./state.js";
@@ -51,21 +53,26 @@ function lessonBox() {
   return box;
 }
 
+/**
+ * The lesson's text, the settings its experiment runs (not the setup form's, which are for
+ * Train) and a way down to its results; the experiment itself starts on open (`runLesson`).
+ */
 function showLesson(box, lesson, lessons) {
   box.hidden = !lesson;
   if (!lesson) { box.replaceChildren(); return; }
   const nodes = lessonTextNodes(lesson, nextLesson(lessons, lesson.id));
-  const kind = lesson.scenario.experiment.kind;
-  const run = document.createElement("button");
-  run.type = "button";
-  run.className = "primary run-lesson";
-  run.textContent = "Run this lesson's experiment ↓";
-  run.addEventListener("click", () => {
-    const card = $(`experiment-${kind}`);
-    card.scrollIntoView({ behavior: "smooth", block: "start" });
-    card.querySelector("button.run").click();
+  const { experiment } = lesson.scenario;
+  const settings = document.createElement("p");
+  settings.className = "lesson-settings";
+  settings.textContent = `This lesson runs: ${settingsText(lessonSettings(experiment))}`;
+  const go = document.createElement("button");
+  go.type = "button";
+  go.className = "primary run-lesson";
+  go.textContent = "See the lesson's experiment ↓";
+  go.addEventListener("click", () => {
+    $(`experiment-${experiment.kind}`).scrollIntoView({ behavior: "smooth", block: "start" });
   });
-  nodes.splice(3, 0, run, " ", lessonHtmlLink(lesson));
+  nodes.splice(3, 0, settings, go, " ", lessonHtmlLink(lesson));
   box.replaceChildren(...nodes);
 }
 
@@ -74,7 +81,7 @@ function showLesson(box, lesson, lessons) {
  * setups to start from. A network lesson sets the setup, opens its experiment tab with its
  * params and shows its explanation; a setup sets the training setup only.
  */
-function mountLessons(store, catalogue, lessons) {
+function mountLessons(store, catalogue, lessons, experiments) {
   const select = $("lesson-select");
   const box = lessonBox();
   fillLessonSelect(select, lessons, "networks");
@@ -99,14 +106,18 @@ function mountLessons(store, catalogue, lessons) {
       $("data-status").textContent = `Could not open the lesson: ${error.message}`;
     }
   });
+  // A network lesson starts its experiment as it opens, as a 2-D lesson starts its runs.
+  const runLesson = (lesson) => { if (lesson) experiments.run(lesson.scenario.experiment.kind); };
   store.subscribe((state, changed, source) => {
     if (changed.includes("lesson")) showLesson(box, state.lesson, lessons);
+    if (changed.includes("lesson") && source === "lesson") runLesson(state.lesson);
     if (source === "lesson") select.value = state.lesson?.id ?? select.value;
     // An edited setup is no longer the setup preset chosen (a lesson's text and params stay).
     if (source === "form" && !state.lesson) select.value = "";
   });
   select.value = store.state.lesson?.id ?? "";
   showLesson(box, store.state.lesson, lessons);
+  runLesson(store.state.lesson);
 }
 
 /** The state to start from: the URL's; a lesson's setup and tab when the URL names only it. */
@@ -157,8 +168,8 @@ async function start() {
   mountTrainPanel(context);
   mountLandscapePanel(context);
   mountHessianPanel(context);
-  mountExperimentsPanel(context);
-  mountLessons(store, catalogue, list);
+  const experiments = mountExperimentsPanel(context);
+  mountLessons(store, catalogue, list, experiments);
   mountShare();
 
   let urlTimer = null;
@@ -179,6 +190,7 @@ async function start() {
 }
 
 mountEmbed({ snippetButton: $("embed-code"), height: 900 }); // before start() rewrites the URL
+mountModebarKeys();
 start().catch((error) => {
   $("data-status").textContent = `The page could not start: ${error.message}`;
   throw error;

@@ -26,9 +26,11 @@ export const EXPERIMENT_PRESETS = [
     section: "2. Batch",
     text: "An epoch sees every batch once, reshuffled each time. On parallel hardware one update on a "
       + "large batch takes barely longer than on a small one, so an epoch is shorter with large "
-      + "batches (timed here, on the machine running the lab). Small batches make noisy updates that "
-      + "tend to train better and land in flat minima that generalize; large batches land in sharper "
-      + "ones: a larger top Hessian eigenvalue and a steeper slice.",
+      + "batches (timed here, on the machine running the lab). Small batches make noisy updates; the "
+      + "lecture says they train better and land in flat minima that generalize, large batches in "
+      + "sharper ones. Check each claim here: the top Hessian eigenvalue is measured per unit of "
+      + "weight, the filter-normalized slice per unit of each filter's own norm, and the two disagree "
+      + "when one run's weights grew larger than the other's.",
     params: { setup: { epochs: 30, learning_rate: 0.1 } },
     fields: [
       { name: "setup.epochs", label: "epochs", limit: { min: 1, max: 500, integer: true } },

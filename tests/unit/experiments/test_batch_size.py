@@ -88,7 +88,7 @@ def test_sizes_are_clamped_sorted_and_split_each_epoch(result: dict[str, Any]) -
         assert r["history"]["test_accuracy"][-1] == r["test_accuracy"]
 
 
-def test_full_batch_is_gradient_descent_with_its_sharpness_and_gradient(
+def test_full_batch_is_gradient_descent_with_its_weights_sharpness_and_gradient(
     result: dict[str, Any],
 ) -> None:
     losses, (spec, params, dataset) = _gradient_descent()
@@ -98,6 +98,7 @@ def test_full_batch_is_gradient_descent_with_its_sharpness_and_gradient(
 
     # Sharpness: the top eigenvalues of the dense Hessian at the same weights.
     theta, unravel = ravel_pytree(params)
+    assert full["weight_norm"] == pytest.approx(float(np.linalg.norm(theta)), rel=1e-5)
     x, y = jnp.asarray(dataset.x_train), jnp.asarray(dataset.y_train)
 
     def flat(t: jax.Array) -> jax.Array:

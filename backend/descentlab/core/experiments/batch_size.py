@@ -470,6 +470,9 @@ def _measure(
             gradient_noise(gradients.spread, gradients.examples, trained.batch_size)
         ),
         "gradient_norm": _finite(np.linalg.norm(gradients.mean)),
+        # λ_max is in the weights' own units and a filter-normalized slice in units of each
+        # filter's norm: the two disagree when one run's weights grew larger than another's.
+        "weight_norm": _finite(jnp.linalg.norm(theta)),
         "history": {key: _finite_list(values) for key, values in history.items()},
     }
 

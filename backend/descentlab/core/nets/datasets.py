@@ -118,6 +118,7 @@ def _labels(counts: Sequence[int]) -> np.ndarray:
 
 
 XY = ("x₁", "x₂")
+SPIRAL_RADIUS = 3.0  # the spirals' outer radius (see ``spirals``)
 
 
 def moons(
@@ -145,7 +146,10 @@ def circles(
     seed: int = 0,
     factor: float = 0.5,
 ) -> Dataset:
-    """A small circle inside a large one (radius ratio ``factor``): needs a closed boundary."""
+    """A small ring inside a large one: the classes need a closed boundary between them.
+
+    ``factor`` is the inner ring's radius as a fraction of the outer one's (1).
+    """
     rng = np.random.default_rng(seed)
     outer, inner = _per_class(n_samples, 2)
     angles = rng.uniform(0.0, 2.0 * np.pi, outer + inner)
@@ -164,7 +168,12 @@ def spirals(
     seed: int = 0,
     arms: int = 2,
 ) -> Dataset:
-    """``arms`` interleaved spirals, one class each: the hard one, needs depth or width."""
+    """Two spirals wound into each other, one class each: the hard one, needs depth or width.
+
+    ``arms`` spirals (2 by default) turn 1.5 times each out to radius ``SPIRAL_RADIUS``, so
+    along a ray one arm's turns lie 2 apart and two arms 1 apart: the page's default noise
+    (0.2) blurs them without hiding them (at radius 1 it merged them into one cloud).
+    """
     if arms < 2:
         raise ValueError(f"arms must be at least 2, got {arms}")
     rng = np.random.default_rng(seed)
@@ -172,7 +181,7 @@ def spirals(
     labels = _labels(counts)
     radius = np.concatenate([np.sqrt(rng.uniform(0.05, 1.0, n)) for n in counts])
     angle = 2.0 * np.pi * labels / arms + 3.0 * np.pi * radius
-    x = radius[:, None] * np.stack([np.cos(angle), np.sin(angle)], axis=1)
+    x = SPIRAL_RADIUS * radius[:, None] * np.stack([np.cos(angle), np.sin(angle)], axis=1)
     x = x + noise * rng.standard_normal(x.shape)
     return _split("spirals", x, labels, "classification", arms, XY, test_fraction, rng)
 
@@ -197,7 +206,11 @@ def blobs(
     seed: int = 0,
     centres: int = 3,
 ) -> Dataset:
-    """Gaussian blobs (std ``noise``) at ``centres`` points on a circle of radius 2."""
+    """Three round clouds of points around a circle, one class each: the easy one.
+
+    ``centres`` clouds (3 by default) on a circle of radius 2, each Gaussian with standard
+    deviation ``noise``.
+    """
     if centres < 2:
         raise ValueError(f"centres must be at least 2, got {centres}")
     rng = np.random.default_rng(seed)
@@ -212,7 +225,10 @@ def blobs(
 def regression(
     n_samples: int = 400, noise: float = 0.1, test_fraction: float = 0.25, seed: int = 0
 ) -> Dataset:
-    """y = sin(3x₁)·cos(2x₂) + noise on [−1, 1]²: a smooth surface to fit with MSE."""
+    """A smooth surface, y = sin(3x₁)·cos(2x₂) on [−1, 1]², measured with some scatter.
+
+    Fit it with MSE; ``noise`` is the standard deviation of the Gaussian scatter on y.
+    """
     if n_samples < 2:
         raise ValueError(f"n_samples must be at least 2, got {n_samples}")
     rng = np.random.default_rng(seed)
@@ -228,7 +244,10 @@ def _iris_rows() -> list[list[str]]:
 
 
 def iris(test_fraction: float = 0.25, seed: int = 0) -> Dataset:
-    """Fisher's iris: 150 × 4 measurements in cm, 3 species (read from plotly's copy)."""
+    """Fisher's iris flowers: four measurements in cm of 150 flowers of three species.
+
+    Read from the copy of the table that ships with plotly.
+    """
     header, *rows = _iris_rows()
     features = header[:4]
     x = np.array([[float(v) for v in row[:4]] for row in rows])

@@ -1,7 +1,7 @@
 """Small batch vs large batch (curriculum section 2), as ``networks/experiments/batch_size.js``
 draws it: time per update and per epoch measured on this machine, accuracy, sharpness and
 gradient noise, training curves, the loss on the line from the small-batch to the
-large-batch minimum, and a 1-D slice through each (flat vs sharp). The lecture's summary
+large-batch minimum, and a filter-normalized 1-D slice through each. The lecture's summary
 table is ``result["table"]`` (rows of text), not drawn."""
 
 from typing import Any
@@ -29,7 +29,7 @@ TITLES = (
     "Sharpness (λ_max) and gradient noise",
     "Training loss per epoch",
     "From the small-batch (0) to the large-batch (1) minimum",
-    "1-D slices through each minimum",
+    "1-D slices along a filter-normalized direction",
 )
 
 

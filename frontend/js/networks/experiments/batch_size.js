@@ -3,7 +3,7 @@
 // large-batch minimum, 1-D slices through each, and the lecture's summary table.
 
 import { PALETTE } from "../colors.js";
-import { seconds } from "../format.js";
+import { formatNumber, seconds } from "../format.js";
 import { axis, baseLayout, line, note, plot, table, valueAxis } from "./common.js";
 
 export const kind = "batch_size";
@@ -78,13 +78,17 @@ export function views(result) {
     }));
   }
   if (result.slices?.length) {
-    items.push(plot("batch-size-slices", "1-D slices through each minimum (flat vs sharp)", {
+    // Filter-normalized: a step moves each filter by a fraction of its own norm, so a run
+    // whose weights grew larger can slice steeper although its top eigenvalue is smaller.
+    items.push(plot("batch-size-slices", "1-D slices along a filter-normalized random direction", {
       data: pairedCurves(result.slices, (s) => `batch ${s.batch_size}`, (s) => s.x, (s) => s.train, (s) => s.test),
       layout: baseLayout("batch-size-slices", { xaxis: axis("step along a random direction"), yaxis: axis("loss") }),
     }));
   }
   if (result.table) items.push(table("batch-size-table", "Small vs large batch", result.table.columns, result.table.rows));
+  const weights = runs.filter((r) => r.weight_norm != null);
   items.push(note(`${result.n_train ?? "?"} training samples; time per update `
-    + `${runs.map((r) => `${seconds(r.seconds_per_update)} at ${r.batch_size}`).join(", ")}.`));
+    + `${runs.map((r) => `${seconds(r.seconds_per_update)} at ${r.batch_size}`).join(", ")}`
+    + (weights.length ? `; weight norm ‖θ‖ ${weights.map((r) => `${formatNumber(r.weight_norm)} at ${r.batch_size}`).join(", ")}.` : ".")));
   return items;
 }

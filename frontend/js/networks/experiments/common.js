@@ -4,8 +4,45 @@
 import { axis } from "../axes.js";
 import { INK, LANDSCAPE, PALETTE } from "../colors.js";
 
-/** A plot item: `figure` is {data, layout} for Plotly.react. */
-export const plot = (id, title, figure) => ({ type: "plot", id, title, figure });
+// A plot's height without a legend (`.figure .plot` in networks.css), and what a legend
+// adds: the legend sits under the plot, one entry a row, in room the figure grows by, so it
+// never covers data (six entries drawn above the plot once covered the normalization curves).
+export const PLOT_HEIGHT = 300;
+export const LEGEND_ROW = 20; // px per entry (Plotly's 12 px text and its line sample)
+const LEGEND_PAD = 10;
+const AXIS_ROOM = 42; // px under the plot area: tick labels and the x-axis title
+
+/** How many legend entries Plotly draws for `figure` (one per shown trace, none for one trace). */
+export function legendEntries({ data, layout }) {
+  if (layout.showlegend === false) return 0;
+  const shown = data.filter((t) => t.showlegend !== false && t.type !== "contour").length;
+  return shown > 1 || layout.showlegend === true ? shown : 0;
+}
+
+/** `figure` with its legend (if any) under the plot area and the figure taller by the legend. */
+export function withLegendBelow(figure) {
+  const entries = legendEntries(figure);
+  if (!entries) return figure;
+  const room = entries * LEGEND_ROW + LEGEND_PAD;
+  const margin = { ...(figure.layout.margin ?? {}), b: AXIS_ROOM + room };
+  return {
+    ...figure,
+    layout: {
+      ...figure.layout,
+      height: PLOT_HEIGHT + room,
+      margin,
+      // Horizontal, so that Plotly reserves room below (a vertical one pushes the side
+      // margins), with each entry as wide as the figure: one a row, whatever the width.
+      legend: {
+        orientation: "h", entrywidth: 1, entrywidthmode: "fraction", tracegroupgap: 0,
+        x: 0, xanchor: "left", y: 0, yanchor: "bottom", yref: "container",
+      },
+    },
+  };
+}
+
+/** A plot item: `figure` is {data, layout} for Plotly.react; its legend goes below the plot. */
+export const plot = (id, title, figure) => ({ type: "plot", id, title, figure: withLegendBelow(figure) });
 /** A table item: `rows` are arrays of cell strings, one per column. */
 export const table = (id, title, columns, rows) => ({ type: "table", id, title, columns, rows });
 export const note = (text) => ({ type: "note", text });
@@ -13,10 +50,7 @@ export const note = (text) => ({ type: "note", text });
 export { axis, valueAxis } from "../axes.js";
 
 export function baseLayout(uirevision, extra = {}) {
-  return {
-    uirevision, margin: { l: 55, r: 10, t: 10, b: 42 },
-    legend: { orientation: "h", x: 0, y: 1.02, yanchor: "bottom" }, ...extra,
-  };
+  return { uirevision, margin: { l: 55, r: 10, t: 10, b: AXIS_ROOM }, ...extra };
 }
 
 /** A line trace; `dash` for test curves. */

@@ -1,0 +1,66 @@
+// What a network lesson's experiment runs, in words, from the params its Run button sends
+// (`scenario.experiment` of GET /api/lessons/{id}). The setup form beside it is for Train;
+// an experiment may replace one of its fields with a list of its own (learning rates,
+// batch sizes, architectures): the list is named here and the replaced field left out, so
+// the page never shows a setting the lesson did not run. Pure: no DOM.
+
+import { formatNumber } from "./format.js";
+
+// The experiments' own params (the API's names), as a learner reads them.
+const EXPERIMENT_LABELS = {
+  batch_sizes: "batch sizes", learning_rates: "learning rates η", slice_learning_rate: "slices at η",
+  feature_scale: "feature scale ratio", steps: "steps", seeds: "networks per architecture",
+  widths: "architectures (hidden widths)", polish_steps: "polishing steps", weight_decay: "weight decay",
+  optimizer: "optimizer", learning_rate: "learning rate η", y3: "logit y₃", start: "start", resolution: "grid points",
+  top_k: "top eigenvalues", iterations: "Lanczos steps", span: "slice span ±", timing_repeats: "timed epochs",
+};
+// The training setup's (NetworkSetupParams), in the setup form's words.
+const SETUP_LABELS = {
+  dataset: "dataset", n_samples: "samples", noise: "noise", data_seed: "data seed", widths: "hidden widths",
+  activation: "activation", batch_norm: "batch norm", loss: "loss", optimizer: "optimizer",
+  learning_rate: "learning rate η", batch_size: "batch size", epochs: "epochs", seed: "init seed",
+};
+// The setup fields an experiment sets per run (core/experiments/*.py): null where a list of
+// its own names the values (batch_sizes, learning_rates, widths), else what they are, in words.
+const PER_RUN = {
+  batch_size: { batch_size: null },
+  normalization: { learning_rate: null, batch_norm: () => "with and without" },
+  minimum_ratio: { widths: null, epochs: (epochs) => `0 to ${epochs}, one count per network` },
+};
+
+const widthsText = (widths) => (widths.length ? widths.join(" × ") : "none (linear)");
+
+function valueText(key, value) {
+  if (typeof value === "boolean") return value ? "on" : "off";
+  if (typeof value === "number") return formatNumber(value);
+  if (!Array.isArray(value)) return String(value).replaceAll("_", " ");
+  if (key === "batch_sizes") return value.map((b) => (b === 0 ? "full" : String(b))).join(", ");
+  if (key === "widths" && value.every(Array.isArray)) return value.map(widthsText).join("; ");
+  if (key === "widths") return widthsText(value);
+  if (key === "start") return `(${value.map(formatNumber).join(", ")})`;
+  return value.map((v) => valueText(key, v)).join(", ");
+}
+
+const entry = (labels, key, value) => ({ label: labels[key] ?? key.replaceAll("_", " "), value: valueText(key, value) });
+
+/**
+ * The settings `experiment` ({kind, params}) runs: `{experiment, setup}`, each a list of
+ * {label, value} texts: the experiment's own params as given, then the training setup
+ * without the fields the experiment replaces (empty when it trains no network).
+ */
+export function lessonSettings({ kind, params }) {
+  const { setup, ...own } = params;
+  const perRun = PER_RUN[kind] ?? {};
+  const setupEntries = Object.entries(setup ?? {}).flatMap(([key, value]) => {
+    if (!(key in perRun)) return [entry(SETUP_LABELS, key, value)];
+    return perRun[key] ? [{ label: SETUP_LABELS[key] ?? key, value: perRun[key](value) }] : [];
+  });
+  return { experiment: Object.entries(own).map(([key, value]) => entry(EXPERIMENT_LABELS, key, value)), setup: setupEntries };
+}
+
+/** One line of text: "learning rates η 0.1, 3 · … ; network: moons, …". */
+export function settingsText(settings) {
+  const part = (list) => list.map((s) => `${s.label} ${s.value}`).join(" · ");
+  const own = part(settings.experiment);
+  return settings.setup.length ? `${own}. Network trained: ${part(settings.setup)}.` : `${own}.`;
+}

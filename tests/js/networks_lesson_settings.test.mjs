@@ -1,0 +1,43 @@
+// What a network lesson's box says its experiment runs: the experiment's own lists, and the
+// training setup without the fields those lists replace (no single η beside rates that ran).
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+
+import { lessonSettings, settingsText } from "../../frontend/js/networks/lesson_settings.js";
+
+const SETUP = {
+  dataset: "moons", n_samples: 400, noise: 0.2, data_seed: 0, widths: [16, 16], activation: "relu",
+  batch_norm: false, loss: "cross_entropy", optimizer: "sgd", learning_rate: 0.01, batch_size: 32, epochs: 30, seed: 0,
+};
+const labels = (list) => list.map((s) => s.label);
+
+describe("lesson settings", () => {
+  it("names the normalization lesson's learning rates and both batch-norm settings, not the setup's η", () => {
+    const settings = lessonSettings({
+      kind: "normalization",
+      params: { feature_scale: 10, steps: 100, learning_rates: [0.1, 3], slice_learning_rate: 0.1, setup: SETUP },
+    });
+    const text = settingsText(settings);
+    assert.match(text, /learning rates η 0\.1, 3/);
+    assert.match(text, /batch norm with and without/);
+    assert.doesNotMatch(text, /learning rate η 0\.01/);
+    assert.ok(!labels(settings.setup).includes("learning rate η"));
+    assert.match(text, /hidden widths 16 × 16 · activation relu/);
+  });
+
+  it("lists batch sizes (0: the full set) in place of the setup's one batch size", () => {
+    const settings = lessonSettings({ kind: "batch_size", params: { batch_sizes: [1, 8, 64, 0], setup: { ...SETUP, learning_rate: 0.1 } } });
+    assert.deepEqual(settings.experiment, [{ label: "batch sizes", value: "1, 8, 64, full" }]);
+    assert.ok(!labels(settings.setup).includes("batch size"));
+    assert.ok(settings.setup.some((s) => s.label === "learning rate η" && s.value === "0.1"));
+  });
+
+  it("lists architectures in place of the setup's widths, and an experiment without a network alone", () => {
+    const ratio = lessonSettings({ kind: "minimum_ratio", params: { widths: [[4], [6, 6]], seeds: 6, setup: SETUP } });
+    assert.equal(ratio.experiment[0].value, "4; 6 × 6");
+    assert.ok(!labels(ratio.setup).includes("hidden widths"));
+    const losses = lessonSettings({ kind: "loss_comparison", params: { start: [-8, 8], optimizer: "sgd", learning_rate: 1 } });
+    assert.deepEqual(losses.setup, []);
+    assert.equal(settingsText(losses), "start (-8, 8) · optimizer sgd · learning rate η 1.");
+  });
+});
