@@ -10,14 +10,16 @@ export function busyText(elapsedMs) {
 
 /**
  * Tracks promises: once one has been pending BUSY_DELAY_MS, `element` shows the elapsed
- * time (updated every 100 ms) and each of `marked` gets `aria-busy="true"` (the CSS dims
- * it) until none is pending.
+ * time (updated every 100 ms, hidden from screen readers), `announcer` (a live region)
+ * says "computing…" once, and each of `marked` gets `aria-busy="true"` (the CSS dims it)
+ * until none is pending.
  */
-export function busyIndicator(element, marked = []) {
+export function busyIndicator(element, announcer, marked = []) {
   let pending = 0;
   let since = 0;
   let timer = null;
   const show = () => {
+    if (element.hidden) announcer.textContent = "computing…";
     element.hidden = false;
     element.textContent = busyText(performance.now() - since);
     for (const node of marked) node.setAttribute("aria-busy", "true");
@@ -28,6 +30,7 @@ export function busyIndicator(element, marked = []) {
     timer = null;
     element.hidden = true;
     element.textContent = "";
+    announcer.textContent = "";
     for (const node of marked) node.removeAttribute("aria-busy");
   };
   hide();

@@ -81,7 +81,8 @@ export function imageFigure(gd) {
   if (stack) {
     // The page shows the map's legend as HTML under it; the image has it below the plot,
     // where it covers nothing (the start, a minimum, the inspector's arrows).
-    const below = 30 + 22 * Math.ceil(layers.flatMap((l) => l.data).filter((t) => t.showlegend !== false && t.name).length / 4);
+    const listed = layers.flatMap((l) => l.data).filter((t) => t.type === "scatter" && t.showlegend !== false && t.name);
+    const below = 30 + 22 * Math.ceil(listed.length / 4);
     Object.assign(layout, {
       showlegend: true, height: (full.height ?? 500) + below,
       margin: { ...(gd.layout.margin ?? {}), b: (gd.layout.margin?.b ?? 40) + below },

@@ -89,6 +89,16 @@ export function lessonPatch(lesson) {
   return { ...patch, lesson: lesson.id };
 }
 
+/**
+ * The cursor a lesson link asks for ("t=", from "Copy link" at this step): {step} within
+ * the lesson's own step count (not the lab's default one), or {} for none or a bad value.
+ */
+export function lessonStep(lesson, t) {
+  const step = Number(t);
+  if (t === null || t === "" || !Number.isInteger(step) || step < 0) return {};
+  return { step: Math.min(step, lessonPatch(lesson).steps) };
+}
+
 /** Whether `state` still shows `lesson` as it opens (the cursor and the speed aside). */
 export function showsLesson(state, lesson) {
   if (!lesson || state.lesson !== lesson.id) return false;

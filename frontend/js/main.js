@@ -77,7 +77,9 @@ async function start() {
   // A typed surface (expression.js) stands in for a catalogue entry.
   const surfaceOf = (state) => (isTyped(state) ? typedSurfaceEntry(state) : catalogue.surfaces.get(state.surface));
   const status = (text) => { $("status").textContent = text; };
-  const busy = busyIndicator($("busy"), [$("map-panel"), $("charts")]);
+  const busy = busyIndicator($("busy"), $("busy-announcement"), [$("map"), $("charts")]);
+  // The learner's choice of a log loss axis; shown unchecked while losses ≤ 0 force a linear one.
+  let logLossWanted = $("log-loss").checked;
 
   const inspection = () => {
     const analysis = derived.analysis;
@@ -86,14 +88,15 @@ async function start() {
   };
   // The zoom the learner chose, so that redraws keep it (both layers follow it).
   let ranges = null;
-  let fittedFor = null; // the domain, view and window width the map's frame was sized for
+  let fittedFor = null; // the domain, view and frame width the map's frame was sized for
   let frameHeight = null;
+  let legendShown = ""; // the legend's entries as last drawn (rebuilt only when they change)
   // The contour is redrawn only when what it shows changed, one redraw at a time:
   // overlapping Plotly.react calls on a contour can fail inside Plotly.
   let backgroundInputs = [];
   let backgroundDrawn = Promise.resolve();
   const drawBackground = (figure) => {
-    const inputs = [derived.z, derived.analysis, ranges?.x, ranges?.y];
+    const inputs = [derived.z, derived.analysis, ranges?.x, ranges?.y, frameHeight];
     if (inputs.every((value, i) => value === backgroundInputs[i])) return;
     backgroundInputs = inputs;
     backgroundDrawn = backgroundDrawn
@@ -119,12 +122,15 @@ async function start() {
     });
     $("map-bg").hidden = figure.background === null;
     // The frame's height follows the surface's shape (before drawing: both layers size to it).
-    const frameKey = `${state.view}:${derived.grid.x[0]}:${derived.grid.x.at(-1)}:${derived.grid.y[0]}:${derived.grid.y.at(-1)}:${innerWidth}`;
-    if (frameKey !== fittedFor) { fittedFor = frameKey; frameHeight = fitMapFrame($("map").parentElement, derived.grid, state.view); }
+    const stack = $("map").parentElement;
+    const frameKey = `${state.view}:${derived.grid.x[0]}:${derived.grid.x.at(-1)}:${derived.grid.y[0]}:${derived.grid.y.at(-1)}:${stack.clientWidth}`;
+    if (frameKey !== fittedFor) { fittedFor = frameKey; frameHeight = fitMapFrame(stack, derived.grid, state.view); }
     withFrameHeight(figure, frameHeight);
     if (figure.background && background) drawBackground(figure.background);
     Plotly.react($("map"), figure.foreground.data, figure.foreground.layout, MAP_CONFIG);
-    renderLegend($("map-legend"), legendEntries(figure.foreground.data));
+    const entries = legendEntries(figure.foreground.data);
+    if (JSON.stringify(entries) !== legendShown) { legendShown = JSON.stringify(entries); renderLegend($("map-legend"), entries); }
+    stack.removeAttribute("data-waiting");
     store.dispatchEvent(new Event("mapdrawn"));
   };
   // Animation frames redraw only the foreground (paths, points, arrows) and the charts'
@@ -139,10 +145,11 @@ async function start() {
     const results = currentResults();
     const figure = buildChartsFigure({
       runs: results ? state.runs : [], results: results ?? [], step: state.step, steps: state.steps,
-      logLoss: $("log-loss").checked,
+      logLoss: logLossWanted,
     });
     // The checkbox says what the axis is: losses at or below zero force a linear one.
     $("log-loss").disabled = !figure.logLossPossible;
+    $("log-loss").checked = logLossWanted && figure.logLossPossible;
     $("log-loss-note").hidden = figure.logLossPossible;
     Plotly.react($("charts"), figure.data, figure.layout, PLOT_CONFIG);
   };
@@ -223,16 +230,21 @@ async function start() {
   store.subscribe((state, changed, source) => {
     const has = (...keys) => keys.some((k) => changed.includes(k));
     const surfaceKeys = ["surface", "params", "expression", "domain"];
-    if (has(...surfaceKeys)) {
-      // Another scenario: nothing of the old one stays on screen (paths, charts, cursor,
-      // summaries) while the new surface and runs are computed.
-      derived.grid = null; ranges = null; backgroundInputs = [];
+    const newLesson = has("lesson") && state.lesson !== null; // (leaving one keeps the race)
+    if (has(...surfaceKeys) || newLesson) {
+      // Another scenario (a surface, or a lesson on the same one): nothing of the old one
+      // stays on screen (paths, charts, cursor, summaries, the inspector's analysis) while
+      // the new one is computed.
       derived.results = null; derived.runsKey = null;
       player.pause();
       store.dispatchEvent(new Event("resultscleared"));
       renderCharts();
-      refreshGrid();
     }
+    if (has(...surfaceKeys)) {
+      derived.grid = null; derived.analysis = null; ranges = null; backgroundInputs = [];
+      $("map").parentElement.dataset.waiting = "true"; // the old surface hidden until the new one is drawn
+      refreshGrid();
+    } else if (newLesson) renderMap();
     if (has("logScale") && derived.grid) derived.z = displayZ(derived.grid.z, state.logScale);
     if (has(...surfaceKeys, "start", "steps", "runs")) { lastSource = source; refreshRuns(); }
     if (has("inspect", ...surfaceKeys)) refreshAnalysis();
@@ -255,7 +267,15 @@ async function start() {
   mountShare({ store, lessonOf });
   mountSweep(context);
   mountDownloads(context);
-  $("log-loss").addEventListener("change", renderCharts);
+  $("log-loss").addEventListener("change", (event) => { logLossWanted = event.target.checked; renderCharts(); });
+  // A wider or narrower map (a window resize, a phone turned) refits the frame and redraws
+  // both layers at the new size, so the paths stay on the contour.
+  let mapWidth = null;
+  new ResizeObserver(([entry]) => {
+    if (entry.contentRect.width === mapWidth) return;
+    mapWidth = entry.contentRect.width;
+    renderMap();
+  }).observe($("map").parentElement);
   // Pan and zoom happen on the foreground; the contour underneath follows.
   const followZoom = (event) => {
     const x = event["xaxis.range[0]"] !== undefined ? [event["xaxis.range[0]"], event["xaxis.range[1]"]] : null;

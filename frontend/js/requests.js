@@ -59,11 +59,10 @@ export function analyzeRequest(state, point) {
 }
 
 /**
- * One sweep over every run's optimizer (and schedule), from the shared start. Seven
- * decades at 64 rates (one of the sweep kernel's compiled sizes): wide enough that Adam's
- * or Adadelta's best rate is not cut off at η = 1, as fine as five decades at 48.
+ * One sweep over every run's optimizer (and schedule), from the shared start, over the
+ * API's own range of learning rates unless `rates` ({min, max, count}) says otherwise.
  */
-export function sweepRequest(state, surface, { min = 1e-5, max = 100, count = 64 } = {}) {
+export function sweepRequest(state, surface, rates = null) {
   const labels = runLabels(state.runs);
   return {
     surface: surfaceRef(state),
@@ -74,7 +73,7 @@ export function sweepRequest(state, surface, { min = 1e-5, max = 100, count = 64
       ...(run.schedule ? { schedule: run.schedule } : {}),
       label: labels[i],
     })),
-    learning_rates: { min, max, count },
+    ...(rates ? { learning_rates: rates } : {}),
     gradient_noise: Math.max(...state.runs.map((r) => r.noise), 0),
   };
 }

@@ -133,7 +133,7 @@ def test_default_learning_rates(client: TestClient) -> None:
     rates = strict_json(response.text)["learning_rates"]
     assert len(rates) == 64
     assert rates[0] == pytest.approx(1e-5)
-    assert rates[-1] == pytest.approx(1.0)
+    assert rates[-1] == pytest.approx(100.0)
 
 
 @pytest.mark.parametrize("steps", [STEPS, 64])

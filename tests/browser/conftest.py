@@ -33,7 +33,11 @@ def _free_port() -> int:
 @pytest.fixture(scope="session")
 def live_url() -> Iterator[str]:
     port = _free_port()
-    app = create_app(Settings(warmup=False, compilation_cache_dir=""))
+    # Every test's page comes from 127.0.0.1, one client for the job share: network lessons
+    # start their experiment on open, so a module opening several would meet the share of
+    # 2 meant for one student (tests/api/test_experiments.py tests the share itself).
+    settings = Settings(warmup=False, compilation_cache_dir="", experiment_share=8)
+    app = create_app(settings)
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()

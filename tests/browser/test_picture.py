@@ -34,14 +34,15 @@ from tests.browser.lab_page import (
 
 pytestmark = pytest.mark.browser
 
-# Holds back every POST /api/trajectories by window.__holdRunsMs, so the test sees the
-# page while a race is being computed (however fast this machine is).
+# Holds back every POST /api/trajectories and /api/grid by window.__holdRunsMs, so the
+# test sees the page while a surface and its race are computed (however fast this is).
 HOLD_RUNS = """
     const realFetch = window.fetch.bind(window);
     window.__holdRunsMs = 0;
     window.fetch = async (input, init) => {
         const url = typeof input === "string" ? input : input.url;
-        if (url.includes("/api/trajectories") && window.__holdRunsMs > 0) {
+        const held = url.includes("/api/trajectories") || url.includes("/api/grid");
+        if (held && window.__holdRunsMs > 0) {
             await new Promise((resolve) => setTimeout(resolve, window.__holdRunsMs));
         }
         return realFetch(input, init);
@@ -101,11 +102,9 @@ def test_a_new_surface_never_shows_the_old_surfaces_runs_and_says_it_is_busy(
     assert page.evaluate(CHART_TRACES_JS) > 0
     page.evaluate("() => { window.__holdRunsMs = 2500; }")
     page.select_option("#surface-select", "himmelblau")
-    # At once: no path, no chart line, no final loss of Rosenbrock's race.
-    page.wait_for_function(
-        "() => (document.getElementById('map').data || []).every((t) => t.mode !== 'lines')",
-        timeout=CHANGE_MS,
-    )
+    # At once: Rosenbrock's map hidden, no path, no chart line, no final loss of its race.
+    assert page.evaluate("() => document.querySelector('.map-stack').dataset.waiting") == "true"
+    assert page.locator("#map").evaluate("(el) => getComputedStyle(el).visibility") == "hidden"
     assert page.evaluate(CHART_TRACES_JS) == 0
     for text in page.locator("#runs .run .summary .final").all_inner_texts():
         assert text == "computing…"
@@ -113,8 +112,11 @@ def test_a_new_surface_never_shows_the_old_surfaces_runs_and_says_it_is_busy(
     busy = page.locator("#busy")
     expect(busy).to_be_visible(timeout=CHANGE_MS)
     expect(busy).to_have_text(re.compile(r"computing… \d+\.\d s"))
-    busy_flag = "() => document.getElementById('map-panel').getAttribute('aria-busy')"
+    busy_flag = "() => document.getElementById('map').getAttribute('aria-busy')"
     assert page.evaluate(busy_flag) == "true"
+    # Screen readers hear it once, not the ticking seconds.
+    expect(page.locator("#busy-announcement")).to_have_text("computing…")
+    assert page.locator("#busy").get_attribute("aria-hidden") == "true"
     save_shot(page, tmp_path, "picture-busy.png", keep=True)
     # Then Himmelblau's own race, from Himmelblau's start, and the sign gone.
     start = _surface(live_url, "himmelblau")["default_start"]
@@ -147,6 +149,17 @@ def test_the_map_is_to_scale_so_the_saddles_eigenvectors_are_drawn_at_right_angl
     angle = math.degrees(math.acos((ax * bx + ay * by) / math.hypot(ax, ay) / math.hypot(bx, by)))
     assert abs(angle - 90) < 1, f"the eigenvectors are drawn {angle:.1f}° apart"
     save_shot(page, tmp_path, "picture-to-scale.png", keep=True)
+    # A narrower window (a phone turned, a resized browser): both layers follow, to scale.
+    page.set_viewport_size({"width": 700, "height": 700})
+    plot_area = """(id) => { const { xaxis, yaxis } = document.getElementById(id)._fullLayout;
+        return [xaxis._offset, xaxis._length, yaxis._offset, yaxis._length]; }"""
+    page.wait_for_function(
+        f"() => JSON.stringify(({plot_area})('map')) === JSON.stringify(({plot_area})('map-bg'))"
+        f" && ({plot_area})('map')[1] < 600",
+        timeout=CHANGE_MS,
+    )
+    x_scale, y_scale = page.evaluate(SCALES_JS, "map")
+    assert abs(x_scale / y_scale - 1) < 0.01
 
 
 def test_arrows_are_not_paths_and_say_they_are_not_to_scale(
@@ -404,7 +417,7 @@ def test_the_screen_reader_hears_states_not_frames_and_reduced_motion_does_not_a
             const observer = new MutationObserver((records) => {
                 window.__announcements += records.length;
             });
-            for (const region of document.querySelectorAll("[aria-live]")) {
+            for (const region of document.querySelectorAll("[aria-live], [role=status]")) {
                 observer.observe(region, { childList: true, characterData: true, subtree: true });
             }
         }"""
@@ -416,6 +429,9 @@ def test_the_screen_reader_hears_states_not_frames_and_reduced_motion_does_not_a
     expect(page.locator("#playback-announcement")).to_have_text("playing")
     page.click("#play")
     expect(page.locator("#playback-announcement")).to_contain_text("paused at step")
+    page.click("#step-forward")  # a step taken by hand is said
+    step, steps = step_label(page)
+    expect(page.locator("#playback-announcement")).to_have_text(f"paused at step {step} of {steps}")
 
     calm = reduced_motion
     open_lab(calm, live_url + "/")
@@ -456,8 +472,15 @@ def test_links_and_embeds_of_a_lesson_name_the_lesson_and_carry_no_step_unless_a
     assert f'src="{live_url}/?lesson=elongated-valley&amp;embed=1"' in page.evaluate(clipboard)
     page.check("#share-step")
     page.click("#share")
-    with_step = rf"{re.escape(live_url)}/\?lesson=elongated-valley&t=\d+"
-    assert re.fullmatch(with_step, page.evaluate(clipboard))
+    with_step = rf"{re.escape(live_url)}/\?lesson=elongated-valley&t=(\d+)"
+    match = re.fullmatch(with_step, page.evaluate(clipboard))
+    assert match is not None
+    # That link opens the lesson paused there, past the lab's default 500 steps.
+    page.goto(f"{live_url}/?lesson=elongated-valley&t=1500")
+    page.wait_for_function("() => document.body.dataset.ready === 'true'", timeout=CHANGE_MS)
+    page.wait_for_timeout(500)
+    assert step_label(page) == (1500, 2000)
+    assert page.locator("#play").inner_text() == "▶"
 
 
 @pytest.mark.parametrize(

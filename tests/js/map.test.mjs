@@ -221,7 +221,7 @@ describe("buildMapFigure (3-D)", () => {
     assert.equal(data[0].type, "surface");
     assert.deepEqual(data[0].x, grid.x);
     assert.deepEqual(data[0].z, displayZ(grid.z, true));
-    const lines = data.filter((t) => t.type === "scatter3d");
+    const lines = data.filter((t) => t.type === "scatter3d" && t.meta !== "halo");
     assert.equal(lines.length, results.length);
     assert.deepEqual(lines.map((t) => t.x.length), [7, 7, 3]);
     const scale = heightScale(grid.z, true);
@@ -229,6 +229,9 @@ describe("buildMapFigure (3-D)", () => {
     assert.ok(lines.every((t) => t.z.every(Number.isFinite)));
     assert.ok(layout.scene);
     assert.ok(!data.some((t) => t.type === "contour"));
+    // Each 3-D path has its halo too (yellow on the pale end of the scale needs it).
+    const halos = data.filter((t) => t.type === "scatter3d" && t.meta === "halo");
+    assert.deepEqual(halos.map((t) => t.x), lines.map((t) => t.x));
     const built = buildLayers(options);
     if ("foreground" in built) assert.equal(built.background, null, "no contour layer under the 3-D view");
   });

@@ -82,7 +82,8 @@ describe("run labels in the surface lab's figures", () => {
   it("map in 3-D: the path's name", () => {
     for (const hostile of HOSTILE) {
       const { foreground } = buildMapFigure(scenario(hostile[0], "surface3d").options);
-      assertEscaped(foreground, hostile, [".data.2.name"]);
+      // [surface, sgd outline, sgd, outline, the hostile path]
+      assertEscaped(foreground, hostile, [".data.3.name", ".data.4.name"]);
     }
   });
 

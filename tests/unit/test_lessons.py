@@ -522,3 +522,21 @@ def test_the_json_form_is_plain_json_with_the_lab_state_fields() -> None:
                     "color",
                     "label",
                 }
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_the_batch_size_lessons_measured_pattern_holds_on_other_init_seeds(seed: int) -> None:
+    """Lesson 2.2 says its pattern holds over init seeds 0–7; two of them besides the
+    lesson's own: batch 1 has the smallest top eigenvalue and yet the steeper slice, and
+    generalizes at least as well as the full batch."""
+    (lesson,) = [lesson for lesson in LESSONS if lesson.id == "small-vs-large-batch"]
+    assert isinstance(lesson.scenario, NetworkScenario)
+    body = lesson.scenario.to_json()["experiment"]
+    body["params"]["setup"]["seed"] = seed
+    result = _experiment(json.dumps(body, sort_keys=True))
+    runs = result["runs"]
+    sharpness = [r["sharpness"] for r in runs]
+    assert min(sharpness) == sharpness[0], sharpness
+    small, full = result["slices"]
+    assert slice_rise(small) > slice_rise(full)
+    assert runs[0]["test_accuracy"] >= runs[-1]["test_accuracy"]

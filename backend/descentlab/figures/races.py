@@ -29,7 +29,6 @@ from descentlab.figures.style import (
 )
 
 # Surfaces the lab opens on a log colour scale (panels/controls.js), and its grid size.
-LOG_SURFACES = frozenset({"rosenbrock", "goldstein_price", "beale"})
 GRID_RESOLUTION = 128
 ARROW_FRACTION = 0.09  # an arrow's length as a share of the domain's width
 
@@ -96,7 +95,7 @@ def height_scale(z: np.ndarray, log_scale: bool) -> Callable[[np.ndarray], np.nd
 
 
 def _log_scale(race: Race, log_scale: bool | None) -> bool:
-    return race.surface.id in LOG_SURFACES if log_scale is None else log_scale
+    return race.surface.log_colour if log_scale is None else log_scale
 
 
 def _cursor(result: RunResult, step: int | None) -> int:

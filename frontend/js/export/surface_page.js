@@ -59,7 +59,7 @@ function start() {
   $("inspector").hidden = !data.analyses.length;
 
   let ranges = null; // the learner's zoom, which both map layers follow
-  let fittedView = null; // the view the map's frame was last sized for
+  let fittedFor = null; // the view and width the map's frame was last sized for
   let frameHeight = null;
   let backgroundKey = null;
   let backgroundDrawn = Promise.resolve();
@@ -72,9 +72,13 @@ function start() {
       view: state.view, start: state.start ?? surface.default_start, inspection, ranges,
     });
     $("map-bg").hidden = figure.background === null;
-    if (state.view !== fittedView) { fittedView = state.view; frameHeight = fitMapFrame($("map").parentElement, grid, state.view); }
+    const stack = $("map").parentElement;
+    if (`${state.view}:${stack.clientWidth}` !== fittedFor) {
+      fittedFor = `${state.view}:${stack.clientWidth}`;
+      frameHeight = fitMapFrame(stack, grid, state.view);
+    }
     withFrameHeight(figure, frameHeight);
-    const key = [derived.z, derived.analysis, ranges?.x, ranges?.y];
+    const key = [derived.z, derived.analysis, ranges?.x, ranges?.y, frameHeight];
     if (figure.background && background && !key.every((v, i) => v === backgroundKey?.[i])) {
       backgroundKey = key;
       // One contour redraw at a time: overlapping Plotly.react calls on a contour can fail.
@@ -87,6 +91,7 @@ function start() {
     const state = store.state;
     const figure = buildChartsFigure({ runs: state.runs, results, step: state.step, steps: state.steps, logLoss: $("log-loss").checked });
     $("log-loss").disabled = !figure.logLossPossible;
+    if (!figure.logLossPossible) $("log-loss").checked = false; // (the race never changes here)
     $("log-loss-note").hidden = figure.logLossPossible;
     Plotly.react($("charts"), figure.data, figure.layout, chartsConfig);
   };
@@ -126,6 +131,13 @@ function start() {
   $("log-scale").checked = store.state.logScale;
   $("log-scale").addEventListener("change", (e) => store.update({ logScale: e.target.checked }));
   $("log-loss").addEventListener("change", renderCharts);
+  // A resized window refits the map's frame and redraws both layers at the new size.
+  let mapWidth = null;
+  new ResizeObserver(([entry]) => {
+    if (entry.contentRect.width === mapWidth) return;
+    mapWidth = entry.contentRect.width;
+    renderMap();
+  }).observe($("map").parentElement);
   $("download-csv").addEventListener("click", () => saveText(`${stem}-runs.csv`, runsCsv(results), "text/csv"));
   $("download-json").addEventListener("click", () => saveJson(`${stem}-runs.json`, runsJson(store.state, results)));
 

@@ -93,7 +93,9 @@ function mountMapPointer({ store, choose }) {
   let press = null;
   // Capture: Plotly's drag layer handles the same events for panning.
   map.addEventListener("pointerdown", (event) => {
-    press = event.isPrimary ? { x: event.clientX, y: event.clientY, at: performance.now() } : null;
+    // A primary press on the plot itself: not the right button, not the modebar's buttons.
+    const onPlot = event.isPrimary && event.button === 0 && !event.target.closest(".modebar");
+    press = onPlot ? { x: event.clientX, y: event.clientY, at: performance.now() } : null;
   }, { capture: true });
   // On the window: during a mouse press Plotly lays a drag cover over the page, which
   // receives the release.

@@ -143,32 +143,46 @@ export function mountInspector(context) {
   const { store, derived, api } = context;
   const root = $("inspector");
   let escape = null; // {from, to, before, predicted, after, alpha, lambda} of the last escape step
-  let snap = null; // {running, message, point} of the last snap
+  // The last snap: {running, message, at}, `at` the inspected point (the very array in
+  // the state) it belongs to; any other inspected point drops it.
+  let snap = null;
+
+  /** Whether `point` lies on the map (a Newton step may leave it; the API would refuse). */
+  const onMap = ([x, y]) => {
+    const grid = derived.grid;
+    return !grid || (x >= grid.x[0] && x <= grid.x.at(-1) && y >= grid.y[0] && y <= grid.y.at(-1));
+  };
 
   const onSnap = async (analysis) => {
-    snap = { running: true, message: "Newton steps…", point: null };
-    render();
     const origin = store.state.inspect;
+    const stale = () => store.state.inspect !== origin; // the learner moved on (or the surface changed)
+    snap = { running: true, message: "Newton steps…", at: origin };
+    render();
     let current = analysis;
     let steps = 0;
+    let message = "No critical point nearby: the Hessian is singular or Newton's method wanders";
     while (!current.critical && steps < SNAP_STEPS) {
-      if (store.state.inspect !== origin) { snap = null; return; } // the learner moved on
       const next = newtonStep(current);
       if (!next) break;
+      if (!onMap(next)) { message = "The nearest critical point Newton's method heads for is off the map"; break; }
       steps += 1;
       try {
         current = await api.postAnalyze(analyzeRequest(store.state, next));
       } catch (error) {
-        snap = { running: false, message: `Snapping failed: ${error.message}`, point: null };
-        render();
-        return;
+        message = `Snapping failed: ${error.message}`;
+        break;
       }
+      if (stale()) return;
     }
-    snap = current.critical
-      ? { running: false, message: `critical point after ${steps} Newton step${steps === 1 ? "" : "s"}`, point: current.point }
-      : { running: false, message: "No critical point found nearby (the Hessian is singular or Newton's method wanders)", point: null };
-    if (snap.point) store.update({ inspect: current.point });
-    else render();
+    if (stale()) return;
+    if (current.critical) {
+      const point = current.point;
+      snap = { running: false, message: `critical point after ${steps} Newton step${steps === 1 ? "" : "s"}`, at: point };
+      store.update({ inspect: point });
+    } else {
+      snap = { running: false, message, at: origin };
+      render();
+    }
   };
 
   const onEscape = (analysis) => {
@@ -189,7 +203,7 @@ export function mountInspector(context) {
     const analysis = isOf(derived.analysis, state.inspect) ? derived.analysis : null;
     if (escape && state.inspect !== escape.to) escape = null;
     if (escape && isOf(analysis, escape.to)) escape.after = analysis.value;
-    if (snap && !snap.running && snap.point && state.inspect !== snap.point && !isOf({ point: snap.point }, state.inspect)) snap = null;
+    if (snap && snap.at !== state.inspect) snap = null;
     let content;
     if (!state.inspect) content = guidance(context);
     else if (!analysis) content = [el("h3", {}, "Point inspector"), el("p", { class: "hint" }, `Analysing ${vec(state.inspect)} …`)];

@@ -7,7 +7,7 @@
 // is already the lesson's scenario (never the default race, then the lesson).
 
 import {
-  fillLessonSelect, getLesson, getLessons, lessonPatch, lessonTextNodes, nextLesson, pageOf,
+  fillLessonSelect, getLesson, getLessons, lessonPatch, lessonStep, lessonTextNodes, nextLesson, pageOf,
 } from "../lessons.js";
 
 const $ = (id) => document.getElementById(id);
@@ -66,7 +66,7 @@ export function mountLessons({ store }) {
   // exactly what it describes instead, even if it was edited after the lesson opened.
   // A link made "at this step" ("t=") opens the lesson paused there.
   const query = new URLSearchParams(location.search);
-  if (OPENING && !query.has("r")) apply(OPENING, query.has("t") ? { step: store.state.step } : {}, "load");
+  if (OPENING && !query.has("r")) apply(OPENING, lessonStep(OPENING, query.get("t")), "load");
   show(store.state);
   return { lessonOf: (id) => loaded.get(id) ?? null };
 }

@@ -28,18 +28,21 @@ export function mountPlayback({ store, player }) {
   store.addEventListener("playerstop", () => { $("play").textContent = "▶"; announce(false); });
 
   $("play").addEventListener("click", () => player.toggle());
-  $("step-back").addEventListener("click", () => player.stepBy(-1));
-  $("step-forward").addEventListener("click", () => player.stepBy(1));
+  // A step the learner takes by hand is announced (not each frame of playback).
+  const stepBy = (delta) => { player.stepBy(delta); announce(false); };
+  $("step-back").addEventListener("click", () => stepBy(-1));
+  $("step-forward").addEventListener("click", () => stepBy(1));
   $("scrub").addEventListener("input", (e) => {
     player.pause();
     store.update({ step: Number(e.target.value) }, { source: "player" });
   });
+  $("scrub").addEventListener("change", () => announce(false)); // once, on release
   $("speed").addEventListener("change", (e) => store.update({ speed: Number(e.target.value) }));
 
   document.addEventListener("keydown", (event) => {
     if (event.target.closest("input, select, textarea, button, .map-stack")) return;
     if (event.key === " ") { event.preventDefault(); player.toggle(); }
-    else if (event.key === "ArrowRight") { event.preventDefault(); player.stepBy(event.shiftKey ? 10 : 1); }
-    else if (event.key === "ArrowLeft") { event.preventDefault(); player.stepBy(event.shiftKey ? -10 : -1); }
+    else if (event.key === "ArrowRight") { event.preventDefault(); stepBy(event.shiftKey ? 10 : 1); }
+    else if (event.key === "ArrowLeft") { event.preventDefault(); stepBy(event.shiftKey ? -10 : -1); }
   });
 }

@@ -53,7 +53,7 @@ export function mountSweep({ store, api, surfaceOf, status }) {
   const race = async () => {
     const state = store.state;
     const body = sweepRequest(state, surfaceOf(state));
-    const progress = `Sweeping ${body.learning_rates.count} learning rates × ${body.optimizers.length} optimizers…`;
+    const progress = `Sweeping learning rates for ${body.optimizers.length} optimizers…`;
     button.disabled = true;
     button.textContent = "Sweeping…";
     status(progress);

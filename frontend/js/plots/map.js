@@ -142,14 +142,15 @@ function inspectorTraces(inspection) {
 
 function surface3d(o, z, scale) {
   const { surface, grid, runs, results, step, logScale } = o;
-  const paths = results.map((result, i) => {
+  const paths = results.flatMap((result, i) => {
     const shown = result.points.slice(0, cursorIndex(result, step) + 1);
-    return {
-      type: "scatter3d", mode: "lines+markers", name: plotlyText(result.label),
-      x: shown.map((p) => p[0]), y: shown.map((p) => p[1]),
-      z: result.loss.slice(0, shown.length).map(scale),
-      line: { color: PALETTE[runs[i].color % PALETTE.length], width: 5 }, marker: { size: 1.5 },
-    };
+    const color = PALETTE[runs[i].color % PALETTE.length];
+    const line = { x: shown.map((p) => p[0]), y: shown.map((p) => p[1]), z: result.loss.slice(0, shown.length).map(scale) };
+    return [
+      // The halo, as on the contour map: a wider line in the run's contrasting edge colour.
+      { type: "scatter3d", mode: "lines", meta: "halo", name: `${plotlyText(result.label)} outline`, showlegend: false, hoverinfo: "skip", ...line, line: { color: haloFor(color), width: 9 } },
+      { type: "scatter3d", mode: "lines+markers", name: plotlyText(result.label), ...line, line: { color, width: 5 }, marker: { size: 1.5, color } },
+    ];
   });
   return {
     data: [

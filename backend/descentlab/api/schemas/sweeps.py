@@ -26,8 +26,11 @@ class SweepCandidate(StrictModel):
 
 
 class RateRange(StrictModel):
+    """Seven decades by default: Adam's or Adadelta's best rate is often near or above 1,
+    and a best rate at the end of the range says nothing about the rates beyond it."""
+
     min: Annotated[float, Field(gt=0.0, le=1e3)] = 1e-5
-    max: Annotated[float, Field(gt=0.0, le=1e3)] = 1.0
+    max: Annotated[float, Field(gt=0.0, le=1e3)] = 100.0
     count: Annotated[int, Field(ge=2, le=MAX_RATES)] = 64
 
     @model_validator(mode="after")
