@@ -13,8 +13,8 @@ from functools import partial
 
 from bench.job_costs import core_params, largest_admitted
 from bench.load_report import write_section
+from descentlab.api.experiments_service import EXPERIMENTS
 from descentlab.api.jobs import JobManager
-from descentlab.api.routes.experiments import EXPERIMENTS
 from descentlab.core.experiments.costs import Budget
 
 BEGIN = "<!-- cancel-latency:begin (written by python -m bench.cancel_latency) -->"

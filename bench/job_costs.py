@@ -28,7 +28,7 @@ import json, sys, time
 from descentlab.core.experiments.costs import estimate
 from bench.job_costs import core_params
 params = core_params(sys.argv[1], json.loads(sys.argv[2]))
-from descentlab.api.routes.experiments import EXPERIMENTS
+from descentlab.api.experiments_service import EXPERIMENTS
 run = EXPERIMENTS[sys.argv[1]][1]
 cost = estimate(params)
 if sys.argv[1] == "loss_comparison":  # the 2-D engine's programs: a server compiles them
@@ -54,7 +54,7 @@ def core_params(kind: str, params: dict[str, Any]) -> Any:
     """The core's parameters for ``kind`` as ``POST /api/experiments`` validates them."""
     from pydantic import TypeAdapter
 
-    from descentlab.api.routes.experiments import EXPERIMENTS
+    from descentlab.api.experiments_service import EXPERIMENTS
     from descentlab.api.schemas.experiments import ExperimentRequest
 
     request = TypeAdapter(ExperimentRequest).validate_python({"kind": kind, "params": params})

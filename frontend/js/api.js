@@ -3,21 +3,40 @@
 
 import { clientHeaders } from "./client_id.js";
 
-async function request(path, body) {
-  const init = body === undefined ? { headers: clientHeaders() } : {
-    method: "POST",
-    headers: { "content-type": "application/json", ...clientHeaders() },
-    body: JSON.stringify(body),
-  };
+/** The message of a problem+json body (`detail`), or a fallback naming the HTTP status. */
+export function problemMessage(payload, status) {
+  if (payload && typeof payload.detail === "string" && payload.detail) return payload.detail;
+  return `the server answered HTTP ${status}`;
+}
+
+/**
+ * Every page's one way to call the API: JSON in and out, the tab's client id sent. A
+ * failure throws an Error with the problem's `detail` as its message, `problem` (the body,
+ * or null when it was not JSON, e.g. a proxy's HTML 502) and `status`.
+ */
+export async function requestJSON(path, { method = "GET", body } = {}) {
+  const init = { method, headers: clientHeaders() };
+  if (body !== undefined) {
+    init.headers["content-type"] = "application/json";
+    init.body = JSON.stringify(body);
+  }
   const response = await fetch(path, init);
-  const payload = await response.json();
+  let payload = null;
+  try {
+    payload = await response.json();
+  } catch {
+    payload = null; // not JSON: the status says what happened
+  }
   if (!response.ok) {
-    const error = new Error(payload.detail ?? `HTTP ${response.status}`);
+    const error = new Error(problemMessage(payload, response.status));
     error.problem = payload;
+    error.status = response.status;
     throw error;
   }
   return payload;
 }
+
+const request = (path, body) => requestJSON(path, body === undefined ? {} : { method: "POST", body });
 
 export const getSurfaces = () => request("/api/surfaces");
 export const getOptimizers = () => request("/api/optimizers");

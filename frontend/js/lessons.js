@@ -4,16 +4,11 @@
 // lesson opens, and the small DOM pieces both pages show. Importing needs no DOM: only the
 // fetches and the two `*Nodes`/`fill*` builders touch the browser, and only when called.
 
-import { clientHeaders } from "./client_id.js";
+import { requestJSON } from "./api.js";
 import { DEFAULTS as NETWORK_DEFAULTS, FULL_BATCH } from "./networks/state.js";
 import { defaultState, encodeState, makeRun } from "./state.js";
 
-async function getJSON(path) {
-  const response = await fetch(path, { headers: clientHeaders() });
-  const payload = await response.json().catch(() => null);
-  if (!response.ok) throw new Error(payload?.detail ?? `HTTP ${response.status}`);
-  return payload;
-}
+const getJSON = (path) => requestJSON(path);
 
 /** Every lesson's summary {id, title, section, section_title, summary, url}. */
 export const getLessons = () => getJSON("/api/lessons");

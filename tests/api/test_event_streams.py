@@ -14,8 +14,8 @@ import pytest
 import uvicorn
 from starlette.types import Receive, Scope, Send
 
+from descentlab.api import experiments_service as experiments
 from descentlab.api.app import create_app
-from descentlab.api.routes import experiments
 from descentlab.api.settings import Settings
 
 WORKER_THREADS = 2  # far fewer than the streams opened below

@@ -8,7 +8,7 @@ import jsonpatch
 import pytest
 from fastapi.testclient import TestClient
 
-from descentlab.api.routes import experiments
+from descentlab.api import experiments_service as experiments
 from tests.api.conftest import strict_json
 
 

@@ -1,13 +1,17 @@
 """``GET /api/lessons/{id}/export`` and ``POST /api/export``: one HTML file as an attachment,
 whose inlined data are what the API itself answers to the lab's requests."""
 
+import shutil
+from pathlib import Path
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 from pydantic import ValidationError
 
-from descentlab.api.settings import Settings, get_settings
+from descentlab.api.app import create_app
+from descentlab.api.deps import app_settings
+from descentlab.api.settings import Settings
 from descentlab.export.data import lab_requests
 from descentlab.export.page import page_data
 from descentlab.lessons import get_lesson
@@ -60,7 +64,7 @@ def test_an_exports_link_never_follows_a_host_header_the_client_wrote(
     page = client.get("/api/lessons/momentum-saddle/export", headers=hostile).text
     assert "evil.example" not in page
     assert 'id="open-live-lab"' not in page  # no public URL configured: no link at all
-    client.app.dependency_overrides[get_settings] = lambda: Settings(  # type: ignore[attr-defined]
+    client.app.dependency_overrides[app_settings] = lambda: Settings(  # type: ignore[attr-defined]
         warmup=False, compilation_cache_dir="", public_url="https://lab.example.edu/"
     )
     try:
@@ -166,3 +170,15 @@ def test_a_scenario_the_api_would_refuse_is_a_422(client: TestClient) -> None:
         "/api/export", json={"state": _free_play_state(), "link": "javascript:alert(1)"}
     )
     assert not_a_link.status_code == 422
+
+
+def test_an_app_with_its_own_front_end_folder_exports_from_that_folder(tmp_path: Path) -> None:
+    """The exports read the settings the app was built with, not the environment's."""
+    frontend = tmp_path / "frontend"
+    shutil.copytree(Settings().frontend_dir, frontend)
+    with (frontend / "css" / "lab.css").open("a") as css:
+        css.write("\n/* this-folder-not-the-default */\n")
+    settings = Settings(warmup=False, compilation_cache_dir="", frontend_dir=str(frontend))
+    with TestClient(create_app(settings)) as own:
+        page = own.get("/api/lessons/momentum-saddle/export").text
+    assert "this-folder-not-the-default" in page

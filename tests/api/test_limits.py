@@ -14,9 +14,9 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
+from descentlab.api import public as analyze
 from descentlab.api.app import create_app
 from descentlab.api.middleware import rate_limit
-from descentlab.api.routes import analyze
 from descentlab.api.settings import Settings
 from tests.api.conftest import (
     PROBLEM_JSON,

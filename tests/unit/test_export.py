@@ -18,8 +18,8 @@ import numpy as np
 import pytest
 
 from descentlab import cli
-from descentlab.api.routes.vendor import PLOTLY_JS
 from descentlab.api.settings import get_settings
+from descentlab.assets import PLOTLY_JS
 from descentlab.core.experiments import loss_comparison
 from descentlab.core.grid import evaluate_grid
 from descentlab.export import ModuleError, TemplateError, UnknownLessonError, lessons

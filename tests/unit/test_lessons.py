@@ -17,7 +17,7 @@ import numpy as np
 import pytest
 from pydantic import TypeAdapter
 
-from descentlab.api.routes.experiments import EXPERIMENTS
+from descentlab.api.experiments_service import EXPERIMENTS
 from descentlab.api.schemas.experiments import ExperimentRequest
 from descentlab.core.analysis import PointAnalysis, analyze_point
 from descentlab.core.experiments.normalization import BOUNCE, NormalizationParams, linear_datasets

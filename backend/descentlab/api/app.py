@@ -63,6 +63,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        app.state.settings = settings  # what every route reads (api/deps.py SettingsDep)
         _enable_compilation_cache(
             settings.compilation_cache_dir, settings.compilation_cache_max_bytes
         )

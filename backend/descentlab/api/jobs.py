@@ -65,7 +65,6 @@ class Job:
     result: Any = None
     error: str | None = None
     partial: Any = None  # what the work has to show while it runs (dropped once finished)
-    created: float = field(default_factory=time.monotonic)
     finished: float | None = None
     revision: int = 0  # bumped on every change, so event streams know what is new
     cancel_requested: threading.Event = field(default_factory=threading.Event)
@@ -159,12 +158,12 @@ class JobManager:
         self._watchers: set[tuple[asyncio.AbstractEventLoop, asyncio.Event]] = set()
         self._jobs: OrderedDict[str, Job] = OrderedDict()
         self._by_key: dict[str, str] = {}
-        self._changed = threading.Condition()
+        self._lock = threading.Lock()  # the jobs' fields; streams are woken per loop below
         self._ids = itertools.count(1)
 
     def submit(self, kind: str, key: str, work: Work, owner: str = "") -> Job:
         """A job for ``work``; an identical live or finished job is reused (whoever asked)."""
-        with self._changed:
+        with self._lock:
             self._forget_old()
             existing = self._jobs.get(self._by_key.get(key, ""))
             if existing is not None and existing.status not in ("failed", "cancelled"):
@@ -172,7 +171,7 @@ class JobManager:
             live = [job for job in self._jobs.values() if job.status in ("queued", "running")]
             if len(live) >= self._max_active:
                 raise QueueFullError(
-                    f"{len(live)} experiments are queued or running; try again shortly"
+                    f"{len(live)} experiments are queued or running; try again in a few seconds"
                 )
             mine = sum(job.owner == owner for job in live)
             if owner and mine >= self._share:
@@ -189,11 +188,11 @@ class JobManager:
         return job
 
     def get(self, job_id: str) -> Job | None:
-        with self._changed:
+        with self._lock:
             return self._jobs.get(job_id)
 
     def cancel(self, job_id: str) -> Job | None:
-        with self._changed:
+        with self._lock:
             job = self._jobs.get(job_id)
             if job is None or job.status in FINISHED:
                 return job
@@ -217,12 +216,12 @@ class JobManager:
         """
         loop, woken = asyncio.get_running_loop(), asyncio.Event()
         watcher = (loop, woken)
-        with self._changed:
+        with self._lock:
             self._watchers.add(watcher)
         try:
             seen = -1
             while True:
-                with self._changed:
+                with self._lock:
                     job = self._jobs.get(job_id)
                     if job is None:
                         return
@@ -248,7 +247,7 @@ class JobManager:
                 if whole:
                     if cached is None or cached[0] != revision:
                         cached = (revision, encode(snapshot))
-                        with self._changed:
+                        with self._lock:
                             if job.revision == revision:
                                 job.encoded = cached  # the next stream to ask reuses it
                     yield JobEvent("snapshot", revision, cached[1], status)
@@ -259,17 +258,17 @@ class JobManager:
                 if finished:
                     return
         finally:
-            with self._changed:
+            with self._lock:
                 self._watchers.discard(watcher)
 
     def shutdown(self) -> None:
-        with self._changed:
+        with self._lock:
             for job in self._jobs.values():
                 job.cancel_requested.set()
         self._pool.shutdown(wait=False, cancel_futures=True)
 
     def _run(self, job: Job, work: Work) -> None:
-        with self._changed:
+        with self._lock:
             if job.status != "queued":
                 return
             job.status = "running"
@@ -286,7 +285,7 @@ class JobManager:
                     f"stopped after {limit:g} s, the time limit per experiment; "
                     "choose smaller parameters"
                 )
-            with self._changed:
+            with self._lock:
                 fraction = min(max(float(fraction), job.progress), 1.0)
                 changes: list[PatchOp] = []
                 if fraction != job.progress:
@@ -301,18 +300,18 @@ class JobManager:
         try:
             result = work(progress)
         except JobCancelledError:
-            with self._changed:
+            with self._lock:
                 self._finish(job, "cancelled")
         except JobTimeLimitError as stopped:
-            with self._changed:
+            with self._lock:
                 job.error = str(stopped)
                 self._finish(job, "failed")
         except Exception as error:  # a failed experiment is reported, never raised
-            with self._changed:
+            with self._lock:
                 job.error = f"{type(error).__name__}: {error}"
                 self._finish(job, "failed")
         else:
-            with self._changed:
+            with self._lock:
                 job.result, job.progress = result, 1.0
                 self._finish(job, "cancelled" if job.cancel_requested.is_set() else "done")
 
@@ -326,7 +325,6 @@ class JobManager:
         job.revision += 1
         if changes is not None:
             job.patches.append((job.revision, encode(changes)))
-        self._changed.notify_all()
         for loop, woken in self._watchers:  # event streams, each on its server's loop
             if not loop.is_closed():
                 loop.call_soon_threadsafe(woken.set)

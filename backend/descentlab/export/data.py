@@ -19,12 +19,11 @@ from dataclasses import dataclass
 from typing import Any
 
 import orjson
-from fastapi.responses import Response
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
+from descentlab.api import public
+from descentlab.api.experiments_service import EXPERIMENTS
 from descentlab.api.responses import encode
-from descentlab.api.routes import analyze, catalogue, grid, trajectories
-from descentlab.api.routes.experiments import EXPERIMENTS
 from descentlab.api.schemas.analysis import AnalyzeRequest
 from descentlab.api.schemas.experiments import ExperimentRequest
 from descentlab.api.schemas.grid import GridRequest
@@ -38,8 +37,9 @@ ESCAPE_FRACTION = 0.1  # the escape step's length as a share of the domain's wid
 EXPERIMENT_REQUEST: TypeAdapter[Any] = TypeAdapter(ExperimentRequest)
 
 
-def _body(response: Response) -> Any:
-    return orjson.loads(bytes(response.body))
+def _body(value: Any) -> Any:
+    """A public value (NumPy arrays and all) as the plain JSON the API would send."""
+    return orjson.loads(encode(value))
 
 
 def _public(models: Sequence[BaseModel]) -> list[Json]:
@@ -96,7 +96,7 @@ def lab_requests(state: Mapping[str, Any], surface: Mapping[str, Any]) -> Json:
 
 
 def _analysis(request: AnalyzeRequest) -> Json:
-    result: Json = _body(analyze.analyze(request))
+    result: Json = _body(public.analysis(request))
     return result
 
 
@@ -115,7 +115,7 @@ def _analyses(inspect: AnalyzeRequest | None, grid_x: Sequence[float]) -> list[J
 
 def surface_catalogue_entry(surface_id: str) -> Json:
     """``GET /api/surfaces``'s entry for ``surface_id``; ``ValueError`` if there is none."""
-    for surface in _public(catalogue.list_surfaces()):
+    for surface in _public(public.surfaces()):
         if surface["id"] == surface_id:
             return surface
     raise ValueError(f"unknown surface {surface_id!r}")
@@ -158,13 +158,13 @@ def surface_data(state: Mapping[str, Any]) -> Json:
     """Everything a 2-D page needs offline for the lab state ``state`` (``ValueError`` when
     the API would refuse it: see ``validated_requests``)."""
     requests = validated_requests(state)
-    grid_data: Json = _body(grid.grid(requests.grid))
+    grid_data: Json = _body(public.grid(requests.grid))
     return {
         "surface": surface_catalogue_entry(state["surface"]),
-        "optimizers": _public(catalogue.list_optimizers()),
-        "schedules": _public(catalogue.list_schedules()),
+        "optimizers": _public(public.optimizers()),
+        "schedules": _public(public.schedules()),
         "grid": grid_data,
-        "trajectories": _body(trajectories.trajectories(requests.trajectories)),
+        "trajectories": _body(public.trajectories(requests.trajectories)),
         "analyses": _analyses(requests.inspect, grid_data["x"]),
     }
 

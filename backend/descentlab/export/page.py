@@ -18,7 +18,7 @@ from typing import Any, Literal
 
 import orjson
 
-from descentlab.api.routes.vendor import PLOTLY_JS
+from descentlab.assets import PLOTLY_JS
 from descentlab.export.modules import bundle
 
 Kind = Literal["surface", "network"]

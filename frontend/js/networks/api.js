@@ -1,31 +1,10 @@
 // The Networks page's calls: one function per endpoint, and following a job's events.
 // Errors carry the API's problem+json `detail` as their message.
 
-import { problemMessage, FINISHED } from "./job.js";
+import { FINISHED } from "./job.js";
 import { applyPatch } from "./json_patch.js";
-import { clientHeaders, withClientId } from "../client_id.js";
-
-async function request(path, { method = "GET", body } = {}) {
-  const init = { method, headers: clientHeaders() };
-  if (body !== undefined) {
-    init.headers["content-type"] = "application/json";
-    init.body = JSON.stringify(body);
-  }
-  const response = await fetch(path, init);
-  let payload = null;
-  try {
-    payload = await response.json();
-  } catch {
-    payload = null; // not JSON (a proxy's error page): say the status instead
-  }
-  if (!response.ok) {
-    const error = new Error(problemMessage(payload, response.status));
-    error.problem = payload;
-    error.status = response.status;
-    throw error;
-  }
-  return payload;
-}
+import { requestJSON as request } from "../api.js";
+import { withClientId } from "../client_id.js";
 
 export { getOptimizers } from "../api.js";
 export const getDatasets = () => request("/api/datasets");

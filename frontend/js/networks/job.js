@@ -26,8 +26,4 @@ export function isUnknownKind(error) {
   return error?.status === 422 && /\bkind\b/.test(error.message ?? "") && /does not match|unknown/i.test(error.message ?? "");
 }
 
-/** The message of a problem+json body (`detail`), or a fallback naming the HTTP status. */
-export function problemMessage(payload, status) {
-  if (payload && typeof payload.detail === "string" && payload.detail) return payload.detail;
-  return `the server answered HTTP ${status}`;
-}
+export { problemMessage } from "../api.js"; // one definition, for the page's own modules

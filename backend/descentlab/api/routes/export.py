@@ -14,17 +14,20 @@ from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
 import orjson
-from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi import APIRouter, HTTPException, Request
 from fastapi import Path as PathParam
 from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
-from descentlab.api.jobs import JobManager, QueueFullError, ShareUsedError
+from descentlab.api import experiments_service
+from descentlab.api.deps import JobsDep, LimiterDep, SettingsDep
+from descentlab.api.experiments_service import JOB_RETRY_AFTER_S, busy
+from descentlab.api.jobs import JobManager
+from descentlab.api.middleware.compute_limit import RETRY_AFTER_S as SLOT_RETRY_AFTER_S
 from descentlab.api.middleware.compute_limit import ComputeBusyError, ComputeLimiter
 from descentlab.api.responses import encode
-from descentlab.api.routes.experiments import admitted, client_address
 from descentlab.api.schemas.export import ScenarioExportRequest
-from descentlab.api.settings import Settings, get_settings
+from descentlab.api.settings import Settings
 from descentlab.export import lesson_html, scenario_html
 from descentlab.export.data import experiment_request, surface_data
 from descentlab.lessons import LESSON_ID_PATTERN, Lesson, NetworkScenario, get_lesson
@@ -36,7 +39,6 @@ LessonId = Annotated[str, PathParam(pattern=LESSON_ID_PATTERN, max_length=MAX_ID
 HTML_FILE: dict[int | str, dict[str, Any]] = {
     200: {"content": {"text/html": {}}, "description": "one HTML file, as an attachment"}
 }
-RETRY_AFTER_S = 5
 T = TypeVar("T")
 
 
@@ -48,17 +50,12 @@ def _attachment(page: str, filename: str) -> Response:
     )
 
 
-def _busy(message: str) -> HTTPException:
-    return HTTPException(503, message, headers={"Retry-After": str(RETRY_AFTER_S)})
-
-
-async def _in_compute_slot(request: Request, work: Callable[[], T]) -> T:
+async def _in_compute_slot(limiter: ComputeLimiter, work: Callable[[], T]) -> T:
     """``work()`` in the thread pool, holding one of the interactive compute slots."""
-    limiter: ComputeLimiter = request.app.state.compute_limiter
     try:
         await limiter.acquire()
-    except ComputeBusyError as busy:
-        raise _busy(str(busy)) from None
+    except ComputeBusyError as full:
+        raise busy(503, str(full), SLOT_RETRY_AFTER_S) from None
     try:
         return await run_in_threadpool(work)
     finally:
@@ -71,22 +68,19 @@ def _surface_lesson_data(lesson_id: str) -> dict[str, Any]:
     return surface_data(get_lesson(lesson_id).scenario.to_json()["state"])
 
 
-async def _network_lesson_data(request: Request, scenario: NetworkScenario) -> dict[str, Any]:
+async def _network_lesson_data(
+    request: Request, jobs: JobManager, scenario: NetworkScenario
+) -> dict[str, Any]:
     """The lesson's experiment run as the experiments API runs it (one shared job)."""
     published = scenario.to_json()["experiment"]
     experiment = experiment_request(published)
-    jobs: JobManager = request.app.state.jobs
-    key, work = admitted(request, experiment)  # as POST /api/experiments
-    try:
-        job = jobs.submit(experiment.kind, key, work, owner=client_address(request))
-    except (QueueFullError, ShareUsedError) as full:
-        raise _busy(str(full)) from None
+    job = experiments_service.submit(request, jobs, experiment)  # as POST /api/experiments
     async for _ in jobs.events(job.id):  # woken by the job's changes until it finishes
         pass
     final = jobs.get(job.id)
     if final is None or final.status != "done":
         status = final.status if final else "forgotten"
-        raise _busy(f"the lesson's experiment did not finish ({status}); try again")
+        raise busy(503, f"the lesson's experiment did not finish ({status})", JOB_RETRY_AFTER_S)
     finished = final.result
     result = await run_in_threadpool(lambda: orjson.loads(encode(finished)))
     return {"experiment": published, "result": result}
@@ -114,7 +108,11 @@ def _lab_url(request: Request, settings: Settings) -> str | None:
     responses={**HTML_FILE, 404: {"description": "No lesson with this id"}},
 )
 async def export_lesson(
-    lesson_id: LessonId, request: Request, settings: Annotated[Settings, Depends(get_settings)]
+    lesson_id: LessonId,
+    request: Request,
+    settings: SettingsDep,
+    jobs: JobsDep,
+    limiter: LimiterDep,
 ) -> Response:
     """The lesson as one self-contained HTML file (plotly.js, the page's scripts and its
     data inlined) that works offline; it links back to the lesson on this server."""
@@ -123,9 +121,9 @@ async def export_lesson(
     except KeyError:
         raise HTTPException(404, f"no lesson {lesson_id!r}; GET /api/lessons lists them") from None
     if isinstance(lesson.scenario, NetworkScenario):
-        page_data = await _network_lesson_data(request, lesson.scenario)
+        page_data = await _network_lesson_data(request, jobs, lesson.scenario)
     else:
-        page_data = await _in_compute_slot(request, partial(_surface_lesson_data, lesson.id))
+        page_data = await _in_compute_slot(limiter, partial(_surface_lesson_data, lesson.id))
     page = await run_in_threadpool(
         lesson_html,
         lesson.id,
@@ -138,13 +136,11 @@ async def export_lesson(
 
 @router.post("/api/export", response_class=Response, responses=HTML_FILE)
 async def export_scenario(
-    body: ScenarioExportRequest,
-    request: Request,
-    settings: Annotated[Settings, Depends(get_settings)],
+    body: ScenarioExportRequest, settings: SettingsDep, limiter: LimiterDep
 ) -> Response:
     """The 2-D lab's scenario (``state`` as a lesson's ``scenario.state``) as one
     self-contained HTML file; ``link`` is where its "open it in the live lab" goes."""
     state = body.state.model_dump(by_alias=True)
     frontend = Path(settings.frontend_dir)
-    page = await _in_compute_slot(request, partial(scenario_html, state, body.link, frontend))
+    page = await _in_compute_slot(limiter, partial(scenario_html, state, body.link, frontend))
     return _attachment(page, f"descentlab-{state['surface']}.html")

@@ -1,14 +1,11 @@
 """Third-party browser files served from installed packages: nothing from a CDN."""
 
-from pathlib import Path
-
-import plotly
 from fastapi import APIRouter
 from fastapi.responses import FileResponse
 
-router = APIRouter(tags=["front end"])
+from descentlab.assets import PLOTLY_JS
 
-PLOTLY_JS = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
+router = APIRouter(tags=["front end"])
 
 
 @router.get("/vendor/plotly.min.js", include_in_schema=False)

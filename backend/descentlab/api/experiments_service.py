@@ -1,0 +1,78 @@
+"""Submitting experiments, for every route that does (``POST /api/experiments`` and a
+network lesson's export): the job table, the budget check, one ``submit`` and one way of
+saying "busy" whose ``Retry-After`` header and message agree.
+"""
+
+from collections.abc import Callable
+from functools import partial
+from typing import Any
+
+from fastapi import HTTPException, Request
+from pydantic import BaseModel
+
+from descentlab.api.jobs import Job, JobManager, QueueFullError, ShareUsedError
+from descentlab.api.schemas.experiments import with_setup
+from descentlab.core.experiments import (
+    batch_size,
+    hessian,
+    landscape,
+    loss_comparison,
+    minimum_ratio,
+    normalization,
+    train,
+)
+from descentlab.core.experiments.costs import Budget, OverBudgetError, check_budget, estimate
+
+# kind → (request params → the core's parameters, the core's run function)
+EXPERIMENTS: dict[str, tuple[Callable[[BaseModel], Any], Callable[..., Any]]] = {
+    "loss_comparison": (
+        lambda model: loss_comparison.LossComparisonParams(**model.model_dump()),
+        loss_comparison.run,
+    ),
+    "train": (lambda model: train.NetworkSetup(**model.model_dump()), train.run),
+    "hessian": (partial(with_setup, hessian.HessianParams), hessian.run),
+    "landscape": (partial(with_setup, landscape.LandscapeParams), landscape.run),
+    "batch_size": (partial(with_setup, batch_size.BatchSizeParams), batch_size.run),
+    "normalization": (partial(with_setup, normalization.NormalizationParams), normalization.run),
+    "minimum_ratio": (partial(with_setup, minimum_ratio.MinimumRatioParams), minimum_ratio.run),
+}
+
+# A job's place frees when a job finishes: seconds, not the milliseconds of a compute slot.
+JOB_RETRY_AFTER_S = 5
+
+
+def busy(status: int, message: str, retry_after_s: int) -> HTTPException:
+    """A 503 or 429 with ``Retry-After``: the wait of the resource that is full (a compute
+    slot frees in about a second, a job's place in several); the messages of the errors
+    passed in name no other wait."""
+    return HTTPException(status, message, headers={"Retry-After": str(retry_after_s)})
+
+
+def client_address(request: Request) -> str:
+    """Whose share of the queue a job counts against: the client's address (its own
+    per-tab id would let one client take every share)."""
+    return request.client.host if request.client else "unknown"
+
+
+def admitted(experiment: Any, budget: Budget) -> tuple[str, Callable[..., Any]]:
+    """The job key and work of an experiment within the server's budget, or a 422 naming
+    the limit and the parameters to lower (estimated before anything is queued)."""
+    to_core, run = EXPERIMENTS[experiment.kind]
+    params = to_core(experiment.params)
+    try:
+        check_budget(estimate(params), budget)
+    except OverBudgetError as over:
+        raise HTTPException(422, str(over)) from None
+    return f"{experiment.kind}:{experiment.params.model_dump_json()}", partial(run, params)
+
+
+def submit(request: Request, jobs: JobManager, experiment: Any) -> Job:
+    """Queue ``experiment`` (identical requests share one job) for the requesting client,
+    or raise the 422 of ``admitted``, a 503 (queue full) or a 429 (the client's share used)."""
+    key, work = admitted(experiment, request.app.state.budget)
+    try:
+        return jobs.submit(experiment.kind, key, work, owner=client_address(request))
+    except QueueFullError as full:
+        raise busy(503, str(full), JOB_RETRY_AFTER_S) from None
+    except ShareUsedError as used:
+        raise busy(429, str(used), JOB_RETRY_AFTER_S) from None
