@@ -2,12 +2,8 @@
 // response is delivered: stale ones (overtaken while a slider moves) are dropped.
 
 import { clientHeaders } from "./client_id.js";
+import { problemMessage } from "./problems.js";
 
-/** The message of a problem+json body (`detail`), or a fallback naming the HTTP status. */
-export function problemMessage(payload, status) {
-  if (payload && typeof payload.detail === "string" && payload.detail) return payload.detail;
-  return `the server answered HTTP ${status}`;
-}
 
 /**
  * Every page's one way to call the API: JSON in and out, the tab's client id sent. A

@@ -26,4 +26,4 @@ export function isUnknownKind(error) {
   return error?.status === 422 && /\bkind\b/.test(error.message ?? "") && /does not match|unknown/i.test(error.message ?? "");
 }
 
-export { problemMessage } from "../api.js"; // one definition, for the page's own modules
+export { problemMessage } from "../problems.js"; // one definition, for the page's own modules
