@@ -17,7 +17,6 @@ batch of one has no spread), and a batch-norm network's evaluation-mode loss dep
 running statistics that belong to one solution, so no straight line joins two solutions.
 """
 
-import math
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -32,6 +31,7 @@ from jax.flatten_util import ravel_pytree
 from jax.tree_util import Partial
 
 from descentlab.core.experiments.hessian import LossOfTheta, flat_loss
+from descentlab.core.experiments.json_safe import finite_list, finite_or_none
 from descentlab.core.experiments.landscape import network_loss
 from descentlab.core.experiments.train import NetworkSetup, check, load_dataset, model_for
 from descentlab.core.nets import hessian, kernel_cache, landscape
@@ -261,15 +261,6 @@ def time_epoch(
 # --- the summary table --------------------------------------------------------------------
 
 
-def _finite(value: Any) -> float | None:
-    number = float(value)
-    return number if math.isfinite(number) else None
-
-
-def _finite_list(values: Sequence[float] | np.ndarray) -> list[float | None]:
-    return [_finite(v) for v in np.asarray(values, np.float64).reshape(-1)]
-
-
 def _order(
     small: float | None, large: float | None, same: Callable[[float, float], bool]
 ) -> int | None:
@@ -460,20 +451,20 @@ def _measure(
         "steps_per_epoch": trained.steps_per_epoch,
         "seconds_per_update": seconds_per_epoch / trained.steps_per_epoch,
         "seconds_per_epoch": seconds_per_epoch,
-        "train_loss": _finite(history["train_loss"][-1]),
-        "test_loss": _finite(history["test_loss"][-1]),
-        "train_accuracy": _finite(history["train_accuracy"][-1]) if accuracy else None,
-        "test_accuracy": _finite(history["test_accuracy"][-1]) if accuracy else None,
-        "sharpness": _finite(top.values[0]),
-        "top_eigenvalues": _finite_list(top.values),
-        "gradient_noise": _finite(
+        "train_loss": finite_or_none(history["train_loss"][-1]),
+        "test_loss": finite_or_none(history["test_loss"][-1]),
+        "train_accuracy": finite_or_none(history["train_accuracy"][-1]) if accuracy else None,
+        "test_accuracy": finite_or_none(history["test_accuracy"][-1]) if accuracy else None,
+        "sharpness": finite_or_none(top.values[0]),
+        "top_eigenvalues": finite_list(top.values),
+        "gradient_noise": finite_or_none(
             gradient_noise(gradients.spread, gradients.examples, trained.batch_size)
         ),
-        "gradient_norm": _finite(np.linalg.norm(gradients.mean)),
+        "gradient_norm": finite_or_none(np.linalg.norm(gradients.mean)),
         # λ_max is in the weights' own units and a filter-normalized slice in units of each
         # filter's norm: the two disagree when one run's weights grew larger than another's.
-        "weight_norm": _finite(jnp.linalg.norm(theta)),
-        "history": {key: _finite_list(values) for key, values in history.items()},
+        "weight_norm": finite_or_none(jnp.linalg.norm(theta)),
+        "history": {key: finite_list(values) for key, values in history.items()},
     }
 
 
@@ -486,7 +477,7 @@ def _curves(
     between: Callable[[], None] | None = None,
 ) -> dict[str, Any]:
     values = landscape.interpolate(loss, start, end, alphas, data, between=between)
-    return {"x": values["x"], **{k: _finite_list(v) for k, v in values["curves"].items()}}
+    return {"x": values["x"], **{k: finite_list(v) for k, v in values["curves"].items()}}
 
 
 def _part(progress: Callable[[float], None], low: float, high: float) -> Callable[[float], None]:

@@ -55,6 +55,7 @@ from jax.tree_util import Partial
 from numpy.typing import ArrayLike
 
 from descentlab.core.experiments.hessian import flat_loss
+from descentlab.core.experiments.json_safe import finite_or_none
 from descentlab.core.experiments.train import NetworkSetup, check, load_dataset, model_for
 from descentlab.core.nets import hessian, kernel_cache
 from descentlab.core.nets.datasets import Dataset
@@ -299,10 +300,6 @@ def check_params(params: MinimumRatioParams) -> None:
             )
 
 
-def _finite(value: float) -> float | None:
-    return value if np.isfinite(value) else None
-
-
 def _label(widths: tuple[int, ...], seed: int, converged: bool) -> str:
     text = f"widths {'-'.join(map(str, widths))}, seed {seed}"
     return text if converged else f"{text} (not converged)"
@@ -376,11 +373,11 @@ def _describe(
         "widths": list(widths),
         "parameters": int(point.theta.size),
         "epochs_trained": epochs,
-        "train_loss": _finite(point.loss),
-        "gradient_norm": _finite(point.gradient_norm),
+        "train_loss": finite_or_none(point.loss),
+        "gradient_norm": finite_or_none(point.gradient_norm),
         "converged": point.converged,
-        "loss_before_polish": _finite(point.start_loss),
-        "polish_distance": _finite(point.distance),
+        "loss_before_polish": finite_or_none(point.start_loss),
+        "polish_distance": finite_or_none(point.distance),
         "polish_steps": point.steps,
     }
     if not np.all(np.isfinite(point.eigenvalues)):

@@ -64,6 +64,7 @@ from jax.flatten_util import ravel_pytree
 from jax.tree_util import Partial
 
 from descentlab.core.experiments.hessian import flat_loss
+from descentlab.core.experiments.json_safe import finite_or_none
 from descentlab.core.experiments.landscape import network_loss
 from descentlab.core.experiments.train import NetworkSetup, check, train_setup
 from descentlab.core.grid import evaluate_grid
@@ -133,11 +134,6 @@ def check_params(params: NormalizationParams) -> None:
 
 
 # --- results without NaN ------------------------------------------------------------------
-
-
-def _finite(value: float) -> float | None:
-    value = float(value)
-    return value if np.isfinite(value) else None
 
 
 def _finite_values(values: Sequence[float] | np.ndarray) -> np.ndarray | list[Any]:
@@ -240,14 +236,14 @@ def _linear(params: NormalizationParams) -> dict[str, Any]:
             {
                 "name": name,
                 "eigenvalues": [float(low), float(high)],
-                "condition_number": _finite(high / low) if low > 0 else None,
+                "condition_number": finite_or_none(high / low) if low > 0 else None,
                 "minimum": quadratic.minimum,
                 "minimum_loss": quadratic.floor,
                 "surface": {"x": grid.x, "y": grid.y, "z": _finite_values(grid.z)},
                 "path": _finite_values(run.points),
                 "loss": _finite_values(run.loss),
                 "diverged_at": run.diverged_at,
-                "final_loss": None if run.diverged_at is not None else _finite(run.loss[-1]),
+                "final_loss": None if run.diverged_at is not None else finite_or_none(run.loss[-1]),
             }
         )
     return {
@@ -271,7 +267,7 @@ def _diverged(history: dict[str, list[float]]) -> bool:
 
 
 def _last(history: dict[str, list[float]], name: str) -> float | None:
-    return _finite(history[name][-1]) if name in history else None
+    return finite_or_none(history[name][-1]) if name in history else None
 
 
 def _sharpness(
@@ -290,7 +286,7 @@ def _sharpness(
         return None
     loss = flat_loss(spec, loss_name, batch_statistics and spec.batch_norm)
     bound = Partial(loss, trained.batch_stats, *data)
-    return _finite(top_eigenvalues(bound, theta, 1, steps, key, between=between).values[0])
+    return finite_or_none(top_eigenvalues(bound, theta, 1, steps, key, between=between).values[0])
 
 
 def _directions(params: Params, key: Array) -> tuple[Params, Params]:
@@ -335,8 +331,8 @@ def _slice(
         "y": grid["y"],
         "z": _finite_values(grid["z"]),
         "centre": {
-            "grid": _finite(centre["grid"]),
-            "direct": _finite(centre["direct"]),
+            "grid": finite_or_none(centre["grid"]),
+            "direct": finite_or_none(centre["direct"]),
             "matches": centre["matches"],
         },
     }
