@@ -9,7 +9,7 @@ import { mountModebarKeys } from "./modebar_keys.js";
 import { buildChartsFigure, cursorShapes } from "./plots/charts.js";
 import { buildMapFigure, displayZ, legendEntries, taylorGrid, viewSpan } from "./plots/map.js";
 import { renderLegend } from "./plots/legend.js";
-import { fitMapFrame, withFrameHeight } from "./plots/map_frame.js";
+import { fitMapFrame, onMapWidthChange, withFrameHeight } from "./plots/map_frame.js";
 import { mountControls, mountShare } from "./panels/controls.js";
 import { mountDownloads } from "./panels/downloads.js";
 import { mountExpression } from "./panels/expression.js";
@@ -268,14 +268,7 @@ async function start() {
   mountSweep(context);
   mountDownloads(context);
   $("log-loss").addEventListener("change", (event) => { logLossWanted = event.target.checked; renderCharts(); });
-  // A wider or narrower map (a window resize, a phone turned) refits the frame and redraws
-  // both layers at the new size, so the paths stay on the contour.
-  let mapWidth = null;
-  new ResizeObserver(([entry]) => {
-    if (entry.contentRect.width === mapWidth) return;
-    mapWidth = entry.contentRect.width;
-    renderMap();
-  }).observe($("map").parentElement);
+  onMapWidthChange($("map").parentElement, renderMap);
   // Pan and zoom happen on the foreground; the contour underneath follows.
   const followZoom = (event) => {
     const x = event["xaxis.range[0]"] !== undefined ? [event["xaxis.range[0]"], event["xaxis.range[1]"]] : null;

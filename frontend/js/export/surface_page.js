@@ -13,7 +13,7 @@ import { mountRuns } from "../panels/runs.js";
 import { Player } from "../player.js";
 import { buildChartsFigure, cursorShapes } from "../plots/charts.js";
 import { renderLegend } from "../plots/legend.js";
-import { fitMapFrame, withFrameHeight } from "../plots/map_frame.js";
+import { fitMapFrame, onMapWidthChange, withFrameHeight } from "../plots/map_frame.js";
 import { buildMapFigure, displayZ, legendEntries, taylorGrid, viewSpan } from "../plots/map.js";
 import { defaultState, makeRun } from "../state.js";
 import { Store } from "../store.js";
@@ -131,13 +131,7 @@ function start() {
   $("log-scale").checked = store.state.logScale;
   $("log-scale").addEventListener("change", (e) => store.update({ logScale: e.target.checked }));
   $("log-loss").addEventListener("change", renderCharts);
-  // A resized window refits the map's frame and redraws both layers at the new size.
-  let mapWidth = null;
-  new ResizeObserver(([entry]) => {
-    if (entry.contentRect.width === mapWidth) return;
-    mapWidth = entry.contentRect.width;
-    renderMap();
-  }).observe($("map").parentElement);
+  onMapWidthChange($("map").parentElement, renderMap);
   $("download-csv").addEventListener("click", () => saveText(`${stem}-runs.csv`, runsCsv(results), "text/csv"));
   $("download-json").addEventListener("click", () => saveJson(`${stem}-runs.json`, runsJson(store.state, results)));
 

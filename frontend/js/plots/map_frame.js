@@ -29,6 +29,19 @@ export function fitMapFrame(stack, grid, view) {
   return stack.clientHeight;
 }
 
+/**
+ * Call `redraw` whenever `stack` gets wider or narrower (a window resize, a phone turned),
+ * so the frame is refitted and both layers are drawn at the new size, paths on the contour.
+ */
+export function onMapWidthChange(stack, redraw) {
+  let width = null;
+  new ResizeObserver(([entry]) => {
+    if (entry.contentRect.width === width) return;
+    width = entry.contentRect.width;
+    redraw();
+  }).observe(stack);
+}
+
 /** The map's layers ({background, foreground} of buildMapFigure) drawn `height` px high. */
 export function withFrameHeight(figure, height) {
   for (const layer of [figure.background, figure.foreground]) if (layer) layer.layout.height = height;
