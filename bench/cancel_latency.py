@@ -13,9 +13,9 @@ from functools import partial
 
 from bench.job_costs import core_params, largest_admitted
 from bench.load_report import write_section
-from descentlab.api.experiments_service import EXPERIMENTS
 from descentlab.api.jobs import JobManager
 from descentlab.core.experiments.costs import Budget
+from descentlab.core.experiments.registry import EXPERIMENTS
 
 BEGIN = "<!-- cancel-latency:begin (written by python -m bench.cancel_latency) -->"
 END = "<!-- cancel-latency:end -->"
@@ -34,7 +34,7 @@ def _wait(condition: "partial[bool]", timeout_s: float) -> None:
 def cancel_after(kind: str, params: dict[str, object], delay_s: float, tag: int) -> float | None:
     """Seconds from the cancel to ``cancelled``; None if the job finished before the delay."""
     jobs = JobManager(workers=1)
-    run = EXPERIMENTS[kind][1]
+    run = EXPERIMENTS[kind].run
     job = jobs.submit(kind, f"{kind}:{tag}", partial(run, core_params(kind, params)))
     try:
         _wait(partial(lambda: job.status != "queued"), 60)

@@ -28,8 +28,8 @@ import json, sys, time
 from descentlab.core.experiments.costs import estimate
 from bench.job_costs import core_params
 params = core_params(sys.argv[1], json.loads(sys.argv[2]))
-from descentlab.api.experiments_service import EXPERIMENTS
-run = EXPERIMENTS[sys.argv[1]][1]
+from descentlab.core.experiments.registry import EXPERIMENTS
+run = EXPERIMENTS[sys.argv[1]].run
 cost = estimate(params)
 if sys.argv[1] == "loss_comparison":  # the 2-D engine's programs: a server compiles them
     from descentlab.core.warmup import warm_first_visit  # at start-up, before its baseline
@@ -54,11 +54,11 @@ def core_params(kind: str, params: dict[str, Any]) -> Any:
     """The core's parameters for ``kind`` as ``POST /api/experiments`` validates them."""
     from pydantic import TypeAdapter
 
-    from descentlab.api.experiments_service import EXPERIMENTS
     from descentlab.api.schemas.experiments import ExperimentRequest
+    from descentlab.api.schemas.experiments import core_params as to_core
 
     request = TypeAdapter(ExperimentRequest).validate_python({"kind": kind, "params": params})
-    return EXPERIMENTS[kind][0](request.params)
+    return to_core(request)
 
 
 def measure(kind: str, params: dict[str, Any], timeout_s: float = 600) -> dict[str, float]:

@@ -5,7 +5,7 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import anyio.to_thread
@@ -14,9 +14,9 @@ import pytest
 import uvicorn
 from starlette.types import Receive, Scope, Send
 
-from descentlab.api import experiments_service as experiments
 from descentlab.api.app import create_app
 from descentlab.api.settings import Settings
+from descentlab.core.experiments.registry import EXPERIMENTS
 
 WORKER_THREADS = 2  # far fewer than the streams opened below
 
@@ -31,8 +31,8 @@ def blocked_kind(monkeypatch: pytest.MonkeyPatch) -> Iterator[threading.Event]:
         progress(1.0)
         return {"released": True}
 
-    to_core, _ = experiments.EXPERIMENTS["loss_comparison"]
-    monkeypatch.setitem(experiments.EXPERIMENTS, "loss_comparison", (to_core, wait))
+    entry = replace(EXPERIMENTS["loss_comparison"], run=wait)
+    monkeypatch.setitem(EXPERIMENTS, "loss_comparison", entry)
     yield release
     release.set()
 
@@ -111,8 +111,8 @@ def growing_kind(monkeypatch: pytest.MonkeyPatch) -> Iterator[threading.Event]:
             time.sleep(0.005)
         return {"history": history}
 
-    to_core, _ = experiments.EXPERIMENTS["loss_comparison"]
-    monkeypatch.setitem(experiments.EXPERIMENTS, "loss_comparison", (to_core, grow))
+    entry = replace(EXPERIMENTS["loss_comparison"], run=grow)
+    monkeypatch.setitem(EXPERIMENTS, "loss_comparison", entry)
     yield go
     go.set()
 

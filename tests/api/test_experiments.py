@@ -2,13 +2,14 @@
 
 import json
 import threading
+from dataclasses import replace
 from typing import Any
 
 import jsonpatch
 import pytest
 from fastapi.testclient import TestClient
 
-from descentlab.api import experiments_service as experiments
+from descentlab.core.experiments.registry import EXPERIMENTS
 from tests.api.conftest import strict_json
 
 
@@ -266,8 +267,8 @@ def test_a_client_past_its_share_of_the_queue_gets_429(
             progress(0.5)
         return {"released": True}
 
-    to_core, _ = experiments.EXPERIMENTS["loss_comparison"]
-    monkeypatch.setitem(experiments.EXPERIMENTS, "loss_comparison", (to_core, wait))
+    entry = replace(EXPERIMENTS["loss_comparison"], run=wait)
+    monkeypatch.setitem(EXPERIMENTS, "loss_comparison", entry)
     try:
         for seed in (1, 2):  # two distinct jobs: this client's share (the default)
             body = {"kind": "loss_comparison", "params": {"steps": seed}}
@@ -323,3 +324,58 @@ def test_more_eigenvalues_than_lanczos_steps_is_refused_up_front(client: TestCli
     refused = client.post("/api/experiments", json=body)
     assert refused.status_code == 422
     assert "must not exceed the network's 6 parameters" in refused.text
+
+
+def _set(params: dict[str, Any], path: str, value: object) -> dict[str, Any]:
+    """``params`` with ``value`` at the dotted ``path`` (``setup.epochs``)."""
+    *parents, last = path.split(".")
+    node = params
+    for key in parents:
+        node = node.setdefault(key, {})
+    node[last] = value
+    return params
+
+
+def test_the_kinds_the_lab_reads_say_what_the_api_enforces(client: TestClient) -> None:
+    """Every kind is listed with every setting; each numeric bound listed is the one a
+    request meets: one step past it is a 422 that names the field, the bound itself is
+    not refused for that field (cross-field checks may still refuse the whole)."""
+    kinds = client.get("/api/experiments/kinds").json()
+    assert [k["kind"] for k in kinds] == list(EXPERIMENTS)
+    minimum_ratio = next(k for k in kinds if k["kind"] == "minimum_ratio")
+    # The core's defaults, not a mirror's: the setup's widths are (4,) (issue 13 drift).
+    assert next(f for f in minimum_ratio["fields"] if f["name"] == "setup.widths")["default"] == [4]
+    checked = 0
+    for kind in kinds:
+        for field in kind["fields"]:
+            if field["type"] not in ("integer", "number") or field["maximum"] is None:
+                continue
+            step = 1 if field["type"] == "integer" else field["maximum"] * 1e-6 + 1e-9
+            past = {
+                "kind": kind["kind"],
+                "params": _set({}, field["name"], field["maximum"] + step),
+            }
+            refused = client.post("/api/experiments", json=past)
+            assert refused.status_code == 422, (kind["kind"], field["name"])
+            where = [error["field"] for error in refused.json()["errors"]]
+            assert any(w.endswith(f"params.{field['name']}") for w in where), (kind, where)
+            at = {"kind": kind["kind"], "params": _set({}, field["name"], field["maximum"])}
+            answer = client.post("/api/experiments", json=at)
+            if answer.status_code == 422:
+                where = [error["field"] for error in answer.json()["errors"]]
+                assert not any(w.endswith(f"params.{field['name']}") for w in where), where
+            elif answer.status_code == 202:
+                client.delete(f"/api/experiments/{answer.json()['id']}")
+            else:  # valid, and waiting for a place in the queue
+                assert answer.status_code in (429, 503), answer.text
+            checked += 1
+    assert checked > 40
+
+
+def test_the_js_tests_read_the_kinds_the_api_serves(client: TestClient) -> None:
+    """tests/js/experiment_kinds.json is the answer the Networks page gets at start-up; the
+    node tests load it, so it must be today's (regenerate it from this endpoint)."""
+    from pathlib import Path
+
+    stored = json.loads((Path(__file__).parents[1] / "js" / "experiment_kinds.json").read_text())
+    assert stored == client.get("/api/experiments/kinds").json()

@@ -61,9 +61,9 @@ describe("analysisOf", () => {
 describe("fieldValues", () => {
   const batchSize = EXPERIMENTS.find((e) => e.kind === "batch_size");
 
-  it("reads each editable field from the lesson's params, else the card's preset", () => {
-    assert.deepEqual(fieldValues(batchSize, { setup: { epochs: 7 } }), [["epochs", 7], ["η", 0.1]]);
+  it("reads each editable field from the exported params, by its dotted path", () => {
     assert.deepEqual(fieldValues(batchSize, { setup: { epochs: 7, learning_rate: 2 } }), [["epochs", 7], ["η", 2]]);
+    assert.deepEqual(fieldValues(batchSize, { setup: { epochs: 7 } }), [["epochs", 7], ["η", undefined]]);
   });
 });
 

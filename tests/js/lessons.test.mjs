@@ -1,5 +1,6 @@
 // The lessons' pure pieces: curriculum order, sections, the next lesson across pages, and
 // the page state a lesson (as GET /api/lessons/{id} serves it) opens on either page.
+import "./experiment_kinds.mjs"; // the API's defaults and bounds, as the page loads them
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import {

@@ -1,5 +1,6 @@
 // The experiment cards: presets are complete, and each experiment's `views(result)` turns a
 // small fake result (in the shape its engineer documented) into plots, tables and notes.
+import "./experiment_kinds.mjs"; // the API's defaults and bounds, as the page loads them
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 
@@ -9,7 +10,7 @@ import { LEGEND_ROW, PLOT_HEIGHT, legendEntries } from "../../frontend/js/networ
 import { ratioTraces, summaryText } from "../../frontend/js/networks/experiments/minimum_ratio.js";
 import { batchNormTraces } from "../../frontend/js/networks/experiments/normalization.js";
 import { getPath, withPath } from "../../frontend/js/networks/presets.js";
-import { EXPERIMENT_KINDS, withinLimit } from "../../frontend/js/networks/state.js";
+import { EXPERIMENT_KINDS, apiField, limitOf, withinLimit } from "../../frontend/js/networks/state.js";
 import { PALETTE } from "../../frontend/js/networks/colors.js";
 import { makeBatchSize, makeLossComparison, makeMinimumRatio, makeNormalization } from "./networks_fixtures.mjs";
 
@@ -27,8 +28,8 @@ describe("experiment presets", () => {
       const sentences = e.text.split(/(?<=[.:])\s+(?=[A-Z])/).length;
       assert.ok(sentences >= 2 && sentences <= 5, `${e.kind}: ${sentences} sentences`);
       for (const field of e.fields) {
-        const value = getPath(e.params, field.name);
-        assert.ok(withinLimit(value, field.limit), `${e.kind}.${field.name} has a preset value within its bounds`);
+        const api = apiField(e.kind, field.name); // throws for a field the API does not take
+        assert.ok(withinLimit(api.default, limitOf(api)), `${e.kind}.${field.name} is a bounded number`);
       }
     }
   });
@@ -43,11 +44,6 @@ describe("experiment presets", () => {
     assert.deepEqual(withPath({}, "a.b", 1), { a: { b: 1 } });
   });
 
-  it("presets the loss comparison with the lecture's defaults (the API's own)", () => {
-    assert.deepEqual(byKind.loss_comparison.params, {
-      y3: -20, start: [-8, 8], optimizer: "sgd", learning_rate: 1, steps: 300, resolution: 101,
-    });
-  });
 });
 
 describe("loss_comparison views", () => {

@@ -1,5 +1,6 @@
 // The setup form's menus: dataset and column names (a CSV's own text) become <option>
 // nodes with text, never HTML, and a menu that already has its options is left alone.
+import "./experiment_kinds.mjs"; // the API's defaults and bounds, as the page loads them
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 

@@ -1,4 +1,5 @@
 // The Networks page's URL form, and reading the setup form's text into checked values.
+import "./experiment_kinds.mjs"; // the API's defaults and bounds, as the page loads them
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 

@@ -17,10 +17,10 @@ import numpy as np
 import pytest
 from pydantic import TypeAdapter
 
-from descentlab.api.experiments_service import EXPERIMENTS
-from descentlab.api.schemas.experiments import ExperimentRequest
+from descentlab.api.schemas.experiments import ExperimentRequest, core_params
 from descentlab.core.analysis import PointAnalysis, analyze_point
 from descentlab.core.experiments.normalization import BOUNCE, NormalizationParams, linear_datasets
+from descentlab.core.experiments.registry import EXPERIMENTS
 from descentlab.core.optimizers import OPTIMIZERS
 from descentlab.core.schedules import SCHEDULES, WARMUP_PARAMETERS
 from descentlab.core.surfaces import get_surface
@@ -61,8 +61,7 @@ def inspected(lesson: Lesson) -> PointAnalysis:
 @cache
 def _experiment(body: str) -> Any:
     request = EXPERIMENT_REQUEST.validate_python(json.loads(body))
-    to_core, run = EXPERIMENTS[request.kind]
-    return run(to_core(request.params), lambda *_: None)
+    return EXPERIMENTS[request.kind].run(core_params(request), lambda *_: None)
 
 
 def experiment_of(lesson: Lesson) -> Any:
@@ -356,7 +355,7 @@ def _loss_comparison(lesson: Lesson) -> None:
 def _normalization_params(lesson: Lesson) -> NormalizationParams:
     assert isinstance(lesson.scenario, NetworkScenario)
     request = EXPERIMENT_REQUEST.validate_python(lesson.scenario.to_json()["experiment"])
-    params: NormalizationParams = EXPERIMENTS["normalization"][0](request.params)
+    params: NormalizationParams = core_params(request)
     return params
 
 

@@ -8,34 +8,11 @@ from functools import partial
 from typing import Any
 
 from fastapi import HTTPException, Request
-from pydantic import BaseModel
 
 from descentlab.api.jobs import Job, JobManager, QueueFullError, ShareUsedError
-from descentlab.api.schemas.experiments import with_setup
-from descentlab.core.experiments import (
-    batch_size,
-    hessian,
-    landscape,
-    loss_comparison,
-    minimum_ratio,
-    normalization,
-    train,
-)
+from descentlab.api.schemas.experiments import core_params
 from descentlab.core.experiments.costs import Budget, OverBudgetError, check_budget, estimate
-
-# kind → (request params → the core's parameters, the core's run function)
-EXPERIMENTS: dict[str, tuple[Callable[[BaseModel], Any], Callable[..., Any]]] = {
-    "loss_comparison": (
-        lambda model: loss_comparison.LossComparisonParams(**model.model_dump()),
-        loss_comparison.run,
-    ),
-    "train": (lambda model: train.NetworkSetup(**model.model_dump()), train.run),
-    "hessian": (partial(with_setup, hessian.HessianParams), hessian.run),
-    "landscape": (partial(with_setup, landscape.LandscapeParams), landscape.run),
-    "batch_size": (partial(with_setup, batch_size.BatchSizeParams), batch_size.run),
-    "normalization": (partial(with_setup, normalization.NormalizationParams), normalization.run),
-    "minimum_ratio": (partial(with_setup, minimum_ratio.MinimumRatioParams), minimum_ratio.run),
-}
+from descentlab.core.experiments.registry import EXPERIMENTS
 
 # A job's place frees when a job finishes: seconds, not the milliseconds of a compute slot.
 JOB_RETRY_AFTER_S = 5
@@ -57,13 +34,13 @@ def client_address(request: Request) -> str:
 def admitted(experiment: Any, budget: Budget) -> tuple[str, Callable[..., Any]]:
     """The job key and work of an experiment within the server's budget, or a 422 naming
     the limit and the parameters to lower (estimated before anything is queued)."""
-    to_core, run = EXPERIMENTS[experiment.kind]
-    params = to_core(experiment.params)
+    params = core_params(experiment)
     try:
         check_budget(estimate(params), budget)
     except OverBudgetError as over:
         raise HTTPException(422, str(over)) from None
-    return f"{experiment.kind}:{experiment.params.model_dump_json()}", partial(run, params)
+    work = partial(EXPERIMENTS[experiment.kind].run, params)
+    return f"{experiment.kind}:{experiment.params.model_dump_json()}", work
 
 
 def submit(request: Request, jobs: JobManager, experiment: Any) -> Job:

@@ -9,12 +9,14 @@ from typing import Any
 from descentlab.api.convert import objective_for, run_config
 from descentlab.api.schemas.analysis import AnalyzeRequest
 from descentlab.api.schemas.common import DomainModel
+from descentlab.api.schemas.experiments import ExperimentKindPublic, field_table
 from descentlab.api.schemas.grid import GridRequest
 from descentlab.api.schemas.optimizers import HyperparameterPublic, OptimizerPublic
 from descentlab.api.schemas.schedules import ScheduleParameterPublic, SchedulePublic
 from descentlab.api.schemas.surfaces import MinimumPublic, SurfaceParameterPublic, SurfacePublic
 from descentlab.api.schemas.trajectories import TrajectoryRequest
 from descentlab.core.analysis import analyze_point
+from descentlab.core.experiments.registry import EXPERIMENTS
 from descentlab.core.grid import evaluate_grid
 from descentlab.core.optimizers import OPTIMIZERS, state_keys
 from descentlab.core.schedules import SCHEDULES, WARMUP_PARAMETERS
@@ -77,6 +79,17 @@ def schedules() -> list[SchedulePublic]:
         parameters=[ScheduleParameterPublic(**p.__dict__) for p in WARMUP_PARAMETERS],
     )
     return [*plain, warmup]
+
+
+def experiment_kinds() -> list[ExperimentKindPublic]:
+    """Each experiment's settings with defaults and bounds: the lab builds its controls
+    and checks its input from these, so it cannot drift from what the API accepts."""
+    return [
+        ExperimentKindPublic(
+            kind=e.kind, summary=e.summary, fields=field_table(e.params), limits=dict(e.limits)
+        )
+        for e in EXPERIMENTS.values()
+    ]
 
 
 def analysis(request: AnalyzeRequest) -> Json:

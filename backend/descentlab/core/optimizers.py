@@ -10,13 +10,15 @@ fixed structure and compiles once.
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import cache
-from typing import Any, TypeAlias
+from typing import Annotated, Any, TypeAlias
 
 import jax
 import jax.numpy as jnp
 import optax
 from jax import Array
 from optax import tree_utils
+
+from descentlab.core.base import OneOf
 
 State: TypeAlias = Any  # an optax state: a pytree of NamedTuples
 Hyper = Mapping[str, Array]
@@ -365,6 +367,10 @@ _OPTIMIZER_LIST: tuple[OptimizerSpec, ...] = (
 )
 
 OPTIMIZERS: Mapping[str, OptimizerSpec] = {spec.name: spec for spec in _OPTIMIZER_LIST}
+
+
+# A request's optimizer: one of the table's names.
+OptimizerName = Annotated[str, OneOf(tuple(OPTIMIZERS))]
 
 
 def get_optimizer(name: str) -> OptimizerSpec:

@@ -22,12 +22,12 @@ import orjson
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from descentlab.api import public
-from descentlab.api.experiments_service import EXPERIMENTS
 from descentlab.api.responses import encode
 from descentlab.api.schemas.analysis import AnalyzeRequest
-from descentlab.api.schemas.experiments import ExperimentRequest
+from descentlab.api.schemas.experiments import ExperimentRequest, core_params
 from descentlab.api.schemas.grid import GridRequest
 from descentlab.api.schemas.trajectories import TrajectoryRequest
+from descentlab.core.experiments.registry import EXPERIMENTS
 
 Json = dict[str, Any]
 
@@ -177,5 +177,5 @@ def experiment_request(experiment: Mapping[str, Any]) -> Any:
 def network_result(experiment: Mapping[str, Any]) -> Any:
     """The experiment's result, run here to its end, as the experiments API reports it."""
     request = experiment_request(experiment)
-    to_core, run = EXPERIMENTS[request.kind]
-    return orjson.loads(encode(run(to_core(request.params), lambda *_args, **_kw: None)))
+    run = EXPERIMENTS[request.kind].run
+    return orjson.loads(encode(run(core_params(request), lambda *_args, **_kw: None)))

@@ -54,7 +54,9 @@ def lesson_data(lesson: Lesson) -> Json:
     """What the lesson's page shows, computed now (a network lesson runs its experiment)."""
     scenario = lesson.scenario.to_json()
     if isinstance(lesson.scenario, NetworkScenario):
-        experiment = scenario["experiment"]
+        # Every setting, defaults filled in: the page shows them with no API to ask.
+        request = data.experiment_request(scenario["experiment"])
+        experiment = {"kind": request.kind, "params": request.params.model_dump(mode="json")}
         return {"experiment": experiment, "result": data.network_result(experiment)}
     return data.surface_data(scenario["state"])
 

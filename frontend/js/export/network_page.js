@@ -20,9 +20,10 @@ const SETUP_ROWS = [
 
 const show = (value) => (Array.isArray(value) ? value.join(", ") : typeof value === "number" ? formatNumber(value) : String(value));
 
-/** [label, value] of each editable field of `experiment`'s card, from `params` (else its preset). */
+/** [label, value] of each editable field of `experiment`'s card, from `params` (the
+ * exporter inlines every setting, defaults filled in). */
 export function fieldValues(experiment, params) {
-  return experiment.fields.map((field) => [field.label, getPath(params, field.name) ?? getPath(experiment.params, field.name)]);
+  return experiment.fields.map((field) => [field.label, getPath(params, field.name)]);
 }
 
 function settingsInputs(experiment, params) {

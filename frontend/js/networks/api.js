@@ -8,6 +8,7 @@ import { withClientId } from "../client_id.js";
 
 export { getOptimizers } from "../api.js";
 export const getDatasets = () => request("/api/datasets");
+export const getExperimentKinds = () => request("/api/experiments/kinds");
 
 export function getDataset({ name, n_samples, noise, seed }) {
   const query = new URLSearchParams({ n_samples, noise, seed });

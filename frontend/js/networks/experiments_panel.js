@@ -9,6 +9,7 @@ import { JobControl, jobMarkup } from "./progress.js";
 import { isUnknownKind } from "./job.js";
 import { getPath, withPath } from "./presets.js";
 import { parseNumber } from "./setup.js";
+import { apiField, limitOf } from "./state.js";
 
 const $ = (id) => document.getElementById(id);
 
@@ -72,7 +73,7 @@ function mountCard(experiment, api) {
     element("p", { className: "lesson-section", text: `Curriculum ${experiment.section}` }),
     element("p", { className: "lesson-text", text: experiment.text }),
   );
-  let current = structuredClone(experiment.params);
+  let current = {}; // what is sent besides the fields: an open lesson's params
   const inputs = new Map();
   if (experiment.fields.length) {
     const controls = element("div", { className: "controls" });
@@ -88,8 +89,8 @@ function mountCard(experiment, api) {
   const setParams = (params) => {
     current = structuredClone(params);
     for (const [field, input] of inputs) {
-      // A lesson that leaves a field out runs the API's default, which the preset shows.
-      input.value = String(getPath(current, field.name) ?? getPath(experiment.params, field.name));
+      // A lesson that leaves a field out runs the API's default, which the field shows.
+      input.value = String(getPath(current, field.name) ?? apiField(experiment.kind, field.name).default);
       input.removeAttribute("aria-invalid");
     }
   };
@@ -107,7 +108,7 @@ function mountCard(experiment, api) {
     let params = structuredClone(current);
     const problems = [];
     for (const [field, input] of inputs) {
-      const parsed = parseNumber(input.value, field.limit, field.label);
+      const parsed = parseNumber(input.value, limitOf(apiField(experiment.kind, field.name)), field.label);
       input.setAttribute("aria-invalid", parsed.error ? "true" : "false");
       if (parsed.error) problems.push(parsed.error);
       else params = withPath(params, field.name, parsed.value);
@@ -175,11 +176,11 @@ export function mountExperimentsPanel({ store, api }) {
     for (const plot of $(`experiment-${kind}`).querySelectorAll(".js-plotly-plot")) Plotly.Plots.resize(plot);
   };
   // An open lesson (state.lesson, as GET /api/lessons/{id} serves it) gives its experiment's
-  // card the lesson's params; every other card keeps (or gets back) its preset.
+  // card the lesson's params; every other card sends only its fields (the API's defaults).
   const useLesson = (lesson) => {
     const chosen = lesson?.scenario?.kind === "network" ? lesson.scenario.experiment : null;
     for (const experiment of EXPERIMENTS) {
-      setters.get(experiment.kind)(chosen?.kind === experiment.kind ? chosen.params : experiment.params);
+      setters.get(experiment.kind)(chosen?.kind === experiment.kind ? chosen.params : {});
     }
   };
   show(store.state.experiment);

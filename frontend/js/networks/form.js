@@ -3,30 +3,31 @@
 // stays in its field with a message), and the store's state written back for a URL or a
 // lesson.
 
-import { ACTIVATIONS, BATCH_CHOICES, LIMITS } from "./state.js";
+import { BATCH_CHOICES, CHOICES, LIMITS } from "./state.js";
 import { fittingLoss, formatWidths, lossesFor, outputDim, parameterCount, parseNumber, parseWidths } from "./setup.js";
 
 const $ = (id) => document.getElementById(id);
 
-const number = (id, field, label, limit, group) => ({
-  id, field, group, parse: (text) => parseNumber(text, limit, label), format: String,
+// (Bounds are read as a value is parsed: the API's arrive after this module loads.)
+const number = (id, field, label, group) => ({
+  id, field, group, parse: (text) => parseNumber(text, LIMITS[field], label), format: String,
 });
 
 // Typed fields: element id, state field, how to read and write it, the group its errors show in.
 const TEXT_FIELDS = [
-  number("n-samples", "nSamples", "samples", LIMITS.nSamples, "setup"),
-  number("noise", "noise", "noise", LIMITS.noise, "setup"),
-  number("data-seed", "dataSeed", "data seed", LIMITS.dataSeed, "setup"),
+  number("n-samples", "nSamples", "samples", "setup"),
+  number("noise", "noise", "noise", "setup"),
+  number("data-seed", "dataSeed", "data seed", "setup"),
   { id: "widths", field: "widths", group: "setup", parse: parseWidths, format: formatWidths },
-  number("learning-rate", "learningRate", "learning rate", LIMITS.learningRate, "setup"),
-  number("epochs", "epochs", "epochs", LIMITS.epochs, "setup"),
-  number("seed", "seed", "init seed", LIMITS.seed, "setup"),
-  number("resolution", "resolution", "resolution", LIMITS.resolution, "landscape"),
-  number("span", "span", "span", LIMITS.span, "landscape"),
-  number("margin", "margin", "margin", LIMITS.margin, "landscape"),
-  number("top-k", "topK", "top k", LIMITS.topK, "hessian"),
-  number("iterations", "iterations", "Lanczos steps", LIMITS.iterations, "hessian"),
-  number("probes", "probes", "probes", LIMITS.probes, "hessian"),
+  number("learning-rate", "learningRate", "learning rate", "setup"),
+  number("epochs", "epochs", "epochs", "setup"),
+  number("seed", "seed", "init seed", "setup"),
+  number("resolution", "resolution", "resolution", "landscape"),
+  number("span", "span", "span", "landscape"),
+  number("margin", "margin", "margin", "landscape"),
+  number("top-k", "topK", "top k", "hessian"),
+  number("iterations", "iterations", "Lanczos steps", "hessian"),
+  number("probes", "probes", "probes", "hessian"),
 ];
 
 const same = (a, b) => JSON.stringify(a) === JSON.stringify(b);
@@ -54,7 +55,7 @@ export function mountForm({ store, catalogue }) {
   const update = (patch) => store.update(patch, { source: "form" });
 
   fillSelect($("dataset"), [...catalogue.datasets.values()].map((d) => [d.name, d.name]));
-  fillSelect($("activation"), ACTIVATIONS.map((a) => [a, a]));
+  fillSelect($("activation"), CHOICES.activation.map((a) => [a, a]));
   fillSelect($("optimizer"), [...catalogue.optimizers.values()].map((o) => [o.name, `${o.name} — ${o.title}`]));
   fillSelect($("batch-size"), [...BATCH_CHOICES.map((b) => [String(b), String(b)]), ["full", "full batch"]]);
 

@@ -18,14 +18,15 @@ import { mountLandscapePanel } from "./landscape_panel.js";
 import { lessonSettings, settingsText } from "./lesson_settings.js";
 import { SETUP_LESSONS } from "./presets.js";
 import { sanitize } from "./setup.js";
-import { decodeState, defaultState, encodeState } from "./state.js";
+import { decodeState, defaultState, encodeState, useExperimentKinds } from "./state.js";
 import { mountTrainPanel } from "./train_panel.js";
 
 const $ = (id) => document.getElementById(id);
 const DATA_FIELDS = ["dataset", "nSamples", "noise", "dataSeed"];
 
 async function loadCatalogue() {
-  const [datasets, optimizers] = await Promise.all([api.getDatasets(), api.getOptimizers()]);
+  const [datasets, optimizers, kinds] = await Promise.all([api.getDatasets(), api.getOptimizers(), api.getExperimentKinds()]);
+  useExperimentKinds(kinds); // the setup's defaults and bounds, before the URL is read
   return {
     datasets: new Map(datasets.map((d) => [d.name, d])),
     optimizers: new Map(optimizers.map((o) => [o.name, o])),

@@ -1,8 +1,9 @@
 // The experiment cards' presets and explanations (from the curriculum), and a few training
-// setups to start from. Fields a setup leaves out keep their defaults. An experiment's
-// `params` are what its Run button sends with no lesson open (the API fills in the rest
-// with its own defaults, which are the lecture's); `fields` are the ones a learner may
-// edit, by dotted path into `params` ("setup.epochs"), with the API's bounds. The
+// setups to start from. Fields a setup leaves out keep their defaults. With no lesson open
+// an experiment's Run button sends only its `fields`, the ones a learner may edit, by
+// dotted path into the params ("setup.epochs"), shown with the API's defaults and checked
+// against its bounds (state.js `apiField`); the API fills in the rest with its own
+// defaults, which are the lecture's. The
 // curriculum's lessons come from the API (GET /api/lessons, lessons.js): a network lesson
 // opens one of these cards with its own params.
 
@@ -17,8 +18,7 @@ export const EXPERIMENT_PRESETS = [
       + "plots the minimum ratio (positive eigenvalues / all of them) against the training loss. In "
       + "the lecture's study the points cluster around 0.5–0.6 and almost none reach 1; see where "
       + "these small networks land.",
-    params: { seeds: 8 },
-    fields: [{ name: "seeds", label: "networks per architecture", limit: { min: 1, max: 16, integer: true } }],
+    fields: [{ name: "seeds", label: "networks per architecture" }],
   },
   {
     kind: "batch_size",
@@ -31,10 +31,9 @@ export const EXPERIMENT_PRESETS = [
       + "sharper ones. Check each claim here: the top Hessian eigenvalue is measured per unit of "
       + "weight, the filter-normalized slice per unit of each filter's own norm, and the two disagree "
       + "when one run's weights grew larger than the other's.",
-    params: { setup: { epochs: 30, learning_rate: 0.1 } },
     fields: [
-      { name: "setup.epochs", label: "epochs", limit: { min: 1, max: 500, integer: true } },
-      { name: "setup.learning_rate", label: "η", limit: { min: 0, max: 10, exclusiveMin: true } },
+      { name: "setup.epochs", label: "epochs" },
+      { name: "setup.learning_rate", label: "η" },
     ],
   },
   {
@@ -45,11 +44,10 @@ export const EXPERIMENT_PRESETS = [
       + "very low and class 1 the answer. Mean squared error has a huge flat plateau where the answer is "
       + "wrong: the loss is large but the gradient tiny, so training gets stuck. Cross-entropy keeps a "
       + "slope there. Same start, same optimizer: the MSE run stalls, the cross-entropy run descends.",
-    params: { y3: -20, start: [-8, 8], optimizer: "sgd", learning_rate: 1, steps: 300, resolution: 101 },
     fields: [
-      { name: "learning_rate", label: "η", limit: { min: 0, max: 100, exclusiveMin: true } },
-      { name: "steps", label: "steps", limit: { min: 1, max: 5000, integer: true } },
-      { name: "y3", label: "y₃", limit: { min: -50, max: 10 } },
+      { name: "learning_rate", label: "η" },
+      { name: "steps", label: "steps" },
+      { name: "y3", label: "y₃" },
     ],
   },
   {
@@ -60,10 +58,9 @@ export const EXPERIMENT_PRESETS = [
       + "the error surface is an elongated valley that no single learning rate suits. Standardizing "
       + "each feature makes it round. Batch normalization normalizes inside the network over each "
       + "batch; compare a small network with and without it at the same learning rates.",
-    params: { feature_scale: 10, steps: 100 },
     fields: [
-      { name: "feature_scale", label: "feature scale ratio", limit: { min: 1e-3, max: 1e3 } },
-      { name: "steps", label: "linear steps", limit: { min: 1, max: 5000, integer: true } },
+      { name: "feature_scale", label: "feature scale ratio" },
+      { name: "steps", label: "linear steps" },
     ],
   },
 ];

@@ -1,7 +1,7 @@
 // The training setup: reading the form's text into checked values, the loss menu that
 // fits a dataset, the parameter count, and the API's request bodies. Pure.
 
-import { FULL_BATCH, LIMITS, MAX_SAMPLE_EPOCHS } from "./state.js";
+import { BUDGET, FULL_BATCH, LIMITS } from "./state.js";
 
 export const LOSSES = [
   { name: "cross_entropy", title: "cross-entropy (softmax)", task: "classification" },
@@ -74,8 +74,8 @@ export function setupErrors(state, dataset) {
   else if (!lossesFor(dataset.task).some((l) => l.name === state.loss)) {
     errors.push(`the loss ${state.loss} does not fit a ${dataset.task} dataset`);
   }
-  if (state.nSamples * state.epochs > MAX_SAMPLE_EPOCHS) {
-    errors.push(`samples × epochs must be at most ${MAX_SAMPLE_EPOCHS.toLocaleString("en")} `
+  if (state.nSamples * state.epochs > BUDGET.sampleEpochs) {
+    errors.push(`samples × epochs must be at most ${BUDGET.sampleEpochs.toLocaleString("en")} `
       + `(${state.nSamples} × ${state.epochs}); use fewer epochs or samples`);
   }
   return errors;

@@ -1,57 +1,89 @@
 // The Networks page's whole scenario as one plain object, and its URL form. Pure: no DOM,
-// so `node --test` checks the round trip. Bounds are the API's (schemas/experiments.py).
+// so `node --test` checks the round trip. Defaults and bounds are the API's
+// (`GET /api/experiments/kinds`): the page loads them once, before anything reads them.
 
 export const BATCH_CHOICES = Array.from({ length: 13 }, (_, i) => 2 ** i); // 1 … 4096
 // "full" asks for the largest batch the API takes: training clamps it to the training set.
 export const FULL_BATCH = 4096;
-export const ACTIVATIONS = ["tanh", "relu", "gelu", "sigmoid", "elu"];
-export const DIRECTIONS = ["pca", "random"];
 export const EXPERIMENT_KINDS = ["minimum_ratio", "batch_size", "loss_comparison", "normalization"];
 
-export const LIMITS = Object.freeze({
-  nSamples: { min: 20, max: 4000, integer: true },
-  noise: { min: 0, max: 2 },
-  dataSeed: { min: 0, max: 2 ** 31 - 1, integer: true },
-  learningRate: { min: 0, max: 10, exclusiveMin: true },
-  epochs: { min: 1, max: 500, integer: true },
-  seed: { min: 0, max: 2 ** 31 - 1, integer: true },
-  width: { min: 1, max: 256, integer: true },
-  layers: { max: 4 },
-  resolution: { min: 5, max: 61, integer: true },
-  span: { min: 0, max: 10, exclusiveMin: true },
-  margin: { min: 0, max: 2 },
-  topK: { min: 1, max: 20, integer: true },
-  iterations: { min: 8, max: 200, integer: true },
-  probes: { min: 1, max: 64, integer: true },
-});
-// Bounds the work of one training run (the API's MAX_SAMPLE_EPOCHS).
-export const MAX_SAMPLE_EPOCHS = 200_000;
+// State field → [experiment kind, the field's path in its params]: where its default and
+// bounds come from.
+const FROM_API = {
+  dataset: ["train", "dataset"],
+  nSamples: ["train", "n_samples"],
+  noise: ["train", "noise"],
+  dataSeed: ["train", "data_seed"],
+  widths: ["train", "widths"],
+  activation: ["train", "activation"],
+  batchNorm: ["train", "batch_norm"],
+  loss: ["train", "loss"],
+  optimizer: ["train", "optimizer"],
+  learningRate: ["train", "learning_rate"],
+  batchSize: ["train", "batch_size"],
+  epochs: ["train", "epochs"],
+  seed: ["train", "seed"],
+  directions: ["landscape", "directions"],
+  resolution: ["landscape", "resolution"],
+  span: ["landscape", "span"],
+  margin: ["landscape", "margin"],
+  topK: ["hessian", "top_k"],
+  iterations: ["hessian", "iterations"],
+  probes: ["hessian", "probes"],
+};
 
-export const DEFAULTS = Object.freeze({
-  dataset: "moons",
-  nSamples: 400,
-  noise: 0.2,
-  dataSeed: 0,
+// The page's own settings, which no experiment takes.
+const PAGE_DEFAULTS = {
   features: [0, 1],      // which two inputs the data plot shows (iris has four)
-  widths: [16, 16],
-  activation: "tanh",
-  batchNorm: false,
-  loss: "cross_entropy",
-  optimizer: "adam",
-  learningRate: 0.01,
-  batchSize: 32,         // a number, or "full"
-  epochs: 30,
-  seed: 0,
-  directions: "pca",     // the landscape's plane
-  resolution: 31,
-  span: 1,
-  margin: 0.25,
   landscapeView: "contour", // "contour" | "surface3d"
-  topK: 5,               // the Hessian's settings
-  iterations: 64,
-  probes: 16,
   experiment: "loss_comparison", // the open experiment tab
+};
+
+/** Bounds by state field ({min, max, integer, exclusiveMin}); `width`, `layers`: the widths'. */
+export const LIMITS = {};
+/** Every state field's default (a batch size is a number, or "full"). */
+export const DEFAULTS = { ...PAGE_DEFAULTS };
+/** Choices by state field (activation, loss, directions); the samples × epochs limit. */
+export const CHOICES = {};
+export const BUDGET = { sampleEpochs: Infinity };
+
+const FIELDS = new Map(); // kind → (path → the API's field)
+
+/** The API's description of an experiment's setting: {type, default, minimum, …}. */
+export function apiField(kind, path) {
+  const field = FIELDS.get(kind)?.get(path);
+  if (!field) throw new Error(`the API has no ${kind} setting ${path}`);
+  return field;
+}
+
+/** A numeric field's bounds as `withinLimit` reads them. */
+export const limitOf = (field) => ({
+  min: field.minimum ?? undefined,
+  max: field.maximum ?? undefined,
+  integer: field.type === "integer",
+  exclusiveMin: field.exclusive_minimum,
 });
+
+/**
+ * Take defaults, bounds and choices from the API's experiment kinds (the answer of
+ * `GET /api/experiments/kinds`); throws if a field the page needs is missing there.
+ */
+export function useExperimentKinds(kinds) {
+  for (const k of kinds) FIELDS.set(k.kind, new Map(k.fields.map((f) => [f.name, f])));
+  for (const [key, [kind, name]] of Object.entries(FROM_API)) {
+    const field = apiField(kind, name);
+    DEFAULTS[key] = structuredClone(field.default);
+    if (field.choices) CHOICES[key] = field.choices;
+    if (field.type === "array") {
+      LIMITS.width = limitOf(field.items);
+      LIMITS.layers = { max: field.max_items };
+    } else if (field.type === "integer" || field.type === "number") {
+      LIMITS[key] = limitOf(field);
+    }
+  }
+  BUDGET.sampleEpochs = kinds.find((k) => k.kind === "train").limits.sample_epochs;
+  return DEFAULTS;
+}
 
 /** A deep copy of the defaults, safe to change. */
 export function defaultState() {
@@ -70,8 +102,9 @@ const isWidths = (v) => Array.isArray(v) && v.length <= LIMITS.layers.max && v.e
 const isBatch = (v) => v === "full" || BATCH_CHOICES.includes(v);
 
 // URL key → [state field, parse(text) → value or undefined, format(value) → text].
-const number = (limit) => [(t) => { const v = Number(t); return t !== "" && withinLimit(v, limit) ? v : undefined; }, String];
+const number = (key) => [(t) => { const v = Number(t); return t !== "" && withinLimit(v, LIMITS[key]) ? v : undefined; }, String];
 const choice = (options) => [(t) => (options.includes(t) ? t : undefined), String];
+const apiChoice = (key) => [(t) => (CHOICES[key].includes(t) ? t : undefined), String];
 const name = [(t) => (/^[a-z0-9_]{1,32}$/.test(t) ? t : undefined), String];
 const flag = [(t) => (t === "1" ? true : t === "0" ? false : undefined), (v) => (v ? "1" : "0")];
 const list = (valid) => [
@@ -81,27 +114,27 @@ const list = (valid) => [
 
 const URL_FIELDS = {
   d: ["dataset", ...name],
-  n: ["nSamples", ...number(LIMITS.nSamples)],
-  nz: ["noise", ...number(LIMITS.noise)],
-  ds: ["dataSeed", ...number(LIMITS.dataSeed)],
+  n: ["nSamples", ...number("nSamples")],
+  nz: ["noise", ...number("noise")],
+  ds: ["dataSeed", ...number("dataSeed")],
   f: ["features", ...list((v) => v.length === 2 && v.every((i) => Number.isInteger(i) && i >= 0 && i < 64))],
   w: ["widths", ...list(isWidths)],
-  act: ["activation", ...choice(ACTIVATIONS)],
+  act: ["activation", ...apiChoice("activation")],
   bn: ["batchNorm", ...flag],
-  loss: ["loss", ...choice(["cross_entropy", "softmax_mse", "mse"])],
+  loss: ["loss", ...apiChoice("loss")],
   opt: ["optimizer", ...name],
-  lr: ["learningRate", ...number(LIMITS.learningRate)],
+  lr: ["learningRate", ...number("learningRate")],
   bs: ["batchSize", (t) => { const v = t === "full" ? t : Number(t); return isBatch(v) ? v : undefined; }, String],
-  ep: ["epochs", ...number(LIMITS.epochs)],
-  seed: ["seed", ...number(LIMITS.seed)],
-  dir: ["directions", ...choice(DIRECTIONS)],
-  res: ["resolution", ...number(LIMITS.resolution)],
-  span: ["span", ...number(LIMITS.span)],
-  mar: ["margin", ...number(LIMITS.margin)],
+  ep: ["epochs", ...number("epochs")],
+  seed: ["seed", ...number("seed")],
+  dir: ["directions", ...apiChoice("directions")],
+  res: ["resolution", ...number("resolution")],
+  span: ["span", ...number("span")],
+  mar: ["margin", ...number("margin")],
   lv: ["landscapeView", ...choice(["contour", "surface3d"])],
-  k: ["topK", ...number(LIMITS.topK)],
-  it: ["iterations", ...number(LIMITS.iterations)],
-  pr: ["probes", ...number(LIMITS.probes)],
+  k: ["topK", ...number("topK")],
+  it: ["iterations", ...number("iterations")],
+  pr: ["probes", ...number("probes")],
   x: ["experiment", ...choice(EXPERIMENT_KINDS)],
 };
 

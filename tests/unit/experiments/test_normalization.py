@@ -227,7 +227,7 @@ def test_bad_parameters_are_refused_before_any_work() -> None:
     ):
         with pytest.raises(ValueError):
             check_params(bad)
-    with pytest.raises(KeyError, match="unknown optimizer"):
+    with pytest.raises(ValueError, match="unknown optimizer"):
         check_params(replace(PARAMS, optimizer="sgdx"))
 
 

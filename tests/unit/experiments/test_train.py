@@ -19,7 +19,7 @@ def test_check_rejects_parts_that_do_not_fit() -> None:
     ]:
         with pytest.raises(ValueError, match=message):
             check(setup)
-    with pytest.raises(KeyError, match="unknown optimizer"):
+    with pytest.raises(ValueError, match="unknown optimizer"):
         check(NetworkSetup(optimizer="sgdx"))
 
 

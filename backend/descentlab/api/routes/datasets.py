@@ -12,16 +12,16 @@ from fastapi import APIRouter, HTTPException, Query
 
 from descentlab.api.responses import ArrayJSONResponse
 from descentlab.api.schemas.datasets import DatasetPublic, DatasetSummaryPublic
-from descentlab.core.experiments.train import NetworkSetup, load_dataset
+from descentlab.core.experiments.train import NetworkSetup, Noise, SampleCount, Seed, load_dataset
 from descentlab.core.nets.datasets import DATASETS, Dataset
 
 router = APIRouter(prefix="/api/datasets", tags=["datasets"])
 
 FIXED_SIZE = frozenset({"iris"})  # real data: its size and noise are what they are
-# The same bounds as a training setup's (schemas/experiments.NetworkSetupParams).
-SampleCount = Annotated[int, Query(ge=20, le=4000)]
-Noise = Annotated[float, Query(ge=0, le=2, allow_inf_nan=False)]
-Seed = Annotated[int, Query(ge=0, le=2**31 - 1)]
+# A training setup's own bounds (core.experiments.train.NetworkSetup).
+SampleCountQuery = Annotated[SampleCount, Query()]
+NoiseQuery = Annotated[Noise, Query(allow_inf_nan=False)]
+SeedQuery = Annotated[Seed, Query()]
 
 
 def _make(name: str, n_samples: int = 400, noise: float = 0.2, seed: int = 0) -> Dataset:
@@ -60,7 +60,10 @@ def list_datasets() -> list[DatasetSummaryPublic]:
 
 @router.get("/{name}", response_model=DatasetPublic)
 def get_dataset(
-    name: str, n_samples: SampleCount = 400, noise: Noise = 0.2, seed: Seed = 0
+    name: str,
+    n_samples: SampleCountQuery = NetworkSetup.n_samples,
+    noise: NoiseQuery = NetworkSetup.noise,
+    seed: SeedQuery = NetworkSetup.data_seed,
 ) -> ArrayJSONResponse:
     """The train and test split a training run with these settings would use."""
     dataset = _make(name, n_samples, noise, seed)

@@ -6,18 +6,20 @@ from typing import Any
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import JSONResponse, StreamingResponse
 
-from descentlab.api import experiments_service
+from descentlab.api import experiments_service, public
 from descentlab.api.deps import JobsDep
 from descentlab.api.jobs import FINISHED, JobManager
 from descentlab.api.responses import ArrayJSONResponse
 from descentlab.api.schemas.experiments import (
     ExperimentAccepted,
+    ExperimentKindPublic,
     ExperimentPublic,
     ExperimentRequest,
 )
 from descentlab.api.schemas.problems import BUSY, NOT_FOUND, OVER_BUDGET, SHARE_USED
 
 router = APIRouter(prefix="/api/experiments", tags=["experiments"])
+_KINDS = public.experiment_kinds()  # fixed by the code: built once
 
 # One server-sent event: its name, its revision (``id``) and its data as JSON text: the
 # whole job (``progress``, ``done``, ``failed``, ``cancelled``) or a JSON Patch (``patch``).
@@ -43,6 +45,12 @@ SSE_EVENT_SCHEMA: dict[str, Any] = {
     },
     "required": ["data"],
 }
+
+
+@router.get("/kinds")
+def kinds() -> list[ExperimentKindPublic]:
+    """Every experiment kind with its settings: type, default, bounds, choices, meaning."""
+    return _KINDS
 
 
 def _job_or_404(jobs: JobManager, job_id: str) -> dict[str, object]:

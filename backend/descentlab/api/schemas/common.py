@@ -4,7 +4,9 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-COORDINATE_LIMIT = 1e6
+from descentlab.core.base import Coordinate, Point
+
+__all__ = ["Coordinate", "DomainModel", "IntervalPair", "Label", "Point", "StrictModel"]
 
 
 class StrictModel(BaseModel):
@@ -13,8 +15,6 @@ class StrictModel(BaseModel):
     model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
 
-Coordinate = Annotated[float, Field(ge=-COORDINATE_LIMIT, le=COORDINATE_LIMIT)]
-Point = tuple[Coordinate, Coordinate]
 Label = Annotated[str, Field(max_length=64)]
 
 IntervalPair = Annotated[tuple[Coordinate, Coordinate], Field(description="[lo, hi] with lo < hi")]

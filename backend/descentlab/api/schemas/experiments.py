@@ -1,287 +1,264 @@
-"""Experiment requests: ``{kind, params?}``, one model per kind (a discriminated union)."""
+"""Experiment requests ``{kind, params?}``, generated from the core's experiment table.
 
-from collections.abc import Callable
-from typing import Annotated, Any, Literal, TypeVar
+Each kind's parameters are a frozen dataclass in ``core/experiments`` whose fields carry
+their bounds (``annotated_types``), meaning (``Doc``) and admissible names (``OneOf``);
+this module turns each into a strict pydantic model with the same defaults, whose
+validator runs the experiment's own check, and joins them in a discriminated union. So
+the core, the request models, OpenAPI and the lab's controls cannot disagree.
+"""
 
-from pydantic import AfterValidator, BaseModel, Field, model_validator
+import dataclasses
+import functools
+import operator
+from typing import (
+    TYPE_CHECKING,
+    Annotated,
+    Any,
+    Literal,
+    Union,
+    cast,
+    get_args,
+    get_origin,
+    get_type_hints,
+)
 
-from descentlab.api.schemas.common import Point, StrictModel
-from descentlab.core.experiments.batch_size import BatchSizeParams
-from descentlab.core.experiments.batch_size import check_params as check_batch_size_params
-from descentlab.core.experiments.minimum_ratio import MinimumRatioParams
-from descentlab.core.experiments.minimum_ratio import check_params as check_minimum_ratio_params
-from descentlab.core.experiments.normalization import NormalizationParams
-from descentlab.core.experiments.normalization import check_params as check_normalization_params
-from descentlab.core.experiments.train import NetworkSetup, check, load_dataset, model_for
-from descentlab.core.nets.datasets import DATASETS
-from descentlab.core.nets.models import count_params
-from descentlab.core.optimizers import OPTIMIZERS
+import annotated_types
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    Field,
+    ValidationInfo,
+    create_model,
+    model_validator,
+)
 
-
-def _known_optimizer(name: str) -> str:
-    if name not in OPTIMIZERS:
-        raise ValueError(f"unknown optimizer {name!r}; known: {', '.join(OPTIMIZERS)}")
-    return name
-
-
-OptimizerName = Annotated[
-    str, AfterValidator(_known_optimizer), Field(json_schema_extra={"enum": list(OPTIMIZERS)})
-]
-
-
-class LossComparisonParams(StrictModel):
-    """Cross-entropy vs MSE over two logits (curriculum section 5)."""
-
-    y3: Annotated[float, Field(ge=-50, le=10, description="the third logit, held fixed")] = -20.0
-    start: Point = (-8.0, 8.0)
-    optimizer: OptimizerName = "sgd"
-    learning_rate: Annotated[float, Field(gt=0, le=100)] = 1.0
-    steps: Annotated[int, Field(ge=1, le=5000)] = 300
-    resolution: Annotated[int, Field(ge=8, le=256)] = 101
+from descentlab.api.schemas.common import StrictModel
+from descentlab.core.base import Doc, OneOf
+from descentlab.core.experiments.registry import EXPERIMENTS, Experiment
+from descentlab.core.experiments.train import NetworkSetup
 
 
-class LossComparisonRequest(StrictModel):
-    kind: Literal["loss_comparison"]
-    params: LossComparisonParams = Field(default_factory=LossComparisonParams)
+def _one_of(names: tuple[str, ...]) -> Any:
+    def known(name: str, info: ValidationInfo) -> str:
+        if name not in names:
+            raise ValueError(f"unknown {info.field_name} {name!r}; known: {', '.join(names)}")
+        return name
+
+    return AfterValidator(known)
 
 
-Width = Annotated[int, Field(ge=1, le=256)]
-# Bounds the work of one training run: samples × epochs.
-MAX_SAMPLE_EPOCHS = 200_000
+def _pydantic_type(hint: Any) -> Any:
+    """``hint`` with the core's markers turned into pydantic's (bounds pass as they are)."""
+    origin = get_origin(hint)
+    if origin is Annotated:
+        base, *marks = get_args(hint)
+        translated: list[Any] = []
+        for mark in marks:
+            if isinstance(mark, Doc):
+                translated.append(Field(description=mark.text))
+            elif isinstance(mark, OneOf):
+                translated += [
+                    _one_of(mark.names),
+                    Field(json_schema_extra={"enum": list(mark.names)}),
+                ]
+            else:
+                translated.append(mark)
+        return cast(Any, Annotated)[(_pydantic_type(base), *translated)]
+    if origin is tuple:
+        items = tuple(a if a is Ellipsis else _pydantic_type(a) for a in get_args(hint))
+        return cast(Any, tuple)[items]
+    if origin in (Union, type(int | None)):
+        return functools.reduce(operator.or_, (_pydantic_type(a) for a in get_args(hint)))
+    return hint
 
 
-Core = TypeVar("Core")
+def _hints(cls: type) -> dict[str, Any]:
+    return get_type_hints(cls, include_extras=True)
 
 
-def with_setup(core: Callable[..., Core], model: BaseModel) -> Core:
-    """Request params with a nested training ``setup`` → the core's parameter object."""
-    values = model.model_dump()
-    return core(**{**values, "setup": NetworkSetup(**values["setup"])})
+def _dataclass(hint: Any) -> type | None:
+    """``hint`` when it is a dataclass type (a nested parameter object), else None."""
+    return hint if isinstance(hint, type) and dataclasses.is_dataclass(hint) else None
 
 
-class NetworkSetupParams(StrictModel):
-    """A dataset, an MLP and how to train it (every field has a default)."""
-
-    dataset: Annotated[str, Field(json_schema_extra={"enum": list(DATASETS)})] = "moons"
-    n_samples: Annotated[int, Field(ge=20, le=4000)] = 400
-    noise: Annotated[float, Field(ge=0, le=2)] = 0.2
-    data_seed: Annotated[int, Field(ge=0, le=2**31 - 1)] = 0
-    widths: Annotated[tuple[Width, ...], Field(max_length=4)] = (16, 16)
-    activation: Literal["relu", "tanh", "gelu", "sigmoid", "elu"] = "tanh"
-    batch_norm: bool = False
-    loss: Literal["cross_entropy", "softmax_mse", "mse"] = "cross_entropy"
-    optimizer: OptimizerName = "adam"
-    learning_rate: Annotated[float, Field(gt=0, le=10)] = 0.01
-    batch_size: Annotated[int, Field(ge=1, le=4096)] = 32
-    epochs: Annotated[int, Field(ge=1, le=500)] = 30
-    seed: Annotated[int, Field(ge=0, le=2**31 - 1)] = 0
-
-    @model_validator(mode="after")
-    def _consistent(self) -> "NetworkSetupParams":
-        check(NetworkSetup(**self.model_dump()))  # ValueError: a 422 naming the problem
-        if self.n_samples * self.epochs > MAX_SAMPLE_EPOCHS:
-            raise ValueError(f"n_samples × epochs exceeds {MAX_SAMPLE_EPOCHS}")
-        return self
-
-
-def _check_top_k(top_k: int, iterations: int, setup: "NetworkSetupParams") -> None:
-    """Lanczos finds at most as many eigenvalues as it takes steps, and it takes at most
-    as many steps as the network has parameters."""
-    if top_k > iterations:
-        raise ValueError(f"top_k ({top_k}) must not exceed iterations ({iterations})")
-    core = NetworkSetup(**setup.model_dump())
-    parameters = count_params(model_for(core, load_dataset(core)))
-    if top_k > parameters:
-        raise ValueError(f"top_k ({top_k}) must not exceed the network's {parameters} parameters")
-
-
-class TrainRequest(StrictModel):
-    kind: Literal["train"]
-    params: NetworkSetupParams = Field(default_factory=NetworkSetupParams)
-
-
-class HessianParamsModel(StrictModel):
-    """A training setup, then how hard to look at the Hessian at the trained weights."""
-
-    setup: NetworkSetupParams = Field(default_factory=NetworkSetupParams)
-    top_k: Annotated[int, Field(ge=1, le=20)] = 5
-    iterations: Annotated[int, Field(ge=8, le=200, description="Lanczos steps")] = 64
-    # Two at least: the trace's standard error is a spread over probes.
-    probes: Annotated[int, Field(ge=2, le=64, description="random probes (trace, density)")] = 16
-
-    @model_validator(mode="after")
-    def _top_k_within_the_steps(self) -> "HessianParamsModel":
-        _check_top_k(self.top_k, self.iterations, self.setup)
-        return self
-
-
-class HessianRequest(StrictModel):
-    kind: Literal["hessian"]
-    params: HessianParamsModel = Field(default_factory=HessianParamsModel)
-
-
-class LandscapeParamsModel(StrictModel):
-    """A training setup, then a 2-D slice of its training loss around the trained weights."""
-
-    setup: NetworkSetupParams = Field(default_factory=NetworkSetupParams)
-    directions: Literal["random", "pca"] = Field(
-        "pca", description="filter-normalized random directions, or the trajectory's PCA plane"
+@functools.cache
+def params_model(cls: type, default: Any = None, name: str | None = None) -> type[BaseModel]:
+    """A strict model of the dataclass ``cls`` whose defaults are those of ``default`` (an
+    instance; the class's own defaults when None). A nested dataclass field becomes a
+    nested model with its default instance's values (a batch-size setup defaults to SGD)."""
+    instance = cls() if default is None else default
+    fields: dict[str, Any] = {}
+    hints = _hints(cls)
+    for field in dataclasses.fields(cls):
+        hint, value = hints[field.name], getattr(instance, field.name)
+        inner = _dataclass(hint)
+        if inner is not None:
+            # The shared setup model, or this experiment's own defaults (BatchSizeSetup).
+            own = value != inner()
+            owner = cls.__name__.removesuffix("Params")
+            nested = params_model(
+                inner,
+                value if own else None,
+                f"{owner}{inner.__name__.removeprefix('Network')}" if own else None,
+            )
+            fields[field.name] = (nested, Field(default_factory=nested))
+        else:
+            fields[field.name] = (_pydantic_type(hint), value)
+    return create_model(
+        name or cls.__name__,
+        __base__=StrictModel,
+        __doc__=cls.__doc__,
+        **fields,
     )
-    resolution: Annotated[int, Field(ge=5, le=61)] = 31
-    span: Annotated[float, Field(gt=0, le=10, description="random: α, β ∈ [−span, span]")] = 1.0
-    margin: Annotated[float, Field(ge=0, le=2, description="PCA: widening of the path")] = 0.25
 
 
-class LandscapeRequest(StrictModel):
-    kind: Literal["landscape"]
-    params: LandscapeParamsModel = Field(default_factory=LandscapeParamsModel)
+def to_core(model: BaseModel, cls: type) -> Any:
+    """The core's parameter object of a validated request model (nested ones too)."""
+    hints = _hints(cls)
+    values = {}
+    for field in dataclasses.fields(cls):
+        value = getattr(model, field.name)
+        inner = _dataclass(hints[field.name])
+        values[field.name] = value if inner is None else to_core(value, inner)
+    return cls(**values)
 
 
-class BatchSizeSetupParams(NetworkSetupParams):
-    """The batch-size experiment's training setup: plain SGD on noisy moons by default."""
+def _checked_model(experiment: Experiment) -> type[BaseModel]:
+    """The experiment's params model, with its cross-field check as a validator (a
+    ValueError becomes a 422 naming the problem)."""
+    base = params_model(experiment.params)
 
-    noise: Annotated[float, Field(ge=0, le=2)] = 0.3
-    optimizer: OptimizerName = "sgd"
-    learning_rate: Annotated[float, Field(gt=0, le=10)] = 0.1
-    batch_size: Annotated[int, Field(ge=1, le=4096, description="ignored: see batch_sizes")] = 32
+    def check(model: BaseModel) -> BaseModel:
+        experiment.check(to_core(model, experiment.params))
+        return model
 
-
-BatchSize = Annotated[int, Field(ge=0, le=4096, description="1, 2, 4, …, 4096, or 0 = full")]
-
-
-class BatchSizeParamsModel(StrictModel):
-    """Small vs large batch: the same network trained at each batch size (section 2)."""
-
-    setup: BatchSizeSetupParams = Field(default_factory=BatchSizeSetupParams)
-    batch_sizes: Annotated[tuple[BatchSize, ...], Field(min_length=2, max_length=8)] = (
-        1,
-        8,
-        64,
-        0,
+    return create_model(
+        base.__name__,
+        __base__=base,
+        __doc__=base.__doc__,
+        __validators__={"_check": cast(Any, model_validator(mode="after")(check))},
     )
-    top_k: Annotated[int, Field(ge=1, le=10)] = 1
-    iterations: Annotated[int, Field(ge=8, le=200, description="Lanczos steps")] = 32
-    resolution: Annotated[int, Field(ge=5, le=201, description="points on each 1-D curve")] = 41
-    span: Annotated[float, Field(gt=0, le=10)] = 1.0
-    timing_repeats: Annotated[int, Field(ge=1, le=20)] = 5
-
-    @model_validator(mode="after")
-    def _valid(self) -> "BatchSizeParamsModel":
-        _check_top_k(self.top_k, self.iterations, self.setup)
-        check_batch_size_params(
-            with_setup(BatchSizeParams, self)
-        )  # ValueError: a 422 naming the problem
-        epochs, samples = self.setup.epochs, self.setup.n_samples
-        if samples * epochs * len(self.batch_sizes) > MAX_SAMPLE_EPOCHS:
-            raise ValueError(f"n_samples × epochs × batch sizes exceeds {MAX_SAMPLE_EPOCHS}")
-        return self
 
 
-class BatchSizeRequest(StrictModel):
-    kind: Literal["batch_size"]
-    params: BatchSizeParamsModel = Field(default_factory=BatchSizeParamsModel)
-
-
-class NormalizationSetupParams(NetworkSetupParams):
-    """The batch-norm half's network: ReLU and plain SGD by default (η is set per run)."""
-
-    activation: Literal["relu", "tanh", "gelu", "sigmoid", "elu"] = "relu"
-    optimizer: OptimizerName = "sgd"
-
-
-Rate = Annotated[float, Field(gt=0, le=100)]
-
-
-class NormalizationParamsModel(StrictModel):
-    """Feature scaling on a linear model, and batch norm in an MLP (section 6)."""
-
-    feature_scale: Annotated[
-        float, Field(ge=1e-3, le=1e3, description="ratio of the two features' spreads")
-    ] = 10.0
-    target_weights: tuple[
-        Annotated[float, Field(ge=-100, le=100)], Annotated[float, Field(ge=-100, le=100)]
-    ] = (1.0, 3.0)
-    samples: Annotated[int, Field(ge=3, le=4000)] = 200
-    noise: Annotated[float, Field(ge=0, le=10)] = 0.5
-    seed: Annotated[int, Field(ge=0, le=2**31 - 1)] = 0
-    optimizer: OptimizerName = "sgd"
-    learning_rate: Rate | None = Field(
-        None, description="the linear runs' η; null: 1.9 / λ_max of the scaled problem"
+def _request_model(experiment: Experiment, params: type[BaseModel]) -> type[BaseModel]:
+    name = "".join(part.title() for part in experiment.kind.split("_"))
+    return create_model(
+        f"{name}Request",
+        __base__=StrictModel,
+        __doc__=experiment.summary,
+        kind=(cast(Any, Literal)[experiment.kind], ...),
+        params=(params, Field(default_factory=params)),
     )
-    steps: Annotated[int, Field(ge=1, le=5000)] = 100
-    start: Point = (0.0, 0.0)
-    resolution: Annotated[int, Field(ge=8, le=201)] = 61
-    setup: NormalizationSetupParams = Field(default_factory=NormalizationSetupParams)
-    learning_rates: Annotated[tuple[Rate, ...], Field(min_length=1, max_length=5)] = (
-        0.1,
-        1.0,
-        3.0,
+
+
+PARAMS_MODELS: dict[str, type[BaseModel]] = {
+    kind: _checked_model(experiment) for kind, experiment in EXPERIMENTS.items()
+}
+REQUEST_MODELS: dict[str, type[BaseModel]] = {
+    kind: _request_model(EXPERIMENTS[kind], model) for kind, model in PARAMS_MODELS.items()
+}
+
+if TYPE_CHECKING:  # the union is built from the table at run time
+    ExperimentRequest = BaseModel
+else:
+    ExperimentRequest = Annotated[
+        Union[tuple(REQUEST_MODELS.values())],  # noqa: UP007
+        Field(discriminator="kind"),
+    ]
+
+
+def setup_field(name: str) -> Any:
+    """A training setup field's type with its bounds (the datasets route's queries)."""
+    return _pydantic_type(_hints(NetworkSetup)[name])
+
+
+class ExperimentFieldPublic(BaseModel):
+    """One setting of an experiment, as the lab's controls need it."""
+
+    name: str = Field(description="its path in ``params``, e.g. ``setup.n_samples``")
+    type: Literal["integer", "number", "boolean", "string", "array"]
+    default: Any = None
+    nullable: bool = False
+    minimum: float | None = None
+    maximum: float | None = None
+    exclusive_minimum: bool = Field(False, description="``minimum`` itself is not allowed")
+    choices: list[str] | None = None
+    min_items: int | None = None
+    max_items: int | None = None
+    items: "ExperimentFieldPublic | None" = Field(None, description="an array's elements")
+    description: str | None = None
+
+
+class ExperimentKindPublic(BaseModel):
+    kind: str
+    summary: str
+    fields: list[ExperimentFieldPublic]
+    limits: dict[str, float] = Field(
+        description="limits across fields, e.g. ``sample_epochs``: n_samples × epochs"
     )
-    slice_learning_rate: Rate | None = Field(None, description="null: the middle rate")
-    slice_resolution: Annotated[int, Field(ge=5, le=61)] = 21
-    span: Annotated[float, Field(gt=0, le=10)] = 1.0
-    iterations: Annotated[int, Field(ge=8, le=200, description="Lanczos steps")] = 30
-
-    @model_validator(mode="after")
-    def _valid(self) -> "NormalizationParamsModel":
-        check_normalization_params(with_setup(NormalizationParams, self))  # ValueError: a 422
-        runs = 2 * (len(self.learning_rates) + 1)  # with and without BN, plus the slice's
-        if self.setup.n_samples * self.setup.epochs * runs > 4 * MAX_SAMPLE_EPOCHS:
-            raise ValueError(f"n_samples × epochs × runs exceeds {4 * MAX_SAMPLE_EPOCHS}")
-        return self
 
 
-class NormalizationRequest(StrictModel):
-    kind: Literal["normalization"]
-    params: NormalizationParamsModel = Field(default_factory=NormalizationParamsModel)
+_TYPES = {int: "integer", float: "number", bool: "boolean", str: "string", tuple: "array"}
 
 
-class MinimumRatioSetupParams(NetworkSetupParams):
-    """How each network is trained before polishing (its ``widths`` are not used)."""
+def _field_public(name: str, hint: Any, default: Any) -> ExperimentFieldPublic:
+    """The controls' view of one field: its type, default and bounds, read from ``hint``."""
+    out: dict[str, Any] = {"name": name, "default": default}
+    while True:
+        origin = get_origin(hint)
+        if origin is Annotated:
+            hint, *marks = get_args(hint)
+            for mark in marks:
+                if isinstance(mark, Doc):
+                    out["description"] = mark.text
+                elif isinstance(mark, OneOf):
+                    out["choices"] = list(mark.names)
+                elif isinstance(mark, annotated_types.Gt):
+                    out |= {"minimum": mark.gt, "exclusive_minimum": True}
+                elif isinstance(mark, annotated_types.Ge):
+                    out["minimum"] = mark.ge
+                elif isinstance(mark, annotated_types.Le):
+                    out["maximum"] = mark.le
+                elif isinstance(mark, annotated_types.MinLen):
+                    out["min_items"] = mark.min_length
+                elif isinstance(mark, annotated_types.MaxLen):
+                    out["max_items"] = mark.max_length
+        elif origin in (Union, type(int | None)):
+            options = [a for a in get_args(hint) if a is not type(None)]
+            out["nullable"] = len(options) < len(get_args(hint))
+            (hint,) = options
+        elif origin is Literal:
+            out |= {"type": "string", "choices": list(get_args(hint))}
+            return ExperimentFieldPublic(**out)
+        elif origin is tuple:
+            item = get_args(hint)[0]  # tuple[X, ...] or tuple[X, X]: one element type
+            out |= {"type": "array", "items": _field_public("", item, None)}
+            if get_args(hint)[-1] is not Ellipsis:
+                out |= {"min_items": len(get_args(hint)), "max_items": len(get_args(hint))}
+            return ExperimentFieldPublic(**out)
+        else:
+            return ExperimentFieldPublic(**out, type=_TYPES[hint])
 
-    n_samples: Annotated[int, Field(ge=20, le=1000)] = 200
-    learning_rate: Annotated[float, Field(gt=0, le=10)] = 0.03
-    epochs: Annotated[int, Field(ge=1, le=500)] = 100
+
+def field_table(cls: type, default: Any = None, prefix: str = "") -> list[ExperimentFieldPublic]:
+    """Every field of the parameter dataclass ``cls`` (nested ones by path), with the
+    defaults of ``default`` (the class's own when None)."""
+    instance = cls() if default is None else default
+    hints = _hints(cls)
+    table: list[ExperimentFieldPublic] = []
+    for field in dataclasses.fields(cls):
+        hint, value = hints[field.name], getattr(instance, field.name)
+        inner = _dataclass(hint)
+        if inner is not None:
+            table += field_table(inner, value, f"{prefix}{field.name}.")
+        else:
+            table.append(_field_public(prefix + field.name, hint, value))
+    return table
 
 
-SmallWidth = Annotated[int, Field(ge=1, le=32)]
-
-
-class MinimumRatioParamsModel(StrictModel):
-    """Many small networks polished to critical points, each one's full spectrum (section 1)."""
-
-    setup: MinimumRatioSetupParams = Field(default_factory=MinimumRatioSetupParams)
-    widths: Annotated[
-        tuple[Annotated[tuple[SmallWidth, ...], Field(min_length=1, max_length=3)], ...],
-        Field(min_length=1, max_length=6, description="architectures (hidden widths)"),
-    ] = ((4,), (6,), (4, 4))
-    seeds: Annotated[int, Field(ge=1, le=16, description="networks per architecture")] = 8
-    polish_steps: Annotated[int, Field(ge=0, le=1000, description="Newton-type steps")] = 300
-    weight_decay: Annotated[
-        float, Field(ge=0, le=1, description="α in F = L + α/2‖θ‖², the polished objective")
-    ] = 3e-3
-
-    @model_validator(mode="after")
-    def _valid(self) -> "MinimumRatioParamsModel":
-        check_minimum_ratio_params(with_setup(MinimumRatioParams, self))  # ValueError: a 422
-        return self
-
-
-class MinimumRatioRequest(StrictModel):
-    kind: Literal["minimum_ratio"]
-    params: MinimumRatioParamsModel = Field(default_factory=MinimumRatioParamsModel)
-
-
-ExperimentRequest = Annotated[
-    LossComparisonRequest
-    | TrainRequest
-    | HessianRequest
-    | LandscapeRequest
-    | BatchSizeRequest
-    | NormalizationRequest
-    | MinimumRatioRequest,
-    Field(discriminator="kind"),
-]
+def core_params(request: Any) -> Any:
+    """The core's parameters of a validated ``ExperimentRequest``."""
+    return to_core(request.params, EXPERIMENTS[request.kind].params)
 
 
 class ExperimentAccepted(BaseModel):

@@ -21,19 +21,27 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import partial
-from typing import Any, NamedTuple
+from typing import Annotated, Any, NamedTuple
 
 import jax
 import jax.numpy as jnp
 import numpy as np
+from annotated_types import Ge, Gt, Le, MaxLen, MinLen
 from jax import Array
 from jax.flatten_util import ravel_pytree
 from jax.tree_util import Partial
 
-from descentlab.core.experiments.hessian import LossOfTheta, flat_loss
+from descentlab.core.base import Doc
+from descentlab.core.experiments.hessian import LossOfTheta, check_top_k, flat_loss
 from descentlab.core.experiments.json_safe import finite_list, finite_or_none
 from descentlab.core.experiments.landscape import network_loss
-from descentlab.core.experiments.train import NetworkSetup, check, load_dataset, model_for
+from descentlab.core.experiments.train import (
+    MAX_SAMPLE_EPOCHS,
+    NetworkSetup,
+    check,
+    load_dataset,
+    model_for,
+)
 from descentlab.core.nets import hessian, kernel_cache, landscape
 from descentlab.core.nets.models import MLPSpec, Params
 from descentlab.core.nets.training import (
@@ -63,19 +71,32 @@ SAME_RELATIVE = 0.1  # losses, gradient noise, sharpness
 
 @dataclass(frozen=True)
 class BatchSizeParams:
-    """What to compare. ``setup.batch_size`` is ignored: ``batch_sizes`` replaces it.
+    """Small vs large batch: the same network trained at each batch size (section 2).
+
+    ``setup.batch_size`` is ignored: ``batch_sizes`` replaces it.
 
     ``batch_sizes`` come from the menu ``training.BATCH_SIZES`` or are ``FULL_BATCH``;
     sizes at or above the training set's size all mean full-batch gradient descent.
     """
 
     setup: NetworkSetup = DEFAULT_SETUP
-    batch_sizes: tuple[int, ...] = (1, 8, 64, FULL_BATCH)
-    top_k: int = 1  # top Hessian eigenvalues per run (the first is the sharpness)
-    iterations: int = 32  # Lanczos steps for them
-    resolution: int = 41  # points on each 1-D curve
-    span: float = 1.0  # slices: α ∈ [−span, span] along the filter-normalized direction
-    timing_repeats: int = 5  # timed epochs per batch size; the fastest counts
+    batch_sizes: Annotated[
+        tuple[Annotated[int, Ge(0), Le(4096)], ...],
+        MinLen(2),
+        MaxLen(8),
+        Doc(f"each 1, 2, 4, …, 4096, or {FULL_BATCH} for the full training set"),
+    ] = (1, 8, 64, FULL_BATCH)
+    top_k: Annotated[
+        int, Ge(1), Le(10), Doc("top Hessian eigenvalues per run (the first: the sharpness)")
+    ] = 1
+    iterations: Annotated[int, Ge(8), Le(200), Doc("Lanczos steps")] = 32
+    resolution: Annotated[int, Ge(5), Le(201), Doc("points on each 1-D curve")] = 41
+    span: Annotated[
+        float, Gt(0), Le(10), Doc("slices: α ∈ [−span, span] along a filter-normalized direction")
+    ] = 1.0
+    timing_repeats: Annotated[
+        int, Ge(1), Le(20), Doc("timed epochs per batch size; the fastest counts")
+    ] = 5
 
 
 def check_params(params: BatchSizeParams) -> None:
@@ -101,6 +122,10 @@ def check_params(params: BatchSizeParams) -> None:
         raise ValueError("resolution must be at least 2")
     if not params.span > 0:
         raise ValueError("span must be positive")
+    samples, epochs = params.setup.n_samples, params.setup.epochs
+    if samples * epochs * len(params.batch_sizes) > MAX_SAMPLE_EPOCHS:
+        raise ValueError(f"n_samples × epochs × batch sizes exceeds {MAX_SAMPLE_EPOCHS}")
+    check_top_k(params.top_k, params.iterations, params.setup)
     # Sizes past the training set all become the full batch: refuse up front what would
     # leave one size (generating the toy data costs milliseconds).
     actual_batch_sizes(params.batch_sizes, len(load_dataset(params.setup).x_train))

@@ -10,28 +10,55 @@ minimum ratio (the share of positive eigenvalues).
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import partial
-from typing import Any
+from typing import Annotated, Any
 
 import jax
 import jax.numpy as jnp
 import numpy as np
+from annotated_types import Ge, Le
 from jax import Array
 from jax.flatten_util import ravel_pytree
 from jax.tree_util import Partial
 
-from descentlab.core.experiments.train import NetworkSetup, train_setup
+from descentlab.core.base import Doc
+from descentlab.core.experiments.train import (
+    NetworkSetup,
+    check,
+    load_dataset,
+    model_for,
+    train_setup,
+)
 from descentlab.core.nets import hessian, kernel_cache
-from descentlab.core.nets.models import LOSSES, MLPSpec, apply, init_params
+from descentlab.core.nets.models import LOSSES, MLPSpec, apply, count_params, init_params
 
 LossOfTheta = Callable[..., Array]
 
 
 @dataclass(frozen=True)
 class HessianParams:
+    """A training setup, then how hard to look at the Hessian at the trained weights."""
+
     setup: NetworkSetup = field(default_factory=NetworkSetup)
-    top_k: int = 5
-    iterations: int = 64
-    probes: int = 16
+    top_k: Annotated[int, Ge(1), Le(20)] = 5
+    iterations: Annotated[int, Ge(8), Le(200), Doc("Lanczos steps")] = 64
+    # Two at least: the trace's standard error is a spread over probes.
+    probes: Annotated[int, Ge(2), Le(64), Doc("random probes (trace, density)")] = 16
+
+
+def check_top_k(top_k: int, iterations: int, setup: NetworkSetup) -> None:
+    """Lanczos finds at most as many eigenvalues as it takes steps, and it takes at most
+    as many steps as the network has parameters."""
+    if top_k > iterations:
+        raise ValueError(f"top_k ({top_k}) must not exceed iterations ({iterations})")
+    parameters = count_params(model_for(setup, load_dataset(setup)))
+    if top_k > parameters:
+        raise ValueError(f"top_k ({top_k}) must not exceed the network's {parameters} parameters")
+
+
+def check_params(params: HessianParams) -> None:
+    """Raise ValueError for what cannot run (told to the user as a 422)."""
+    check(params.setup)
+    check_top_k(params.top_k, params.iterations, params.setup)
 
 
 def flat_loss(spec: MLPSpec, loss_name: str, batch_statistics: bool = False) -> LossOfTheta:

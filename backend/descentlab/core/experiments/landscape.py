@@ -10,25 +10,39 @@ much of the path the PCA plane captures.
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import partial
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import jax
 import jax.numpy as jnp
 import numpy as np
+from annotated_types import Ge, Gt, Le
 from jax import Array
 
-from descentlab.core.experiments.train import NetworkSetup, train_setup
+from descentlab.core.base import Doc
+from descentlab.core.experiments.train import NetworkSetup, check, train_setup
 from descentlab.core.nets import kernel_cache, landscape
 from descentlab.core.nets.models import LOSSES, MLPSpec, Params, apply
 
 
 @dataclass(frozen=True)
 class LandscapeParams:
+    """A training setup, then a 2-D slice of its training loss around the trained weights."""
+
     setup: NetworkSetup = field(default_factory=NetworkSetup)
-    directions: Literal["random", "pca"] = "pca"
-    resolution: int = 31
-    span: float = 1.0  # random directions: α, β ∈ [−span, span]
-    margin: float = 0.25  # PCA: the path's extent, widened by this fraction on each side
+    directions: Annotated[
+        Literal["random", "pca"],
+        Doc("filter-normalized random directions, or the trajectory's PCA plane"),
+    ] = "pca"
+    resolution: Annotated[int, Ge(5), Le(61)] = 31
+    span: Annotated[float, Gt(0), Le(10), Doc("random: α, β ∈ [−span, span]")] = 1.0
+    margin: Annotated[
+        float, Ge(0), Le(2), Doc("PCA: the path's extent, widened by this fraction each side")
+    ] = 0.25
+
+
+def check_params(params: LandscapeParams) -> None:
+    """Raise ValueError for what cannot run (told to the user as a 422)."""
+    check(params.setup)
 
 
 def network_loss(

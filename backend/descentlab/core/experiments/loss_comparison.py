@@ -7,11 +7,14 @@ start: the MSE run stalls on the plateau, the cross-entropy run descends.
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Annotated, Any
 
+from annotated_types import Ge, Gt, Le
+
+from descentlab.core.base import Doc, Point
 from descentlab.core.grid import evaluate_grid
 from descentlab.core.objective import Objective
-from descentlab.core.optimizers import get_optimizer
+from descentlab.core.optimizers import OptimizerName, get_optimizer
 from descentlab.core.surfaces import get_surface
 from descentlab.core.trajectory import RunConfig, run_trajectories
 
@@ -20,12 +23,19 @@ LOSSES = {"cross_entropy": "logits_cross_entropy", "mse": "logits_mse"}
 
 @dataclass(frozen=True)
 class LossComparisonParams:
-    y3: float = -20.0
-    start: tuple[float, float] = (-8.0, 8.0)
-    optimizer: str = "sgd"
-    learning_rate: float = 1.0
-    steps: int = 300
-    resolution: int = 101
+    """Cross-entropy vs MSE over two logits (curriculum section 5)."""
+
+    y3: Annotated[float, Ge(-50), Le(10), Doc("the third logit, held fixed")] = -20.0
+    start: Point = (-8.0, 8.0)
+    optimizer: OptimizerName = "sgd"
+    learning_rate: Annotated[float, Gt(0), Le(100)] = 1.0
+    steps: Annotated[int, Ge(1), Le(5000)] = 300
+    resolution: Annotated[int, Ge(8), Le(256)] = 101
+
+
+def check_params(params: LossComparisonParams) -> None:
+    """Nothing to check across fields: the bounds say it all."""
+    del params
 
 
 def run(params: LossComparisonParams, progress: Callable[[float], None]) -> dict[str, Any]:

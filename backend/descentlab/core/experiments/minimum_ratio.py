@@ -44,16 +44,18 @@ shape) share one polishing kernel; the step budget and α are traced arguments t
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, replace
 from functools import partial
-from typing import Any, NamedTuple
+from typing import Annotated, Any, NamedTuple
 
 import jax
 import jax.numpy as jnp
 import numpy as np
+from annotated_types import Ge, Le, MaxLen, MinLen
 from jax import Array
 from jax.flatten_util import ravel_pytree
 from jax.tree_util import Partial
 from numpy.typing import ArrayLike
 
+from descentlab.core.base import Doc
 from descentlab.core.experiments.hessian import flat_loss
 from descentlab.core.experiments.json_safe import finite_or_none
 from descentlab.core.experiments.train import NetworkSetup, check, load_dataset, model_for
@@ -95,12 +97,13 @@ DAMPING_UP = 10.0
 # Each polishing step forms the dense n×n Hessian and decomposes it: ~n³. 500 parameters
 # keep a few hundred steps per network within seconds on 2 CPU cores.
 MAX_PARAMETERS = 500
+MAX_SAMPLES = 1000
 SMOOTH_ACTIVATIONS = ("tanh", "sigmoid", "gelu")
 
 
 @dataclass(frozen=True)
 class MinimumRatioParams:
-    """Which networks to train and polish, and how.
+    """Many small networks polished to critical points, each one's full spectrum (section 1).
 
     ``setup.widths`` is not used: every architecture in ``widths`` is trained from seeds
     ``setup.seed``, ``setup.seed + 1``, … (``seeds`` of them), the i-th for
@@ -113,10 +116,17 @@ class MinimumRatioParams:
             n_samples=200, widths=(4,), learning_rate=0.03, batch_size=32, epochs=100
         )
     )
-    widths: tuple[tuple[int, ...], ...] = ((4,), (6,), (4, 4))
-    seeds: int = 8
-    polish_steps: int = 300
-    weight_decay: float = DEFAULT_WEIGHT_DECAY
+    widths: Annotated[
+        tuple[Annotated[tuple[Annotated[int, Ge(1), Le(32)], ...], MinLen(1), MaxLen(3)], ...],
+        MinLen(1),
+        MaxLen(6),
+        Doc("architectures (hidden widths)"),
+    ] = ((4,), (6,), (4, 4))
+    seeds: Annotated[int, Ge(1), Le(16), Doc("networks per architecture")] = 8
+    polish_steps: Annotated[int, Ge(0), Le(1000), Doc("Newton-type steps")] = 300
+    weight_decay: Annotated[
+        float, Ge(0), Le(1), Doc("α in F = L + α/2‖θ‖², the polished objective")
+    ] = DEFAULT_WEIGHT_DECAY
 
 
 @dataclass(frozen=True)
@@ -275,6 +285,8 @@ def check_params(params: MinimumRatioParams) -> None:
     """Raise ValueError when the request cannot run (told to the user as a 422)."""
     setup = params.setup
     check(setup)
+    if setup.n_samples > MAX_SAMPLES:
+        raise ValueError(f"n_samples must be at most {MAX_SAMPLES} here (dense Hessians)")
     if setup.batch_norm:
         raise ValueError(
             "batch norm makes whole directions exactly flat (scale invariance): "

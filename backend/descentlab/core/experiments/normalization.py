@@ -54,19 +54,21 @@ get their zeros afterwards.
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from functools import partial
-from typing import Any
+from typing import Annotated, Any
 
 import jax
 import jax.numpy as jnp
 import numpy as np
+from annotated_types import Ge, Gt, Le, MaxLen, MinLen
 from jax import Array
 from jax.flatten_util import ravel_pytree
 from jax.tree_util import Partial
 
+from descentlab.core.base import Doc, Point
 from descentlab.core.experiments.hessian import flat_loss
 from descentlab.core.experiments.json_safe import finite_or_none
 from descentlab.core.experiments.landscape import network_loss
-from descentlab.core.experiments.train import NetworkSetup, check, train_setup
+from descentlab.core.experiments.train import MAX_SAMPLE_EPOCHS, NetworkSetup, check, train_setup
 from descentlab.core.grid import evaluate_grid
 from descentlab.core.nets import landscape
 from descentlab.core.nets.datasets import XY, Dataset, scaled_features, standardize
@@ -74,7 +76,7 @@ from descentlab.core.nets.hessian import top_eigenvalues
 from descentlab.core.nets.models import MLPSpec, Params
 from descentlab.core.nets.training import TrainResult
 from descentlab.core.objective import Objective
-from descentlab.core.optimizers import get_optimizer
+from descentlab.core.optimizers import OPTIMIZERS, OptimizerName, get_optimizer
 from descentlab.core.surfaces import Interval, quadratic_form
 from descentlab.core.trajectory import RunConfig, run_trajectories
 
@@ -85,9 +87,15 @@ BN_LEAVES = ("scale", "bias")  # batch norm's γ and β in a layer's dictionary
 BatchData = tuple[Array, Array]  # the training inputs and targets
 
 
+Rate = Annotated[float, Gt(0), Le(100)]
+Weight = Annotated[float, Ge(-100), Le(100)]
+
+
 @dataclass(frozen=True)
 class NormalizationParams:
-    """Both halves of the lesson; the defaults finish in seconds on two cores.
+    """Feature scaling on a linear model, and batch norm in an MLP (section 6).
+
+    Both halves of the lesson; the defaults finish in seconds on two cores.
 
     ``target_weights`` are y's weights on the unit-variance features (so the scaled case's
     minimum is near ``target_weights / feature_scales``). ``learning_rate`` None means
@@ -95,30 +103,34 @@ class NormalizationParams:
     ``learning_rate`` are ignored: the experiment sets them per run.
     """
 
-    feature_scale: float = 10.0
-    target_weights: tuple[float, float] = (1.0, 3.0)
-    samples: int = 200
-    noise: float = 0.5
-    seed: int = 0
-    optimizer: str = "sgd"
-    learning_rate: float | None = None
-    steps: int = 100
-    start: tuple[float, float] = (0.0, 0.0)
-    resolution: int = 61
+    feature_scale: Annotated[
+        float, Ge(1e-3), Le(1e3), Doc("ratio of the two features' spreads")
+    ] = 10.0
+    target_weights: tuple[Weight, Weight] = (1.0, 3.0)
+    samples: Annotated[int, Ge(3), Le(4000)] = 200
+    noise: Annotated[float, Ge(0), Le(10)] = 0.5
+    seed: Annotated[int, Ge(0), Le(2**31 - 1)] = 0
+    optimizer: OptimizerName = "sgd"
+    learning_rate: Annotated[
+        Rate | None, Doc("the linear runs' η; null: 1.9 / λ_max of the scaled problem")
+    ] = None
+    steps: Annotated[int, Ge(1), Le(5000)] = 100
+    start: Point = (0.0, 0.0)
+    resolution: Annotated[int, Ge(8), Le(201)] = 61
     setup: NetworkSetup = field(
         default_factory=partial(NetworkSetup, activation="relu", optimizer="sgd")
     )
     # ReLU and plain SGD on moons: at 0.1 batch norm trains faster; at 3.0 the plain network
     # collapses (dead ReLUs, accuracy 0.5, loss above its start) while batch norm trains.
-    learning_rates: tuple[float, ...] = (0.1, 1.0, 3.0)
-    slice_learning_rate: float | None = None  # None: the middle of ``learning_rates``
-    slice_resolution: int = 21
-    span: float = 1.0  # the slices' α, β ∈ [−span, span]
-    iterations: int = 30  # Lanczos steps for the sharpness
+    learning_rates: Annotated[tuple[Rate, ...], MinLen(1), MaxLen(5)] = (0.1, 1.0, 3.0)
+    slice_learning_rate: Annotated[Rate | None, Doc("null: the middle rate")] = None
+    slice_resolution: Annotated[int, Ge(5), Le(61)] = 21
+    span: Annotated[float, Gt(0), Le(10), Doc("the slices' α, β ∈ [−span, span]")] = 1.0
+    iterations: Annotated[int, Ge(8), Le(200), Doc("Lanczos steps for the sharpness")] = 30
 
 
 def check_params(params: NormalizationParams) -> None:
-    """Raise ValueError (KeyError for an unknown optimizer) before any work is done."""
+    """Raise ValueError before any work is done (told to the user as a 422)."""
     if not params.feature_scale > 0:
         raise ValueError(f"feature_scale must be positive, got {params.feature_scale}")
     if params.samples < 3:
@@ -129,8 +141,12 @@ def check_params(params: NormalizationParams) -> None:
         raise ValueError(f"learning_rate must be positive, got {params.learning_rate}")
     if not params.learning_rates or not all(rate > 0 for rate in params.learning_rates):
         raise ValueError("learning_rates must be a non-empty list of positive numbers")
-    get_optimizer(params.optimizer)
+    if params.optimizer not in OPTIMIZERS:
+        raise ValueError(f"unknown optimizer {params.optimizer!r}; known: {', '.join(OPTIMIZERS)}")
     check(params.setup)
+    runs = 2 * (len(params.learning_rates) + 1)  # with and without BN, plus the slice's
+    if params.setup.n_samples * params.setup.epochs * runs > 4 * MAX_SAMPLE_EPOCHS:
+        raise ValueError(f"n_samples × epochs × runs exceeds {4 * MAX_SAMPLE_EPOCHS}")
 
 
 # --- results without NaN ------------------------------------------------------------------

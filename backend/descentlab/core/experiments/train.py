@@ -6,32 +6,45 @@ loss and optimizer, checked for consistency before anything runs.
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Annotated, Any, Literal
 
+from annotated_types import Ge, Gt, Le, MaxLen
+
+from descentlab.core.base import Doc, OneOf
 from descentlab.core.experiments import Progress
 from descentlab.core.nets.datasets import DATASETS, Dataset
 from descentlab.core.nets.models import LOSSES, MLPSpec, count_params
 from descentlab.core.nets.training import Preview, TrainResult, train
-from descentlab.core.optimizers import get_optimizer
+from descentlab.core.optimizers import OPTIMIZERS, OptimizerName, get_optimizer
+
+# Bounds the work of one training run: samples × epochs.
+MAX_SAMPLE_EPOCHS = 200_000
+
+Seed = Annotated[int, Ge(0), Le(2**31 - 1)]
+SampleCount = Annotated[int, Ge(20), Le(4000)]
+Noise = Annotated[float, Ge(0), Le(2)]
+Width = Annotated[int, Ge(1), Le(256)]
+Rate = Annotated[float, Gt(0), Le(10)]
+Activation = Literal["relu", "tanh", "gelu", "sigmoid", "elu"]
 
 
 @dataclass(frozen=True)
 class NetworkSetup:
-    """A dataset, a network and how to train it; defaults finish in seconds on 2 cores."""
+    """A dataset, an MLP and how to train it; defaults finish in seconds on 2 cores."""
 
-    dataset: str = "moons"
-    n_samples: int = 400
-    noise: float = 0.2
-    data_seed: int = 0
-    widths: tuple[int, ...] = (16, 16)
-    activation: str = "tanh"
+    dataset: Annotated[str, OneOf(tuple(DATASETS))] = "moons"
+    n_samples: SampleCount = 400
+    noise: Noise = 0.2
+    data_seed: Seed = 0
+    widths: Annotated[tuple[Width, ...], MaxLen(4), Doc("hidden layers' widths")] = (16, 16)
+    activation: Activation = "tanh"
     batch_norm: bool = False
-    loss: str = "cross_entropy"
-    optimizer: str = "adam"
-    learning_rate: float = 0.01
-    batch_size: int = 32
-    epochs: int = 30
-    seed: int = 0
+    loss: Literal["cross_entropy", "softmax_mse", "mse"] = "cross_entropy"
+    optimizer: OptimizerName = "adam"
+    learning_rate: Rate = 0.01
+    batch_size: Annotated[int, Ge(1), Le(4096)] = 32
+    epochs: Annotated[int, Ge(1), Le(500)] = 30
+    seed: Annotated[int, Ge(0), Le(2**31 - 1), Doc("the initial weights' seed")] = 0
 
 
 def load_dataset(setup: NetworkSetup) -> Dataset:
@@ -50,7 +63,10 @@ def check(setup: NetworkSetup) -> None:
     task = "regression" if setup.dataset == "regression" else "classification"
     if LOSSES[setup.loss].task != task:
         raise ValueError(f"loss {setup.loss!r} does not fit the {task} dataset {setup.dataset!r}")
-    get_optimizer(setup.optimizer)
+    if setup.optimizer not in OPTIMIZERS:
+        raise ValueError(f"unknown optimizer {setup.optimizer!r}; known: {', '.join(OPTIMIZERS)}")
+    if setup.n_samples * setup.epochs > MAX_SAMPLE_EPOCHS:
+        raise ValueError(f"n_samples × epochs exceeds {MAX_SAMPLE_EPOCHS}")
 
 
 def model_for(setup: NetworkSetup, dataset: Dataset) -> MLPSpec:
@@ -58,7 +74,7 @@ def model_for(setup: NetworkSetup, dataset: Dataset) -> MLPSpec:
         input_dim=dataset.input_dim,
         widths=setup.widths,
         output_dim=dataset.output_dim,
-        activation=setup.activation,  # type: ignore[arg-type]
+        activation=setup.activation,
         batch_norm=setup.batch_norm,
     )
 
