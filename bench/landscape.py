@@ -105,7 +105,7 @@ def torch_reference(
     criterion = torch.nn.CrossEntropyLoss()
 
     def as_torch(tree: dict[str, Any]) -> list[torch.Tensor]:
-        # torch.nn.Linear stores (out, in) weights: the transpose of the Params convention
+        # torch.nn.Linear stores (out, in) weights: the transpose of the Weights convention
         tensors = []
         for layer in tree["layers"]:
             tensors += [

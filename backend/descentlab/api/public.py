@@ -8,12 +8,12 @@ from typing import Any
 
 from descentlab.api.convert import objective_for, run_config
 from descentlab.api.schemas.analysis import AnalyzeRequest
-from descentlab.api.schemas.common import DomainModel
+from descentlab.api.schemas.common import DomainModel, ParameterPublic
 from descentlab.api.schemas.experiments import ExperimentKindPublic, field_table
 from descentlab.api.schemas.grid import GridRequest
-from descentlab.api.schemas.optimizers import HyperparameterPublic, OptimizerPublic
-from descentlab.api.schemas.schedules import ScheduleParameterPublic, SchedulePublic
-from descentlab.api.schemas.surfaces import MinimumPublic, SurfaceParameterPublic, SurfacePublic
+from descentlab.api.schemas.optimizers import OptimizerPublic
+from descentlab.api.schemas.schedules import SchedulePublic
+from descentlab.api.schemas.surfaces import MinimumPublic, SurfacePublic
 from descentlab.api.schemas.trajectories import TrajectoryRequest
 from descentlab.core.analysis import analyze_point
 from descentlab.core.experiments.registry import EXPERIMENTS
@@ -36,7 +36,7 @@ def surfaces() -> list[SurfacePublic]:
             default_start=s.default_start,
             minima=[MinimumPublic(x=m.x, y=m.y, value=m.value) for m in s.minima],
             description=s.description,
-            parameters=[SurfaceParameterPublic(**p.__dict__) for p in s.parameters],
+            parameters=[ParameterPublic(**p.__dict__) for p in s.parameters],
             log_scale=s.log_colour,
         )
         for s in SURFACES.values()
@@ -50,8 +50,7 @@ def optimizers() -> list[OptimizerPublic]:
             title=spec.title,
             reference=spec.reference,
             hyperparameters=[
-                HyperparameterPublic(**h.__dict__)
-                for h in (spec.learning_rate, *spec.hyperparameters)
+                ParameterPublic(**h.__dict__) for h in (spec.learning_rate, *spec.hyperparameters)
             ],
             state=list(state_keys(spec)),
         )
@@ -65,7 +64,7 @@ def schedules() -> list[SchedulePublic]:
             name=spec.name,
             title=spec.title,
             formula=spec.formula,
-            parameters=[ScheduleParameterPublic(**p.__dict__) for p in spec.parameters],
+            parameters=[ParameterPublic(**p.__dict__) for p in spec.parameters],
         )
         for spec in SCHEDULES.values()
     ]
@@ -76,7 +75,7 @@ def schedules() -> list[SchedulePublic]:
             r"\eta_t = \eta\,(a + (1-a)\,t/w)\ \text{for}\ t < w,"
             r"\ \text{then}\ \eta^{\text{then}}_{t-w}"
         ),
-        parameters=[ScheduleParameterPublic(**p.__dict__) for p in WARMUP_PARAMETERS],
+        parameters=[ParameterPublic(**p.__dict__) for p in WARMUP_PARAMETERS],
     )
     return [*plain, warmup]
 

@@ -18,24 +18,12 @@ import optax
 from jax import Array
 from optax import tree_utils
 
-from descentlab.core.base import OneOf
+from descentlab.core.base import OneOf, Parameter
 
 State: TypeAlias = Any  # an optax state: a pytree of NamedTuples
 Hyper = Mapping[str, Array]
 # (state before an update, state after it, hyperparameters) -> named per-parameter vectors
 StateView = Callable[[State, State, Hyper], dict[str, Array]]
-
-
-@dataclass(frozen=True)
-class Hyperparameter:
-    """One numeric hyperparameter: optax's keyword, its default and sensible bounds."""
-
-    name: str
-    default: float
-    lower: float
-    upper: float
-    description: str
-    log_scale: bool = False
 
 
 @dataclass(frozen=True, eq=False)
@@ -45,8 +33,8 @@ class OptimizerSpec:
     name: str
     title: str
     factory: Callable[..., optax.GradientTransformation]
-    learning_rate: Hyperparameter
-    hyperparameters: tuple[Hyperparameter, ...]
+    learning_rate: Parameter
+    hyperparameters: tuple[Parameter, ...]
     state_view: StateView
     reference: str
 
@@ -55,8 +43,8 @@ class OptimizerSpec:
         return tuple(h.name for h in self.hyperparameters)
 
 
-def _learning_rate(default: float = 1e-3) -> Hyperparameter:
-    return Hyperparameter(
+def _learning_rate(default: float = 1e-3) -> Parameter:
+    return Parameter(
         "learning_rate",
         default,
         0.0,
@@ -66,18 +54,16 @@ def _learning_rate(default: float = 1e-3) -> Hyperparameter:
     )
 
 
-def _beta(name: str, default: float, what: str) -> Hyperparameter:
-    return Hyperparameter(name, default, 0.0, 0.9999999, what)
+def _beta(name: str, default: float, what: str) -> Parameter:
+    return Parameter(name, default, 0.0, 0.9999999, what)
 
 
-def _eps(name: str, default: float, where: str) -> Hyperparameter:
-    return Hyperparameter(name, default, 0.0, 1.0, f"ε {where}", log_scale=True)
+def _eps(name: str, default: float, where: str) -> Parameter:
+    return Parameter(name, default, 0.0, 1.0, f"ε {where}", log_scale=True)
 
 
-def _weight_decay(default: float) -> Hyperparameter:
-    return Hyperparameter(
-        "weight_decay", default, 0.0, 10.0, "decoupled weight decay λ", log_scale=True
-    )
+def _weight_decay(default: float) -> Parameter:
+    return Parameter("weight_decay", default, 0.0, 10.0, "decoupled weight decay λ", log_scale=True)
 
 
 def _get(state: optax.OptState, key: str) -> Array:
@@ -222,7 +208,7 @@ _OPTIMIZER_LIST: tuple[OptimizerSpec, ...] = (
         optax.adagrad,
         _learning_rate(1e-1),
         (
-            Hyperparameter(
+            Parameter(
                 "initial_accumulator_value",
                 0.1,
                 0.0,
@@ -243,8 +229,8 @@ _OPTIMIZER_LIST: tuple[OptimizerSpec, ...] = (
         (
             _beta("decay", 0.9, "α, decay of the mean square"),
             _eps("eps", 1e-8, "added inside the square root"),
-            Hyperparameter("initial_scale", 0.0, 0.0, 1e3, "starting value of the mean square"),
-            Hyperparameter(
+            Parameter("initial_scale", 0.0, 0.0, 1e3, "starting value of the mean square"),
+            Parameter(
                 "momentum",
                 0.0,
                 0.0,
@@ -281,7 +267,7 @@ _OPTIMIZER_LIST: tuple[OptimizerSpec, ...] = (
         _learning_rate(),
         (
             *_ADAM_MOMENTS,
-            Hyperparameter(
+            Parameter(
                 "threshold",
                 5.0,
                 4.0,
@@ -359,7 +345,7 @@ _OPTIMIZER_LIST: tuple[OptimizerSpec, ...] = (
         (
             _beta("rho", 0.9, "ρ, decay of both running averages"),
             _eps("eps", 1e-6, "added inside both square roots"),
-            Hyperparameter("weight_decay", 0.0, 0.0, 10.0, "weight decay λ", log_scale=True),
+            Parameter("weight_decay", 0.0, 0.0, 10.0, "weight decay λ", log_scale=True),
         ),
         _adadelta_view,
         "Zeiler 2012: step g·√(E[Δx²]+ε)/√(E[g²]+ε), scaled by η (η = 1 is the paper)",

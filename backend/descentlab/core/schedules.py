@@ -21,20 +21,8 @@ import numpy as np
 import optax
 from jax import Array
 
+from descentlab.core.base import Parameter
 from descentlab.core.device import cpu_device
-
-
-@dataclass(frozen=True)
-class ScheduleParameter:
-    """One numeric setting of a schedule, with bounds (steps are integers)."""
-
-    name: str
-    default: float
-    lower: float
-    upper: float
-    description: str
-    integer: bool = False
-
 
 ScheduleBuilder = Callable[[float, Mapping[str, float]], optax.Schedule]
 
@@ -46,7 +34,7 @@ class ScheduleSpec:
     name: str
     title: str
     formula: str
-    parameters: tuple[ScheduleParameter, ...]
+    parameters: tuple[Parameter, ...]
     build: ScheduleBuilder
 
 
@@ -73,8 +61,8 @@ MAX_STEPS = 1_000_000.0  # bound of the step-valued settings (T, t₀, warm-up s
 SERIES_LENGTH = 20_000  # η_t is computed for t < this: the longest run the engine makes
 
 
-def _steps(name: str, default: float, description: str, lower: float = 1.0) -> ScheduleParameter:
-    return ScheduleParameter(name, default, lower, MAX_STEPS, description, integer=True)
+def _steps(name: str, default: float, description: str, lower: float = 1.0) -> Parameter:
+    return Parameter(name, default, lower, MAX_STEPS, description, integer=True)
 
 
 def _constant(eta: float, v: Mapping[str, float]) -> optax.Schedule:
@@ -136,7 +124,7 @@ SCHEDULES: Mapping[str, ScheduleSpec] = {
             r"\eta_t = \eta\,\gamma^{(t - t_0)/T}",
             (
                 _steps("transition_steps", 100, "T, steps per factor of γ"),
-                ScheduleParameter("decay_rate", 0.5, 1e-6, 1.0, "γ, the decay factor per T"),
+                Parameter("decay_rate", 0.5, 1e-6, 1.0, "γ, the decay factor per T"),
                 _steps("transition_begin", 0, "t₀, steps at η before decay starts", 0.0),
             ),
             _exponential,
@@ -147,7 +135,7 @@ SCHEDULES: Mapping[str, ScheduleSpec] = {
             r"\eta_t = \eta\,\gamma^{\lfloor t / s \rfloor}",
             (
                 _steps("step_size", 100, "s, steps between drops"),
-                ScheduleParameter("gamma", 0.1, 1e-6, 1.0, "γ, factor at each drop"),
+                Parameter("gamma", 0.1, 1e-6, 1.0, "γ, factor at each drop"),
             ),
             _step,
         ),
@@ -158,8 +146,8 @@ SCHEDULES: Mapping[str, ScheduleSpec] = {
             r"(1+\cos\tfrac{\pi t}{T})^{p} + \alpha\right]",
             (
                 _steps("decay_steps", 1000, "T, steps to reach the floor"),
-                ScheduleParameter("alpha", 0.0, 0.0, 1.0, "α, the floor as a fraction of η"),
-                ScheduleParameter("exponent", 1.0, 0.1, 10.0, "p, the cosine's exponent"),
+                Parameter("alpha", 0.0, 0.0, 1.0, "α, the floor as a fraction of η"),
+                Parameter("exponent", 1.0, 0.1, 10.0, "p, the cosine's exponent"),
             ),
             _cosine,
         ),
@@ -167,7 +155,7 @@ SCHEDULES: Mapping[str, ScheduleSpec] = {
             "inverse_sqrt",
             "1/√t decay",
             r"\eta_t = \eta / \sqrt{1 + t/\tau}",
-            (ScheduleParameter("timescale", 1.0, 1e-3, MAX_STEPS, "τ, in steps"),),
+            (Parameter("timescale", 1.0, 1e-3, MAX_STEPS, "τ, in steps"),),
             _inverse_sqrt,
         ),
         ScheduleSpec(
@@ -183,14 +171,14 @@ SCHEDULES: Mapping[str, ScheduleSpec] = {
     )
 }
 
-WARMUP_PARAMETERS: tuple[ScheduleParameter, ...] = (
+WARMUP_PARAMETERS: tuple[Parameter, ...] = (
     _steps("warmup_steps", 100, "steps of linear warm-up"),
-    ScheduleParameter("init_value", 0.0, 0.0, 1.0, "starting rate as a fraction of η"),
+    Parameter("init_value", 0.0, 0.0, 1.0, "starting rate as a fraction of η"),
 )
 
 
 def _with_defaults(
-    parameters: tuple[ScheduleParameter, ...], values: tuple[tuple[str, float], ...]
+    parameters: tuple[Parameter, ...], values: tuple[tuple[str, float], ...]
 ) -> dict[str, float]:
     given = dict(values)
     return {p.name: float(given.get(p.name, p.default)) for p in parameters}

@@ -14,6 +14,8 @@ import jax
 import jax.numpy as jnp
 from jax import Array
 
+from descentlab.core.base import Parameter
+
 SurfaceFn = Callable[[Array, Array], Array]  # (point (2,), params (k,)) -> scalar value
 Interval = tuple[float, float]
 
@@ -25,17 +27,6 @@ class Minimum:
     x: float
     y: float
     value: float
-
-
-@dataclass(frozen=True)
-class SurfaceParameter:
-    """One adjustable constant of a surface, with its bounds."""
-
-    name: str
-    default: float
-    lower: float
-    upper: float
-    description: str
 
 
 @dataclass(frozen=True, eq=False)
@@ -50,7 +41,7 @@ class Surface:
     default_start: tuple[float, float]
     minima: tuple[Minimum, ...]
     description: str
-    parameters: tuple[SurfaceParameter, ...] = field(default=())
+    parameters: tuple[Parameter, ...] = field(default=())
     # Values spanning orders of magnitude: the map opens on a log colour scale, whether
     # the surface is picked from the list or named in a link.
     log_colour: bool = False
@@ -364,7 +355,7 @@ _SURFACE_LIST: tuple[Surface, ...] = (
             "η = 10⁻⁷ it crawls. No single learning rate works."
         ),
         parameters=(
-            SurfaceParameter(
+            Parameter(
                 "condition",
                 100.0,
                 1.0,
@@ -425,9 +416,7 @@ _LOSS_SURFACES: tuple[Surface, ...] = (
         description=_LOGIT_DESCRIPTION.format(
             what="Cross-entropy keeps a slope where the answer is wrong, so training moves."
         ),
-        parameters=(
-            SurfaceParameter("y3", -20.0, -50.0, 10.0, "the third logit, held fixed (low)"),
-        ),
+        parameters=(Parameter("y3", -20.0, -50.0, 10.0, "the third logit, held fixed (low)"),),
     ),
     Surface(
         id="logits_mse",
@@ -440,9 +429,7 @@ _LOSS_SURFACES: tuple[Surface, ...] = (
         description=_LOGIT_DESCRIPTION.format(
             what="MSE on softmax outputs is a flat plateau there (large loss, tiny gradient)."
         ),
-        parameters=(
-            SurfaceParameter("y3", -20.0, -50.0, 10.0, "the third logit, held fixed (low)"),
-        ),
+        parameters=(Parameter("y3", -20.0, -50.0, 10.0, "the third logit, held fixed (low)"),),
     ),
 )
 

@@ -19,7 +19,7 @@ from descentlab.core.trajectory import RunConfig
 
 RunSpec = Mapping[str, Any]
 SetupSpec = NetworkSetup | Mapping[str, Any] | None
-Params = TypeVar("Params")
+P = TypeVar("P")
 
 # The lab's first scenario: four classic optimizers from Rosenbrock's default start.
 DEFAULT_RUNS: tuple[RunSpec, ...] = (
@@ -89,14 +89,14 @@ def network_setup(setup: SetupSpec, default: NetworkSetup) -> NetworkSetup:
     return replace(default, **_fields_of(NetworkSetup, setup))
 
 
-def experiment_params(kind: type[Params], setup: SetupSpec, overrides: Mapping[str, Any]) -> Params:
+def experiment_params(kind: type[P], setup: SetupSpec, overrides: Mapping[str, Any]) -> P:
     """An experiment's params dataclass: its defaults, then ``overrides``, then ``setup``
     (a dict changes the experiment's own default setup, not ``NetworkSetup()``)."""
     default: Any = kind()
     values = _fields_of(kind, overrides)
     if setup is not None:
         values["setup"] = network_setup(setup, default.setup)
-    result: Params = replace(default, **values)
+    result: P = replace(default, **values)
     return result
 
 

@@ -25,7 +25,7 @@ from descentlab.core.experiments.minimum_ratio import (
 from descentlab.core.experiments.train import NetworkSetup, load_dataset, model_for
 from descentlab.core.nets.datasets import Dataset
 from descentlab.core.nets.hessian import minimum_ratio
-from descentlab.core.nets.models import MLPSpec, Params, apply, cross_entropy, init_params
+from descentlab.core.nets.models import MLPSpec, Weights, apply, cross_entropy, init_params
 from descentlab.core.nets.training import train
 from descentlab.core.optimizers import get_optimizer
 from tests.compile_counter import count_compiles
@@ -49,7 +49,7 @@ def independent_objective(
     return objective
 
 
-def _cut(spec: MLPSpec, theta: Array) -> Params:
+def _cut(spec: MLPSpec, theta: Array) -> Weights:
     """θ cut by hand into layers, each bias then weights (``ravel_pytree``'s key order)."""
     layers, at = [], 0
     for fan_in, fan_out in itertools.pairwise(spec.sizes):

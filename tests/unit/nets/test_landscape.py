@@ -15,7 +15,7 @@ SIZES = (3, 8, 5, 2)
 
 
 def mlp_params(key: Array, sizes: tuple[int, ...] = SIZES, batch_norm: bool = False) -> dict:
-    """The models' Params convention: ``{"layers": [{"w", "b", maybe "scale", "bias"}]}``."""
+    """The models' Weights convention: ``{"layers": [{"w", "b", maybe "scale", "bias"}]}``."""
     layers = []
     for fan_in, fan_out in itertools.pairwise(sizes):
         key, kw, kb = jax.random.split(key, 3)

@@ -1,12 +1,13 @@
 """Shared building blocks: a strict base model, bounded finite numbers, points, domains."""
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from descentlab.core.base import Coordinate, Point
+from descentlab.core.base import Coordinate, Parameter, Point
 
-__all__ = ["Coordinate", "DomainModel", "IntervalPair", "Label", "Point", "StrictModel"]
+__all__ = ["Coordinate", "DomainModel", "IntervalPair", "Label", "ParameterPublic", "Point"]
+__all__ += ["StrictModel", "parameter_field"]
 
 
 class StrictModel(BaseModel):
@@ -35,3 +36,29 @@ class DomainModel(StrictModel):
 
     def as_tuple(self) -> tuple[tuple[float, float], tuple[float, float]]:
         return (self.x, self.y)
+
+
+def parameter_field(p: Parameter) -> Any:
+    """A request model's field for a table's parameter: its default, bounds and meaning."""
+    return (
+        int if p.integer else float,
+        Field(
+            p.default,
+            ge=p.lower,
+            le=p.upper,
+            description=p.description,
+            json_schema_extra={"x-log-scale": p.log_scale},
+        ),
+    )
+
+
+class ParameterPublic(BaseModel):
+    """A table's parameter as the lab's sliders read it (``core.base.Parameter``)."""
+
+    name: str
+    default: float
+    lower: float
+    upper: float
+    description: str
+    log_scale: bool
+    integer: bool

@@ -8,29 +8,16 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal, Union
 
 from pydantic import BaseModel, Field, create_model
 
-from descentlab.api.schemas.common import StrictModel
-from descentlab.core.optimizers import OPTIMIZERS, Hyperparameter, OptimizerSpec
-
-
-def _field(h: Hyperparameter) -> Any:
-    return (
-        float,
-        Field(
-            h.default,
-            ge=h.lower,
-            le=h.upper,
-            description=h.description,
-            json_schema_extra={"x-log-scale": h.log_scale},
-        ),
-    )
+from descentlab.api.schemas.common import ParameterPublic, StrictModel, parameter_field
+from descentlab.core.optimizers import OPTIMIZERS, OptimizerSpec
 
 
 def _model(spec: OptimizerSpec) -> type[BaseModel]:
     fields: dict[str, Any] = {
         "name": (Literal[spec.name], ...),
-        "learning_rate": _field(spec.learning_rate),
+        "learning_rate": parameter_field(spec.learning_rate),
     }
-    fields |= {h.name: _field(h) for h in spec.hyperparameters}
+    fields |= {h.name: parameter_field(h) for h in spec.hyperparameters}
     return create_model(
         f"{spec.name.capitalize()}Optimizer",
         __base__=StrictModel,
@@ -50,18 +37,9 @@ else:
     ]
 
 
-class HyperparameterPublic(BaseModel):
-    name: str
-    default: float
-    lower: float
-    upper: float
-    log_scale: bool
-    description: str
-
-
 class OptimizerPublic(BaseModel):
     name: str
     title: str
     reference: str
-    hyperparameters: list[HyperparameterPublic]
+    hyperparameters: list[ParameterPublic]
     state: list[str] = Field(description="what each step's ``state`` holds for this optimizer")

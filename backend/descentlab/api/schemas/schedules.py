@@ -4,25 +4,18 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal, Union
 
 from pydantic import BaseModel, Field, create_model
 
-from descentlab.api.schemas.common import StrictModel
+from descentlab.api.schemas.common import ParameterPublic, StrictModel, parameter_field
+from descentlab.core.base import Parameter
 from descentlab.core.schedules import (
     SCHEDULES,
     WARMUP_PARAMETERS,
     ScheduleConfig,
-    ScheduleParameter,
 )
 
 
-def _field(p: ScheduleParameter) -> Any:
-    kind: type = int if p.integer else float
-    return (kind, Field(p.default, ge=p.lower, le=p.upper, description=p.description))
-
-
-def _model(
-    name: str, doc: str, parameters: tuple[ScheduleParameter, ...], **extra: Any
-) -> type[BaseModel]:
+def _model(name: str, doc: str, parameters: tuple[Parameter, ...], **extra: Any) -> type[BaseModel]:
     fields: dict[str, Any] = {"name": (Literal[name], ...)}
-    fields |= {p.name: _field(p) for p in parameters}
+    fields |= {p.name: parameter_field(p) for p in parameters}
     return create_model(
         f"{name.title().replace('_', '')}Schedule",
         __base__=StrictModel,
@@ -68,17 +61,8 @@ def to_schedule_config(model: BaseModel | None) -> ScheduleConfig | None:
     return ScheduleConfig.of(values.pop("name"), then=then, **values)
 
 
-class ScheduleParameterPublic(BaseModel):
-    name: str
-    default: float
-    lower: float
-    upper: float
-    integer: bool
-    description: str
-
-
 class SchedulePublic(BaseModel):
     name: str
     title: str
     formula: str
-    parameters: list[ScheduleParameterPublic]
+    parameters: list[ParameterPublic]

@@ -11,7 +11,7 @@ from pydantic import (
     field_validator,
 )
 
-from descentlab.api.schemas.common import DomainModel, StrictModel
+from descentlab.api.schemas.common import DomainModel, ParameterPublic, StrictModel
 from descentlab.core.expressions import MAX_LENGTH, grammar_summary, parse_expression
 from descentlab.core.surfaces import SURFACES
 
@@ -116,14 +116,6 @@ class MinimumPublic(BaseModel):
     value: float
 
 
-class SurfaceParameterPublic(BaseModel):
-    name: str
-    default: float
-    lower: float
-    upper: float
-    description: str
-
-
 class SurfacePublic(BaseModel):
     id: str
     name: str
@@ -132,7 +124,7 @@ class SurfacePublic(BaseModel):
     default_start: tuple[float, float]
     minima: list[MinimumPublic]
     description: str
-    parameters: list[SurfaceParameterPublic]
+    parameters: list[ParameterPublic]
     log_scale: bool = Field(
         description="whether the map opens on a log colour scale (values span decades)"
     )

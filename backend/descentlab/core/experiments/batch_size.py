@@ -31,7 +31,7 @@ from jax import Array
 from jax.flatten_util import ravel_pytree
 from jax.tree_util import Partial
 
-from descentlab.core.base import Doc
+from descentlab.core.base import Doc, Result
 from descentlab.core.experiments.hessian import LossOfTheta, check_top_k, flat_loss
 from descentlab.core.experiments.json_safe import finite_list, finite_or_none
 from descentlab.core.experiments.landscape import network_loss
@@ -43,7 +43,7 @@ from descentlab.core.experiments.train import (
     model_for,
 )
 from descentlab.core.nets import hessian, kernel_cache, landscape
-from descentlab.core.nets.models import MLPSpec, Params
+from descentlab.core.nets.models import MLPSpec, Weights
 from descentlab.core.nets.training import (
     BATCH_SIZES,
     TrainResult,
@@ -494,9 +494,9 @@ def _measure(
 
 
 def _curves(
-    loss: Callable[[Params, Any], Array],
-    start: Params,
-    end: Params,
+    loss: Callable[[Weights, Any], Array],
+    start: Weights,
+    end: Weights,
     alphas: np.ndarray,
     data: Mapping[str, Any],
     between: Callable[[], None] | None = None,
@@ -510,7 +510,7 @@ def _part(progress: Callable[[float], None], low: float, high: float) -> Callabl
     return lambda fraction: progress(low + (high - low) * fraction)
 
 
-def run(params: BatchSizeParams, progress: Callable[[float], None]) -> dict[str, Any]:
+def run(params: BatchSizeParams, progress: Callable[[float], None]) -> Result:
     """Train at each batch size, measure, and compare the smallest with the largest."""
     check_params(params)
     setup = params.setup

@@ -20,7 +20,7 @@ from jax import Array
 from jax.flatten_util import ravel_pytree
 from jax.tree_util import Partial
 
-from descentlab.core.base import Doc
+from descentlab.core.base import Doc, Result
 from descentlab.core.experiments.train import (
     NetworkSetup,
     check,
@@ -99,7 +99,7 @@ def _flat_loss(spec: MLPSpec, loss_name: str, batch_statistics: bool) -> LossOfT
     return loss
 
 
-def run(params: HessianParams, progress: Callable[[float], None]) -> dict[str, Any]:
+def run(params: HessianParams, progress: Callable[[float], None]) -> Result:
     dataset, spec, trained = train_setup(params.setup, lambda f: progress(0.6 * f))
     theta, _ = ravel_pytree(trained.params)
     bound = Partial(

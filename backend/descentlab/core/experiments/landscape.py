@@ -18,10 +18,10 @@ import numpy as np
 from annotated_types import Ge, Gt, Le
 from jax import Array
 
-from descentlab.core.base import Doc
+from descentlab.core.base import Doc, Result
 from descentlab.core.experiments.train import NetworkSetup, check, train_setup
 from descentlab.core.nets import kernel_cache, landscape
-from descentlab.core.nets.models import LOSSES, MLPSpec, Params, apply
+from descentlab.core.nets.models import LOSSES, MLPSpec, Weights, apply
 
 
 @dataclass(frozen=True)
@@ -47,7 +47,7 @@ def check_params(params: LandscapeParams) -> None:
 
 def network_loss(
     spec: MLPSpec, loss_name: str, batch_statistics: bool = False
-) -> Callable[[Params, Any], Array]:
+) -> Callable[[Weights, Any], Array]:
     """The one ``_network_loss`` for these arguments (see ``hessian.flat_loss``)."""
     return _network_loss(spec, loss_name, bool(batch_statistics))
 
@@ -55,12 +55,12 @@ def network_loss(
 @kernel_cache.builder
 def _network_loss(
     spec: MLPSpec, loss_name: str, batch_statistics: bool
-) -> Callable[[Params, Any], Array]:
+) -> Callable[[Weights, Any], Array]:
     """``loss(params, (batch_stats, x, y))``, one function per spec: evaluation mode, or
     with ``batch_statistics`` batch norm over the data passed in (see ``flat_loss``)."""
     per_example = LOSSES[loss_name].per_example
 
-    def loss(params: Params, data: Any) -> Array:
+    def loss(params: Weights, data: Any) -> Array:
         batch_stats, x, y = data
         outputs, _ = apply(spec, params, batch_stats, x, train=batch_statistics)
         return jnp.mean(per_example(outputs, y))
@@ -73,7 +73,7 @@ def _axis(lo: float, hi: float, margin: float, resolution: int) -> np.ndarray:
     return np.linspace(lo - margin * width, hi + margin * width, resolution)
 
 
-def run(params: LandscapeParams, progress: Callable[[float], None]) -> dict[str, Any]:
+def run(params: LandscapeParams, progress: Callable[[float], None]) -> Result:
     dataset, spec, trained = train_setup(params.setup, lambda f: progress(0.5 * f))
     loss = network_loss(spec, params.setup.loss)
     data = (trained.batch_stats, jnp.asarray(dataset.x_train), jnp.asarray(dataset.y_train))

@@ -11,7 +11,7 @@ from typing import Annotated, Any
 
 from annotated_types import Ge, Gt, Le
 
-from descentlab.core.base import Doc, Point
+from descentlab.core.base import Doc, Point, Result
 from descentlab.core.grid import evaluate_grid
 from descentlab.core.objective import Objective
 from descentlab.core.optimizers import OptimizerName, get_optimizer
@@ -38,7 +38,7 @@ def check_params(params: LossComparisonParams) -> None:
     del params
 
 
-def run(params: LossComparisonParams, progress: Callable[[float], None]) -> dict[str, Any]:
+def run(params: LossComparisonParams, progress: Callable[[float], None]) -> Result:
     """Both error surfaces, and one run of the same optimizer on each."""
     result: dict[str, Any] = {"params": params.__dict__, "losses": {}}
     optimizer = get_optimizer(params.optimizer)

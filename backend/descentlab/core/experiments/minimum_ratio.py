@@ -55,7 +55,7 @@ from jax.flatten_util import ravel_pytree
 from jax.tree_util import Partial
 from numpy.typing import ArrayLike
 
-from descentlab.core.base import Doc
+from descentlab.core.base import Doc, Result
 from descentlab.core.experiments.hessian import flat_loss
 from descentlab.core.experiments.json_safe import finite_or_none
 from descentlab.core.experiments.train import NetworkSetup, check, load_dataset, model_for
@@ -64,7 +64,7 @@ from descentlab.core.nets.datasets import Dataset
 from descentlab.core.nets.models import (
     BatchStats,
     MLPSpec,
-    Params,
+    Weights,
     count_params,
     init_batch_stats,
     init_params,
@@ -319,7 +319,7 @@ def _label(widths: tuple[int, ...], seed: int, converged: bool) -> str:
 
 def _trained(
     spec: MLPSpec, setup: NetworkSetup, dataset: Dataset, seed: int, epochs: int
-) -> tuple[Params, BatchStats]:
+) -> tuple[Weights, BatchStats]:
     """The weights after ``epochs`` epochs from seed ``seed`` (0 epochs: the initial ones)."""
     if epochs == 0:
         return init_params(spec, jax.random.key(seed)), init_batch_stats(spec)
@@ -338,7 +338,7 @@ def _trained(
     return trained.params, trained.batch_stats
 
 
-def run(params: MinimumRatioParams, progress: Callable[[float], None]) -> dict[str, Any]:
+def run(params: MinimumRatioParams, progress: Callable[[float], None]) -> Result:
     """Train, polish and read the spectrum of ``len(widths) × seeds`` networks."""
     check_params(params)
     setup = params.setup

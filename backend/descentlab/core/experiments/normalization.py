@@ -64,7 +64,7 @@ from jax import Array
 from jax.flatten_util import ravel_pytree
 from jax.tree_util import Partial
 
-from descentlab.core.base import Doc, Point
+from descentlab.core.base import Doc, Point, Result
 from descentlab.core.experiments.hessian import flat_loss
 from descentlab.core.experiments.json_safe import finite_or_none
 from descentlab.core.experiments.landscape import network_loss
@@ -73,7 +73,7 @@ from descentlab.core.grid import evaluate_grid
 from descentlab.core.nets import landscape
 from descentlab.core.nets.datasets import XY, Dataset, scaled_features, standardize
 from descentlab.core.nets.hessian import top_eigenvalues
-from descentlab.core.nets.models import MLPSpec, Params
+from descentlab.core.nets.models import MLPSpec, Weights
 from descentlab.core.nets.training import TrainResult
 from descentlab.core.objective import Objective
 from descentlab.core.optimizers import OPTIMIZERS, OptimizerName, get_optimizer
@@ -305,7 +305,7 @@ def _sharpness(
     return finite_or_none(top_eigenvalues(bound, theta, 1, steps, key, between=between).values[0])
 
 
-def _directions(params: Params, key: Array) -> tuple[Params, Params]:
+def _directions(params: Weights, key: Array) -> tuple[Weights, Weights]:
     """Two filter-normalized directions drawn for the weights and biases alone.
 
     The draw is laid out over the tree without batch norm's γ and β, so a network with
@@ -315,7 +315,7 @@ def _directions(params: Params, key: Array) -> tuple[Params, Params]:
     layers = params["layers"]
     shared = {"layers": [{k: v for k, v in ls.items() if k not in BN_LEAVES} for ls in layers]}
 
-    def draw(index: int) -> Params:
+    def draw(index: int) -> Weights:
         direction = landscape.random_direction(shared, jax.random.fold_in(key, index))
         return {
             "layers": [
@@ -411,7 +411,7 @@ def _batch_norm(params: NormalizationParams, progress: Callable[[float], None]) 
     }
 
 
-def run(params: NormalizationParams, progress: Callable[[float], None]) -> dict[str, Any]:
+def run(params: NormalizationParams, progress: Callable[[float], None]) -> Result:
     """The linear model's two error surfaces and runs, then the network with and without BN."""
     check_params(params)
     linear = _linear(params)

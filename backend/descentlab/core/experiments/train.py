@@ -10,7 +10,7 @@ from typing import Annotated, Any, Literal
 
 from annotated_types import Ge, Gt, Le, MaxLen
 
-from descentlab.core.base import Doc, OneOf
+from descentlab.core.base import Doc, OneOf, Result
 from descentlab.core.experiments import Progress
 from descentlab.core.nets.datasets import DATASETS, Dataset
 from descentlab.core.nets.models import LOSSES, MLPSpec, count_params
@@ -103,7 +103,7 @@ def train_setup(
     return dataset, spec, result
 
 
-def run(setup: NetworkSetup, progress: Progress) -> dict[str, Any]:
+def run(setup: NetworkSetup, progress: Progress) -> Result:
     """Per-epoch curves, and for 2-D data the points and the decision boundary over time.
 
     While it runs, each epoch's report carries the curves so far and the latest boundary

@@ -59,9 +59,9 @@ from jax import Array
 from jax.tree_util import Partial
 from numpy.typing import ArrayLike
 
+from descentlab.core.base import FlatLoss
 from descentlab.core.nets import chunks, kernel_cache
 
-LossFn = Callable[[Array], Array]  # flat parameters (n,) -> scalar loss
 # Called between pieces of long work (a job's progress report: raises on a cancel).
 Between = Callable[[], None] | None
 
@@ -95,19 +95,19 @@ BREAKDOWN_EPS = 100.0
 # ----------------------------------------------------------------------------- kernels
 
 
-def _as_partial(loss: LossFn) -> Partial:
+def _as_partial(loss: FlatLoss) -> Partial:
     """The loss as a pytree: its function static, its bound data (if any) traced."""
     return loss if isinstance(loss, Partial) else Partial(loss)
 
 
-def _hvp(loss: LossFn, theta: Array, v: Array) -> Array:
+def _hvp(loss: FlatLoss, theta: Array, v: Array) -> Array:
     return jax.jvp(jax.grad(loss), (theta,), (v,))[1]
 
 
 _hvp_kernel = kernel_cache.jit()(_hvp)
 
 
-def _gradient(loss: LossFn, theta: Array) -> Array:
+def _gradient(loss: FlatLoss, theta: Array) -> Array:
     return jax.grad(loss)(theta)
 
 
@@ -386,19 +386,19 @@ def _key(key: Array | None) -> Array:
     return jax.random.key(0) if key is None else key
 
 
-def hvp(loss: LossFn, theta: ArrayLike, v: ArrayLike) -> Array:
+def hvp(loss: FlatLoss, theta: ArrayLike, v: ArrayLike) -> Array:
     """The Hessian-vector product H(θ)v, forward-over-reverse (Pearlmutter 1994)."""
     return _hvp_kernel(_as_partial(loss), theta, v)
 
 
-def gradient(loss: LossFn, theta: ArrayLike) -> Array:
+def gradient(loss: FlatLoss, theta: ArrayLike) -> Array:
     """∇L(θ) in one compiled call: taken op by op, a network's gradient would compile a
     small program per operation and shape, which JAX keeps beyond ``kernel_cache``'s reach."""
     return _gradient_kernel(_as_partial(loss), theta)
 
 
 def lanczos(
-    loss: LossFn,
+    loss: FlatLoss,
     theta: ArrayLike,
     k_iterations: int,
     key: Array | None = None,
@@ -423,7 +423,7 @@ def _canonical_sign(rows: np.ndarray) -> np.ndarray:
 
 
 def _ritz_pairs(
-    loss: LossFn,
+    loss: FlatLoss,
     theta: ArrayLike,
     count: int,
     iterations: int,
@@ -457,7 +457,7 @@ def _ritz_pairs(
 
 
 def top_eigenvalues(
-    loss: LossFn,
+    loss: FlatLoss,
     theta: ArrayLike,
     k: int = 1,
     iterations: int = DEFAULT_ITERATIONS,
@@ -475,7 +475,7 @@ def top_eigenvalues(
 
 
 def most_negative_eigenvalue(
-    loss: LossFn,
+    loss: FlatLoss,
     theta: ArrayLike,
     iterations: int = DEFAULT_ITERATIONS,
     key: Array | None = None,
@@ -493,7 +493,7 @@ def most_negative_eigenvalue(
 
 
 def hutchinson_trace(
-    loss: LossFn,
+    loss: FlatLoss,
     theta: ArrayLike,
     samples: int = DEFAULT_TRACE_SAMPLES,
     key: Array | None = None,
@@ -527,7 +527,7 @@ def hutchinson_trace(
 
 
 def spectral_density(
-    loss: LossFn,
+    loss: FlatLoss,
     theta: ArrayLike,
     iterations: int = DEFAULT_ITERATIONS,
     probes: int = DEFAULT_PROBES,
@@ -590,7 +590,7 @@ def spectral_density(
     return SpectralDensity(points, density, nodes, weights, width)
 
 
-def dense_hessian(loss: LossFn, theta: ArrayLike) -> np.ndarray:
+def dense_hessian(loss: FlatLoss, theta: ArrayLike) -> np.ndarray:
     """H(θ) as a dense, exactly symmetric (n, n) float64 matrix (n ≤ ``FULL_SPECTRUM_LIMIT``).
 
     θ is cast to float64 and the loss evaluated there, so the caller's loss must accept a
@@ -608,7 +608,7 @@ def dense_hessian(loss: LossFn, theta: ArrayLike) -> np.ndarray:
     return np.asarray(hessian)
 
 
-def full_spectrum(loss: LossFn, theta: ArrayLike, *, vectors: bool = False) -> Spectrum:
+def full_spectrum(loss: FlatLoss, theta: ArrayLike, *, vectors: bool = False) -> Spectrum:
     """Every eigenvalue of H(θ) (n ≤ ``FULL_SPECTRUM_LIMIT``), ascending, in float64.
 
     Raises ValueError above the limit: the dense matrix costs n HVPs and n² memory, and the

@@ -27,13 +27,14 @@ import numpy as np
 from jax import Array
 from jax.flatten_util import ravel_pytree
 
+from descentlab.core.base import Pytree
 from descentlab.core.buckets import power_of_two_bucket
 from descentlab.core.nets import kernel_cache
 from descentlab.core.nets.chunks import in_timed_pieces
 
-Params = Any  # a pytree of arrays, e.g. {"layers": [{"w": (in, out), "b": (out,)}, ...]}
 Data = Any  # whatever the loss takes besides the parameters (a pytree of arrays, or None)
-LossFn = Callable[[Params, Data], Array]  # static under jit: must be hashable
+# (a network's weights, the data) -> scalar loss; static under jit: must be hashable
+PytreeLoss = Callable[[Pytree, Data], Array]
 
 # Points evaluated together per chunk. On a CPU, batching the points of a chunk turns each
 # weight matrix product into a batched product, which XLA's CPU backend runs no faster than
@@ -78,7 +79,7 @@ def _filter_normalized(noise: Array, weight: Array, include_1d: bool) -> Array:
 
 
 @kernel_cache.jit(static_argnames=("include_1d",))
-def _random_direction(params: Params, key: Array, include_1d: bool) -> Params:
+def _random_direction(params: Pytree, key: Array, include_1d: bool) -> Pytree:
     # One draw for the whole pytree, cut into leaves: one random-bits kernel instead of
     # one per leaf keeps the compile short.
     leaves, treedef = jax.tree.flatten(params)
@@ -94,7 +95,7 @@ def _random_direction(params: Params, key: Array, include_1d: bool) -> Params:
     return jax.tree.unflatten(treedef, direction)
 
 
-def random_direction(params: Params, key: Array, include_1d: bool = False) -> Params:
+def random_direction(params: Pytree, key: Array, include_1d: bool = False) -> Pytree:
     """A Gaussian direction in parameter space, filter-normalized (Li et al. 2018, §4).
 
     Every leaf with two or more axes is a weight: its direction is drawn from N(0, 1) and
@@ -125,9 +126,9 @@ def random_direction(params: Params, key: Array, include_1d: bool = False) -> Pa
 
 @kernel_cache.jit(static_argnames=("loss",))
 def _values_along(
-    loss: LossFn,
-    centre: Params,
-    directions: tuple[Params, ...],
+    loss: PytreeLoss,
+    centre: Pytree,
+    directions: tuple[Pytree, ...],
     coefficients: Array,
     first: Array,
     stop: Array,
@@ -169,18 +170,18 @@ def _values_along(
 
 
 @kernel_cache.jit(static_argnames=("loss",))
-def _loss_at(loss: LossFn, params: Params, data: Data) -> Array:
+def _loss_at(loss: PytreeLoss, params: Pytree, data: Data) -> Array:
     return loss(params, data)
 
 
-def _coefficient_dtype(params: Params) -> np.dtype:
+def _coefficient_dtype(params: Pytree) -> np.dtype:
     return np.dtype(jnp.result_type(*jax.tree.leaves(params)))
 
 
 def _evaluate(
-    loss: LossFn,
-    centre: Params,
-    directions: tuple[Params, ...],
+    loss: PytreeLoss,
+    centre: Pytree,
+    directions: tuple[Pytree, ...],
     coefficients: np.ndarray,
     datasets: tuple[Data, ...],
     between: Callable[[], None] | None = None,
@@ -262,9 +263,9 @@ def _axis(values: Sequence[float] | np.ndarray) -> np.ndarray:
 
 
 def slice_1d(
-    loss: LossFn,
-    params: Params,
-    direction: Params,
+    loss: PytreeLoss,
+    params: Pytree,
+    direction: Pytree,
     alphas: Sequence[float] | np.ndarray,
     data: Data = None,
     *,
@@ -282,10 +283,10 @@ def slice_1d(
 
 
 def slice_2d(
-    loss: LossFn,
-    params: Params,
-    d1: Params,
-    d2: Params,
+    loss: PytreeLoss,
+    params: Pytree,
+    d1: Pytree,
+    d2: Pytree,
     alphas: Sequence[float] | np.ndarray,
     betas: Sequence[float] | np.ndarray,
     data: Data = None,
@@ -307,9 +308,9 @@ def slice_2d(
 
 
 def interpolate(
-    loss: LossFn,
-    params_a: Params,
-    params_b: Params,
+    loss: PytreeLoss,
+    params_a: Pytree,
+    params_b: Pytree,
     alphas: Sequence[float] | np.ndarray,
     data: Mapping[str, Data],
     *,
@@ -439,18 +440,18 @@ def pca_directions(snapshots: np.ndarray, final: np.ndarray) -> PCADirections:
     )
 
 
-def flatten(params: Params) -> np.ndarray:
+def flatten(params: Pytree) -> np.ndarray:
     """The parameters as one flat host vector (the order ``ravel_pytree`` uses)."""
     flat, _ = ravel_pytree(params)
     return np.asarray(flat)
 
 
-def unflatten(like: Params, vector: np.ndarray | Array) -> Params:
+def unflatten(like: Pytree, vector: np.ndarray | Array) -> Pytree:
     """A flat vector back as a pytree shaped (and typed) like ``like``."""
     flat, unravel = ravel_pytree(like)
     return unravel(jnp.asarray(vector, flat.dtype))
 
 
-def pca_direction_trees(like: Params, pca: PCADirections) -> tuple[Params, Params]:
+def pca_direction_trees(like: Pytree, pca: PCADirections) -> tuple[Pytree, Pytree]:
     """The two PCA directions as pytrees, ready for ``slice_2d``."""
     return unflatten(like, pca.directions[0]), unflatten(like, pca.directions[1])

@@ -1,6 +1,6 @@
 """Multi-layer perceptrons as plain pytrees, and the losses the lessons compare.
 
-A model is an ``MLPSpec`` (static: hashable, a jit argument) plus ``Params`` (a pytree of
+A model is an ``MLPSpec`` (static: hashable, a jit argument) plus ``Weights`` (a pytree of
 float32 arrays). Nothing is a class with hidden state, so ``jax.grad``, ``ravel_pytree``,
 Hessian-vector products and landscape slices all work on the same dictionaries.
 
@@ -27,7 +27,7 @@ from jax import Array
 from descentlab.core.nets import kernel_cache
 
 Activation = Literal["relu", "tanh", "gelu", "sigmoid", "elu"]
-Params: TypeAlias = dict[str, list[dict[str, Array]]]  # {"layers": [{"w", "b", ...}, ...]}
+Weights: TypeAlias = dict[str, list[dict[str, Array]]]  # {"layers": [{"w", "b", ...}, ...]}
 BatchStats: TypeAlias = dict[str, list[Array]]  # {"mean": [...], "var": [...]}, per BN layer
 
 BN_EPS = 1e-5
@@ -66,7 +66,7 @@ def _init_std(activation: str, fan_in: int, fan_out: int, hidden: bool) -> float
 
 
 @kernel_cache.jit(static_argnames="spec")
-def init_params(spec: MLPSpec, key: Array) -> Params:
+def init_params(spec: MLPSpec, key: Array) -> Weights:
     """Gaussian weights scaled for the activation (He or Glorot), zero biases, BN γ=1, β=0."""
     sizes = spec.sizes
     shapes = list(itertools.pairwise(sizes))
@@ -116,7 +116,7 @@ def _masked_moments(h: Array, mask: Array | None) -> tuple[Array, Array]:
 
 def apply(
     spec: MLPSpec,
-    params: Params,
+    params: Weights,
     batch_stats: BatchStats,
     x: Array,
     train: bool,

@@ -33,7 +33,7 @@ from descentlab.core.nets.models import (
     LOSSES,
     BatchStats,
     MLPSpec,
-    Params,
+    Weights,
     apply,
     init_batch_stats,
     init_params,
@@ -49,7 +49,7 @@ BATCH_SIZES: tuple[int, ...] = tuple(2**i for i in range(13))  # 1, 2, 4, …, 4
 class TrainState(NamedTuple):
     """What an epoch carries to the next: weights, BN running averages, optimizer state."""
 
-    params: Params
+    params: Weights
     batch_stats: BatchStats
     opt_state: optax.OptState
 
@@ -66,7 +66,7 @@ def _optimizer(
 @kernel_cache.jit(static_argnames="optimizer")
 def init_optimizer_state(
     optimizer: OptimizerSpec,
-    params: Params,
+    params: Weights,
     learning_rate: Array,
     hyperparameters: Mapping[str, Array],
 ) -> optax.OptState:
@@ -113,7 +113,7 @@ def train_epoch(
         params, batch_stats, opt_state = carry
         index, batch_mask, learning_rate = batch
 
-        def loss_fn(p: Params) -> tuple[Array, BatchStats]:
+        def loss_fn(p: Weights) -> tuple[Array, BatchStats]:
             outputs, new_stats = apply(spec, p, batch_stats, x[index], True, mask=batch_mask)
             return _masked_mean(per_example(outputs, y[index]), batch_mask), new_stats
 
@@ -133,7 +133,7 @@ def train_epoch(
 
 
 def _metrics(
-    spec: MLPSpec, loss_name: str, params: Params, batch_stats: BatchStats, x: Array, y: Array
+    spec: MLPSpec, loss_name: str, params: Weights, batch_stats: BatchStats, x: Array, y: Array
 ) -> tuple[Array, Array]:
     loss = LOSSES[loss_name]
     outputs, _ = apply(spec, params, batch_stats, x, False)
@@ -146,7 +146,7 @@ def _metrics(
 
 @kernel_cache.jit(static_argnames=("spec", "loss_name"))
 def evaluate(
-    spec: MLPSpec, loss_name: str, params: Params, batch_stats: BatchStats, x: Array, y: Array
+    spec: MLPSpec, loss_name: str, params: Weights, batch_stats: BatchStats, x: Array, y: Array
 ) -> tuple[Array, Array]:
     """Mean loss and accuracy in evaluation mode (accuracy is 0 for regression)."""
     return _metrics(spec, loss_name, params, batch_stats, x, y)
@@ -164,7 +164,7 @@ class Observation(NamedTuple):
 def observe(
     spec: MLPSpec,
     loss_name: str,
-    params: Params,
+    params: Weights,
     batch_stats: BatchStats,
     train_data: tuple[Array, Array],
     test_data: tuple[Array, Array],
@@ -206,7 +206,7 @@ class TrainResult:
     for regression.
     """
 
-    params: Params
+    params: Weights
     batch_stats: BatchStats
     history: dict[str, list[float]]
     snapshots: np.ndarray  # (len(snapshot_epochs), n_params) float32
