@@ -22,8 +22,9 @@ from descentlab.api.settings import get_settings
 from descentlab.assets import PLOTLY_JS
 from descentlab.core.experiments import loss_comparison
 from descentlab.core.grid import evaluate_grid
+from descentlab.core.trajectory import run_labels
 from descentlab.export import ModuleError, TemplateError, UnknownLessonError, lessons
-from descentlab.export.data import ESCAPE_FRACTION, run_labels
+from descentlab.export.data import ESCAPE_FRACTION
 from descentlab.export.modules import SPECIFIER_PREFIX, bundle
 from descentlab.export.page import fill, page_data
 from descentlab.lessons import LESSONS, get_lesson

@@ -307,3 +307,50 @@ def test_sweep_agrees_with_run_trajectories(
             assert sweep.final_loss[k] == pytest.approx(run.loss[-1], rel=1e-12, abs=1e-300)
             assert sweep.mean_loss[k] == pytest.approx(np.mean(run.loss), rel=1e-12)
             assert len(run.loss) == steps + 1
+
+
+def test_a_run_from_its_mapping_is_the_one_built_by_hand() -> None:
+    """``RunConfig.from_mapping`` is the one converter (API, lessons, notebooks): the API's
+    form gives the config a learner set up, defaults filled in where left out."""
+    from descentlab.core.optimizers import get_optimizer
+    from descentlab.core.schedules import ScheduleConfig
+
+    run = {
+        "optimizer": {"name": "momentum", "learning_rate": 0.01, "momentum": 0.5},
+        "schedule": {"name": "warmup", "warmup_steps": 5, "then": {"name": "cosine_decay"}},
+        "start": [1, -2],
+        "gradient_noise": 0.1,
+        "seed": 3,
+    }
+    by_hand = RunConfig(
+        optimizer=get_optimizer("momentum"),
+        start=(1.0, -2.0),
+        hyperparameters={"learning_rate": 0.01, "momentum": 0.5},
+        schedule=ScheduleConfig.of(
+            "warmup", then=ScheduleConfig.of("cosine_decay"), warmup_steps=5.0
+        ),
+        gradient_noise=0.1,
+        seed=3,
+    )
+    assert RunConfig.from_mapping(run) == by_hand
+    bare = RunConfig.from_mapping({"optimizer": {"name": "adam"}, "start": (0, 0)})
+    assert bare.value("learning_rate") == get_optimizer("adam").learning_rate.default
+    assert (bare.schedule, bare.gradient_noise, bare.seed) == (None, 0.0, 0)
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"optimizer": {"name": "sgdx"}}, "unknown optimizer 'sgdx'"),
+        ({"optimizer": {"name": "sgd", "momentum": 0.9}}, "sgd has no hyperparameter 'momentum'"),
+        ({"schedule": {"name": "cosine"}}, "unknown schedule 'cosine'"),
+        ({"schedule": {"name": "cosine_decay", "steps": 3}}, "has no setting 'steps'"),
+        ({"schedule": {"name": "cosine_decay", "then": {"name": "constant"}}}, "only a warmup"),
+    ],
+)
+def test_a_run_mapping_with_unknown_names_is_refused_by_name(
+    change: dict[str, object], message: str
+) -> None:
+    run = {"optimizer": {"name": "sgd"}, "start": (0.0, 0.0), **change}
+    with pytest.raises(ValueError, match=message):
+        RunConfig.from_mapping(run)

@@ -3,11 +3,9 @@
 from pydantic import BaseModel
 
 from descentlab.api.schemas.common import DomainModel
-from descentlab.api.schemas.schedules import to_schedule_config
 from descentlab.api.schemas.surfaces import ExpressionSurface, SurfaceSelection
 from descentlab.core.expressions import DEFAULT_DOMAIN, compile_expression
 from descentlab.core.objective import Objective
-from descentlab.core.optimizers import OPTIMIZERS
 from descentlab.core.surfaces import SURFACES
 from descentlab.core.trajectory import RunConfig
 
@@ -38,12 +36,12 @@ def run_config(
     gradient_noise: float,
     seed: int,
 ) -> RunConfig:
-    values = optimizer.model_dump()
-    return RunConfig(
-        optimizer=OPTIMIZERS[values.pop("name")],
-        start=start,
-        hyperparameters=values,
-        schedule=to_schedule_config(schedule),
-        gradient_noise=gradient_noise,
-        seed=seed,
+    return RunConfig.from_mapping(
+        {
+            "optimizer": optimizer.model_dump(),
+            "schedule": None if schedule is None else schedule.model_dump(),
+            "start": start,
+            "gradient_noise": gradient_noise,
+            "seed": seed,
+        }
     )

@@ -14,6 +14,7 @@ written out here (optax has neither).
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Any
 
 import jax
 import jax.numpy as jnp
@@ -55,6 +56,30 @@ class ScheduleConfig:
         cls, name: str, then: "ScheduleConfig | None" = None, **values: float
     ) -> "ScheduleConfig":
         return cls(name, tuple(sorted(values.items())), then)
+
+    @classmethod
+    def from_mapping(cls, schedule: Mapping[str, Any] | None) -> "ScheduleConfig | None":
+        """A schedule in the API's form, ``{"name", ...settings, "then"?}`` (a request's
+        JSON, a lesson's, a notebook's dict), or None for none. Unknown names and settings
+        raise ValueError naming what is known; settings left out take their defaults."""
+        if schedule is None:
+            return None
+        values = dict(schedule)
+        name = values.pop("name", None)
+        then = cls.from_mapping(values.pop("then", None))
+        if name == "warmup":
+            parameters = WARMUP_PARAMETERS
+        elif name in SCHEDULES:
+            parameters = SCHEDULES[name].parameters
+            if then is not None:
+                raise ValueError(f"only a warmup has a 'then'; {name!r} does not")
+        else:
+            raise ValueError(f"unknown schedule {name!r}; known: warmup, {', '.join(SCHEDULES)}")
+        known = [p.name for p in parameters]
+        unknown = sorted(set(values) - set(known))
+        if unknown:
+            raise ValueError(f"{name} has no setting {unknown[0]!r}; it has: {', '.join(known)}")
+        return cls.of(name, then=then, **{k: float(v) for k, v in values.items()})
 
 
 MAX_STEPS = 1_000_000.0  # bound of the step-valued settings (T, t₀, warm-up steps, ...)

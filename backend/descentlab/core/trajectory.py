@@ -9,7 +9,7 @@ compiled for a few buffer shapes only (``STEP_BUCKETS`` × ``RUN_BUCKETS``, and
 ``RATE_BUCKETS``), all at start-up, and no request compiles.
 """
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import partial
 from typing import Any, NamedTuple
@@ -23,7 +23,7 @@ from descentlab.core import optimizer_kernels, surface_kernels
 from descentlab.core.interpreter import Arrayish
 from descentlab.core.objective import Objective
 from descentlab.core.optimizer_kernels import HYPER_SIZE
-from descentlab.core.optimizers import OptimizerSpec, state_keys
+from descentlab.core.optimizers import OPTIMIZERS, OptimizerSpec, state_keys
 from descentlab.core.programs import Kernel, Shape, run_all, smallest_fit
 from descentlab.core.schedules import SERIES_LENGTH, ScheduleConfig, learning_rate_series
 from descentlab.core.surface_kernels import SurfaceArgs
@@ -288,6 +288,33 @@ class RunConfig:
     gradient_noise: float = 0.0
     seed: int = 0
 
+    @classmethod
+    def from_mapping(cls, run: Mapping[str, Any]) -> "RunConfig":
+        """A run in the API's form (a request's JSON, a lesson's, a notebook's dict):
+        ``{"optimizer": {"name", ...hyperparameters}, "start": [x, y], "schedule"?,
+        "gradient_noise"?, "seed"?}``. Unknown optimizers, hyperparameters and schedules
+        raise ValueError naming what is known; hyperparameters left out take defaults."""
+        optimizer = dict(run["optimizer"])
+        name = optimizer.pop("name", None)
+        if name not in OPTIMIZERS:
+            raise ValueError(f"unknown optimizer {name!r}; known: {', '.join(OPTIMIZERS)}")
+        spec = OPTIMIZERS[name]
+        known = ("learning_rate", *spec.hyperparameter_names)
+        unknown = sorted(set(optimizer) - set(known))
+        if unknown:
+            raise ValueError(
+                f"{name} has no hyperparameter {unknown[0]!r}; it has: {', '.join(known)}"
+            )
+        x, y = run["start"]
+        return cls(
+            optimizer=spec,
+            start=(float(x), float(y)),
+            hyperparameters={k: float(v) for k, v in optimizer.items()},
+            schedule=ScheduleConfig.from_mapping(run.get("schedule")),
+            gradient_noise=float(run.get("gradient_noise", 0.0)),
+            seed=int(run.get("seed", 0)),
+        )
+
     def value(self, name: str) -> float:
         known = {h.name: h.default for h in self.optimizer.hyperparameters}
         known["learning_rate"] = self.optimizer.learning_rate.default
@@ -410,3 +437,20 @@ def run_trajectories(
             records = packed[:, row]
             results.append(_cut(records, learning_rates[row], view_names, steps, noisy))
     return results
+
+
+def run_labels(runs: Sequence[Mapping[str, Any]]) -> list[str]:
+    """Distinct labels for runs ``{"optimizer": name, "label"?}``, as the lab makes them
+    (``runLabels`` in requests.js): a run's own label, else its optimizer's name, with " 2",
+    " 3", … added to a name already taken (a label someone chose keeps its own text)."""
+    taken = {run["label"] for run in runs if run.get("label")}
+    labels: list[str] = []
+    for run in runs:
+        label = run.get("label")
+        if not label or label in labels:
+            base = run.get("label") or run["optimizer"]
+            label, k = base, 2
+            while label in labels or (label != run.get("label") and label in taken):
+                label, k = f"{base} {k}", k + 1
+        labels.append(label)
+    return labels

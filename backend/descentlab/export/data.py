@@ -28,6 +28,7 @@ from descentlab.api.schemas.experiments import ExperimentRequest, core_params
 from descentlab.api.schemas.grid import GridRequest
 from descentlab.api.schemas.trajectories import TrajectoryRequest
 from descentlab.core.experiments.registry import EXPERIMENTS
+from descentlab.core.trajectory import run_labels
 
 Json = dict[str, Any]
 
@@ -45,21 +46,6 @@ def _body(value: Any) -> Any:
 def _public(models: Sequence[BaseModel]) -> list[Json]:
     """A catalogue listing as the API serves it (FastAPI's JSON of the models)."""
     return [model.model_dump(mode="json", by_alias=True) for model in models]
-
-
-def run_labels(runs: Sequence[Mapping[str, Any]]) -> list[str]:
-    """Distinct labels, as ``runLabels`` in requests.js: "adam", then "adam 2"."""
-    taken = {run["label"] for run in runs if run.get("label")}
-    labels: list[str] = []
-    for run in runs:
-        label = run.get("label")
-        if not label or label in labels:
-            base = run.get("label") or run["optimizer"]
-            label, k = base, 2
-            while label in labels or (label != run.get("label") and label in taken):
-                label, k = f"{base} {k}", k + 1
-        labels.append(label)
-    return labels
 
 
 def surface_ref(state: Mapping[str, Any]) -> Any:

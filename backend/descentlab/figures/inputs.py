@@ -13,8 +13,6 @@ from dataclasses import fields, replace
 from typing import Any, TypeVar
 
 from descentlab.core.experiments.train import NetworkSetup
-from descentlab.core.optimizers import get_optimizer
-from descentlab.core.schedules import SCHEDULES, ScheduleConfig
 from descentlab.core.trajectory import RunConfig
 
 RunSpec = Mapping[str, Any]
@@ -31,53 +29,20 @@ DEFAULT_RUNS: tuple[RunSpec, ...] = (
 _RUN_KEYS = {"optimizer", "schedule", "gradient_noise", "seed", "label", "start"}
 
 
-def schedule_config(schedule: Mapping[str, Any] | None) -> ScheduleConfig | None:
-    if schedule is None:
-        return None
-    values = dict(schedule)
-    name = values.pop("name", None)
-    if name != "warmup" and name not in SCHEDULES:
-        raise ValueError(f"unknown schedule {name!r}; known: warmup, {', '.join(SCHEDULES)}")
-    then = schedule_config(values.pop("then", None))
-    return ScheduleConfig.of(name, then=then, **{k: float(v) for k, v in values.items()})
-
-
 def run_config(run: RunSpec, start: Sequence[float]) -> RunConfig:
     """One run from its dict; ``start`` unless the run has its own."""
     if "optimizer" not in run:
         raise ValueError(f"a run needs an optimizer, e.g. {{'optimizer': 'adam'}}; got {run!r}")
-    try:
-        spec = get_optimizer(run["optimizer"])
-    except KeyError as error:
-        raise ValueError(error.args[0]) from None
-    hyperparameters = {k: float(v) for k, v in run.items() if k not in _RUN_KEYS}
-    known = ("learning_rate", *spec.hyperparameter_names)
-    unknown = sorted(set(hyperparameters) - set(known))
-    if unknown:
-        raise ValueError(
-            f"{spec.name} has no hyperparameter {unknown[0]!r}; it has: {', '.join(known)}"
-        )
-    begin = run.get("start", start)
-    return RunConfig(
-        optimizer=spec,
-        start=(float(begin[0]), float(begin[1])),
-        hyperparameters=hyperparameters,
-        schedule=schedule_config(run.get("schedule")),
-        gradient_noise=float(run.get("gradient_noise", 0.0)),
-        seed=int(run.get("seed", 0)),
+    hyperparameters = {k: v for k, v in run.items() if k not in _RUN_KEYS}
+    return RunConfig.from_mapping(
+        {
+            "optimizer": {"name": run["optimizer"], **hyperparameters},
+            "start": run.get("start", start),
+            "schedule": run.get("schedule"),
+            "gradient_noise": run.get("gradient_noise", 0.0),
+            "seed": run.get("seed", 0),
+        }
     )
-
-
-def run_labels(runs: Sequence[RunSpec]) -> list[str]:
-    """Distinct labels as the lab makes them: "adam", then "adam 2" for a second Adam."""
-    labels: list[str] = []
-    for run in runs:
-        base = str(run.get("label") or run["optimizer"])
-        label, k = base, 2
-        while label in labels:
-            label, k = f"{base} {k}", k + 1
-        labels.append(label)
-    return labels
 
 
 def network_setup(setup: SetupSpec, default: NetworkSetup) -> NetworkSetup:

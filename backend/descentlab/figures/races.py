@@ -17,8 +17,8 @@ from plotly.subplots import make_subplots
 from descentlab.core.grid import Grid, evaluate_grid
 from descentlab.core.objective import Objective
 from descentlab.core.surfaces import Surface, get_surface
-from descentlab.core.trajectory import RunResult, run_trajectories
-from descentlab.figures.inputs import DEFAULT_RUNS, RunSpec, run_config, run_labels
+from descentlab.core.trajectory import RunResult, run_labels, run_trajectories
+from descentlab.figures.inputs import DEFAULT_RUNS, RunSpec, run_config
 from descentlab.figures.style import (
     COLORSCALE,
     CONTOUR_LINE,

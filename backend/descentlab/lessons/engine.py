@@ -5,23 +5,10 @@ these functions build the same race from a ``SurfaceScenario`` without the API, 
 (or an export that precomputes a lesson) runs exactly what a learner sees.
 """
 
-from collections.abc import Mapping
-from typing import Any
-
 from descentlab.core.objective import Objective
-from descentlab.core.optimizers import get_optimizer
-from descentlab.core.schedules import ScheduleConfig
 from descentlab.core.surfaces import get_surface
 from descentlab.core.trajectory import RunConfig, RunResult, run_trajectories
 from descentlab.lessons.format import Point, SurfaceScenario
-
-
-def schedule_config(schedule: Mapping[str, Any] | None) -> ScheduleConfig | None:
-    """The engine's schedule for one in the API's form: ``{"name", ...values, "then"?}``."""
-    if schedule is None:
-        return None
-    values = {k: float(v) for k, v in schedule.items() if k not in ("name", "then")}
-    return ScheduleConfig.of(schedule["name"], then=schedule_config(schedule.get("then")), **values)
 
 
 def objective_of(scenario: SurfaceScenario) -> Objective:
@@ -37,13 +24,14 @@ def start_of(scenario: SurfaceScenario) -> Point:
 def run_configs(scenario: SurfaceScenario) -> list[RunConfig]:
     start = start_of(scenario)
     return [
-        RunConfig(
-            optimizer=get_optimizer(run.optimizer),
-            start=start,
-            hyperparameters=dict(run.hyper),
-            schedule=schedule_config(run.schedule),
-            gradient_noise=run.noise,
-            seed=run.seed,
+        RunConfig.from_mapping(
+            {
+                "optimizer": {"name": run.optimizer, **run.hyper},
+                "start": start,
+                "schedule": run.schedule,
+                "gradient_noise": run.noise,
+                "seed": run.seed,
+            }
         )
         for run in scenario.runs
     ]

@@ -9,7 +9,6 @@ from descentlab.core.base import Parameter
 from descentlab.core.schedules import (
     SCHEDULES,
     WARMUP_PARAMETERS,
-    ScheduleConfig,
 )
 
 
@@ -50,15 +49,6 @@ else:
         Union[(*_PLAIN_MODELS.values(), WarmupSchedule)],
         Field(discriminator="name"),
     ]
-
-
-def to_schedule_config(model: BaseModel | None) -> ScheduleConfig | None:
-    """The engine's schedule config for a validated request model."""
-    if model is None:
-        return None
-    values = model.model_dump(exclude={"then"})
-    then = to_schedule_config(getattr(model, "then", None))
-    return ScheduleConfig.of(values.pop("name"), then=then, **values)
 
 
 class SchedulePublic(BaseModel):

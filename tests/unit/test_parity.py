@@ -1,0 +1,15 @@
+"""The Python side of the Python/JS parity cases (tests/parity/cases.json); the JavaScript
+side is tests/js/parity.test.mjs, on the same file."""
+
+import json
+from pathlib import Path
+
+from descentlab.core.trajectory import run_labels
+
+CASES = json.loads((Path(__file__).parents[1] / "parity" / "cases.json").read_text())
+
+
+def test_run_labels_are_the_labs() -> None:
+    assert len(CASES["run_labels"]) >= 5
+    for case in CASES["run_labels"]:
+        assert run_labels(case["runs"]) == case["labels"], case["runs"]
