@@ -114,7 +114,7 @@ CASES: list[tuple[str, dict[str, Any]]] = [
         "batch_size",
         {
             "setup": {"n_samples": 2000, "epochs": 10, "widths": [64, 64]},
-            "batch_sizes": [1, 64, 0],
+            "batch_sizes": [1, 64, "full"],
             "iterations": 32,
         },
     ),
@@ -147,7 +147,7 @@ MAXIMUMS: list[tuple[str, dict[str, Any]]] = [
         "batch_size",
         {
             "setup": {"n_samples": 4000, "epochs": 6, "widths": WIDE},
-            "batch_sizes": [1, 2, 4, 8, 16, 32, 64, 0],
+            "batch_sizes": [1, 2, 4, 8, 16, 32, 64, "full"],
             "top_k": 10,
             "iterations": 200,
             "resolution": 201,

@@ -5,7 +5,7 @@
 // fetches and the two `*Nodes`/`fill*` builders touch the browser, and only when called.
 
 import { requestJSON } from "./api.js";
-import { DEFAULTS as NETWORK_DEFAULTS, FULL_BATCH } from "./networks/state.js";
+import { DEFAULTS as NETWORK_DEFAULTS } from "./networks/state.js";
 import { defaultState, encodeState, makeRun } from "./state.js";
 
 const getJSON = (path) => requestJSON(path);
@@ -120,9 +120,7 @@ export function shareQuery(state, lesson, { embed = false, withStep = false } = 
 
 /** The setup fields of `state`, the rest from the Networks page's defaults (deep copies). */
 export function setupPatch(state) {
-  const patch = Object.fromEntries(SETUP_FIELDS.map((key) => [key, structuredClone(key in state ? state[key] : NETWORK_DEFAULTS[key])]));
-  if (typeof patch.batchSize === "number" && patch.batchSize >= FULL_BATCH) patch.batchSize = "full";
-  return patch;
+  return Object.fromEntries(SETUP_FIELDS.map((key) => [key, structuredClone(key in state ? state[key] : NETWORK_DEFAULTS[key])]));
 }
 
 /** The Networks page's store patch that opens a network `lesson`: its setup and its tab. */

@@ -52,9 +52,9 @@ const NETWORK_LESSON = {
     kind: "network",
     state: {
       dataset: "moons", nSamples: 400, noise: 0.3, dataSeed: 0, widths: [16, 16], activation: "tanh",
-      batchNorm: false, loss: "cross_entropy", optimizer: "sgd", learningRate: 0.1, batchSize: 4096, epochs: 30, seed: 0,
+      batchNorm: false, loss: "cross_entropy", optimizer: "sgd", learningRate: 0.1, batchSize: "full", epochs: 30, seed: 0,
     },
-    experiment: { kind: "batch_size", params: { batch_sizes: [1, 8, 64, 0], setup: { n_samples: 400 } } },
+    experiment: { kind: "batch_size", params: { batch_sizes: [1, 8, 64, "full"], setup: { n_samples: 400 } } },
   },
 };
 
@@ -144,7 +144,7 @@ test("networksPatch: the setup fields, the experiment's tab and the lesson itsel
   const patch = networksPatch(NETWORK_LESSON);
   assert.equal(patch.experiment, "batch_size");
   assert.equal(patch.lesson, NETWORK_LESSON);
-  assert.equal(patch.batchSize, "full"); // 4096 is the page's "full batch"
+  assert.equal(patch.batchSize, "full"); // the API's word for the whole training set
   assert.equal(patch.learningRate, 0.1);
   assert.deepEqual(patch.features, NETWORK_DEFAULTS.features); // not set by the lesson: the default
   for (const field of SETUP_FIELDS) assert.ok(field in patch, field);

@@ -25,8 +25,8 @@ describe("lesson settings", () => {
     assert.match(text, /hidden widths 16 × 16 · activation relu/);
   });
 
-  it("lists batch sizes (0: the full set) in place of the setup's one batch size", () => {
-    const settings = lessonSettings({ kind: "batch_size", params: { batch_sizes: [1, 8, 64, 0], setup: { ...SETUP, learning_rate: 0.1 } } });
+  it("lists batch sizes (\"full\": the full set) in place of the setup's one batch size", () => {
+    const settings = lessonSettings({ kind: "batch_size", params: { batch_sizes: [1, 8, 64, "full"], setup: { ...SETUP, learning_rate: 0.1 } } });
     assert.deepEqual(settings.experiment, [{ label: "batch sizes", value: "1, 8, 64, full" }]);
     assert.ok(!labels(settings.setup).includes("batch size"));
     assert.ok(settings.setup.some((s) => s.label === "learning rate η" && s.value === "0.1"));

@@ -165,7 +165,7 @@ LESSONS: tuple[Lesson, ...] = (
         "eigenvalue (0.6–1.1 against 1.5–3.0) and yet the steeper slice.",
         scenario=NetworkScenario(
             experiment="batch_size",
-            params={"batch_sizes": [1, 8, 64, 0]},
+            params={"batch_sizes": [1, 8, 64, "full"]},
             setup=NetworkSetup(noise=0.3, optimizer="sgd", learning_rate=0.1, epochs=30),
         ),
     ),

@@ -34,7 +34,7 @@ function valueText(key, value) {
   if (typeof value === "boolean") return value ? "on" : "off";
   if (typeof value === "number") return formatNumber(value);
   if (!Array.isArray(value)) return String(value).replaceAll("_", " ");
-  if (key === "batch_sizes") return value.map((b) => (b === 0 ? "full" : String(b))).join(", ");
+  if (key === "batch_sizes") return value.map(String).join(", "); // numbers, or "full"
   if (key === "widths" && value.every(Array.isArray)) return value.map(widthsText).join("; ");
   if (key === "widths") return widthsText(value);
   if (key === "start") return `(${value.map(formatNumber).join(", ")})`;

@@ -1,7 +1,7 @@
 // The training setup: reading the form's text into checked values, the loss menu that
 // fits a dataset, the parameter count, and the API's request bodies. Pure.
 
-import { BUDGET, FULL_BATCH, LIMITS } from "./state.js";
+import { BUDGET, LIMITS } from "./state.js";
 
 export const LOSSES = [
   { name: "cross_entropy", title: "cross-entropy (softmax)", task: "classification" },
@@ -94,7 +94,7 @@ export function setupParams(state) {
     loss: state.loss,
     optimizer: state.optimizer,
     learning_rate: state.learningRate,
-    batch_size: state.batchSize === "full" ? FULL_BATCH : state.batchSize,
+    batch_size: state.batchSize, // a number, or "full"
     epochs: state.epochs,
     seed: state.seed,
   };

@@ -3,8 +3,7 @@
 // (`GET /api/experiments/kinds`): the page loads them once, before anything reads them.
 
 export const BATCH_CHOICES = Array.from({ length: 13 }, (_, i) => 2 ** i); // 1 … 4096
-// "full" asks for the largest batch the API takes: training clamps it to the training set.
-export const FULL_BATCH = 4096;
+// (A batch size may also be "full", the API's own word for the whole training set.)
 export const EXPERIMENT_KINDS = ["minimum_ratio", "batch_size", "loss_comparison", "normalization"];
 
 // State field → [experiment kind, the field's path in its params]: where its default and

@@ -182,7 +182,9 @@ class ExperimentFieldPublic(BaseModel):
     minimum: float | None = None
     maximum: float | None = None
     exclusive_minimum: bool = Field(False, description="``minimum`` itself is not allowed")
-    choices: list[str] | None = None
+    choices: list[str] | None = Field(
+        None, description="the names a string takes, or those a number takes besides numbers"
+    )
     min_items: int | None = None
     max_items: int | None = None
     items: "ExperimentFieldPublic | None" = Field(None, description="an array's elements")
@@ -226,7 +228,10 @@ def _field_public(name: str, hint: Any, default: Any) -> ExperimentFieldPublic:
         elif origin in (Union, type(int | None)):
             options = [a for a in get_args(hint) if a is not type(None)]
             out["nullable"] = len(options) < len(get_args(hint))
-            (hint,) = options
+            names = [a for a in options if get_origin(a) is Literal]
+            if names and len(names) < len(options):  # a number, or a name ("full")
+                out["choices"] = [value for name in names for value in get_args(name)]
+            (hint,) = [a for a in options if a not in names] or options
         elif origin is Literal:
             out |= {"type": "string", "choices": list(get_args(hint))}
             return ExperimentFieldPublic(**out)

@@ -36,11 +36,14 @@ from descentlab.core.experiments.hessian import LossOfTheta, check_top_k, flat_l
 from descentlab.core.experiments.json_safe import finite_list, finite_or_none
 from descentlab.core.experiments.landscape import network_loss
 from descentlab.core.experiments.train import (
+    FULL_BATCH,
     MAX_SAMPLE_EPOCHS,
+    BatchSize,
     NetworkSetup,
     check,
     load_dataset,
     model_for,
+    samples_per_batch,
 )
 from descentlab.core.nets import hessian, kernel_cache, landscape
 from descentlab.core.nets.models import MLPSpec, Weights
@@ -53,8 +56,6 @@ from descentlab.core.nets.training import (
     train_epoch,
 )
 from descentlab.core.optimizers import OptimizerSpec, get_optimizer
-
-FULL_BATCH = 0  # a requested batch size meaning "the whole training set"
 
 # Plain SGD, so that a step is −η × (the minibatch's gradient) and the batch's noise is
 # all that differs between runs; noisy moons, so that test accuracy has room to differ.
@@ -81,10 +82,10 @@ class BatchSizeParams:
 
     setup: NetworkSetup = DEFAULT_SETUP
     batch_sizes: Annotated[
-        tuple[Annotated[int, Ge(0), Le(4096)], ...],
+        tuple[BatchSize, ...],
         MinLen(2),
         MaxLen(8),
-        Doc(f"each 1, 2, 4, …, 4096, or {FULL_BATCH} for the full training set"),
+        Doc(f"each 1, 2, 4, …, 4096, or {FULL_BATCH!r} for the full training set"),
     ] = (1, 8, 64, FULL_BATCH)
     top_k: Annotated[
         int, Ge(1), Le(10), Doc("top Hessian eigenvalues per run (the first: the sharpness)")
@@ -113,7 +114,7 @@ def check_params(params: BatchSizeParams) -> None:
         if size != FULL_BATCH and size not in BATCH_SIZES:
             raise ValueError(
                 f"batch size {size} is not offered; choose from "
-                f"{', '.join(map(str, BATCH_SIZES))} or {FULL_BATCH} for the full training set"
+                f"{', '.join(map(str, BATCH_SIZES))} or {FULL_BATCH!r} for the full training set"
             )
     for name in ("top_k", "iterations", "timing_repeats"):
         if getattr(params, name) < 1:
@@ -131,13 +132,13 @@ def check_params(params: BatchSizeParams) -> None:
     actual_batch_sizes(params.batch_sizes, len(load_dataset(params.setup).x_train))
 
 
-def actual_batch_sizes(requested: Sequence[int], n_train: int) -> list[int]:
+def actual_batch_sizes(requested: Sequence[int | str], n_train: int) -> list[int]:
     """The distinct sizes that run, ascending: ``FULL_BATCH`` and large sizes become ``n_train``.
 
     Raises ValueError unless at least two distinct sizes remain (one size has nothing to
     compare with).
     """
-    sizes = sorted({n_train if s == FULL_BATCH else min(s, n_train) for s in requested})
+    sizes = sorted({samples_per_batch(s, n_train) for s in requested})
     if len(sizes) < 2:
         raise ValueError(
             f"the batch sizes {list(requested)} are all one size on {n_train} training "

@@ -22,7 +22,12 @@ from descentlab.core.experiments.landscape import LandscapeParams
 from descentlab.core.experiments.loss_comparison import LossComparisonParams
 from descentlab.core.experiments.minimum_ratio import MinimumRatioParams, epochs_trained
 from descentlab.core.experiments.normalization import NormalizationParams
-from descentlab.core.experiments.train import NetworkSetup, load_dataset, model_for
+from descentlab.core.experiments.train import (
+    NetworkSetup,
+    load_dataset,
+    model_for,
+    samples_per_batch,
+)
 from descentlab.core.nets import hessian, landscape
 from descentlab.core.nets.models import count_params
 
@@ -136,7 +141,7 @@ def training(
 ) -> Cost:
     """``train``: its steps, an evaluation of both splits per epoch, what it keeps."""
     epochs = setup.epochs if epochs is None else epochs
-    batch = min(batch_size or setup.batch_size, net.n_train)
+    batch = samples_per_batch(batch_size or setup.batch_size, net.n_train)
     steps = epochs * math.ceil(net.n_train / batch)
     per_step = STEP_S + net.parameters * STEP_PARAMETER_S
     samples = epochs * (net.n_train * TRAIN_SAMPLE_PARAMETER_S)

@@ -58,7 +58,13 @@ from numpy.typing import ArrayLike
 from descentlab.core.base import Doc, Result
 from descentlab.core.experiments.hessian import flat_loss
 from descentlab.core.experiments.json_safe import finite_or_none
-from descentlab.core.experiments.train import NetworkSetup, check, load_dataset, model_for
+from descentlab.core.experiments.train import (
+    NetworkSetup,
+    check,
+    load_dataset,
+    model_for,
+    samples_per_batch,
+)
 from descentlab.core.nets import hessian, kernel_cache
 from descentlab.core.nets.datasets import Dataset
 from descentlab.core.nets.models import (
@@ -330,7 +336,7 @@ def _trained(
         get_optimizer(setup.optimizer),
         {"learning_rate": setup.learning_rate},
         None,
-        setup.batch_size,
+        samples_per_batch(setup.batch_size, len(dataset.x_train)),
         epochs,
         seed,
         boundary_resolution=None,

@@ -25,6 +25,10 @@ SampleCount = Annotated[int, Ge(20), Le(4000)]
 Noise = Annotated[float, Ge(0), Le(2)]
 Width = Annotated[int, Ge(1), Le(256)]
 Rate = Annotated[float, Gt(0), Le(10)]
+# A batch size: a number of samples, or "full" for the whole training set (one update per
+# epoch: gradient descent), whatever its size.
+FULL_BATCH: Literal["full"] = "full"
+BatchSize = Annotated[int, Ge(1), Le(4096)] | Literal["full"]
 Activation = Literal["relu", "tanh", "gelu", "sigmoid", "elu"]
 
 
@@ -42,7 +46,7 @@ class NetworkSetup:
     loss: Literal["cross_entropy", "softmax_mse", "mse"] = "cross_entropy"
     optimizer: OptimizerName = "adam"
     learning_rate: Rate = 0.01
-    batch_size: Annotated[int, Ge(1), Le(4096)] = 32
+    batch_size: BatchSize = 32
     epochs: Annotated[int, Ge(1), Le(500)] = 30
     seed: Annotated[int, Ge(0), Le(2**31 - 1), Doc("the initial weights' seed")] = 0
 
@@ -67,6 +71,11 @@ def check(setup: NetworkSetup) -> None:
         raise ValueError(f"unknown optimizer {setup.optimizer!r}; known: {', '.join(OPTIMIZERS)}")
     if setup.n_samples * setup.epochs > MAX_SAMPLE_EPOCHS:
         raise ValueError(f"n_samples × epochs exceeds {MAX_SAMPLE_EPOCHS}")
+
+
+def samples_per_batch(batch_size: int | str, n_train: int) -> int:
+    """How many samples one update takes: ``FULL_BATCH`` and sizes past the set are all."""
+    return n_train if batch_size == FULL_BATCH else min(int(batch_size), n_train)
 
 
 def model_for(setup: NetworkSetup, dataset: Dataset) -> MLPSpec:
@@ -94,7 +103,7 @@ def train_setup(
         get_optimizer(setup.optimizer),
         {"learning_rate": setup.learning_rate},
         None,
-        setup.batch_size,
+        samples_per_batch(setup.batch_size, len(dataset.x_train)),
         setup.epochs,
         setup.seed,
         progress=progress,
