@@ -57,3 +57,13 @@ def test_only_create_app_includes_routes_and_export_never_calls_one() -> None:
             continue
         routes = {n for n in names if n.startswith("descentlab.api.routes")}
         assert routes == set(), f"{name} imports {routes}"
+
+
+def test_the_api_below_its_routes_never_imports_the_export() -> None:
+    """Export builds on the API's schemas and public JSON; a schema or service importing
+    export back would make the two one tangle (a schema once did, to validate a scenario)."""
+    for name, names in _of("descentlab.api").items():
+        if name.startswith("descentlab.api.routes") or name == "descentlab.api.app":
+            continue
+        export = {n for n in names if n.startswith("descentlab.export")}
+        assert export == set(), f"{name} imports {export}"

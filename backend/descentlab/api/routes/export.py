@@ -29,7 +29,7 @@ from descentlab.api.responses import encode
 from descentlab.api.schemas.export import ScenarioExportRequest
 from descentlab.api.settings import Settings
 from descentlab.export import lesson_html, scenario_html
-from descentlab.export.data import experiment_request, surface_data
+from descentlab.export.data import experiment_request, surface_data, validated_requests
 from descentlab.lessons import LESSON_ID_PATTERN, Lesson, NetworkScenario, get_lesson
 from descentlab.lessons.format import MAX_ID_LENGTH
 
@@ -141,6 +141,10 @@ async def export_scenario(
     """The 2-D lab's scenario (``state`` as a lesson's ``scenario.state``) as one
     self-contained HTML file; ``link`` is where its "open it in the live lab" goes."""
     state = body.state.model_dump(by_alias=True)
+    try:  # the bounds of POST /api/grid, /api/trajectories and /api/analyze: a 422 now
+        validated_requests(state)
+    except ValueError as refused:
+        raise HTTPException(422, str(refused)) from None
     frontend = Path(settings.frontend_dir)
     page = await _in_compute_slot(limiter, partial(scenario_html, state, body.link, frontend))
     return _attachment(page, f"descentlab-{state['surface']}.html")
