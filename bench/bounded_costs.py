@@ -24,6 +24,7 @@ BEGIN = "<!-- bounded:begin (written by python -m bench.bounded_costs) -->"
 END = "<!-- bounded:end -->"
 
 _GRADIENTS = """
+from descentlab.core import use_engine_precision; use_engine_precision()
 import json, resource, sys, time
 import jax, jax.numpy as jnp, numpy as np
 from jax.flatten_util import ravel_pytree
@@ -51,6 +52,7 @@ print(json.dumps({"growth_mb": peak() - before, "seconds": time.perf_counter() -
 """
 
 _QUADRATURE = """
+from descentlab.core import use_engine_precision; use_engine_precision()
 import json, resource, sys, time
 import jax, jax.numpy as jnp, numpy as np
 from jax.tree_util import Partial

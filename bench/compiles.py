@@ -208,6 +208,7 @@ def served() -> dict[str, Any]:
 # warm-up (the old server's), as the page makes it: the grid, then the default race.
 BASELINE_COMMIT = "85a9430"
 _OLD_WAY = """
+from descentlab.core import use_engine_precision; use_engine_precision()
 import json, resource, sys, time
 import numpy as np
 from descentlab.core.expressions import DEFAULT_DOMAIN, compile_expression

@@ -18,9 +18,10 @@ from collections.abc import Iterator
 import jax
 import pytest
 
-import descentlab.core  # noqa: F401  (turns on float64 before any test builds an array)
+from descentlab.core import use_engine_precision
 from descentlab.core.nets import kernel_cache
 
+use_engine_precision()  # float64, before any test builds an array
 jax.config.update("jax_numpy_rank_promotion", "raise")
 
 

@@ -85,7 +85,10 @@ def _serve(host: str, port: int, workers: int) -> None:
 
 
 def _export(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
+    from descentlab.core.precision import use_engine_precision
     from descentlab.export import UnknownLessonError, write_all, write_lesson
+
+    use_engine_precision()  # a network lesson runs its experiment (core/precision.py)
 
     if args.all == (args.lesson is not None):
         parser.error("export: give one lesson id, or --all (not both)")

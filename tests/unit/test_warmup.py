@@ -22,6 +22,7 @@ UI_STEPS = int(re.search(r"steps: (\d+),", DEFAULTS)[1])  # type: ignore[index]
 UI_OPTIMIZERS = re.findall(r'makeRun\("(\w+)"', DEFAULTS.split("lesson:")[0])
 
 FIRST_VISIT_SCRIPT = """
+from descentlab.core import use_engine_precision; use_engine_precision()
 import json
 from descentlab.core.grid import evaluate_grid
 from descentlab.core.objective import Objective

@@ -32,6 +32,7 @@ from descentlab.api.routes import (
 from descentlab.api.schemas.problems import PROBLEM_RESPONSES
 from descentlab.api.settings import Settings, get_settings
 from descentlab.core.experiments.costs import Budget
+from descentlab.core.precision import use_engine_precision
 from descentlab.core.warmup import warm_everything, warm_first_visit
 
 logger = logging.getLogger(__name__)
@@ -60,6 +61,7 @@ def _warm_the_rest(app: FastAPI) -> None:
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
+    use_engine_precision()  # this process serves the engine: float64 (core/precision.py)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

@@ -17,6 +17,7 @@ from jax import Array
 from descentlab.core import surface_kernels
 from descentlab.core.grid import evaluate_grid
 from descentlab.core.objective import Objective
+from descentlab.core.precision import require_engine_precision
 from descentlab.core.programs import Kernel, Shape
 from descentlab.core.surface_kernels import SurfaceArgs
 
@@ -134,6 +135,7 @@ def analyze_point(
     eigenvalue_tolerance: float | None = None,
 ) -> PointAnalysis:
     """Value, derivatives, eigen-decomposition and classification at ``point``."""
+    require_engine_precision()
     scale = surface_scale(objective)
     grad_tol = GRADIENT_RTOL * scale.gradient if gradient_tolerance is None else gradient_tolerance
     eig_tol = (

@@ -16,6 +16,7 @@ from jax import Array
 
 from descentlab.core import surface_kernels
 from descentlab.core.objective import Objective
+from descentlab.core.precision import require_engine_precision
 from descentlab.core.programs import Kernel, Shape
 from descentlab.core.surface_kernels import SurfaceArgs
 from descentlab.core.surfaces import Interval
@@ -82,6 +83,7 @@ def evaluate_grid(objective: Objective, resolution: int, with_gradient: bool = F
     Gradients are always computed (they cost little beside the values) and returned when
     asked for.
     """
+    require_engine_precision()
     if not 1 <= resolution <= MAX_RESOLUTION:
         raise ValueError(f"resolution must be within 1 … {MAX_RESOLUTION}")
     (x_range, y_range) = objective.domain

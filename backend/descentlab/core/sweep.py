@@ -16,6 +16,7 @@ import numpy as np
 
 from descentlab.core.objective import Objective
 from descentlab.core.optimizer_kernels import kind_index
+from descentlab.core.precision import require_engine_precision
 from descentlab.core.programs import run_all, smallest_fit
 from descentlab.core.schedules import schedule_shape
 from descentlab.core.trajectory import (
@@ -74,6 +75,7 @@ def sweep_learning_rates(
     The templates' own learning rates are ignored; their gradient noise and seed apply
     to every rate, so the rates of one template see the same noise.
     """
+    require_engine_precision()
     if steps > MAX_SWEEP_STEPS:
         raise ValueError(f"a sweep runs at most {MAX_SWEEP_STEPS} steps")
     bucket = smallest_fit(len(learning_rates), RATE_BUCKETS)

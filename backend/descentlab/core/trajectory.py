@@ -24,6 +24,7 @@ from descentlab.core.interpreter import Arrayish
 from descentlab.core.objective import Objective
 from descentlab.core.optimizer_kernels import HYPER_SIZE
 from descentlab.core.optimizers import OPTIMIZERS, OptimizerSpec, state_keys
+from descentlab.core.precision import require_engine_precision
 from descentlab.core.programs import Kernel, Shape, run_all, smallest_fit
 from descentlab.core.schedules import SERIES_LENGTH, ScheduleConfig, learning_rate_series
 from descentlab.core.surface_kernels import SurfaceArgs
@@ -409,6 +410,7 @@ def run_trajectories(
     objective: Objective, steps: int, runs: Sequence[RunConfig]
 ) -> list[RunResult]:
     """Race ``runs`` for ``steps`` updates each; results in the order of ``runs``."""
+    require_engine_precision()
     shape = call_shape(objective.is_typed, steps)
     per_call, length = shape
     surface, box, n_steps = objective.args(), objective.escape_box(), np.int32(steps)

@@ -16,6 +16,7 @@ from concurrent.futures import ThreadPoolExecutor
 from descentlab.core.analysis import DERIVATIVES
 from descentlab.core.grid import GRID
 from descentlab.core.optimizers import OPTIMIZERS, state_keys
+from descentlab.core.precision import require_engine_precision
 from descentlab.core.programs import Kernel, Shape
 from descentlab.core.schedules import learning_rate_series, warm_schedule_kernels
 from descentlab.core.trajectory import SIMULATE, SWEEP
@@ -65,6 +66,7 @@ def _warm_host_side() -> None:
 def warm_first_visit(workers: int = 2) -> None:
     """``FIRST_VISIT``, the constant schedule's few eager kernels and the page's
     optimizers' view names (the other kinds' follow in ``warm_everything``)."""
+    require_engine_precision()
     learning_rate_series(1.0, None, 1)
     for spec in OPTIMIZERS.values():
         state_keys(spec)
@@ -74,6 +76,7 @@ def warm_first_visit(workers: int = 2) -> None:
 
 def warm_everything(workers: int = 2) -> None:
     """Every program not compiled yet (meant for a background thread after the first visit)."""
+    require_engine_precision()
     _warm_host_side()
     _compile_all(every_program(), workers)
     release_freed_memory()

@@ -16,6 +16,7 @@ from plotly.subplots import make_subplots
 
 from descentlab.core.grid import Grid, evaluate_grid
 from descentlab.core.objective import Objective
+from descentlab.core.precision import use_engine_precision
 from descentlab.core.surfaces import Surface, get_surface
 from descentlab.core.trajectory import RunResult, run_labels, run_trajectories
 from descentlab.figures.inputs import DEFAULT_RUNS, RunSpec, run_config
@@ -61,7 +62,9 @@ def compute_race(
     params: Mapping[str, float] | None = None,
     resolution: int | None = GRID_RESOLUTION,
 ) -> Race:
-    """Run the race and evaluate the grid (see ``figures.inputs`` for what a run is)."""
+    """Run the race and evaluate the grid (see ``figures.inputs`` for what a run is);
+    switches JAX to the engine's float64 (``core/precision.py``)."""
+    use_engine_precision()
     try:
         spec = get_surface(surface)
         constants = spec.params_from(params)
@@ -311,6 +314,7 @@ def surface3d(
     resolution: int = GRID_RESOLUTION,
 ) -> go.Figure:
     """The lab's 3-D view: the surface, and every run's path lifted onto it."""
+    use_engine_precision()
     scenario = compute_race(
         surface, runs, start=start, steps=steps, params=params, resolution=resolution
     )

@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 
 SCRIPT = """
+from descentlab.core import use_engine_precision; use_engine_precision()
 import json
 import jax, jax.numpy as jnp, numpy as np
 from jax.tree_util import Partial

@@ -56,6 +56,7 @@ from descentlab.core.nets.training import (
     train_epoch,
 )
 from descentlab.core.optimizers import OptimizerSpec, get_optimizer
+from descentlab.core.precision import require_engine_precision
 
 # Plain SGD, so that a step is −η × (the minibatch's gradient) and the batch's noise is
 # all that differs between runs; noisy moons, so that test accuracy has room to differ.
@@ -513,6 +514,7 @@ def _part(progress: Callable[[float], None], low: float, high: float) -> Callabl
 
 def run(params: BatchSizeParams, progress: Callable[[float], None]) -> Result:
     """Train at each batch size, measure, and compare the smallest with the largest."""
+    require_engine_precision()
     check_params(params)
     setup = params.setup
     dataset = load_dataset(setup)

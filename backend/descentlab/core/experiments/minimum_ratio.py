@@ -77,6 +77,7 @@ from descentlab.core.nets.models import (
 )
 from descentlab.core.nets.training import train
 from descentlab.core.optimizers import get_optimizer
+from descentlab.core.precision import require_engine_precision
 
 # A point counts as critical when ‖∇F‖ is below this. Losses and weights here are of
 # order 1, and a converged polish reaches ~1e-16 (float64 rounding), so anything that
@@ -346,6 +347,7 @@ def _trained(
 
 def run(params: MinimumRatioParams, progress: Callable[[float], None]) -> Result:
     """Train, polish and read the spectrum of ``len(widths) × seeds`` networks."""
+    require_engine_precision()
     check_params(params)
     setup = params.setup
     dataset = load_dataset(setup)

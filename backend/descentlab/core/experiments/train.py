@@ -16,6 +16,7 @@ from descentlab.core.nets.datasets import DATASETS, Dataset
 from descentlab.core.nets.models import LOSSES, MLPSpec, count_params
 from descentlab.core.nets.training import Preview, TrainResult, train
 from descentlab.core.optimizers import OPTIMIZERS, OptimizerName, get_optimizer
+from descentlab.core.precision import require_engine_precision
 
 # Bounds the work of one training run: samples × epochs.
 MAX_SAMPLE_EPOCHS = 200_000
@@ -93,6 +94,7 @@ def train_setup(
     progress: Callable[[float], None] | None = None,
     preview: Callable[[Preview], None] | None = None,
 ) -> tuple[Dataset, MLPSpec, TrainResult]:
+    require_engine_precision()
     check(setup)
     dataset = load_dataset(setup)
     spec = model_for(setup, dataset)

@@ -9,6 +9,7 @@ are the experiment's params (``setup`` a dict of ``NetworkSetup`` fields to chan
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from descentlab.core.precision import use_engine_precision
 from descentlab.figures.inputs import SetupSpec, experiment_params
 
 Result = Mapping[str, Any]
@@ -25,9 +26,11 @@ def result_of(
     setup: SetupSpec,
     params: Mapping[str, Any],
 ) -> Result:
-    """``result`` as given, or the experiment run with ``params`` (never both)."""
+    """``result`` as given, or the experiment run with ``params`` (never both); running it
+    switches JAX to the engine's float64 (``core/precision.py``)."""
     if result is not None:
         if setup is not None or params:
             raise ValueError("give a finished result or the experiment's params, not both")
         return result
+    use_engine_precision()
     return run(experiment_params(kind, setup, params), _quiet)

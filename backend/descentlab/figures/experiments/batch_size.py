@@ -120,6 +120,6 @@ def figure(result: Result) -> go.Figure:
 def batch_size(
     *, setup: SetupSpec = None, result: Result | None = None, **params: Any
 ) -> go.Figure:
-    """Train ``setup`` at each of ``batch_sizes`` (0: the whole training set) from the same
+    """Train ``setup`` at each of ``batch_sizes`` ("full": the whole training set) from the same
     initial weights, and draw what the lecture's table claims (``BatchSizeParams``)."""
     return figure(result_of(experiment.run, experiment.BatchSizeParams, result, setup, params))
