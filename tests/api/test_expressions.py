@@ -255,3 +255,33 @@ def test_a_point_where_value_and_gradient_overflow_is_analyzed_without_error(
     )
     assert body["value"] is None
     assert body["gradient"][0] is None
+
+
+def test_a_typed_surface_is_compiled_once_per_request(
+    client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The schema compiles the text and everything after it reads that program: a grid, a
+    race and a sweep (whose budget check reads its size) each compile it once."""
+    from descentlab.api.schemas import surfaces
+    from tests.api.conftest import run_request, sweep_request, trajectory_request
+
+    compiled: list[str] = []
+
+    def counting(text: str) -> Any:
+        compiled.append(text)
+        return real(text)
+
+    real = surfaces.compile_expression
+    monkeypatch.setattr(surfaces, "compile_expression", counting)
+    for n, (path, body) in enumerate(
+        [
+            ("/api/grid", {"resolution": 16}),
+            ("/api/trajectories", trajectory_request(steps=5, runs=[run_request(start=[1, 1])])),
+            ("/api/sweeps", sweep_request(start=[1, 1], steps=5)),
+        ]
+    ):
+        text = f"x^2 + {n + 2}*y^2"  # a new text each time: no cached response
+        compiled.clear()
+        response = client.post(path, json={**body, "surface": {"expression": text}})
+        assert response.status_code == 200, response.text
+        assert compiled == [text], path

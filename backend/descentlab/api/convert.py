@@ -3,8 +3,8 @@
 from pydantic import BaseModel
 
 from descentlab.api.schemas.common import DomainModel
-from descentlab.api.schemas.surfaces import ExpressionSurface, SurfaceSelection
-from descentlab.core.expressions import DEFAULT_DOMAIN, compile_expression
+from descentlab.api.schemas.surfaces import ExpressionSurface, SurfaceSelection, program_of
+from descentlab.core.expressions import DEFAULT_DOMAIN
 from descentlab.core.objective import Objective
 from descentlab.core.surfaces import SURFACES
 from descentlab.core.trajectory import RunConfig
@@ -19,7 +19,7 @@ def objective_for(
     constants. ``domain`` (the grid's own) wins over the surface's.
     """
     if isinstance(selection, ExpressionSurface):
-        compiled = compile_expression(selection.expression)
+        compiled = program_of(selection.expression)
         own = DEFAULT_DOMAIN if selection.domain is None else selection.domain.as_tuple()
         return Objective.typed(
             compiled.instructions, compiled.constants, own if domain is None else domain.as_tuple()

@@ -12,7 +12,12 @@ from pydantic import (
 )
 
 from descentlab.api.schemas.common import DomainModel, ParameterPublic, StrictModel
-from descentlab.core.expressions import MAX_LENGTH, grammar_summary, parse_expression
+from descentlab.core.expressions import (
+    MAX_LENGTH,
+    CompiledExpression,
+    compile_expression,
+    grammar_summary,
+)
 from descentlab.core.surfaces import SURFACES
 
 
@@ -54,11 +59,26 @@ class SurfaceSelection(StrictModel):
         return params
 
 
+class CompiledText(str):
+    """A typed surface's text, carrying the program it compiled to: compiled once, here, by
+    the schema, and read by everything after it (``program_of``)."""
+
+    program: CompiledExpression
+
+
 def _valid_expression(text: str) -> str:
     # The compiler's ExpressionError is a ValueError: a 422 naming surface.expression, with
-    # its message and column. The function itself is built later, by convert.objective_for.
-    parse_expression(text)
-    return text
+    # its message and column.
+    checked = CompiledText(text)
+    checked.program = compile_expression(text)
+    return checked
+
+
+def program_of(expression: str) -> CompiledExpression:
+    """The program of a validated expression field (compiled now if built without the schema)."""
+    if isinstance(expression, CompiledText):
+        return expression.program
+    return compile_expression(expression)
 
 
 ExpressionText = Annotated[

@@ -7,9 +7,8 @@ from pydantic import BaseModel, Field, model_validator
 from descentlab.api.schemas.common import Label, Point, StrictModel
 from descentlab.api.schemas.optimizers import OptimizerRequest
 from descentlab.api.schemas.schedules import ScheduleRequest
-from descentlab.api.schemas.surfaces import ExpressionSurface, SurfaceRef
+from descentlab.api.schemas.surfaces import ExpressionSurface, SurfaceRef, program_of
 from descentlab.api.schemas.trajectories import GradientNoise, Seed
-from descentlab.core.expressions import compile_expression
 from descentlab.core.sweep import MAX_TYPED_SWEEP_WORK, typed_sweep_work
 from descentlab.core.trajectory import MAX_SWEEP_RATES as MAX_RATES
 from descentlab.core.trajectory import MAX_SWEEP_STEPS
@@ -60,7 +59,7 @@ class SweepRequest(StrictModel):
         if work > MAX_SWEEP_WORK:
             raise ValueError(f"steps × rates × optimizers = {work} exceeds {MAX_SWEEP_WORK}")
         if isinstance(self.surface, ExpressionSurface):
-            size = len(compile_expression(self.surface.expression).instructions)
+            size = len(program_of(self.surface.expression).instructions)
             rates, optimizers = self.learning_rates.count, len(self.optimizers)
             typed = typed_sweep_work(size, self.steps, optimizers, rates)
             if typed > MAX_TYPED_SWEEP_WORK:
