@@ -29,7 +29,7 @@ from descentlab.core import trajectory
 from descentlab.core.device import on_cpu
 from descentlab.core.experiments.train import NetworkSetup, load_dataset, model_for, train_setup
 from descentlab.core.nets import landscape
-from descentlab.core.nets.training import train, train_epoch
+from descentlab.core.nets.training import TrainingRun, train, train_epoch
 from descentlab.core.objective import Objective
 from descentlab.core.optimizers import get_optimizer
 from descentlab.core.surfaces import get_surface
@@ -122,10 +122,11 @@ def batch_size_timing() -> list[dict[str, float]]:
     optimizer = get_optimizer("sgd")
     rows = []
     for batch in (1, 8, 64, 512, x.shape[0]):
-        trained = train(
-            spec, "cross_entropy", dataset, optimizer, {"learning_rate": 0.05}, None,
-            batch, 1, 0, boundary_resolution=None,
+        run = TrainingRun(
+            spec, "cross_entropy", optimizer, {"learning_rate": 0.05}, batch, 1, 0,
+            boundary_resolution=None,
         )  # fmt: skip
+        trained = train(run, dataset)
         steps = trained.steps_per_epoch
         rates = jnp.full((steps,), 0.05, jnp.float32)
         state = _state(trained, optimizer)

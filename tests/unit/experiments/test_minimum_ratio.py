@@ -26,7 +26,7 @@ from descentlab.core.experiments.train import NetworkSetup, load_dataset, model_
 from descentlab.core.nets.datasets import Dataset
 from descentlab.core.nets.hessian import minimum_ratio
 from descentlab.core.nets.models import MLPSpec, Weights, apply, cross_entropy, init_params
-from descentlab.core.nets.training import train
+from descentlab.core.nets.training import TrainingRun, train
 from descentlab.core.optimizers import get_optimizer
 from tests.compile_counter import count_compiles
 
@@ -65,18 +65,17 @@ def _cut(spec: MLPSpec, theta: Array) -> Weights:
 def trained_problem(epochs: int, seed: int = 1) -> tuple[MLPSpec, Partial, np.ndarray, Dataset]:
     dataset = load_dataset(SETUP)
     spec = model_for(SETUP, dataset)
-    trained = train(
+    run = TrainingRun(
         spec,
         SETUP.loss,
-        dataset,
         get_optimizer("adam"),
         {"learning_rate": SETUP.learning_rate},
-        None,
         SETUP.batch_size,
         epochs,
         seed,
         boundary_resolution=None,
     )
+    trained = train(run, dataset)
     data_loss = Partial(
         flat_loss(spec, SETUP.loss),
         trained.batch_stats,

@@ -22,6 +22,7 @@ from descentlab.core.nets.models import (
     init_params,
 )
 from descentlab.core.nets.training import (
+    TrainingRun,
     TrainResult,
     TrainState,
     init_optimizer_state,
@@ -42,7 +43,6 @@ def _train(**overrides: Any) -> TrainResult:
     settings: dict[str, Any] = {
         "spec": SPEC,
         "loss_name": "cross_entropy",
-        "dataset": DATA,
         "optimizer": SGD,
         "hyperparameters": {"learning_rate": 0.5},
         "schedule": None,
@@ -52,7 +52,9 @@ def _train(**overrides: Any) -> TrainResult:
         "boundary_resolution": 12,
     }
     settings.update(overrides)
-    return train(**settings)
+    dataset = settings.pop("dataset", DATA)
+    progress, preview = settings.pop("progress", None), settings.pop("preview", None)
+    return train(TrainingRun(**settings), dataset, progress, preview)
 
 
 def _full_batch_loss(params: Any) -> jax.Array:
@@ -155,18 +157,18 @@ def test_snapshot_every_and_progress() -> None:
 def test_batch_norm_regression_with_adam_and_a_schedule() -> None:
     data: Dataset = regression(n_samples=64, seed=1)
     spec = MLPSpec(2, (8,), 1, "relu", batch_norm=True)
-    result = train(
+    run = TrainingRun(
         spec,
         "mse",
-        data,
         OPTIMIZERS["adam"],
         {"learning_rate": 0.05, "b1": 0.8},
-        ScheduleConfig.of("cosine_decay", decay_steps=20),
+        schedule=ScheduleConfig.of("cosine_decay", decay_steps=20),
         batch_size=20,  # 48 rows: batches of 20, 20 and 8 (padded, masked)
         epochs=8,
         seed=2,
         boundary_resolution=5,
     )
+    result = train(run, data)
     assert result.steps_per_epoch == 3
     assert "train_accuracy" not in result.history
     assert result.history["train_loss"][-1] < result.history["train_loss"][0]

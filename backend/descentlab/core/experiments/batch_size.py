@@ -49,6 +49,7 @@ from descentlab.core.nets import hessian, kernel_cache, landscape
 from descentlab.core.nets.models import MLPSpec, Weights
 from descentlab.core.nets.training import (
     BATCH_SIZES,
+    TrainingRun,
     TrainResult,
     TrainState,
     init_optimizer_state,
@@ -536,20 +537,18 @@ def run(params: BatchSizeParams, progress: Callable[[float], None]) -> Result:
     runs, solutions = [], []
     for i, size in enumerate(sizes):
         low, high = training_share * i / len(sizes), training_share * (i + 1) / len(sizes)
-        trained = train(
+        run_at_size = TrainingRun(
             spec,
             setup.loss,
-            dataset,
             optimizer,
             {"learning_rate": setup.learning_rate},
-            None,
             size,
             setup.epochs,
             setup.seed,  # the same initial weights for every batch size
             snapshot_every=setup.epochs,
             boundary_resolution=None,
-            progress=_part(progress, low, low + 0.8 * (high - low)),
         )
+        trained = train(run_at_size, dataset, _part(progress, low, low + 0.8 * (high - low)))
         check = partial(progress, low + 0.8 * (high - low))
         runs.append(_measure(spec, params, optimizer, train_data, trained, check))
         solutions.append(trained)

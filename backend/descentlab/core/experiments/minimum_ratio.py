@@ -75,7 +75,7 @@ from descentlab.core.nets.models import (
     init_batch_stats,
     init_params,
 )
-from descentlab.core.nets.training import train
+from descentlab.core.nets.training import TrainingRun, train
 from descentlab.core.optimizers import get_optimizer
 from descentlab.core.precision import require_engine_precision
 
@@ -330,18 +330,17 @@ def _trained(
     """The weights after ``epochs`` epochs from seed ``seed`` (0 epochs: the initial ones)."""
     if epochs == 0:
         return init_params(spec, jax.random.key(seed)), init_batch_stats(spec)
-    trained = train(
+    run = TrainingRun(
         spec,
         setup.loss,
-        dataset,
         get_optimizer(setup.optimizer),
         {"learning_rate": setup.learning_rate},
-        None,
         samples_per_batch(setup.batch_size, len(dataset.x_train)),
         epochs,
         seed,
         boundary_resolution=None,
     )
+    trained = train(run, dataset)
     return trained.params, trained.batch_stats
 
 

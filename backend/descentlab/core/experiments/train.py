@@ -14,7 +14,7 @@ from descentlab.core.base import Doc, OneOf, Result
 from descentlab.core.experiments import Progress
 from descentlab.core.nets.datasets import DATASETS, Dataset
 from descentlab.core.nets.models import LOSSES, MLPSpec, count_params
-from descentlab.core.nets.training import Preview, TrainResult, train
+from descentlab.core.nets.training import Preview, TrainingRun, TrainResult, train
 from descentlab.core.optimizers import OPTIMIZERS, OptimizerName, get_optimizer
 from descentlab.core.precision import require_engine_precision
 
@@ -98,19 +98,16 @@ def train_setup(
     check(setup)
     dataset = load_dataset(setup)
     spec = model_for(setup, dataset)
-    result = train(
+    run = TrainingRun(
         spec,
         setup.loss,
-        dataset,
         get_optimizer(setup.optimizer),
         {"learning_rate": setup.learning_rate},
-        None,
         samples_per_batch(setup.batch_size, len(dataset.x_train)),
         setup.epochs,
         setup.seed,
-        progress=progress,
-        preview=preview,
     )
+    result = train(run, dataset, progress, preview)
     return dataset, spec, result
 
 

@@ -247,22 +247,31 @@ def _hyperparameter_values(
     return eta, values
 
 
+@dataclass(frozen=True)
+class TrainingRun:
+    """What to train and how: a model and its loss, the optimizer with its values (by optax
+    name, ``learning_rate`` included; missing ones take their defaults), the schedule, the
+    batches and epochs, the seed of the initial weights and shuffles, and what to record."""
+
+    spec: MLPSpec
+    loss_name: str
+    optimizer: OptimizerSpec
+    hyperparameters: Mapping[str, float]
+    batch_size: int
+    epochs: int
+    seed: int
+    schedule: ScheduleConfig | None = None
+    snapshot_every: int = 1
+    boundary_resolution: int | None = 40  # the decision boundary's grid; None: none
+
+
 def train(
-    spec: MLPSpec,
-    loss_name: str,
+    run: TrainingRun,
     dataset: Dataset,
-    optimizer: OptimizerSpec,
-    hyperparameters: Mapping[str, float],
-    schedule: ScheduleConfig | None,
-    batch_size: int,
-    epochs: int,
-    seed: int,
-    snapshot_every: int = 1,
-    boundary_resolution: int | None = 40,
     progress: Callable[[float], None] | None = None,
     preview: Callable[[Preview], None] | None = None,
 ) -> TrainResult:
-    """Train ``spec`` on ``dataset``; the parameters start at ``init_params(spec, key(seed))``.
+    """Train ``run.spec`` on ``dataset``; the weights start at ``init_params(spec, key(seed))``.
 
     ``hyperparameters`` holds the optimizer's values by optax name (``learning_rate``
     included); missing ones take their defaults. The schedule shapes η per update step
@@ -274,6 +283,10 @@ def train(
     Snapshots (and boundary grids) are taken at epoch 0, every ``snapshot_every`` epochs,
     and at the last epoch.
     """
+    spec, loss_name, optimizer = run.spec, run.loss_name, run.optimizer
+    hyperparameters, schedule, batch_size = run.hyperparameters, run.schedule, run.batch_size
+    epochs, seed, snapshot_every = run.epochs, run.seed, run.snapshot_every
+    boundary_resolution = run.boundary_resolution
     loss = LOSSES[loss_name]
     if loss.task != dataset.task:
         raise ValueError(f"{loss_name} is a {loss.task} loss; {dataset.name} is {dataset.task}")
