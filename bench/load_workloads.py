@@ -12,7 +12,6 @@ DEFAULT_RUNS: tuple[tuple[str, dict[str, float]], ...] = (
     ("adam", {"learning_rate": 0.05}),
 )
 DEFAULT_STEPS = 500
-GRID_RESOLUTION = 128  # requests.js gridRequest's default
 # The surface whose constant a student drags (the elongated-valley lesson's κ).
 VALLEY = "elongated_quadratic"
 VALLEY_START = (-9.0, 1.5)
@@ -50,7 +49,7 @@ def default_race(
 
 
 def grid(condition: float | None) -> dict[str, Any]:
-    return {"surface": surface_ref(condition), "resolution": GRID_RESOLUTION}
+    return {"surface": surface_ref(condition)}  # the API's resolution, as gridRequest
 
 
 def small_training(seed: int) -> dict[str, Any]:

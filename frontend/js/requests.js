@@ -50,8 +50,9 @@ export function trajectoryRequest(state, surface) {
   };
 }
 
-export function gridRequest(state, resolution = 128) {
-  return { surface: surfaceRef(state), resolution };
+/** The map's grid, at the API's own resolution (core/grid.py LAB_RESOLUTION). */
+export function gridRequest(state) {
+  return { surface: surfaceRef(state) };
 }
 
 export function analyzeRequest(state, point) {

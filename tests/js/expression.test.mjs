@@ -98,7 +98,7 @@ describe("request bodies for a typed surface", () => {
     const state = typedState();
     const entry = typedSurfaceEntry(state);
     assert.deepEqual(surfaceRef(state), ref);
-    assert.deepEqual(gridRequest(state), { surface: ref, resolution: 128 });
+    assert.deepEqual(gridRequest(state), { surface: ref });
     assert.deepEqual(analyzeRequest(state, [0.5, 0.5]), { surface: ref, point: [0.5, 0.5] });
     const race = trajectoryRequest(state, entry);
     assert.deepEqual(race.surface, ref);

@@ -4,7 +4,10 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { describe, it } from "node:test";
 
+import { LANDSCAPE } from "../../frontend/js/networks/colors.js";
+import { DARK_HALO, LIGHT_HALO, MAP_COLORSCALE, WARNING } from "../../frontend/js/plots/colors.js";
 import { runLabels } from "../../frontend/js/requests.js";
+import { PALETTE } from "../../frontend/js/state.js";
 
 const CASES = JSON.parse(readFileSync(new URL("../parity/cases.json", import.meta.url), "utf8"));
 
@@ -12,5 +15,13 @@ describe("Python/JS parity", () => {
   it("labels runs as the Python side does", () => {
     assert.ok(CASES.run_labels.length >= 5);
     for (const { runs, labels } of CASES.run_labels) assert.deepEqual(runLabels(runs), labels, JSON.stringify(runs));
+  });
+
+  it("draws with the colours the notebook figures use", () => {
+    const want = CASES.style;
+    assert.deepEqual(PALETTE, want.palette);
+    assert.deepEqual(MAP_COLORSCALE, want.map_colorscale);
+    assert.deepEqual([DARK_HALO, LIGHT_HALO, WARNING], [want.dark_halo, want.light_halo, want.warning]);
+    assert.equal(LANDSCAPE, want.landscape_colorscale);
   });
 });

@@ -56,7 +56,7 @@ describe("trajectoryRequest", () => {
     const expected = { id: "elongated_quadratic", params: { condition: 50 } };
     assert.deepEqual(surfaceRef(state), expected);
     assert.deepEqual(trajectoryRequest(state, { default_start: [1, 1] }).surface, expected);
-    assert.deepEqual(gridRequest(state), { surface: expected, resolution: 128 });
+    assert.deepEqual(gridRequest(state), { surface: expected });
     assert.deepEqual(analyzeRequest(state, [1, 2]), { surface: expected, point: [1, 2] });
   });
 

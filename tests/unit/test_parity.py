@@ -5,6 +5,7 @@ import json
 from pathlib import Path
 
 from descentlab.core.trajectory import run_labels
+from descentlab.figures import style
 
 CASES = json.loads((Path(__file__).parents[1] / "parity" / "cases.json").read_text())
 
@@ -13,3 +14,12 @@ def test_run_labels_are_the_labs() -> None:
     assert len(CASES["run_labels"]) >= 5
     for case in CASES["run_labels"]:
         assert run_labels(case["runs"]) == case["labels"], case["runs"]
+
+
+def test_the_figures_draw_with_the_labs_colours() -> None:
+    want = CASES["style"]
+    assert list(style.PALETTE) == want["palette"]
+    assert [list(stop) for stop in style.MAP_COLORSCALE] == want["map_colorscale"]
+    assert (want["dark_halo"], want["light_halo"]) == (style.DARK_HALO, style.LIGHT_HALO)
+    assert want["warning"] == style.WARNING
+    assert want["landscape_colorscale"] == style.LANDSCAPE_COLORSCALE

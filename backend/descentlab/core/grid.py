@@ -22,6 +22,9 @@ from descentlab.core.surface_kernels import SurfaceArgs
 from descentlab.core.surfaces import Interval
 
 MAX_RESOLUTION = 512
+# The lab's map: points per side when a request names none (the lab, the notebook
+# figures and the exported pages all draw this one).
+LAB_RESOLUTION = 128
 CHUNK = 4096  # points evaluated together
 MAX_POINTS = MAX_RESOLUTION * MAX_RESOLUTION  # a multiple of CHUNK
 

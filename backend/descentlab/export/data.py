@@ -2,7 +2,7 @@
 
 A 2-D scenario is the lab's state (a lesson's ``scenario.state``, camelCase as
 ``frontend/js/state.js`` keeps it). From it this module builds the very requests the lab
-sends (``frontend/js/requests.js``: the grid at resolution 128, the race with the runs'
+sends (``frontend/js/requests.js``: the grid at the API's resolution, the race with the runs'
 labels, the point inspector's analysis) and answers them with the API's own route
 functions, so the inlined data are the bytes ``POST /api/grid``, ``/api/trajectories`` and
 ``/api/analyze`` return, decoded. Where the inspector is open, the point one "step along
@@ -32,7 +32,6 @@ from descentlab.core.trajectory import run_labels
 
 Json = dict[str, Any]
 
-GRID_RESOLUTION = 128  # gridRequest's default in requests.js
 ESCAPE_FRACTION = 0.1  # the escape step's length as a share of the domain's width (inspector.js)
 
 EXPERIMENT_REQUEST: TypeAdapter[Any] = TypeAdapter(ExperimentRequest)
@@ -75,7 +74,7 @@ def lab_requests(state: Mapping[str, Any], surface: Mapping[str, Any]) -> Json:
     ref = surface_ref(state)
     point = state.get("inspect")
     return {
-        "grid": {"surface": ref, "resolution": GRID_RESOLUTION},
+        "grid": {"surface": ref},  # the API's own resolution, as gridRequest sends it
         "trajectories": {"surface": ref, "steps": state["steps"], "runs": runs},
         "inspect": None if point is None else {"surface": ref, "point": list(point)},
     }

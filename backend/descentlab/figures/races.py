@@ -14,15 +14,15 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from descentlab.core.grid import Grid, evaluate_grid
+from descentlab.core.grid import LAB_RESOLUTION, Grid, evaluate_grid
 from descentlab.core.objective import Objective
 from descentlab.core.precision import use_engine_precision
 from descentlab.core.surfaces import Surface, get_surface
 from descentlab.core.trajectory import RunResult, run_labels, run_trajectories
 from descentlab.figures.inputs import DEFAULT_RUNS, RunSpec, run_config
 from descentlab.figures.style import (
-    COLORSCALE,
     CONTOUR_LINE,
+    MAP_COLORSCALE,
     STAR,
     base_layout,
     color,
@@ -30,7 +30,6 @@ from descentlab.figures.style import (
 )
 
 # Surfaces the lab opens on a log colour scale (panels/controls.js), and its grid size.
-GRID_RESOLUTION = 128
 ARROW_FRACTION = 0.09  # an arrow's length as a share of the domain's width
 
 
@@ -60,7 +59,7 @@ def compute_race(
     start: Sequence[float] | None = None,
     steps: int = 500,
     params: Mapping[str, float] | None = None,
-    resolution: int | None = GRID_RESOLUTION,
+    resolution: int | None = LAB_RESOLUTION,
 ) -> Race:
     """Run the race and evaluate the grid (see ``figures.inputs`` for what a run is);
     switches JAX to the engine's float64 (``core/precision.py``)."""
@@ -177,7 +176,7 @@ def race(
     params: Mapping[str, float] | None = None,
     log_scale: bool | None = None,
     step: int | None = None,
-    resolution: int = GRID_RESOLUTION,
+    resolution: int = LAB_RESOLUTION,
 ) -> go.Figure:
     """The lab's map: the surface's contour, its known minima, the start, and every run's
     path up to ``step`` (None: the end) with its −∇f and momentum arrows there.
@@ -197,8 +196,7 @@ def race(
             z=z,
             name=spec.name,
             showscale=False,
-            colorscale=COLORSCALE,
-            reversescale=True,
+            colorscale=MAP_COLORSCALE,
             ncontours=30,
             line=CONTOUR_LINE,
             hoverinfo="skip",
@@ -311,7 +309,7 @@ def surface3d(
     steps: int = 500,
     params: Mapping[str, float] | None = None,
     log_scale: bool | None = None,
-    resolution: int = GRID_RESOLUTION,
+    resolution: int = LAB_RESOLUTION,
 ) -> go.Figure:
     """The lab's 3-D view: the surface, and every run's path lifted onto it."""
     use_engine_precision()
@@ -326,8 +324,7 @@ def surface3d(
             x=grid.x,
             y=grid.y,
             z=scale(grid.z),
-            colorscale=COLORSCALE,
-            reversescale=True,
+            colorscale=MAP_COLORSCALE,
             showscale=False,
             opacity=0.9,
             name=scenario.surface.name,

@@ -15,7 +15,21 @@ import plotly.graph_objects as go
 # Okabe–Ito: distinguishable with every common colour-vision deficiency.
 PALETTE = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#D55E00", "#56B4E9", "#F0E442", "#000000")
 INK = "#1d2433"
-COLORSCALE = "YlGnBu"  # drawn reversed: low loss dark blue, high loss pale
+# The 2-D map (plots/colors.js MAP_COLORSCALE): low loss pale blue to high loss near
+# white, light everywhere so every run colour reads on it.
+MAP_COLORSCALE = (
+    (0.0, "#b8d2ea"),
+    (0.25, "#d2e4f0"),
+    (0.5, "#e5f0e9"),
+    (0.75, "#f5f3dc"),
+    (1.0, "#fffcf2"),
+)
+DARK_HALO = "#1d2433"  # the outline of a light run colour's path
+LIGHT_HALO = "#ffffff"  # and of a dark one's
+WARNING = "#8F3500"
+# A network's loss landscape (networks/colors.js LANDSCAPE), drawn reversed: low loss
+# dark blue, high loss pale.
+LANDSCAPE_COLORSCALE = "YlGnBu"
 PATH_COLOR = PALETTE[4]  # vermillion stands out on YlGnBu
 CONTOUR_LINE = {"width": 0.5, "color": "rgba(0,0,0,0.25)"}
 STAR = {"symbol": "star", "size": 13, "color": "#F0E442", "line": {"color": INK, "width": 1}}
@@ -90,9 +104,10 @@ def line(
 
 
 def contour(x: Any, y: Any, z: Any, name: str = "loss", **extra: Any) -> go.Contour:
-    """The lab's contour: reversed YlGnBu, thin grey lines."""
+    """A network landscape's contour, as the Networks page draws it: reversed YlGnBu, thin
+    grey lines."""
     options: dict[str, Any] = {
-        "colorscale": COLORSCALE,
+        "colorscale": LANDSCAPE_COLORSCALE,
         "reversescale": True,
         "ncontours": 25,
         "line": CONTOUR_LINE,

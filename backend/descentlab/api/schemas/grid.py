@@ -6,12 +6,12 @@ from pydantic import BaseModel, Field
 
 from descentlab.api.schemas.common import DomainModel, StrictModel
 from descentlab.api.schemas.surfaces import SurfaceRef
-from descentlab.core.grid import MAX_RESOLUTION
+from descentlab.core.grid import LAB_RESOLUTION, MAX_RESOLUTION
 
 
 class GridRequest(StrictModel):
     surface: SurfaceRef
-    resolution: Annotated[int, Field(ge=2, le=MAX_RESOLUTION)] = 128
+    resolution: Annotated[int, Field(ge=2, le=MAX_RESOLUTION)] = LAB_RESOLUTION
     domain: DomainModel | None = Field(None, description="defaults to the surface's domain")
     gradients: bool = Field(False, description="also return ∂f/∂x and ∂f/∂y on the grid")
 

@@ -12,9 +12,9 @@ from descentlab.core.experiments import landscape as experiment
 from descentlab.figures.experiments import Result, result_of
 from descentlab.figures.inputs import SetupSpec
 from descentlab.figures.style import (
-    COLORSCALE,
     CONTOUR_LINE,
     INK,
+    LANDSCAPE_COLORSCALE,
     PATH_COLOR,
     STAR,
     base_layout,
@@ -112,7 +112,7 @@ def figure(result: Result, view: View = "contour") -> go.Figure:
                 y=y,
                 z=z,
                 name="training loss",
-                colorscale=COLORSCALE,
+                colorscale=LANDSCAPE_COLORSCALE,
                 reversescale=True,
                 showscale=False,
                 opacity=0.92,
@@ -147,7 +147,7 @@ def figure(result: Result, view: View = "contour") -> go.Figure:
             y=y,
             z=z,
             name="training loss",
-            colorscale=COLORSCALE,
+            colorscale=LANDSCAPE_COLORSCALE,
             reversescale=True,
             ncontours=25,
             line=CONTOUR_LINE,
