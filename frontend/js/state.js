@@ -56,13 +56,6 @@ const interval = (v) => {
   return pair && pair[0] < pair[1] && pair.every((c) => Math.abs(c) <= COORDINATE_LIMIT) ? pair : null;
 };
 
-// Short URL keys, so a shared link stays readable: each maps to one state field.
-const URL_KEYS = {
-  s: "surface", p: "params", v: "view", log: "logScale", x: "start", n: "steps", t: "step",
-  sp: "speed", r: "runs", lesson: "lesson", i: "inspect", embed: "embed",
-  fx: "expression", fdx: "domain", fdy: "domain",
-};
-
 function compactRun(run) {
   const out = { o: run.optimizer, h: run.hyper };
   if (run.schedule) out.sch = run.schedule;
@@ -89,31 +82,6 @@ function expandRun(raw) {
   return run;
 }
 
-/** The URL query string for a state: only what differs from the defaults. */
-export function encodeState(state) {
-  const q = new URLSearchParams();
-  const d = DEFAULTS;
-  if (state.surface === CUSTOM_SURFACE && state.expression) {
-    q.set("fx", state.expression);
-    if (state.domain) {
-      q.set("fdx", JSON.stringify(state.domain.x));
-      q.set("fdy", JSON.stringify(state.domain.y));
-    }
-  } else if (state.surface !== d.surface) q.set("s", state.surface);
-  if (Object.keys(state.params).length) q.set("p", JSON.stringify(state.params));
-  if (state.view !== d.view) q.set("v", state.view);
-  if (typeof state.logScale === "boolean") q.set("log", state.logScale ? "1" : "0");
-  if (state.start) q.set("x", JSON.stringify(state.start));
-  if (state.steps !== d.steps) q.set("n", String(state.steps));
-  if (state.step) q.set("t", String(state.step));
-  if (state.speed !== d.speed) q.set("sp", String(state.speed));
-  q.set("r", JSON.stringify(state.runs.map(compactRun)));
-  if (state.lesson) q.set("lesson", state.lesson);
-  if (state.inspect) q.set("i", JSON.stringify(state.inspect));
-  if (state.embed) q.set("embed", "1");
-  return q.toString();
-}
-
 function parseJSON(text) {
   try {
     return JSON.parse(text);
@@ -122,11 +90,62 @@ function parseJSON(text) {
   }
 }
 
+const integerIn = (lo, hi) => (t) => { const v = Number(t); return Number.isInteger(v) && v >= lo && v <= hi ? v : undefined; };
+const unlessDefault = (field) => (v) => (v === DEFAULTS[field] ? null : String(v));
+const jsonPoint = [(t) => point(parseJSON(t)) ?? undefined, (v) => (v ? JSON.stringify(v) : null)];
+
+function parseParams(text) {
+  const params = parseJSON(text);
+  if (!params || typeof params !== "object" || Array.isArray(params)) return undefined;
+  return Object.fromEntries(Object.entries(params).filter(([, v]) => finite(v)));
+}
+
+function parseRuns(text) {
+  const runs = parseJSON(text);
+  if (!Array.isArray(runs)) return undefined;
+  const parsed = runs.map(expandRun).filter(Boolean).slice(0, MAX_RUNS);
+  return parsed.length ? parsed : undefined;
+}
+
+// The URL form of every field but the surface's (below), in the order a link shows them.
+// Short keys, so a shared link stays readable. [key, state field, parse(text) → value, or
+// undefined to keep the default; format(value) → text, or null to leave the key out].
+const URL_FIELDS = [
+  ["p", "params", parseParams, (v) => (Object.keys(v).length ? JSON.stringify(v) : null)],
+  ["v", "view", (t) => (["contour", "surface3d"].includes(t) ? t : undefined), unlessDefault("view")],
+  ["log", "logScale", (t) => (t === "1" ? true : t === "0" ? false : undefined), (v) => (typeof v === "boolean" ? (v ? "1" : "0") : null)],
+  ["x", "start", ...jsonPoint],
+  ["n", "steps", integerIn(1, 20000), unlessDefault("steps")],
+  ["t", "step", integerIn(0, Infinity), (v) => (v ? String(v) : null)],
+  ["sp", "speed", (t) => { const v = Number(t); return finite(v) && v > 0 && v <= 100 ? v : undefined; }, unlessDefault("speed")],
+  ["r", "runs", parseRuns, (v) => JSON.stringify(v.map(compactRun))],
+  ["lesson", "lesson", (t) => t, (v) => v || null],
+  ["i", "inspect", ...jsonPoint],
+  ["embed", "embed", (t) => (t === "1" ? true : undefined), (v) => (v ? "1" : null)],
+];
+
+/** The URL query string for a state: only what differs from the defaults. */
+export function encodeState(state) {
+  const q = new URLSearchParams();
+  // The surface: a typed one as its text (and domain), a catalogue one as its id.
+  if (state.surface === CUSTOM_SURFACE && state.expression) {
+    q.set("fx", state.expression);
+    if (state.domain) {
+      q.set("fdx", JSON.stringify(state.domain.x));
+      q.set("fdy", JSON.stringify(state.domain.y));
+    }
+  } else if (state.surface !== DEFAULTS.surface) q.set("s", state.surface);
+  for (const [key, field, , format] of URL_FIELDS) {
+    const text = format(state[field]);
+    if (text !== null) q.set(key, text);
+  }
+  return q.toString();
+}
+
 /** The state a query string describes; unknown keys and malformed values are ignored. */
 export function decodeState(search) {
   const state = defaultState();
   const q = new URLSearchParams(search);
-  for (const key of q.keys()) if (!(key in URL_KEYS)) q.delete(key);
   if (q.has("s")) state.surface = q.get("s");
   // A typed surface wins over `s`; one that is empty or too long is dropped.
   const expression = q.get("fx");
@@ -137,26 +156,11 @@ export function decodeState(search) {
     // An axis left out (or malformed) takes the API's default, like the domain inputs.
     if (x || y) state.domain = { x: x ?? [...DEFAULT_DOMAIN.x], y: y ?? [...DEFAULT_DOMAIN.y] };
   } else if (state.surface === CUSTOM_SURFACE) state.surface = DEFAULTS.surface;
-  const params = parseJSON(q.get("p"));
-  if (params && typeof params === "object" && !Array.isArray(params)) {
-    state.params = Object.fromEntries(Object.entries(params).filter(([, v]) => finite(v)));
+  for (const [key, field, parse] of URL_FIELDS) {
+    if (!q.has(key)) continue;
+    const value = parse(q.get(key));
+    if (value !== undefined) state[field] = value;
   }
-  if (["contour", "surface3d"].includes(q.get("v"))) state.view = q.get("v");
-  if (["0", "1"].includes(q.get("log"))) state.logScale = q.get("log") === "1";
-  state.start = point(parseJSON(q.get("x"))) ?? null;
-  const steps = Number(q.get("n"));
-  if (q.has("n") && Number.isInteger(steps) && steps >= 1 && steps <= 20000) state.steps = steps;
-  const step = Number(q.get("t"));
-  if (q.has("t") && Number.isInteger(step) && step >= 0) state.step = Math.min(step, state.steps);
-  const speed = Number(q.get("sp"));
-  if (q.has("sp") && finite(speed) && speed > 0 && speed <= 100) state.speed = speed;
-  const runs = parseJSON(q.get("r"));
-  if (Array.isArray(runs)) {
-    const parsed = runs.map(expandRun).filter(Boolean).slice(0, MAX_RUNS);
-    if (parsed.length) state.runs = parsed;
-  }
-  if (q.has("lesson")) state.lesson = q.get("lesson");
-  state.inspect = point(parseJSON(q.get("i"))) ?? null;
-  state.embed = q.get("embed") === "1";
+  state.step = Math.min(state.step, state.steps); // the cursor stays within the race
   return state;
 }
