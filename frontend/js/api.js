@@ -44,13 +44,28 @@ export const postSweeps = (body) => request("/api/sweeps", body);
 
 export class Stale extends Error {}
 
-/** Wrap an async function so a call resolves only if no later call was made meanwhile. */
+/**
+ * Wrap an async function so a call settles only if no later call (and no `cancel()`) came
+ * meanwhile: an overtaken call rejects with `Stale`, whether it succeeded or failed, so a
+ * slow answer (or error) for an earlier choice never lands on a later one. The one
+ * "latest wins" of every page.
+ */
 export function latest(fn) {
   let generation = 0;
-  return async (...args) => {
+  const call = async (...args) => {
     const mine = ++generation;
-    const result = await fn(...args);
-    if (mine !== generation) throw new Stale("a newer request superseded this one");
+    const overtaken = () => mine !== generation;
+    let result;
+    try {
+      result = await fn(...args);
+    } catch (error) {
+      if (overtaken()) throw new Stale("a newer request superseded this one");
+      throw error;
+    }
+    if (overtaken()) throw new Stale("a newer request superseded this one");
     return result;
   };
+  /** Drop the answers of every call made so far (the learner chose something else). */
+  call.cancel = () => { generation += 1; };
+  return call;
 }

@@ -8,6 +8,7 @@ import { mountModebarKeys } from "../modebar_keys.js";
 import {
   fillLessonSelect, getLesson, getLessons, lessonTextNodes, networksPatch, nextLesson, pageOf, setupPatch,
 } from "../lessons.js";
+import { Stale, latest } from "../api.js";
 import { Store } from "../store.js";
 import * as api from "./api.js";
 import { mountDataPanel } from "./data_panel.js";
@@ -92,19 +93,18 @@ function mountLessons(store, catalogue, lessons, experiments) {
   select.append(setups);
 
   const open = (patch) => store.update(sanitize({ ...store.state, ...patch }, catalogue, defaultState()), { source: "lesson" });
-  let wanted = null; // the latest choice: a slower answer for an earlier one is dropped
+  const fetchLesson = latest(getLesson); // the latest choice wins: slower answers are dropped
   select.addEventListener("change", async () => {
-    wanted = select.value;
+    fetchLesson.cancel();
     const setup = SETUP_LESSONS.find((l) => l.id === select.value);
     if (setup) { open({ ...setupPatch(setup.state), lesson: null }); return; }
     const summary = lessons.find((l) => l.id === select.value);
     if (!summary) { store.update({ lesson: null }, { source: "lesson" }); return; }
     if (pageOf(summary) !== "networks") { location.assign(summary.url); return; }
     try {
-      const lesson = await getLesson(summary.id);
-      if (wanted === lesson.id) open(networksPatch(lesson));
+      open(networksPatch(await fetchLesson(summary.id)));
     } catch (error) {
-      $("data-status").textContent = `Could not open the lesson: ${error.message}`;
+      if (!(error instanceof Stale)) $("data-status").textContent = `Could not open the lesson: ${error.message}`;
     }
   });
   // A network lesson starts its experiment as it opens, as a 2-D lesson starts its runs.

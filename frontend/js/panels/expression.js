@@ -7,6 +7,7 @@
 // is shown next to the field, with the column it names marked, and the previous picture
 // stays. Busy servers and network failures say so without calling the text wrong.
 
+import { Stale, latest } from "../api.js";
 import { STARTER, isTyped, markColumn, readDomain, surfaceProblem, typedPatch } from "../expression.js";
 import { gridRequest } from "../requests.js";
 import { CUSTOM_SURFACE } from "../state.js";
@@ -75,9 +76,9 @@ export function mountExpression({ store, api, surfaceOf }) {
     if (on) panel.setAttribute("aria-busy", "true");
     else panel.removeAttribute("aria-busy");
   };
-  let generation = 0; // the latest check; answers to earlier ones are dropped
+  const drawable = latest(api.postGrid); // the latest check's answer; earlier ones are dropped
   const check = async ({ moveCaret = false } = {}) => {
-    const mine = ++generation;
+    drawable.cancel();
     busy(false);
     const read = readDomain(bounds.map((input) => input.value));
     if (read.error) { show({ kind: "domain", message: read.error }, { inputs: read.inputs }); return; }
@@ -89,14 +90,14 @@ export function mountExpression({ store, api, surfaceOf }) {
     const next = { ...state, ...typedPatch(state, surfaceOf(state), expression, read.domain) };
     busy(true);
     try {
-      await api.postGrid(gridRequest(next));
+      await drawable(gridRequest(next));
     } catch (error) {
-      if (mine === generation) show(surfaceProblem(error), { moveCaret });
+      if (error instanceof Stale) return; // a later check owns the panel now
+      busy(false);
+      show(surfaceProblem(error), { moveCaret });
       return;
-    } finally {
-      if (mine === generation) busy(false);
     }
-    if (mine !== generation) return;
+    busy(false);
     clear();
     store.update(typedPatch(store.state, surfaceOf(store.state), expression, read.domain));
   };
@@ -123,7 +124,7 @@ export function mountExpression({ store, api, surfaceOf }) {
   select.addEventListener("change", () => {
     const typed = select.value === CUSTOM_SURFACE;
     panel.hidden = !typed;
-    if (!typed) { clearTimeout(timer); generation += 1; busy(false); clear(); return; }
+    if (!typed) { clearTimeout(timer); drawable.cancel(); busy(false); clear(); return; }
     now();
     field.focus();
   });

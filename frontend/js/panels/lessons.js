@@ -6,6 +6,7 @@
 // top-level await holds main.js back until they are here, so a lesson link's first request
 // is already the lesson's scenario (never the default race, then the lesson).
 
+import { Stale, latest } from "../api.js";
 import {
   fillLessonSelect, getLesson, getLessons, lessonPatch, lessonStep, lessonTextNodes, nextLesson, pageOf,
 } from "../lessons.js";
@@ -37,18 +38,19 @@ export function mountLessons({ store }) {
   };
   const apply = (lesson, extra = {}, source = "user") => store.update({ ...lessonPatch(lesson), ...extra }, { source });
 
-  let wanted = null; // the latest choice: a slower answer for an earlier one is dropped
+  // The latest choice wins: a slower answer for an earlier one is dropped.
+  const fetchLesson = latest(async (id) => loaded.get(id) ?? getLesson(id));
   select.addEventListener("change", async () => {
     const summary = LESSONS.find((lesson) => lesson.id === select.value);
-    wanted = summary?.id ?? null;
+    fetchLesson.cancel();
     if (!summary) { store.update({ lesson: null }); return; }
     if (pageOf(summary) !== "lab") { location.assign(summary.url); return; }
     try {
-      const lesson = loaded.get(summary.id) ?? await getLesson(summary.id);
+      const lesson = await fetchLesson(summary.id);
       loaded.set(lesson.id, lesson);
-      if (wanted === lesson.id) apply(lesson);
+      apply(lesson);
     } catch (error) {
-      $("status").textContent = `Could not open the lesson: ${error.message}`;
+      if (!(error instanceof Stale)) $("status").textContent = `Could not open the lesson: ${error.message}`;
     }
   });
   store.subscribe((state, changed) => {
