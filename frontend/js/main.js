@@ -6,10 +6,8 @@ import { busyIndicator } from "./busy.js";
 import { plotConfig } from "./downloads.js";
 import { mountEmbed } from "./embed.js";
 import { mountModebarKeys } from "./modebar_keys.js";
-import { buildChartsFigure, cursorShapes } from "./plots/charts.js";
-import { buildMapFigure, displayZ, legendEntries, taylorGrid, viewSpan } from "./plots/map.js";
-import { renderLegend } from "./plots/legend.js";
-import { fitMapFrame, onMapWidthChange, withFrameHeight } from "./plots/map_frame.js";
+import { mountLabView } from "./lab_view.js";
+import { displayZ } from "./plots/map.js";
 import { mountControls, mountShare } from "./panels/controls.js";
 import { mountDownloads } from "./panels/downloads.js";
 import { mountExpression } from "./panels/expression.js";
@@ -78,81 +76,11 @@ async function start() {
   const surfaceOf = (state) => (isTyped(state) ? typedSurfaceEntry(state) : catalogue.surfaces.get(state.surface));
   const status = (text) => { $("status").textContent = text; };
   const busy = busyIndicator($("busy"), $("busy-announcement"), [$("map"), $("charts")]);
-  // The learner's choice of a log loss axis; shown unchecked while losses ≤ 0 force a linear one.
-  let logLossWanted = $("log-loss").checked;
-
-  const inspection = () => {
-    const analysis = derived.analysis;
-    if (!analysis || !derived.grid) return null;
-    return { analysis, taylorGrid: taylorGrid(analysis, derived.grid), span: viewSpan(derived.grid, ranges) };
-  };
-  // The zoom the learner chose, so that redraws keep it (both layers follow it).
-  let ranges = null;
-  let fittedFor = null; // the domain, view and frame width the map's frame was sized for
-  let frameHeight = null;
-  let legendShown = ""; // the legend's entries as last drawn (rebuilt only when they change)
-  // The contour is redrawn only when what it shows changed, one redraw at a time:
-  // overlapping Plotly.react calls on a contour can fail inside Plotly.
-  let backgroundInputs = [];
-  let backgroundDrawn = Promise.resolve();
-  const drawBackground = (figure) => {
-    const inputs = [derived.z, derived.analysis, ranges?.x, ranges?.y, frameHeight];
-    if (inputs.every((value, i) => value === backgroundInputs[i])) return;
-    backgroundInputs = inputs;
-    backgroundDrawn = backgroundDrawn
-      .then(() => Plotly.react($("map-bg"), figure.data, figure.layout, { staticPlot: true, responsive: true }))
-      .catch((error) => status(`Could not draw the surface: ${error.message}`));
-  };
-  // Results of another scenario are never drawn: after a surface change they are dropped
-  // (derived.results = null), and results of a different set of runs (a lesson or a
-  // removed run, still fetching) would index past state.runs. Until the matching ones
-  // arrive the map shows the surface without paths.
-  const currentResults = () => {
-    const results = derived.results;
-    return results && results.length === store.state.runs.length ? results : null;
-  };
-  const renderMap = ({ background = true } = {}) => {
-    const state = store.state;
-    if (!derived.grid) return;
-    const results = currentResults();
-    const figure = buildMapFigure({
-      surface: surfaceOf(state), grid: derived.grid, displayZ: derived.z, runs: results ? state.runs : [],
-      results: results ?? [], step: state.step, logScale: state.logScale, view: state.view,
-      start: startOf(state, surfaceOf(state)), inspection: inspection(), ranges, crosshair: derived.crosshair,
-    });
-    $("map-bg").hidden = figure.background === null;
-    // The frame's height follows the surface's shape (before drawing: both layers size to it).
-    const stack = $("map").parentElement;
-    const frameKey = `${state.view}:${derived.grid.x[0]}:${derived.grid.x.at(-1)}:${derived.grid.y[0]}:${derived.grid.y.at(-1)}:${stack.clientWidth}`;
-    if (frameKey !== fittedFor) { fittedFor = frameKey; frameHeight = fitMapFrame(stack, derived.grid, state.view); }
-    withFrameHeight(figure, frameHeight);
-    if (figure.background && background) drawBackground(figure.background);
-    Plotly.react($("map"), figure.foreground.data, figure.foreground.layout, MAP_CONFIG);
-    const entries = legendEntries(figure.foreground.data);
-    if (JSON.stringify(entries) !== legendShown) { legendShown = JSON.stringify(entries); renderLegend($("map-legend"), entries); }
-    stack.removeAttribute("data-waiting");
-    store.dispatchEvent(new Event("mapdrawn"));
-  };
-  // Animation frames redraw only the foreground (paths, points, arrows) and the charts'
-  // cursor: redrawing the contour every frame would cost ~10× more.
-  const renderCursor = () => {
-    renderMap({ background: false });
-    // (The charts may not be drawn yet: they follow the map by a frame.)
-    if ($("charts")._fullLayout) Plotly.relayout($("charts"), { shapes: cursorShapes(store.state.step) });
-  };
-  const renderCharts = () => {
-    const state = store.state;
-    const results = currentResults();
-    const figure = buildChartsFigure({
-      runs: results ? state.runs : [], results: results ?? [], step: state.step, steps: state.steps,
-      logLoss: logLossWanted,
-    });
-    // The checkbox says what the axis is: losses at or below zero force a linear one.
-    $("log-loss").disabled = !figure.logLossPossible;
-    $("log-loss").checked = logLossWanted && figure.logLossPossible;
-    $("log-loss-note").hidden = figure.logLossPossible;
-    Plotly.react($("charts"), figure.data, figure.layout, PLOT_CONFIG);
-  };
+  const view = mountLabView({
+    store, derived, surfaceOf, status, startOf: (state) => startOf(state, surfaceOf(state)),
+    mapConfig: MAP_CONFIG, chartsConfig: PLOT_CONFIG,
+  });
+  const { renderMap, renderCharts, renderCursor } = view;
 
   const refreshGrid = coalesce(async () => {
     const body = gridRequest(store.state);
@@ -241,7 +169,7 @@ async function start() {
       renderCharts();
     }
     if (has(...surfaceKeys)) {
-      derived.grid = null; derived.analysis = null; ranges = null; backgroundInputs = [];
+      derived.grid = null; derived.analysis = null; view.resetZoom();
       $("map").parentElement.dataset.waiting = "true"; // the old surface hidden until the new one is drawn
       refreshGrid();
     } else if (newLesson) renderMap();
@@ -267,18 +195,6 @@ async function start() {
   mountShare({ store, lessonOf });
   mountSweep(context);
   mountDownloads(context);
-  $("log-loss").addEventListener("change", (event) => { logLossWanted = event.target.checked; renderCharts(); });
-  onMapWidthChange($("map").parentElement, renderMap);
-  // Pan and zoom happen on the foreground; the contour underneath follows.
-  const followZoom = (event) => {
-    const x = event["xaxis.range[0]"] !== undefined ? [event["xaxis.range[0]"], event["xaxis.range[1]"]] : null;
-    const y = event["yaxis.range[0]"] !== undefined ? [event["yaxis.range[0]"], event["yaxis.range[1]"]] : null;
-    if (event["xaxis.autorange"] || event["yaxis.autorange"]) ranges = null;
-    else if (x || y) ranges = { x: x ?? ranges?.x, y: y ?? ranges?.y };
-    else return;
-    renderMap();
-  };
-  store.addEventListener("mapdrawn", () => $("map").on("plotly_relayout", followZoom), { once: true });
 
   if (store.state.embed) {
     document.body.classList.add("embed");

@@ -11,10 +11,8 @@ import { mountInspector } from "../panels/inspector.js";
 import { mountPlayback } from "../panels/playback.js";
 import { mountRuns } from "../panels/runs.js";
 import { Player } from "../player.js";
-import { buildChartsFigure, cursorShapes } from "../plots/charts.js";
-import { renderLegend } from "../plots/legend.js";
-import { fitMapFrame, onMapWidthChange, withFrameHeight } from "../plots/map_frame.js";
-import { buildMapFigure, displayZ, legendEntries, taylorGrid, viewSpan } from "../plots/map.js";
+import { mountLabView } from "../lab_view.js";
+import { displayZ } from "../plots/map.js";
 import { defaultState, makeRun } from "../state.js";
 import { Store } from "../store.js";
 import { boot, readExport } from "./common.js";
@@ -58,47 +56,10 @@ function start() {
   $("surface-description").textContent = surface.description;
   $("inspector").hidden = !data.analyses.length;
 
-  let ranges = null; // the learner's zoom, which both map layers follow
-  let fittedFor = null; // the view and width the map's frame was last sized for
-  let frameHeight = null;
-  let backgroundKey = null;
-  let backgroundDrawn = Promise.resolve();
-  const renderMap = ({ background = true } = {}) => {
-    const state = store.state;
-    const inspection = derived.analysis
-      ? { analysis: derived.analysis, taylorGrid: taylorGrid(derived.analysis, grid), span: viewSpan(grid, ranges) } : null;
-    const figure = buildMapFigure({
-      surface, grid, displayZ: derived.z, runs: state.runs, results, step: state.step, logScale: state.logScale,
-      view: state.view, start: state.start ?? surface.default_start, inspection, ranges,
-    });
-    $("map-bg").hidden = figure.background === null;
-    const stack = $("map").parentElement;
-    if (`${state.view}:${stack.clientWidth}` !== fittedFor) {
-      fittedFor = `${state.view}:${stack.clientWidth}`;
-      frameHeight = fitMapFrame(stack, grid, state.view);
-    }
-    withFrameHeight(figure, frameHeight);
-    const key = [derived.z, derived.analysis, ranges?.x, ranges?.y, frameHeight];
-    if (figure.background && background && !key.every((v, i) => v === backgroundKey?.[i])) {
-      backgroundKey = key;
-      // One contour redraw at a time: overlapping Plotly.react calls on a contour can fail.
-      backgroundDrawn = backgroundDrawn.then(() => Plotly.react($("map-bg"), figure.background.data, figure.background.layout, { staticPlot: true, responsive: true }));
-    }
-    Plotly.react($("map"), figure.foreground.data, figure.foreground.layout, mapConfig);
-    renderLegend($("map-legend"), legendEntries(figure.foreground.data));
-  };
-  const renderCharts = () => {
-    const state = store.state;
-    const figure = buildChartsFigure({ runs: state.runs, results, step: state.step, steps: state.steps, logLoss: $("log-loss").checked });
-    $("log-loss").disabled = !figure.logLossPossible;
-    if (!figure.logLossPossible) $("log-loss").checked = false; // (the race never changes here)
-    $("log-loss-note").hidden = figure.logLossPossible;
-    Plotly.react($("charts"), figure.data, figure.layout, chartsConfig);
-  };
-  const renderCursor = () => {
-    renderMap({ background: false });
-    if ($("charts")._fullLayout) Plotly.relayout($("charts"), { shapes: cursorShapes(store.state.step) });
-  };
+  const { renderMap, renderCharts, renderCursor } = mountLabView({
+    store, derived, surfaceOf: () => surface, startOf: (state) => state.start ?? surface.default_start,
+    status, mapConfig, chartsConfig,
+  });
 
   let inspected = store.state.inspect;
   store.subscribe((state, changed) => {
@@ -130,22 +91,11 @@ function start() {
   }
   $("log-scale").checked = store.state.logScale;
   $("log-scale").addEventListener("change", (e) => store.update({ logScale: e.target.checked }));
-  $("log-loss").addEventListener("change", renderCharts);
-  onMapWidthChange($("map").parentElement, renderMap);
   $("download-csv").addEventListener("click", () => saveText(`${stem}-runs.csv`, runsCsv(results), "text/csv"));
   $("download-json").addEventListener("click", () => saveJson(`${stem}-runs.json`, runsJson(store.state, results)));
 
   renderMap();
   renderCharts();
-  // Pan and zoom happen on the paths' layer; the contour underneath follows (as in the lab).
-  $("map").on("plotly_relayout", (event) => {
-    const x = event["xaxis.range[0]"] !== undefined ? [event["xaxis.range[0]"], event["xaxis.range[1]"]] : null;
-    const y = event["yaxis.range[0]"] !== undefined ? [event["yaxis.range[0]"], event["yaxis.range[1]"]] : null;
-    if (event["xaxis.autorange"] || event["yaxis.autorange"]) ranges = null;
-    else if (x || y) ranges = { x: x ?? ranges?.x, y: y ?? ranges?.y };
-    else return;
-    renderMap();
-  });
   store.dispatchEvent(new Event("results"));
   player.restart();
   document.body.dataset.ready = "true";

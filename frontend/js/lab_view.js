@@ -1,0 +1,114 @@
+// The 2-D lab's view: the map (a contour layer under a paths layer, sized to the surface's
+// shape, both following the learner's zoom), its legend, and the loss and step-size charts
+// with their cursor. The live lab (main.js) and the standalone page (export/surface_page.js)
+// draw through this one view; what they differ in is where the data come from.
+
+import { buildChartsFigure, cursorShapes } from "./plots/charts.js";
+import { renderLegend } from "./plots/legend.js";
+import { fitMapFrame, onMapWidthChange, withFrameHeight } from "./plots/map_frame.js";
+import { buildMapFigure, legendEntries, taylorGrid, viewSpan } from "./plots/map.js";
+
+const $ = (id) => document.getElementById(id);
+
+/**
+ * Mount the view on the page's #map, #map-bg, #map-legend, #charts and #log-loss.
+ *
+ * `derived` holds what the view draws besides the state: {grid, z (the grid as displayed),
+ * results, analysis, crosshair?}; `surfaceOf(state)` the surface's catalogue entry and
+ * `startOf(state)` the runs' start. Results for another set of runs than the state's are
+ * never drawn. Returns {renderMap({background}), renderCharts(), renderCursor(), resetZoom()}.
+ */
+export function mountLabView({ store, derived, surfaceOf, startOf, status, mapConfig, chartsConfig }) {
+  let ranges = null; // the learner's zoom, which both layers follow
+  let fittedFor = null; // the domain, view and frame width the frame was sized for
+  let frameHeight = null;
+  let legendShown = ""; // the legend's entries as last drawn (rebuilt only when they change)
+  // The learner's choice of a log loss axis; shown unchecked while losses ≤ 0 force a linear one.
+  let logLossWanted = $("log-loss").checked;
+  // The contour is redrawn only when what it shows changed, one redraw at a time:
+  // overlapping Plotly.react calls on a contour can fail inside Plotly.
+  let backgroundInputs = [];
+  let backgroundDrawn = Promise.resolve();
+  const drawBackground = (figure) => {
+    const inputs = [derived.z, derived.analysis, ranges?.x, ranges?.y, frameHeight];
+    if (inputs.every((value, i) => value === backgroundInputs[i])) return;
+    backgroundInputs = inputs;
+    backgroundDrawn = backgroundDrawn
+      .then(() => Plotly.react($("map-bg"), figure.data, figure.layout, { staticPlot: true, responsive: true }))
+      .catch((error) => status(`Could not draw the surface: ${error.message}`));
+  };
+  const currentResults = () => {
+    const results = derived.results;
+    return results && results.length === store.state.runs.length ? results : null;
+  };
+  const inspection = () => {
+    const { analysis, grid } = derived;
+    if (!analysis || !grid) return null;
+    return { analysis, taylorGrid: taylorGrid(analysis, grid), span: viewSpan(grid, ranges) };
+  };
+
+  const renderMap = ({ background = true } = {}) => {
+    const state = store.state;
+    const grid = derived.grid;
+    if (!grid) return;
+    const results = currentResults();
+    const surface = surfaceOf(state);
+    const figure = buildMapFigure({
+      surface, grid, displayZ: derived.z, runs: results ? state.runs : [], results: results ?? [],
+      step: state.step, logScale: state.logScale, view: state.view, start: startOf(state),
+      inspection: inspection(), ranges, crosshair: derived.crosshair ?? null,
+    });
+    $("map-bg").hidden = figure.background === null;
+    // The frame's height follows the surface's shape (before drawing: both layers size to it).
+    const stack = $("map").parentElement;
+    const frameKey = `${state.view}:${grid.x[0]}:${grid.x.at(-1)}:${grid.y[0]}:${grid.y.at(-1)}:${stack.clientWidth}`;
+    if (frameKey !== fittedFor) { fittedFor = frameKey; frameHeight = fitMapFrame(stack, grid, state.view); }
+    withFrameHeight(figure, frameHeight);
+    if (figure.background && background) drawBackground(figure.background);
+    Plotly.react($("map"), figure.foreground.data, figure.foreground.layout, mapConfig);
+    const entries = JSON.stringify(legendEntries(figure.foreground.data));
+    if (entries !== legendShown) { legendShown = entries; renderLegend($("map-legend"), JSON.parse(entries)); }
+    stack.removeAttribute("data-waiting");
+    store.dispatchEvent(new Event("mapdrawn"));
+  };
+
+  const renderCharts = () => {
+    const state = store.state;
+    const results = currentResults();
+    const figure = buildChartsFigure({
+      runs: results ? state.runs : [], results: results ?? [], step: state.step, steps: state.steps,
+      logLoss: logLossWanted,
+    });
+    // The checkbox says what the axis is: losses at or below zero force a linear one.
+    $("log-loss").disabled = !figure.logLossPossible;
+    $("log-loss").checked = logLossWanted && figure.logLossPossible;
+    $("log-loss-note").hidden = figure.logLossPossible;
+    Plotly.react($("charts"), figure.data, figure.layout, chartsConfig);
+  };
+
+  // Animation frames redraw only the foreground (paths, points, arrows) and the charts'
+  // cursor: redrawing the contour every frame would cost ~10× more.
+  const renderCursor = () => {
+    renderMap({ background: false });
+    // (The charts may not be drawn yet: they follow the map by a frame.)
+    if ($("charts")._fullLayout) Plotly.relayout($("charts"), { shapes: cursorShapes(store.state.step) });
+  };
+
+  /** A new surface: forget the zoom and the contour drawn for the old one. */
+  const resetZoom = () => { ranges = null; backgroundInputs = []; };
+
+  $("log-loss").addEventListener("change", (event) => { logLossWanted = event.target.checked; renderCharts(); });
+  onMapWidthChange($("map").parentElement, renderMap);
+  // Pan and zoom happen on the foreground; the contour underneath follows.
+  const followZoom = (event) => {
+    const x = event["xaxis.range[0]"] !== undefined ? [event["xaxis.range[0]"], event["xaxis.range[1]"]] : null;
+    const y = event["yaxis.range[0]"] !== undefined ? [event["yaxis.range[0]"], event["yaxis.range[1]"]] : null;
+    if (event["xaxis.autorange"] || event["yaxis.autorange"]) ranges = null;
+    else if (x || y) ranges = { x: x ?? ranges?.x, y: y ?? ranges?.y };
+    else return;
+    renderMap();
+  };
+  store.addEventListener("mapdrawn", () => $("map").on("plotly_relayout", followZoom), { once: true });
+
+  return { renderMap, renderCharts, renderCursor, resetZoom, zoom: () => ranges };
+}
