@@ -352,6 +352,9 @@ def test_the_kinds_the_lab_reads_say_what_the_api_enforces(client: TestClient) -
     kinds = client.get("/api/experiments/kinds").json()
     assert [k["kind"] for k in kinds] == list(EXPERIMENTS)
     minimum_ratio = next(k for k in kinds if k["kind"] == "minimum_ratio")
+    for kind in kinds:  # what an experiment sets per run are fields of its own setup
+        settings = {f["name"] for f in kind["fields"]}
+        assert all(f"setup.{key}" in settings for key in kind["per_run"]), kind["kind"]
     # The core's defaults, not a mirror's: the setup's widths are (4,) (issue 13 drift).
     assert next(f for f in minimum_ratio["fields"] if f["name"] == "setup.widths")["default"] == [4]
     checked = 0

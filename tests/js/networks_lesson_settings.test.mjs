@@ -1,5 +1,6 @@
 // What a network lesson's box says its experiment runs: the experiment's own lists, and the
 // training setup without the fields those lists replace (no single η beside rates that ran).
+import "./experiment_kinds.mjs"; // the API's kinds, with each one's per-run setup fields
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 

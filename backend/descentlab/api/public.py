@@ -85,7 +85,11 @@ def experiment_kinds() -> list[ExperimentKindPublic]:
     and checks its input from these, so it cannot drift from what the API accepts."""
     return [
         ExperimentKindPublic(
-            kind=e.kind, summary=e.summary, fields=field_table(e.params), limits=dict(e.limits)
+            kind=e.kind,
+            summary=e.summary,
+            fields=field_table(e.params),
+            limits=dict(e.limits),
+            per_run=dict(e.per_run),
         )
         for e in EXPERIMENTS.values()
     ]

@@ -5,6 +5,7 @@
 // the page never shows a setting the lesson did not run. Pure: no DOM.
 
 import { formatNumber } from "./format.js";
+import { perRunOf } from "./state.js";
 
 // The experiments' own params (the API's names), as a learner reads them.
 const EXPERIMENT_LABELS = {
@@ -19,13 +20,6 @@ const SETUP_LABELS = {
   dataset: "dataset", n_samples: "samples", noise: "noise", data_seed: "data seed", widths: "hidden widths",
   activation: "activation", batch_norm: "batch norm", loss: "loss", optimizer: "optimizer",
   learning_rate: "learning rate η", batch_size: "batch size", epochs: "epochs", seed: "init seed",
-};
-// The setup fields an experiment sets per run (core/experiments/*.py): null where a list of
-// its own names the values (batch_sizes, learning_rates, widths), else what they are, in words.
-const PER_RUN = {
-  batch_size: { batch_size: null },
-  normalization: { learning_rate: null, batch_norm: () => "with and without" },
-  minimum_ratio: { widths: null, epochs: (epochs) => `0 to ${epochs}, one count per network` },
 };
 
 const widthsText = (widths) => (widths.length ? widths.join(" × ") : "none (linear)");
@@ -50,10 +44,12 @@ const entry = (labels, key, value) => ({ label: labels[key] ?? key.replaceAll("_
  */
 export function lessonSettings({ kind, params }) {
   const { setup, ...own } = params;
-  const perRun = PER_RUN[kind] ?? {};
+  // The setup fields the experiment sets per run (the API's `per_run`, GET /api/experiments/kinds).
+  const perRun = perRunOf(kind);
   const setupEntries = Object.entries(setup ?? {}).flatMap(([key, value]) => {
     if (!(key in perRun)) return [entry(SETUP_LABELS, key, value)];
-    return perRun[key] ? [{ label: SETUP_LABELS[key] ?? key, value: perRun[key](value) }] : [];
+    const words = perRun[key]?.replaceAll("{value}", valueText(key, value));
+    return words ? [{ label: SETUP_LABELS[key] ?? key, value: words }] : [];
   });
   return { experiment: Object.entries(own).map(([key, value]) => entry(EXPERIMENT_LABELS, key, value)), setup: setupEntries };
 }

@@ -47,6 +47,10 @@ export const CHOICES = {};
 export const BUDGET = { sampleEpochs: Infinity };
 
 const FIELDS = new Map(); // kind → (path → the API's field)
+const PER_RUN = new Map(); // kind → {setup field: null (a list of its own) or words}
+
+/** The setup fields experiment `kind` sets per run (the API's `per_run`); none if unknown. */
+export const perRunOf = (kind) => PER_RUN.get(kind) ?? {};
 
 /** The API's description of an experiment's setting: {type, default, minimum, …}. */
 export function apiField(kind, path) {
@@ -68,7 +72,10 @@ export const limitOf = (field) => ({
  * `GET /api/experiments/kinds`); throws if a field the page needs is missing there.
  */
 export function useExperimentKinds(kinds) {
-  for (const k of kinds) FIELDS.set(k.kind, new Map(k.fields.map((f) => [f.name, f])));
+  for (const k of kinds) {
+    FIELDS.set(k.kind, new Map(k.fields.map((f) => [f.name, f])));
+    PER_RUN.set(k.kind, k.per_run);
+  }
   for (const [key, [kind, name]] of Object.entries(FROM_API)) {
     const field = apiField(kind, name);
     DEFAULTS[key] = structuredClone(field.default);

@@ -198,6 +198,10 @@ class ExperimentKindPublic(BaseModel):
     limits: dict[str, float] = Field(
         description="limits across fields, e.g. ``sample_epochs``: n_samples × epochs"
     )
+    per_run: dict[str, str | None] = Field(
+        description="setup fields the experiment sets per run: null where a list of its own "
+        "names the values, else what they are in words ({value}: the setup's value)"
+    )
 
 
 _TYPES = {int: "integer", float: "number", bool: "boolean", str: "string", tuple: "array"}

@@ -35,6 +35,10 @@ class Experiment:
     # Named limits across fields that the lab checks before it sends (``check`` enforces
     # them): the samples × epochs of one training run.
     limits: Mapping[str, float] = field(default_factory=dict)
+    # The setup fields the experiment sets per run, so its setup's own value is not what
+    # ran: None where a list of its own names the values (``batch_sizes`` replaces
+    # ``setup.batch_size``), else what they are, in words ({value}: the setup's value).
+    per_run: Mapping[str, str | None] = field(default_factory=dict)
 
     @property
     def summary(self) -> str:
@@ -61,19 +65,25 @@ EXPERIMENTS: dict[str, Experiment] = {
         Experiment("hessian", hessian.HessianParams, hessian.check_params, hessian.run),
         Experiment("landscape", landscape.LandscapeParams, landscape.check_params, landscape.run),
         Experiment(
-            "batch_size", batch_size.BatchSizeParams, batch_size.check_params, batch_size.run
+            "batch_size",
+            batch_size.BatchSizeParams,
+            batch_size.check_params,
+            batch_size.run,
+            per_run={"batch_size": None},
         ),
         Experiment(
             "normalization",
             normalization.NormalizationParams,
             normalization.check_params,
             normalization.run,
+            per_run={"learning_rate": None, "batch_norm": "with and without"},
         ),
         Experiment(
             "minimum_ratio",
             minimum_ratio.MinimumRatioParams,
             minimum_ratio.check_params,
             minimum_ratio.run,
+            per_run={"widths": None, "epochs": "0 to {value}, one count per network"},
         ),
     )
 }
