@@ -5,7 +5,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 
 import { EXPERIMENTS } from "../../frontend/js/networks/experiments/index.js";
-import { batchAxis, timingTraces } from "../../frontend/js/networks/experiments/batch_size.js";
+import { batchAxis, summaryTable, timingTraces } from "../../frontend/js/networks/experiments/batch_size.js";
 import { LEGEND_ROW, PLOT_HEIGHT, legendEntries } from "../../frontend/js/networks/experiments/common.js";
 import { ratioTraces, summaryText } from "../../frontend/js/networks/experiments/minimum_ratio.js";
 import { batchNormTraces } from "../../frontend/js/networks/experiments/normalization.js";
@@ -129,10 +129,31 @@ describe("batch_size views", () => {
     ]);
   });
 
-  it("passes the summary table through as rows of strings", () => {
+  it("words the lecture's table from the API's orders, each word with the run's own number", () => {
     const tableItem = items.find((i) => i.type === "table");
-    assert.deepEqual(tableItem.columns, result.table.columns);
-    assert.deepEqual(tableItem.rows, result.table.rows);
+    assert.deepEqual(tableItem.columns, ["", "small batch (b=8)", "large batch (b=256)"]);
+    const word = (cell) => cell.split(" (")[0];
+    assert.deepEqual(tableItem.rows.map((row) => [row[0], word(row[1]), word(row[2])]), [
+      ["Time per update", "faster", "slower"],
+      ["Time per epoch", "slower", "faster"],
+      ["Gradient", "noisy", "stable"],
+      ["Optimization", "better", "worse"], // accuracy: higher is better
+      ["Generalization", "same", "same"],
+      ["Sharpness", "n/a", "n/a"], // a number was missing
+    ]);
+    assert.equal(tableItem.rows[0][1], "faster (100 µs)");
+    assert.equal(tableItem.rows[4][2], "same (test accuracy 91.0%, gap +4 points)");
+    assert.equal(tableItem.rows[5][1], "n/a (top eigenvalue 2)");
+  });
+
+  it("words a regression's table by its losses: lower is better", () => {
+    const small = { batch_size: 1, seconds_per_update: 1e-5, seconds_per_epoch: 3e-3, gradient_noise: 1, train_loss: 0.1, test_loss: 0.2, train_accuracy: null, test_accuracy: null, sharpness: 1 };
+    const large = { ...small, batch_size: 32, train_loss: 0.5, test_loss: 0.4 };
+    const orders = { seconds_per_update: 0, seconds_per_epoch: 0, gradient_noise: 0, train_loss: -1, test_loss: -1, sharpness: 0 };
+    const { rows } = summaryTable({ runs: [small, large], comparison: { small_batch: 1, large_batch: 32, orders } });
+    assert.deepEqual(rows.map((row) => row[0]), ["Time per update", "Time per epoch", "Gradient", "Optimization", "Generalization", "Sharpness"]);
+    assert.equal(rows[3][1], "better (train loss 0.1)");
+    assert.equal(rows[4][2], "worse (test loss 0.4, gap -0.1)");
   });
 });
 

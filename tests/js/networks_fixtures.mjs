@@ -111,7 +111,11 @@ export function makeBatchSize() {
       { batch_size: 8, x: [-1, 0, 1], train: [0.3, 0.1, 0.3], test: [0.32, 0.12, 0.33] },
       { batch_size: 256, x: [-1, 0, 1], train: [1.3, 0.3, 1.2], test: [1.5, 0.36, 1.4] },
     ],
-    table: { columns: ["", "small batch", "large batch"], rows: [["time per epoch", "slower", "faster"], ["generalization", "better", "worse"]] },
+    // The API's orders of the smallest batch's numbers against the largest's (−1: lower).
+    comparison: {
+      small_batch: 8, large_batch: 256,
+      orders: { seconds_per_update: -1, seconds_per_epoch: 1, gradient_noise: 1, train_accuracy: 1, test_accuracy: 0, sharpness: null },
+    },
     setup: {},
   };
 }

@@ -20,10 +20,10 @@ from descentlab.core.experiments.batch_size import (
     FULL_BATCH,
     BatchSizeParams,
     actual_batch_sizes,
+    comparison,
     gradient_noise,
     gradient_spread,
     run,
-    summary_table,
 )
 from descentlab.core.experiments.train import NetworkSetup, load_dataset, model_for
 from descentlab.core.nets.models import apply, cross_entropy, init_batch_stats, init_params
@@ -195,7 +195,7 @@ def test_each_slice_passes_through_its_minimum(result: dict[str, Any]) -> None:
 
 
 def test_the_result_table_is_built_from_the_runs(result: dict[str, Any]) -> None:
-    assert result["table"] == summary_table(result["runs"][0], result["runs"][-1])
+    assert result["comparison"] == comparison(result["runs"][0], result["runs"][-1])
     assert "batch_size" not in result["setup"]
 
 
@@ -217,12 +217,11 @@ def _fake_run(batch_size: int, **numbers: Any) -> dict[str, Any]:
     return run | numbers
 
 
-def _words(table: dict[str, Any]) -> dict[str, tuple[str, str]]:
-    """Each row's first word per column: {"Gradient": ("noisy", "stable"), ...}."""
-    return {row[0]: (row[1].split(" (")[0], row[2].split(" (")[0]) for row in table["rows"]}
+def _orders(small: dict[str, Any], large: dict[str, Any]) -> dict[str, int | None]:
+    return dict(comparison(small, large)["orders"])
 
 
-def test_the_lecture_table_when_the_data_agree_with_it() -> None:
+def test_the_comparison_when_the_data_agree_with_the_lecture() -> None:
     small = _fake_run(1, seconds_per_epoch=3e-3, gradient_noise=1.3, sharpness=0.7)
     large = _fake_run(
         300,
@@ -233,48 +232,45 @@ def test_the_lecture_table_when_the_data_agree_with_it() -> None:
         test_accuracy=0.88,
         sharpness=2.3,
     )
-    table = summary_table(small, large)
-    assert table["columns"] == ["", "small batch (b=1)", "large batch (b=300)"]
-    assert _words(table) == {
-        "Time per update": ("faster", "slower"),
-        "Time per epoch": ("slower", "faster"),
-        "Gradient": ("noisy", "stable"),
-        "Optimization": ("better", "worse"),
-        "Generalization": ("better", "worse"),
-        "Sharpness": ("flatter", "sharper"),
+    found = comparison(small, large)
+    assert (found["small_batch"], found["large_batch"]) == (1, 300)
+    # −1: the small batch's number is lower. Faster updates, slower epochs, a noisier
+    # gradient, higher accuracies, a flatter minimum.
+    assert found["orders"] == {
+        "seconds_per_update": -1,
+        "seconds_per_epoch": 1,
+        "gradient_noise": 1,
+        "train_accuracy": 1,
+        "test_accuracy": 1,
+        "sharpness": -1,
     }
-    rows = {row[0]: row[1:] for row in table["rows"]}
-    assert rows["Time per update"] == ["faster (10 µs)", "slower (200 µs)"]
-    assert rows["Generalization"][1] == "worse (test accuracy 88.0%, gap -4.0 points)"
-    assert rows["Sharpness"][1] == "sharper (top eigenvalue 2.3)"
 
 
-def test_the_words_follow_the_numbers_when_they_disagree_with_the_lecture() -> None:
+def test_the_orders_follow_the_numbers_when_they_disagree_with_the_lecture() -> None:
     small = _fake_run(8, gradient_noise=0.1, train_accuracy=0.8, test_accuracy=0.7, sharpness=5)
     large = _fake_run(64, gradient_noise=0.5, sharpness=1.0)
-    assert _words(summary_table(small, large)) == {
-        "Time per update": ("same", "same"),  # equal numbers
-        "Time per epoch": ("same", "same"),
-        "Gradient": ("stable", "noisy"),
-        "Optimization": ("worse", "better"),
-        "Generalization": ("worse", "better"),
-        "Sharpness": ("sharper", "flatter"),
+    assert _orders(small, large) == {
+        "seconds_per_update": 0,  # equal numbers
+        "seconds_per_epoch": 0,
+        "gradient_noise": -1,
+        "train_accuracy": -1,
+        "test_accuracy": -1,
+        "sharpness": 1,
     }
     # Within the tolerances the two are alike; an unknown number compares to nothing.
     close = large | {"seconds_per_update": 1.4e-5, "train_accuracy": 0.955, "sharpness": None}
-    words = _words(summary_table(_fake_run(8), close))
-    assert words["Time per update"] == ("same", "same")
-    assert words["Optimization"] == ("same", "same")
-    assert words["Sharpness"] == ("n/a", "n/a")
+    orders = _orders(_fake_run(8), close)
+    assert orders["seconds_per_update"] == 0  # 1.4× apart: within SAME_TIME_RATIO
+    assert orders["train_accuracy"] == 0  # half a point apart
+    assert orders["sharpness"] is None
 
 
 def test_regression_compares_losses() -> None:
     small = _fake_run(1, train_accuracy=None, test_accuracy=None, train_loss=0.1, test_loss=0.2)
     large = _fake_run(32, train_accuracy=None, test_accuracy=None, train_loss=0.5, test_loss=0.4)
-    table = summary_table(small, large)
-    assert _words(table)["Optimization"] == ("better", "worse")
-    assert _words(table)["Generalization"] == ("better", "worse")
-    assert table["rows"][4][2] == "worse (test loss 0.4, gap -0.1)"
+    orders = _orders(small, large)
+    assert "train_accuracy" not in orders
+    assert (orders["train_loss"], orders["test_loss"]) == (-1, -1)
 
 
 # --- validation ---------------------------------------------------------------------------

@@ -8,9 +8,9 @@ Hessian eigenvalue, the line between the smallest- and the largest-batch solutio
 Keskar et al. 2017, and a slice through each along a filter-normalized random direction as
 in Li et al. 2018). Every run has the same number of epochs, so a batch of b takes n/b
 updates per epoch: the lecture's comparison, since an epoch's worth of data is what a batch
-size divides up. The table is rebuilt from those numbers: every comparative word in it
-comes from comparing two measurements, so when the data disagree with the lecture the
-table says so.
+size divides up. The result's ``comparison`` orders the smallest and the largest batch's
+measurements; the page words the lecture's table from it, so when the data disagree with
+the lecture the table says so.
 
 Batch normalization is refused: at batch size 1 its training-mode output is constant (a
 batch of one has no spread), and a batch-norm network's evaluation-mode loss depends on
@@ -286,7 +286,7 @@ def time_epoch(
     return min(checked() for _ in range(repeats))
 
 
-# --- the summary table --------------------------------------------------------------------
+# --- the comparison behind the summary table ----------------------------------------------
 
 
 def _order(
@@ -298,15 +298,6 @@ def _order(
     if same(small, large):
         return 0
     return -1 if small < large else 1
-
-
-def _words(order: int | None, lower: str, higher: str, alike: str) -> tuple[str, str]:
-    """The (small batch, large batch) words for an order from ``_order``."""
-    if order is None:
-        return "n/a", "n/a"
-    if order == 0:
-        return alike, alike
-    return (lower, higher) if order < 0 else (higher, lower)
 
 
 def _same_time(a: float, b: float) -> bool:
@@ -321,131 +312,30 @@ def _same_accuracy(a: float, b: float) -> bool:
     return abs(a - b) < SAME_ACCURACY
 
 
-def _duration(seconds: float | None) -> str:
-    if seconds is None:
-        return "n/a"
-    for unit, scale in (("s", 1.0), ("ms", 1e-3), ("µs", 1e-6)):
-        if seconds >= scale:
-            return f"{seconds / scale:.3g} {unit}"
-    return f"{seconds / 1e-9:.3g} ns"
-
-
-def _number(value: float | None) -> str:
-    return "n/a" if value is None else f"{value:.3g}"
-
-
-def _percent(value: float | None) -> str:
-    return "n/a" if value is None else f"{100 * value:.1f}%"
-
-
-def _gap(train: float | None, test: float | None) -> str:
-    return "n/a" if train is None or test is None else f"{100 * (train - test):+.1f} points"
-
-
-def _difference(a: float | None, b: float | None) -> float | None:
-    return None if a is None or b is None else a - b
-
-
 Run = Mapping[str, Any]  # an entry of the result's ``runs``
 
 
-def summary_table(small: Run, large: Run) -> dict[str, Any]:
-    """The lecture's small- vs large-batch table, rebuilt from two runs' measurements.
-
-    Each cell is a word that compares the two runs' numbers, then the run's own number, so
-    the words follow the data. Optimization compares training accuracy (training loss for
-    regression); generalization compares test accuracy (test loss), with the train − test
-    gap alongside.
-    """
-
-    def row(
-        label: str,
-        key: str,
-        same: Callable[[float, float], bool],
-        words: tuple[str, str, str],  # for the lower number, the higher one, and a tie
-        show: Callable[[Run], str],
-    ) -> list[str]:
-        pair = _words(_order(small[key], large[key], same), *words)
-        return [label, *(f"{w} ({show(r)})" for w, r in zip(pair, (small, large), strict=True))]
-
-    rows = [
-        row(
-            "Time per update",
-            "seconds_per_update",
-            _same_time,
-            ("faster", "slower", "same"),
-            lambda r: _duration(r["seconds_per_update"]),
-        ),
-        row(
-            "Time per epoch",
-            "seconds_per_epoch",
-            _same_time,
-            ("faster", "slower", "same"),
-            lambda r: _duration(r["seconds_per_epoch"]),
-        ),
-        row(
-            "Gradient",
-            "gradient_noise",
-            _same_relative,
-            ("stable", "noisy", "similar"),
-            lambda r: f"noise {_number(r['gradient_noise'])}",
-        ),
+def comparison(small: Run, large: Run) -> dict[str, Any]:
+    """How the smallest batch's numbers compare with the largest batch's, measure by
+    measure: −1 (lower), 0 (alike within the measure's tolerance), 1 (higher), or None
+    (a number is missing). The lecture's table is worded from these orders by the page
+    that shows it (``networks/experiments/batch_size.js``), so its words follow the data.
+    Classification compares accuracies, regression losses."""
+    measures: list[tuple[str, Callable[[float, float], bool]]] = [
+        ("seconds_per_update", _same_time),
+        ("seconds_per_epoch", _same_time),
+        ("gradient_noise", _same_relative),
     ]
     if small["train_accuracy"] is not None and large["train_accuracy"] is not None:
-        rows += [
-            row(
-                "Optimization",
-                "train_accuracy",
-                _same_accuracy,
-                ("worse", "better", "same"),
-                lambda r: f"train accuracy {_percent(r['train_accuracy'])}",
-            ),
-            row(
-                "Generalization",
-                "test_accuracy",
-                _same_accuracy,
-                ("worse", "better", "same"),
-                lambda r: (
-                    f"test accuracy {_percent(r['test_accuracy'])}, "
-                    f"gap {_gap(r['train_accuracy'], r['test_accuracy'])}"
-                ),
-            ),
-        ]
-    else:  # regression: lower losses are better; the gap is test − train loss
-        rows += [
-            row(
-                "Optimization",
-                "train_loss",
-                _same_relative,
-                ("better", "worse", "same"),
-                lambda r: f"train loss {_number(r['train_loss'])}",
-            ),
-            row(
-                "Generalization",
-                "test_loss",
-                _same_relative,
-                ("better", "worse", "same"),
-                lambda r: (
-                    f"test loss {_number(r['test_loss'])}, "
-                    f"gap {_number(_difference(r['test_loss'], r['train_loss']))}"
-                ),
-            ),
-        ]
-    rows.append(
-        row(
-            "Sharpness",
-            "sharpness",
-            _same_relative,
-            ("flatter", "sharper", "similar"),
-            lambda r: f"top eigenvalue {_number(r['sharpness'])}",
-        )
-    )
-    columns = [
-        "",
-        f"small batch (b={small['batch_size']})",
-        f"large batch (b={large['batch_size']})",
-    ]
-    return {"columns": columns, "rows": rows}
+        measures += [("train_accuracy", _same_accuracy), ("test_accuracy", _same_accuracy)]
+    else:
+        measures += [("train_loss", _same_relative), ("test_loss", _same_relative)]
+    measures.append(("sharpness", _same_relative))
+    return {
+        "small_batch": small["batch_size"],
+        "large_batch": large["batch_size"],
+        "orders": {key: _order(small[key], large[key], same) for key, same in measures},
+    }
 
 
 # --- the experiment -----------------------------------------------------------------------
@@ -593,6 +483,6 @@ def run(params: BatchSizeParams, progress: Callable[[float], None]) -> Result:
             **interpolation,
         },
         "slices": slices,
-        "table": summary_table(runs[0], runs[-1]),
+        "comparison": comparison(runs[0], runs[-1]),
         "setup": {k: v for k, v in setup.__dict__.items() if k != "batch_size"},
     }

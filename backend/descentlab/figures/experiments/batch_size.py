@@ -2,7 +2,8 @@
 draws it: time per update and per epoch measured on this machine, accuracy, sharpness and
 gradient noise, training curves, the loss on the line from the small-batch to the
 large-batch minimum, and a filter-normalized 1-D slice through each. The lecture's summary
-table is ``result["table"]`` (rows of text), not drawn."""
+table is worded by the lab from ``result["comparison"]`` (the orders of the two runs'
+numbers), not drawn here."""
 
 from typing import Any
 

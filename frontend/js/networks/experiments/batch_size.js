@@ -3,7 +3,7 @@
 // large-batch minimum, 1-D slices through each, and the lecture's summary table.
 
 import { PALETTE } from "../colors.js";
-import { formatNumber, seconds } from "../format.js";
+import { formatNumber, percent, seconds } from "../format.js";
 import { axis, baseLayout, line, note, plot, table, valueAxis } from "./common.js";
 
 export const kind = "batch_size";
@@ -19,6 +19,46 @@ export function timingTraces(runs) {
     line("time per update", sizes, runs.map((r) => r.seconds_per_update), PALETTE[0], { mode: "lines+markers" }),
     line("time per epoch", sizes, runs.map((r) => r.seconds_per_epoch), PALETTE[4], { mode: "lines+markers" }),
   ];
+}
+
+// The lecture's table, row by row: [label, measure, words for the smaller number, the
+// larger one and a tie, the run's own number in words]. Which rows and which words come
+// from the API's `comparison` (core/experiments/batch_size.py): it orders the numbers.
+const gap = (a, b, scale, unit) => (Number.isFinite(a) && Number.isFinite(b)
+  ? `${a - b >= 0 ? "+" : ""}${formatNumber(Number((scale * (a - b)).toPrecision(3)))}${unit}` : "–");
+const TABLE_ROWS = [
+  ["Time per update", "seconds_per_update", ["faster", "slower", "same"], (r) => seconds(r.seconds_per_update)],
+  ["Time per epoch", "seconds_per_epoch", ["faster", "slower", "same"], (r) => seconds(r.seconds_per_epoch)],
+  ["Gradient", "gradient_noise", ["stable", "noisy", "similar"], (r) => `noise ${formatNumber(r.gradient_noise)}`],
+  ["Optimization", "train_accuracy", ["worse", "better", "same"], (r) => `train accuracy ${percent(r.train_accuracy)}`],
+  ["Generalization", "test_accuracy", ["worse", "better", "same"],
+    (r) => `test accuracy ${percent(r.test_accuracy)}, gap ${gap(r.train_accuracy, r.test_accuracy, 100, " points")}`],
+  ["Optimization", "train_loss", ["better", "worse", "same"], (r) => `train loss ${formatNumber(r.train_loss)}`],
+  ["Generalization", "test_loss", ["better", "worse", "same"],
+    (r) => `test loss ${formatNumber(r.test_loss)}, gap ${gap(r.test_loss, r.train_loss, 1, "")}`],
+  ["Sharpness", "sharpness", ["flatter", "sharper", "similar"], (r) => `top eigenvalue ${formatNumber(r.sharpness)}`],
+];
+
+/** The (small batch, large batch) words of `order`: −1 the small batch's number is lower. */
+function words(order, [lower, higher, alike]) {
+  if (order === null || order === undefined) return ["n/a", "n/a"];
+  if (order === 0) return [alike, alike];
+  return order < 0 ? [lower, higher] : [higher, lower];
+}
+
+/**
+ * The lecture's small- vs large-batch table ({columns, rows}) from the result's smallest
+ * and largest batch's runs, each cell a comparative word then the run's own number.
+ */
+export function summaryTable(result) {
+  const { orders, small_batch: smallBatch, large_batch: largeBatch } = result.comparison;
+  const small = result.runs.find((r) => r.batch_size === smallBatch);
+  const large = result.runs.find((r) => r.batch_size === largeBatch);
+  const rows = TABLE_ROWS.filter(([, key]) => key in orders).map(([label, key, choices, show]) => {
+    const [a, b] = words(orders[key], choices);
+    return [label, `${a} (${show(small)})`, `${b} (${show(large)})`];
+  });
+  return { columns: ["", `small batch (b=${smallBatch})`, `large batch (b=${largeBatch})`], rows };
 }
 
 /** Train (solid) and test (dashed) curves of several runs, one colour per run. */
@@ -85,7 +125,10 @@ export function views(result) {
       layout: baseLayout("batch-size-slices", { xaxis: axis("step along a random direction"), yaxis: axis("loss") }),
     }));
   }
-  if (result.table) items.push(table("batch-size-table", "Small vs large batch", result.table.columns, result.table.rows));
+  if (result.comparison) {
+    const { columns, rows } = summaryTable(result);
+    items.push(table("batch-size-table", "Small vs large batch", columns, rows));
+  }
   const weights = runs.filter((r) => r.weight_norm != null);
   items.push(note(`${result.n_train ?? "?"} training samples; time per update `
     + `${runs.map((r) => `${seconds(r.seconds_per_update)} at ${r.batch_size}`).join(", ")}`
