@@ -13,12 +13,12 @@ const $ = (id) => document.getElementById(id);
 /**
  * Mount the view on the page's #map, #map-bg, #map-legend, #charts and #log-loss.
  *
- * `derived` holds what the view draws besides the state: {grid, z (the grid as displayed),
- * results, analysis, crosshair?}; `surfaceOf(state)` the surface's catalogue entry and
+ * `store.derived` holds what the view draws besides the state: {grid, z (the grid as
+ * displayed), results, analysis, crosshair?}; `surfaceOf(state)` the surface's entry and
  * `startOf(state)` the runs' start. Results for another set of runs than the state's are
  * never drawn. Returns {renderMap({background}), renderCharts(), renderCursor(), resetZoom()}.
  */
-export function mountLabView({ store, derived, surfaceOf, startOf, status, mapConfig, chartsConfig }) {
+export function mountLabView({ store, surfaceOf, startOf, status, mapConfig, chartsConfig }) {
   let ranges = null; // the learner's zoom, which both layers follow
   let fittedFor = null; // the domain, view and frame width the frame was sized for
   let frameHeight = null;
@@ -30,6 +30,7 @@ export function mountLabView({ store, derived, surfaceOf, startOf, status, mapCo
   let backgroundInputs = [];
   let backgroundDrawn = Promise.resolve();
   const drawBackground = (figure) => {
+    const derived = store.derived;
     const inputs = [derived.z, derived.analysis, ranges?.x, ranges?.y, frameHeight];
     if (inputs.every((value, i) => value === backgroundInputs[i])) return;
     backgroundInputs = inputs;
@@ -38,17 +39,18 @@ export function mountLabView({ store, derived, surfaceOf, startOf, status, mapCo
       .catch((error) => status(`Could not draw the surface: ${error.message}`));
   };
   const currentResults = () => {
-    const results = derived.results;
+    const results = store.derived.results;
     return results && results.length === store.state.runs.length ? results : null;
   };
   const inspection = () => {
-    const { analysis, grid } = derived;
+    const { analysis, grid } = store.derived;
     if (!analysis || !grid) return null;
     return { analysis, taylorGrid: taylorGrid(analysis, grid), span: viewSpan(grid, ranges) };
   };
 
   const renderMap = ({ background = true } = {}) => {
     const state = store.state;
+    const derived = store.derived;
     const grid = derived.grid;
     if (!grid) return;
     const results = currentResults();

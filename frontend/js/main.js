@@ -71,13 +71,13 @@ async function start() {
   const catalogue = await loadCatalogue();
   const store = new Store(sanitize(decodeState(location.search), catalogue));
   const player = new Player(store);
-  const derived = { grid: null, z: null, results: null, analysis: null, runsKey: null, crosshair: null };
+  store.derive({ grid: null, z: null, results: null, analysis: null, crosshair: null });
   // A typed surface (expression.js) stands in for a catalogue entry.
   const surfaceOf = (state) => (isTyped(state) ? typedSurfaceEntry(state) : catalogue.surfaces.get(state.surface));
   const status = (text) => { $("status").textContent = text; };
   const busy = busyIndicator($("busy"), $("busy-announcement"), [$("map"), $("charts")]);
   const view = mountLabView({
-    store, derived, surfaceOf, status, startOf: (state) => startOf(state, surfaceOf(state)),
+    store, surfaceOf, status, startOf: (state) => startOf(state, surfaceOf(state)),
     mapConfig: MAP_CONFIG, chartsConfig: PLOT_CONFIG,
   });
   const { renderMap, renderCharts, renderCursor } = view;
@@ -93,17 +93,17 @@ async function start() {
       return;
     }
     if (JSON.stringify(gridRequest(store.state)) !== JSON.stringify(body)) return; // stale
-    derived.grid = grid;
-    derived.z = displayZ(grid.z, store.state.logScale);
+    store.derive({ grid, z: displayZ(grid.z, store.state.logScale) });
     renderMap();
   });
 
   let lastSource = "load";
+  let runsKey = null; // the request whose results are drawn
   const refreshRuns = coalesce(async () => {
     const source = lastSource; // what asked for these runs: a dragged slider parks the cursor
     const body = trajectoryRequest(store.state, surfaceOf(store.state));
     const key = JSON.stringify(body);
-    if (key === derived.runsKey) return;
+    if (key === runsKey) return;
     let response;
     try {
       response = await busy.during(api.postTrajectories(body));
@@ -113,9 +113,8 @@ async function start() {
     }
     if (JSON.stringify(trajectoryRequest(store.state, surfaceOf(store.state))) !== key) return; // stale
     status("");
-    derived.results = response.runs;
-    derived.runsKey = key;
-    store.dispatchEvent(new Event("results"));
+    runsKey = key;
+    store.derive({ results: response.runs });
     const stepBefore = store.state.step;
     if (source === "slider") {
       player.pause();
@@ -132,16 +131,15 @@ async function start() {
 
   const refreshAnalysis = coalesce(async () => {
     const point = store.state.inspect;
-    if (!point) { derived.analysis = null; store.dispatchEvent(new Event("analysis")); renderMap(); return; }
+    if (!point) { store.derive({ analysis: null }); renderMap(); return; }
     try {
       const analysis = await api.postAnalyze(analyzeRequest(store.state, point));
       if (store.state.inspect !== point) return;
-      derived.analysis = analysis;
+      store.derive({ analysis });
     } catch (error) {
       status(`Could not analyse the point: ${error.message}`);
-      derived.analysis = null;
+      store.derive({ analysis: null });
     }
-    store.dispatchEvent(new Event("analysis"));
     renderMap();
   });
 
@@ -163,17 +161,17 @@ async function start() {
       // Another scenario (a surface, or a lesson on the same one): nothing of the old one
       // stays on screen (paths, charts, cursor, summaries, the inspector's analysis) while
       // the new one is computed.
-      derived.results = null; derived.runsKey = null;
+      runsKey = null;
       player.pause();
-      store.dispatchEvent(new Event("resultscleared"));
+      store.derive({ results: null });
       renderCharts();
     }
     if (has(...surfaceKeys)) {
-      derived.grid = null; derived.analysis = null; view.resetZoom();
+      store.derive({ grid: null, analysis: null }); view.resetZoom();
       $("map").parentElement.dataset.waiting = "true"; // the old surface hidden until the new one is drawn
       refreshGrid();
     } else if (newLesson) renderMap();
-    if (has("logScale") && derived.grid) derived.z = displayZ(derived.grid.z, state.logScale);
+    if (has("logScale") && store.derived.grid) store.derive({ z: displayZ(store.derived.grid.z, state.logScale) });
     if (has(...surfaceKeys, "start", "steps", "runs")) { lastSource = source; refreshRuns(); }
     if (has("inspect", ...surfaceKeys)) refreshAnalysis();
     if (changed.length === 1 && changed[0] === "step") renderCursor();
@@ -185,7 +183,7 @@ async function start() {
     syncUrl();
   });
 
-  const context = { store, player, catalogue, derived, api, surfaceOf, status, renderMap, renderCharts };
+  const context = { store, player, catalogue, api, surfaceOf, status, renderMap, renderCharts };
   mountControls(context);
   mountExpression(context);
   mountPlayback(context);
@@ -201,7 +199,9 @@ async function start() {
     $("open-full").href = `/?${encodeState({ ...store.state, embed: false })}`;
   }
   document.body.dataset.ready = "false";
-  store.addEventListener("results", () => { document.body.dataset.ready = "true"; }, { once: true });
+  const ready = store.onDerived((derived, changed) => {
+    if (changed.includes("results") && derived.results) { document.body.dataset.ready = "true"; ready(); }
+  });
   refreshGrid();
   refreshRuns();
   if (store.state.inspect) refreshAnalysis();

@@ -41,7 +41,7 @@ function start() {
   const results = data.trajectories.runs;
   const store = new Store(labState(data.state));
   const player = new Player(store);
-  const derived = { grid, results, analysis: analysisOf(data.analyses, store.state.inspect), z: displayZ(grid.z, store.state.logScale) };
+  store.derive({ grid, results, analysis: analysisOf(data.analyses, store.state.inspect), z: displayZ(grid.z, store.state.logScale) });
   const catalogue = {
     surfaces: new Map([[surface.id, surface]]),
     optimizers: new Map(data.optimizers.map((o) => [o.name, o])),
@@ -57,13 +57,13 @@ function start() {
   $("inspector").hidden = !data.analyses.length;
 
   const { renderMap, renderCharts, renderCursor } = mountLabView({
-    store, derived, surfaceOf: () => surface, startOf: (state) => state.start ?? surface.default_start,
+    store, surfaceOf: () => surface, startOf: (state) => state.start ?? surface.default_start,
     status, mapConfig, chartsConfig,
   });
 
   let inspected = store.state.inspect;
   store.subscribe((state, changed) => {
-    if (changed.includes("logScale")) derived.z = displayZ(grid.z, state.logScale);
+    if (changed.includes("logScale")) store.derive({ z: displayZ(grid.z, state.logScale) });
     if (changed.includes("inspect")) {
       const analysis = analysisOf(data.analyses, state.inspect);
       if (state.inspect && !analysis) {
@@ -72,8 +72,7 @@ function start() {
         return;
       }
       inspected = state.inspect;
-      derived.analysis = analysis;
-      store.dispatchEvent(new Event("analysis"));
+      store.derive({ analysis });
     }
     if (changed.length === 1 && changed[0] === "step") renderCursor();
     else {
@@ -83,8 +82,8 @@ function start() {
   });
 
   mountPlayback({ store, player });
-  mountRuns({ store, catalogue, derived });
-  mountInspector({ store, derived });
+  mountRuns({ store, catalogue });
+  mountInspector({ store });
   for (const radio of document.querySelectorAll("input[name=view]")) {
     radio.checked = radio.value === store.state.view;
     radio.addEventListener("change", () => store.update({ view: radio.value }));
@@ -96,7 +95,6 @@ function start() {
 
   renderMap();
   renderCharts();
-  store.dispatchEvent(new Event("results"));
   player.restart();
   document.body.dataset.ready = "true";
 }

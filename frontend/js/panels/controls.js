@@ -42,7 +42,7 @@ async function copy(text, button) {
   }
 }
 
-export function mountControls({ store, catalogue, surfaceOf, derived, renderMap }) {
+export function mountControls({ store, catalogue, surfaceOf, renderMap }) {
   const select = $("surface-select");
   for (const surface of catalogue.surfaces.values()) select.add(new Option(surface.name, surface.id));
   select.add(new Option("Your own f(x, y)…", CUSTOM_SURFACE)); // panels/expression.js takes it
@@ -84,7 +84,7 @@ export function mountControls({ store, catalogue, surfaceOf, derived, renderMap 
     else store.update({ start: point });
   };
   mountMapPointer({ store, choose });
-  mountMapKeyboard({ store, choose, derived, renderMap, surfaceOf });
+  mountMapKeyboard({ store, choose, renderMap, surfaceOf });
 }
 
 /** Clicks and taps on the map (mouse, pen, touch): a short press that barely moves. */
@@ -112,16 +112,16 @@ function mountMapPointer({ store, choose }) {
 }
 
 /** The focusable map: arrow keys move a crosshair, Enter or Space choose its point. */
-function mountMapKeyboard({ store, choose, derived, renderMap, surfaceOf }) {
+function mountMapKeyboard({ store, choose, renderMap, surfaceOf }) {
   const stack = document.querySelector(".map-stack");
   const view = () => {
     const layout = $("map")._fullLayout;
     return layout?.xaxis ? { x: layout.xaxis.range, y: layout.yaxis.range } : null;
   };
   const clampTo = (value, [lo, hi]) => Math.min(Math.max(value, Math.min(lo, hi)), Math.max(lo, hi));
-  const show = (point) => { derived.crosshair = point; renderMap({ background: false }); };
+  const show = (point) => { store.derive({ crosshair: point }); renderMap({ background: false }); };
   stack.addEventListener("focus", () => {
-    if (store.state.view !== "contour" || derived.crosshair) return;
+    if (store.state.view !== "contour" || store.derived.crosshair) return;
     const state = store.state;
     show(state.inspect ?? state.start ?? surfaceOf(state).default_start);
   });
@@ -132,13 +132,13 @@ function mountMapKeyboard({ store, choose, derived, renderMap, surfaceOf }) {
     const move = { ArrowLeft: [-1, 0], ArrowRight: [1, 0], ArrowUp: [0, 1], ArrowDown: [0, -1] }[event.key];
     if (move) {
       const factor = CROSSHAIR_STEP * (event.shiftKey ? 10 : 1);
-      const [x, y] = derived.crosshair ?? [(ranges.x[0] + ranges.x[1]) / 2, (ranges.y[0] + ranges.y[1]) / 2];
+      const [x, y] = store.derived.crosshair ?? [(ranges.x[0] + ranges.x[1]) / 2, (ranges.y[0] + ranges.y[1]) / 2];
       show([
         clampTo(x + move[0] * factor * Math.abs(ranges.x[1] - ranges.x[0]), ranges.x),
         clampTo(y + move[1] * factor * Math.abs(ranges.y[1] - ranges.y[0]), ranges.y),
       ]);
-    } else if ((event.key === "Enter" || event.key === " ") && derived.crosshair) {
-      choose([...derived.crosshair]);
+    } else if ((event.key === "Enter" || event.key === " ") && store.derived.crosshair) {
+      choose([...store.derived.crosshair]);
     } else return;
     event.preventDefault();
     event.stopPropagation(); // not the playback's arrow keys

@@ -40,8 +40,11 @@ async function downloadScenario(state, button, status) {
   }
 }
 
-export function mountDownloads({ store, derived, status }) {
-  const results = () => (derived.results?.length === store.state.runs.length ? derived.results : null);
+export function mountDownloads({ store, status }) {
+  const results = () => {
+    const found = store.derived.results;
+    return found?.length === store.state.runs.length ? found : null;
+  };
   const stem = () => fileStem(store.state.lesson ?? store.state.surface);
   const html = $("download-html");
   html.addEventListener("click", () => {
@@ -65,8 +68,7 @@ export function mountDownloads({ store, derived, status }) {
     html.disabled = typed;
     html.title = typed ? TYPED_TITLE : HTML_TITLE;
   };
-  store.addEventListener("results", enable);
-  store.addEventListener("resultscleared", enable);
+  store.onDerived((derived, changed) => { if (changed.includes("results")) enable(); });
   store.subscribe(enable);
   enable();
 }

@@ -64,11 +64,11 @@ export function taylorAt(analysis, u) {
 }
 
 function guidance(context) {
-  const results = context.derived.results;
+  const results = context.store.derived.results;
   const button = el("button", { type: "button", id: "inspect-run-point" }, "Inspect the first run's point");
   button.disabled = !results?.length;
   button.addEventListener("click", () => {
-    const result = context.derived.results?.[0];
+    const result = context.store.derived.results?.[0];
     if (!result) return;
     const point = result.points[Math.min(context.store.state.step, result.points.length - 1)];
     context.store.update({ inspect: [point[0], point[1]] });
@@ -140,7 +140,7 @@ function isOf(analysis, point) {
 }
 
 export function mountInspector(context) {
-  const { store, derived, api } = context;
+  const { store, api } = context;
   const root = $("inspector");
   let escape = null; // {from, to, before, predicted, after, alpha, lambda} of the last escape step
   // The last snap: {running, message, at}, `at` the inspected point (the very array in
@@ -149,7 +149,7 @@ export function mountInspector(context) {
 
   /** Whether `point` lies on the map (a Newton step may leave it; the API would refuse). */
   const onMap = ([x, y]) => {
-    const grid = derived.grid;
+    const grid = store.derived.grid;
     return !grid || (x >= grid.x[0] && x <= grid.x.at(-1) && y >= grid.y[0] && y <= grid.y.at(-1));
   };
 
@@ -186,7 +186,7 @@ export function mountInspector(context) {
   };
 
   const onEscape = (analysis) => {
-    const grid = derived.grid;
+    const grid = store.derived.grid;
     const alpha = ESCAPE_FRACTION * (grid ? grid.x.at(-1) - grid.x[0] : 1);
     const u = analysis.escape_direction.map((c) => alpha * c);
     const to = [analysis.point[0] + u[0], analysis.point[1] + u[1]];
@@ -200,7 +200,8 @@ export function mountInspector(context) {
 
   const render = () => {
     const state = store.state;
-    const analysis = isOf(derived.analysis, state.inspect) ? derived.analysis : null;
+    const { analysis: latest } = store.derived;
+    const analysis = isOf(latest, state.inspect) ? latest : null;
     if (escape && state.inspect !== escape.to) escape = null;
     if (escape && isOf(analysis, escape.to)) escape.after = analysis.value;
     if (snap && snap.at !== state.inspect) snap = null;
@@ -211,8 +212,8 @@ export function mountInspector(context) {
     root.replaceChildren(...content.filter(Boolean));
   };
 
-  store.addEventListener("analysis", render);
-  store.addEventListener("results", render); // enables "inspect the first run's point"
+  // A new analysis, or results (which enable "inspect the first run's point").
+  store.onDerived((derived, changed) => { if (changed.includes("analysis") || changed.includes("results")) render(); });
   store.subscribe((state, changed) => {
     if (changed.includes("inspect")) render();
   });

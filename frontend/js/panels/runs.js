@@ -36,7 +36,7 @@ const integerOr = (text, fallback) => {
   return text !== "" && Number.isFinite(n) ? n : fallback;
 };
 
-export function mountRuns({ store, catalogue, derived }) {
+export function mountRuns({ store, catalogue }) {
   const container = $("runs");
   let renderedKey = null;
 
@@ -60,7 +60,7 @@ export function mountRuns({ store, catalogue, derived }) {
   // Results may lag the runs (a request is in flight): only show a result for its own optimizer.
   const summarize = () => {
     const { runs, step } = store.state;
-    const results = derived.results ?? [];
+    const results = store.derived.results ?? [];
     container.querySelectorAll(".run").forEach((card, i) => {
       const result = results[i]?.optimizer === runs[i]?.optimizer ? results[i] : null;
       const text = summaryText(result, step);
@@ -173,8 +173,7 @@ export function mountRuns({ store, catalogue, derived }) {
     if (changed.includes("runs")) refresh();
     else if (changed.includes("step")) summarize();
   });
-  store.addEventListener("results", summarize);
-  store.addEventListener("resultscleared", summarize);
+  store.onDerived((derived, changed) => { if (changed.includes("results")) summarize(); });
   render();
   summarize();
 }

@@ -78,7 +78,9 @@ export function mountSweep({ store, api, surfaceOf, status }) {
     if (runs.every((run, i) => run === state.runs[i])) { status(message); return; }
     // main.js clears the status line when the new runs arrive, so say it after that.
     status("Racing at the best rates…");
-    store.addEventListener("results", () => status(message), { once: true });
+    const said = store.onDerived((derived, changed) => {
+      if (changed.includes("results") && derived.results) { said(); status(message); }
+    });
     store.update({ runs });
   };
 
