@@ -5,7 +5,8 @@ import { readFileSync } from "node:fs";
 import { describe, it } from "node:test";
 
 import { LANDSCAPE } from "../../frontend/js/networks/colors.js";
-import { DARK_HALO, LIGHT_HALO, MAP_COLORSCALE, WARNING } from "../../frontend/js/plots/colors.js";
+import { DARK_HALO, LIGHT_HALO, MAP_COLORSCALE, WARNING, haloFor } from "../../frontend/js/plots/colors.js";
+import { ARROW_FRACTION, ARROW_OPACITY, ARROWS_NOTE, MAP_CONTOUR_LINE } from "../../frontend/js/plots/map.js";
 import { runLabels } from "../../frontend/js/requests.js";
 import { PALETTE } from "../../frontend/js/state.js";
 
@@ -23,5 +24,8 @@ describe("Python/JS parity", () => {
     assert.deepEqual(MAP_COLORSCALE, want.map_colorscale);
     assert.deepEqual([DARK_HALO, LIGHT_HALO, WARNING], [want.dark_halo, want.light_halo, want.warning]);
     assert.equal(LANDSCAPE, want.landscape_colorscale);
+    assert.deepEqual(Object.fromEntries(PALETTE.map((c) => [c, haloFor(c)])), want.halos);
+    assert.deepEqual([ARROW_FRACTION, ARROW_OPACITY, ARROWS_NOTE], [want.arrow_fraction, want.arrow_opacity, want.arrows_note]);
+    assert.deepEqual(MAP_CONTOUR_LINE, want.map_contour_line);
   });
 });

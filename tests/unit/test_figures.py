@@ -125,10 +125,12 @@ def test_the_race_draws_the_engines_paths_on_the_engines_grid() -> None:
 def test_the_arrows_point_along_minus_the_gradient_and_minus_the_momentum() -> None:
     fig = figures.race("beale", BEALE_RUNS, start=BEALE_START, steps=150, step=40)
     _, results = engine_race("beale", beale_configs(), 150)
-    width = 9.0  # Beale's x domain is [−4.5, 4.5]; arrows are 9 % of it, momentum's 70 % of that
+    # Beale's domain is [−4.5, 4.5]²: arrows are 8 % of its shorter side (as in the lab),
+    # momentum's 70 % of that.
+    side = 9.0
     for label, result, key, length in [
-        ("adam", results[0], None, 0.09 * width),
-        ("slow ball", results[1], "momentum", 0.7 * 0.09 * width),
+        ("adam", results[0], None, 0.08 * side),
+        ("slow ball", results[1], "momentum", 0.7 * 0.08 * side),
     ]:
         path = one(fig, label, "lines")
         assert len(path.x) == 41  # the cursor at step 40: points 0 … 40
@@ -158,9 +160,10 @@ def test_the_log_scale_is_log10_of_the_height_above_the_grids_minimum() -> None:
 
 def test_default_runs_are_the_labs_four_from_the_surfaces_start() -> None:
     fig = figures.race(steps=30, resolution=17)
-    paths = [t for t in fig.data if t.type == "scatter" and t.mode == "lines"]
-    names = [t.name for t in paths]
-    assert names == ["sgd", "momentum", "rmsprop", "adam"]
+    lines = [t for t in fig.data if t.type == "scatter" and t.mode == "lines"]
+    paths = [t for t in lines if t.showlegend is not False]  # (each under its halo)
+    assert [t.name for t in paths] == ["sgd", "momentum", "rmsprop", "adam"]
+    assert [t.name for t in lines if t.showlegend is False] == [f"{t.name} outline" for t in paths]
     start = get_surface("rosenbrock").default_start
     assert all((t.x[0], t.y[0]) == start for t in paths)
 
@@ -603,3 +606,22 @@ def test_every_notebook_example_runs_and_shows_a_figure(
     exec(compile(notebook_examples()[index], f"NOTEBOOKS.md example {index + 1}", "exec"), {})
     assert shown, "an example should end by showing its figure"
     assert all(len(fig.data) > 0 for fig in shown)
+
+
+def test_the_race_is_drawn_as_the_lab_draws_its_map() -> None:
+    """Equal scales (angles are true), a halo under every path in the colour that makes it
+    stand out, dotted translucent arrows, and the legend saying their length means nothing."""
+    from descentlab.figures import style
+
+    fig = figures.race(steps=20, resolution=17)
+    assert (fig.layout.yaxis.scaleanchor, fig.layout.yaxis.scaleratio) == ("x", 1)
+    scatters = [t for t in fig.data if t.type == "scatter"]
+    for path in [t for t in scatters if t.mode == "lines" and t.showlegend is not False]:
+        (halo,) = [t for t in fig.data if t.name == f"{path.name} outline"]
+        assert halo.line.color == style.halo_for(path.line.color)
+        assert halo.line.width > path.line.width
+    arrows = [t for t in fig.data if t.name and t.name.endswith("−∇f")]
+    assert arrows and all(a.line.dash == "dot" and a.opacity == 0.75 for a in arrows)
+    assert any(t.name == style.ARROWS_NOTE for t in fig.data)
+    assert style.halo_for("#F0E442") == style.DARK_HALO  # yellow needs the dark outline
+    assert style.halo_for("#0072B2") == style.LIGHT_HALO

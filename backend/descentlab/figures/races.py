@@ -21,16 +21,17 @@ from descentlab.core.surfaces import Surface, get_surface
 from descentlab.core.trajectory import RunResult, run_labels, run_trajectories
 from descentlab.figures.inputs import DEFAULT_RUNS, RunSpec, run_config
 from descentlab.figures.style import (
-    CONTOUR_LINE,
+    ARROW_FRACTION,
+    ARROW_OPACITY,
+    ARROWS_NOTE,
     MAP_COLORSCALE,
+    MAP_CONTOUR_LINE,
     STAR,
     base_layout,
     color,
+    halo_for,
     plotly_text,
 )
-
-# Surfaces the lab opens on a log colour scale (panels/controls.js), and its grid size.
-ARROW_FRACTION = 0.09  # an arrow's length as a share of the domain's width
 
 
 @dataclass(frozen=True)
@@ -112,6 +113,7 @@ def _arrow(
     """A segment from ``point`` along ``direction`` with an arrowhead (empty when zero)."""
     norm = 0.0 if direction is None else float(np.hypot(*direction))
     tip = point + direction / norm * length if direction is not None and norm > 0 else None
+    # Thinner than a path, dotted, translucent and with a head: never mistaken for a run.
     return go.Scatter(
         x=[] if tip is None else [point[0], tip[0]],
         y=[] if tip is None else [point[1], tip[1]],
@@ -119,15 +121,17 @@ def _arrow(
         name=name,
         showlegend=False,
         hoverinfo="skip",
-        line={"color": colour, "width": 2},
-        marker={"symbol": "arrow", "angleref": "previous", "size": [0, 11], "color": colour},
+        opacity=ARROW_OPACITY,
+        line={"color": colour, "width": 1.5, "dash": "dot"},
+        marker={"symbol": "arrow", "angleref": "previous", "size": [0, 10], "color": colour},
     )
 
 
 def _run_traces(race: Race, step: int | None) -> list[go.Scatter]:
-    """Per run: its path up to the cursor, its point there, −∇f and momentum arrows."""
-    (x_lo, x_hi), _ = race.objective.domain
-    length = ARROW_FRACTION * (x_hi - x_lo)
+    """Per run: its halo and path up to the cursor, its point there, −∇f and momentum
+    arrows (as the lab draws them, plots/map.js ``runTraces``)."""
+    (x_lo, x_hi), (y_lo, y_hi) = race.objective.domain
+    length = ARROW_FRACTION * min(x_hi - x_lo, y_hi - y_lo)
     traces: list[go.Scatter] = []
     for raw_label, colour, result in zip(race.labels, race.colours, race.results, strict=True):
         label = plotly_text(raw_label)
@@ -135,7 +139,17 @@ def _run_traces(race: Race, step: int | None) -> list[go.Scatter]:
         shown = result.points[: k + 1]
         momenta = result.state.get("momentum")
         momentum = momenta[min(k, len(momenta)) - 1] if momenta is not None and k > 0 else None
+        halo = halo_for(colour)
         traces += [
+            go.Scatter(
+                x=shown[:, 0],
+                y=shown[:, 1],
+                mode="lines",
+                name=f"{label} outline",
+                showlegend=False,
+                line={"color": halo, "width": 5},
+                hoverinfo="skip",
+            ),
             go.Scatter(
                 x=shown[:, 0],
                 y=shown[:, 1],
@@ -152,7 +166,7 @@ def _run_traces(race: Race, step: int | None) -> list[go.Scatter]:
                 name=label,
                 legendgroup=label,
                 showlegend=False,
-                marker={"color": colour, "size": 11, "line": {"color": "white", "width": 1.5}},
+                marker={"color": colour, "size": 11, "line": {"color": halo, "width": 1.5}},
                 hovertemplate=f"{label}, step {k}<br>(%{{x:.4g}}, %{{y:.4g}})<extra></extra>",
             ),
             _arrow(shown[-1], -result.gradient[k], length, colour, f"{label} −∇f"),
@@ -198,7 +212,7 @@ def race(
             showscale=False,
             colorscale=MAP_COLORSCALE,
             ncontours=30,
-            line=CONTOUR_LINE,
+            line=MAP_CONTOUR_LINE,
             hoverinfo="skip",
         ),
         go.Scatter(
@@ -216,13 +230,41 @@ def race(
             marker={"symbol": "circle-open", "size": 14, "color": "#111", "line": {"width": 2}},
         ),
         *_run_traces(scenario, step),
+        # The legend's key for the arrows: what their length means (nothing).
+        go.Scatter(
+            x=[None],  # no point to draw, but a legend entry (Plotly drops empty traces)
+            y=[None],
+            mode="lines+markers",
+            name=ARROWS_NOTE,
+            opacity=ARROW_OPACITY,
+            line={"color": "#5b6475", "width": 1.5, "dash": "dot"},
+            marker={"symbol": "arrow", "size": 10, "color": "#5b6475"},
+            hoverinfo="skip",
+        ),
     ]
     (x_lo, x_hi), (y_lo, y_hi) = scenario.objective.domain
+    # Equal scales, as in the lab: angles (a gradient against a contour, two eigenvectors)
+    # are true. The legend sits under the plot, off the data.
     layout = base_layout(
         title={"text": f"{spec.name}: {scenario.steps} steps"},
-        xaxis={"range": [x_lo, x_hi], "title": {"text": "x"}, "showgrid": False, "zeroline": False},
-        yaxis={"range": [y_lo, y_hi], "title": {"text": "y"}, "showgrid": False, "zeroline": False},
-        legend={"x": 0.99, "xanchor": "right", "y": 0.99, "bgcolor": "rgba(255,255,255,0.75)"},
+        xaxis={
+            "range": [x_lo, x_hi],
+            "title": {"text": "x"},
+            "showgrid": False,
+            "zeroline": False,
+            "constrain": "domain",
+        },
+        yaxis={
+            "range": [y_lo, y_hi],
+            "title": {"text": "y"},
+            "showgrid": False,
+            "zeroline": False,
+            "scaleanchor": "x",
+            "scaleratio": 1,
+            "constrain": "domain",
+        },
+        margin={"l": 60, "r": 20, "t": 50, "b": 130},  # room for two rows of legend
+        legend={"orientation": "h", "x": 0, "y": -0.12, "yanchor": "top"},
     )
     return go.Figure(data=data, layout=layout)
 

@@ -27,11 +27,43 @@ MAP_COLORSCALE = (
 DARK_HALO = "#1d2433"  # the outline of a light run colour's path
 LIGHT_HALO = "#ffffff"  # and of a dark one's
 WARNING = "#8F3500"
+# Arrows show a direction only (plots/map.js): each is this share of the view's shorter
+# side (the momentum arrow 0.7 of it), dotted, thinner than a path and translucent.
+ARROW_FRACTION = 0.08
+ARROW_OPACITY = 0.75
+ARROWS_NOTE = "arrows: direction only, length not to scale"
+
+
+def _luminance(hex_colour: str) -> float:
+    """WCAG 2 relative luminance of "#rrggbb" (plots/colors.js ``luminance``)."""
+
+    def channel(c: float) -> float:
+        return c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4
+
+    value = int(hex_colour[1:7], 16)
+    r, g, b = (channel(((value >> shift) & 255) / 255) for shift in (16, 8, 0))
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
+def contrast(a: str, b: str) -> float:
+    """WCAG contrast ratio of two "#rrggbb" colours, 1 to 21."""
+    high, low = sorted((_luminance(a), _luminance(b)), reverse=True)
+    return (high + 0.05) / (low + 0.05)
+
+
+def halo_for(colour: str) -> str:
+    """A path's halo (plots/colors.js ``haloFor``): a white edge for a colour that reaches
+    3:1 on the scale's darkest colour by itself, a dark outline for the rest."""
+    darkest = min((c for _, c in MAP_COLORSCALE), key=_luminance)
+    return LIGHT_HALO if contrast(colour, darkest) >= 3 else DARK_HALO
+
+
 # A network's loss landscape (networks/colors.js LANDSCAPE), drawn reversed: low loss
 # dark blue, high loss pale.
 LANDSCAPE_COLORSCALE = "YlGnBu"
 PATH_COLOR = PALETTE[4]  # vermillion stands out on YlGnBu
-CONTOUR_LINE = {"width": 0.5, "color": "rgba(0,0,0,0.25)"}
+CONTOUR_LINE = {"width": 0.5, "color": "rgba(0,0,0,0.25)"}  # a network landscape's
+MAP_CONTOUR_LINE = {"width": 0.6, "color": "rgba(29,36,51,0.35)"}  # the 2-D map's
 STAR = {"symbol": "star", "size": 13, "color": "#F0E442", "line": {"color": INK, "width": 1}}
 TEMPLATE = "none"
 # Room above the subplot titles for the figure's own title.

@@ -14,7 +14,9 @@ import { MAP_COLORSCALE, NEGATIVE_CURVATURE, POSITIVE_CURVATURE, haloFor } from 
 // momentum arrow 0.7 of it), whatever the gradient's size, and the legend says so.
 export const ARROW_FRACTION = 0.08;
 export const ARROWS_NOTE = "arrows: direction only, length not to scale";
-const ARROW_OPACITY = 0.75;
+export const ARROW_OPACITY = 0.75;
+/** The contour lines of the map: thin and translucent, so the paths stay in front. */
+export const MAP_CONTOUR_LINE = { width: 0.6, color: "rgba(29,36,51,0.35)" };
 
 /**
  * How heights are drawn: as they are, or (log scale) as log10 of the height above the
@@ -206,7 +208,7 @@ export function buildMapFigure(o) {
     data: [
       {
         type: "contour", name: surface.name, x: grid.x, y: grid.y, z, showscale: false,
-        colorscale: MAP_COLORSCALE, ncontours: 30, line: { width: 0.6, color: "rgba(29,36,51,0.35)" },
+        colorscale: MAP_COLORSCALE, ncontours: 30, line: MAP_CONTOUR_LINE,
         hoverinfo: "skip",
       },
       ...inspector.background,
