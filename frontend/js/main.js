@@ -17,7 +17,8 @@ import { mountPlayback } from "./panels/playback.js";
 import { mountRuns } from "./panels/runs.js";
 import { mountSweep } from "./panels/sweep.js";
 import { Player } from "./player.js";
-import { analyzeRequest, gridRequest, startOf, trajectoryRequest } from "./requests.js";
+import { mountLabData } from "./lab_data.js";
+import { startOf } from "./requests.js";
 import { isTyped, typedSurfaceEntry } from "./expression.js";
 import { CUSTOM_SURFACE, decodeState, defaultState, encodeState } from "./state.js";
 import { Store } from "./store.js";
@@ -52,21 +53,6 @@ export function sanitize(state, catalogue) {
   return clean;
 }
 
-/** Run `task` now, or once more after the current run if called while it runs. */
-function coalesce(task) {
-  let running = false;
-  let again = false;
-  return async () => {
-    if (running) { again = true; return; }
-    running = true;
-    try {
-      do { again = false; await task(); } while (again);
-    } finally {
-      running = false;
-    }
-  };
-}
-
 async function start() {
   const catalogue = await loadCatalogue();
   const store = new Store(sanitize(decodeState(location.search), catalogue));
@@ -82,66 +68,7 @@ async function start() {
   });
   const { renderMap, renderCharts, renderCursor } = view;
 
-  const refreshGrid = coalesce(async () => {
-    const body = gridRequest(store.state);
-    let grid;
-    try {
-      grid = await busy.during(api.postGrid(body));
-    } catch (error) {
-      status(`Could not draw the surface: ${error.message}`);
-      store.dispatchEvent(new CustomEvent("surfaceerror", { detail: error })); // for the typed-surface field
-      return;
-    }
-    if (JSON.stringify(gridRequest(store.state)) !== JSON.stringify(body)) return; // stale
-    store.derive({ grid, z: displayZ(grid.z, store.state.logScale) });
-    renderMap();
-  });
-
-  let lastSource = "load";
-  let runsKey = null; // the request whose results are drawn
-  const refreshRuns = coalesce(async () => {
-    const source = lastSource; // what asked for these runs: a dragged slider parks the cursor
-    const body = trajectoryRequest(store.state, surfaceOf(store.state));
-    const key = JSON.stringify(body);
-    if (key === runsKey) return;
-    let response;
-    try {
-      response = await busy.during(api.postTrajectories(body));
-    } catch (error) {
-      status(`Could not compute the runs: ${error.message}`);
-      return;
-    }
-    if (JSON.stringify(trajectoryRequest(store.state, surfaceOf(store.state))) !== key) return; // stale
-    status("");
-    runsKey = key;
-    store.derive({ results: response.runs });
-    const stepBefore = store.state.step;
-    if (source === "slider") {
-      player.pause();
-      store.update({ step: store.state.steps }, { source: "results" });
-    } else if (source === "load" && store.state.step > 0) {
-      player.pause(); // a shared link restores its exact step
-    } else {
-      player.restart();
-    }
-    if (store.state.step === stepBefore) renderMap(); // a moved cursor has redrawn it already
-    // The charts follow a frame later, so the new paths are painted first while dragging.
-    requestAnimationFrame(() => renderCharts());
-  });
-
-  const refreshAnalysis = coalesce(async () => {
-    const point = store.state.inspect;
-    if (!point) { store.derive({ analysis: null }); renderMap(); return; }
-    try {
-      const analysis = await api.postAnalyze(analyzeRequest(store.state, point));
-      if (store.state.inspect !== point) return;
-      store.derive({ analysis });
-    } catch (error) {
-      status(`Could not analyse the point: ${error.message}`);
-      store.derive({ analysis: null });
-    }
-    renderMap();
-  });
+  const data = mountLabData({ store, api, player, surfaceOf, status, busy, view });
 
   // The URL follows the state at most every 250 ms (also while the animation plays).
   let urlTimer = null;
@@ -161,19 +88,17 @@ async function start() {
       // Another scenario (a surface, or a lesson on the same one): nothing of the old one
       // stays on screen (paths, charts, cursor, summaries, the inspector's analysis) while
       // the new one is computed.
-      runsKey = null;
-      player.pause();
-      store.derive({ results: null });
+      data.dropRace();
       renderCharts();
     }
     if (has(...surfaceKeys)) {
       store.derive({ grid: null, analysis: null }); view.resetZoom();
       $("map").parentElement.dataset.waiting = "true"; // the old surface hidden until the new one is drawn
-      refreshGrid();
+      data.refreshGrid();
     } else if (newLesson) renderMap();
     if (has("logScale") && store.derived.grid) store.derive({ z: displayZ(store.derived.grid.z, state.logScale) });
-    if (has(...surfaceKeys, "start", "steps", "runs")) { lastSource = source; refreshRuns(); }
-    if (has("inspect", ...surfaceKeys)) refreshAnalysis();
+    if (has(...surfaceKeys, "start", "steps", "runs")) data.refreshRuns(source);
+    if (has("inspect", ...surfaceKeys)) data.refreshAnalysis();
     if (changed.length === 1 && changed[0] === "step") renderCursor();
     else {
       if (has("step", "view", "logScale", "runs")) renderMap();
@@ -202,9 +127,9 @@ async function start() {
   const ready = store.onDerived((derived, changed) => {
     if (changed.includes("results") && derived.results) { document.body.dataset.ready = "true"; ready(); }
   });
-  refreshGrid();
-  refreshRuns();
-  if (store.state.inspect) refreshAnalysis();
+  data.refreshGrid();
+  data.refreshRuns("load");
+  if (store.state.inspect) data.refreshAnalysis();
 }
 
 mountEmbed(); // height reports and the full-lab link when framed with ?embed=1
