@@ -73,7 +73,8 @@ def _shrink(path: str, body: Any) -> None:
         for key, cap in caps.items():
             _cap(params, key, cap)
         if isinstance(params.get("batch_sizes"), list):
-            params["batch_sizes"] = [min(b, 16) for b in params["batch_sizes"][:2]]
+            sizes = params["batch_sizes"][:2]  # numbers, or "full"
+            params["batch_sizes"] = [min(b, 16) if isinstance(b, int) else b for b in sizes]
 
 
 @schema.hook("map_case")

@@ -10,7 +10,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from descentlab.core.grid import GRID
+from descentlab.api.schemas.grid import GridRequest
+from descentlab.core.grid import GRID, LAB_RESOLUTION
 from descentlab.core.trajectory import SIMULATE, call_shape
 from descentlab.core.warmup import FIRST_VISIT, NEXT, every_program
 from descentlab.lessons.catalogue import LESSONS
@@ -68,7 +69,11 @@ def test_the_first_visit_matches_the_front_ends_defaults() -> None:
     race = (SIMULATE, call_shape(typed=False, steps=UI_STEPS))
     assert race in FIRST_VISIT
     assert (GRID, ()) in FIRST_VISIT
-    assert "gridRequest(state, resolution = 128)" in (FRONTEND / "requests.js").read_text()
+    # The page's grid names no resolution (requests.js gridRequest), so it gets the API's
+    # default; the warmed grid program serves any resolution (its shape is ()).
+    grid_request = (FRONTEND / "requests.js").read_text().split("export function gridRequest")[1]
+    assert grid_request.split("}\n")[0].count("resolution") == 0
+    assert GridRequest(surface="rosenbrock").resolution == LAB_RESOLUTION
 
 
 def test_every_lessons_race_is_warmed_before_the_rest() -> None:
