@@ -5,6 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 STAMP := $(VENV)/.installed
+RUNTIME := $(VENV)/.runtime
 
 .PHONY: serve test jstest compose-config bench load lint typecheck install clean
 
@@ -12,13 +13,18 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
+# Serving needs the runtime dependencies only; the tests and benchmarks add their tools.
+$(RUNTIME): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e .
+	touch $(RUNTIME)
+
 $(STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e ".[test,bench]"
-	touch $(STAMP)
+	touch $(STAMP) $(RUNTIME)
 
 install: $(STAMP)
 
-serve: install
+serve: $(RUNTIME)
 	$(BIN)/descentlab serve --host $(HOST) --port $(PORT)
 
 lint: install

@@ -193,3 +193,26 @@ def test_the_image_runs_the_lab_as_a_user_on_port_8000(dockerfile: list[str]) ->
     install = " ".join(arg for op, arg in instructions if op == "RUN")
     assert "pip install ." in install
     assert "[test" not in install and "torch" not in install  # no test extras in the image
+
+
+def test_make_serve_installs_the_runtime_only_and_make_test_the_extras() -> None:
+    """Serving a page needs no torch, playwright or mypy (issue 14): the dry run of every
+    step `make serve` would take installs the package without extras."""
+    import shutil
+    import subprocess
+    import tomllib
+
+    if shutil.which("make") is None:  # the README's commands need make: CI has it
+        pytest.fail("make is not installed")
+
+    def installs(target: str) -> list[str]:
+        dry = subprocess.run(
+            ["make", "-n", "-B", target], cwd=ROOT, capture_output=True, text=True, check=True
+        )
+        return [line for line in dry.stdout.splitlines() if "pip install" in line and "-e" in line]
+
+    assert installs("serve") and all("[" not in line for line in installs("serve"))
+    assert any('".[test,bench]"' in line for line in installs("test"))
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    assert project["license"] == "MIT"
+    assert all((ROOT / name).is_file() for name in project["license-files"])
