@@ -35,7 +35,6 @@ from pydantic import (
 from descentlab.api.schemas.common import StrictModel
 from descentlab.core.base import Doc, OneOf
 from descentlab.core.experiments.registry import EXPERIMENTS, Experiment
-from descentlab.core.experiments.train import NetworkSetup
 
 
 def _one_of(names: tuple[str, ...]) -> Any:
@@ -165,11 +164,6 @@ else:
         Union[tuple(REQUEST_MODELS.values())],  # noqa: UP007
         Field(discriminator="kind"),
     ]
-
-
-def setup_field(name: str) -> Any:
-    """A training setup field's type with its bounds (the datasets route's queries)."""
-    return _pydantic_type(_hints(NetworkSetup)[name])
 
 
 class ExperimentFieldPublic(BaseModel):
