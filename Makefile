@@ -7,7 +7,7 @@ PORT ?= 8000
 STAMP := $(VENV)/.installed
 RUNTIME := $(VENV)/.runtime
 
-.PHONY: serve test jstest compose-config bench load lint typecheck install clean
+.PHONY: serve test jstest compose-config bench load lint typecheck install lock floors clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -65,5 +65,32 @@ bench: install
 load: install
 	$(BIN)/python -m bench.load $(LOAD_ARGS)
 
+# requirements.lock: the runtime dependencies at exact versions and hashes, for the Docker
+# image (CPython 3.11 on Linux). Rerun after changing the dependencies in pyproject.toml;
+# tests/unit/test_packaging.py fails while the lock misses one or falls outside its range.
+LOCK_VENV := .venv-lock
+lock:
+	$(PYTHON) -m venv $(LOCK_VENV)
+	$(LOCK_VENV)/bin/python -m pip install --quiet "pip-tools>=7.4"
+	$(LOCK_VENV)/bin/pip-compile --quiet --generate-hashes --strip-extras --allow-unsafe \
+		--no-emit-index-url --no-emit-find-links --annotation-style=line \
+		--output-file=requirements.lock pyproject.toml
+
+# The declared minimum versions, tried: a fresh environment with every runtime dependency
+# at its floor in pyproject.toml (.ci/floors.py) runs the API tests. Old releases may warn
+# of newer deprecations, so warnings are shown here instead of failing. .ci/run runs it.
+FLOORS_VENV := .venv-floors
+FLOORS_TESTS := $(patsubst %,tests/api/test_%.py,health grid trajectories analyze datasets \
+	experiments sweeps export lessons validation limits security catalogue frontend_files)
+floors: install
+	rm -rf $(FLOORS_VENV)
+	$(PYTHON) -m venv $(FLOORS_VENV)
+	$(BIN)/python .ci/floors.py > $(FLOORS_VENV)/floors.txt
+	$(FLOORS_VENV)/bin/python -m pip install --quiet --constraint $(FLOORS_VENV)/floors.txt \
+		-e . "pytest>=8" "httpx>=0.27" "jsonpatch>=1.33"
+	$(FLOORS_VENV)/bin/python -m pip list 2>/dev/null | grep -Ei '^(fastapi|jax|numpy|pydantic|optax) '
+	$(FLOORS_VENV)/bin/python -m pytest -q -p no:cacheprovider -W default::DeprecationWarning \
+		$(FLOORS_TESTS)
+
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(LOCK_VENV) $(FLOORS_VENV) .pytest_cache .mypy_cache .ruff_cache build dist

@@ -50,9 +50,14 @@ def wait_for_background_warmup(url: str, limit_s: float = 300) -> None:
 
 @contextmanager
 def serve(
-    cache_dir: Path, warmup: bool = True, environment: Mapping[str, str] | None = None
+    cache_dir: Path,
+    warmup: bool = True,
+    environment: Mapping[str, str] | None = None,
+    python: str = sys.executable,
+    cwd: Path | None = None,
 ) -> Iterator[RunningServer]:
-    """``descentlab serve`` with ``environment`` added to ours (settings, uvicorn's)."""
+    """``descentlab serve`` with ``environment`` added to ours (settings, uvicorn's), run by
+    ``python`` (another environment's, to try an installation) in ``cwd``."""
     port = free_port()
     env = {
         **os.environ,
@@ -62,9 +67,9 @@ def serve(
         "DESCENTLAB_RESPONSE_CACHE_ENTRIES": "0",
         **(environment or {}),
     }
-    command = [sys.executable, "-m", "descentlab.cli", "serve", "--port", str(port)]
+    command = [python, "-m", "descentlab.cli", "serve", "--port", str(port)]
     started = time.perf_counter()
-    process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL)
+    process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, cwd=cwd)
     url = f"http://127.0.0.1:{port}"
     try:
         while True:

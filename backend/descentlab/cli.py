@@ -131,10 +131,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--lab-url", help="the live lab's address: each page links to its lesson there"
     )
     args = parser.parse_args(argv)
+    if args.command == "serve" and args.workers < 1:
+        parser.error("--workers must be at least 1")
+    from descentlab.api.settings import get_settings
+    from descentlab.assets import FrontendMissingError, require_frontend
+
+    try:  # both serve and write the lab's pages: without them, say so and do nothing
+        require_frontend(get_settings().frontend_dir)
+    except FrontendMissingError as missing:
+        print(f"descentlab {args.command}: {missing}", file=sys.stderr)
+        return 1
     if args.command == "export":
         return _export(parser, args)
-    if args.workers < 1:
-        parser.error("--workers must be at least 1")
     if args.command == "serve":
         _serve(args.host, args.port, args.workers)
     return 0

@@ -12,6 +12,7 @@ from pydantic import ValidationError
 from descentlab.api.app import create_app
 from descentlab.api.deps import app_settings
 from descentlab.api.settings import Settings
+from descentlab.assets import require_frontend
 from descentlab.export.data import lab_requests
 from descentlab.export.page import page_data
 from descentlab.lessons import get_lesson
@@ -175,7 +176,7 @@ def test_a_scenario_the_api_would_refuse_is_a_422(client: TestClient) -> None:
 def test_an_app_with_its_own_front_end_folder_exports_from_that_folder(tmp_path: Path) -> None:
     """The exports read the settings the app was built with, not the environment's."""
     frontend = tmp_path / "frontend"
-    shutil.copytree(Settings().frontend_dir, frontend)
+    shutil.copytree(require_frontend(""), frontend)
     with (frontend / "css" / "lab.css").open("a") as css:
         css.write("\n/* this-folder-not-the-default */\n")
     settings = Settings(warmup=False, compilation_cache_dir="", frontend_dir=str(frontend))

@@ -19,7 +19,7 @@ import pytest
 
 from descentlab import cli
 from descentlab.api.settings import get_settings
-from descentlab.assets import PLOTLY_JS
+from descentlab.assets import PLOTLY_JS, require_frontend
 from descentlab.core.experiments import loss_comparison
 from descentlab.core.grid import evaluate_grid
 from descentlab.core.trajectory import run_labels
@@ -30,7 +30,7 @@ from descentlab.export.page import fill, page_data
 from descentlab.lessons import LESSONS, get_lesson
 from descentlab.lessons.engine import objective_of, run_scenario
 
-FRONTEND = Path(get_settings().frontend_dir)
+FRONTEND = require_frontend(get_settings().frontend_dir)
 SURFACE_LESSON = "w1w2-saddle"  # the inspector is open at a saddle: analyses are inlined too
 NETWORK_LESSON = "loss-comparison"  # the quickest experiment
 LAB_URL = "https://lab.example.edu"

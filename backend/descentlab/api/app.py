@@ -31,6 +31,7 @@ from descentlab.api.routes import (
 )
 from descentlab.api.schemas.problems import PROBLEM_RESPONSES
 from descentlab.api.settings import Settings, get_settings
+from descentlab.assets import require_frontend
 from descentlab.core.experiments.costs import Budget
 from descentlab.core.precision import use_engine_precision
 from descentlab.core.warmup import warm_everything, warm_first_visit
@@ -110,7 +111,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     ):
         app.include_router(module.router, responses=PROBLEM_RESPONSES)
     app.include_router(vendor.router)
-    frontend = Path(settings.frontend_dir)
-    if frontend.is_dir():
-        app.mount("/", StaticFiles(directory=frontend, html=True), name="frontend")
+    # Without its pages the lab would answer 404 on "/" and fail every export: say so now.
+    frontend = require_frontend(settings.frontend_dir)
+    app.mount("/", StaticFiles(directory=frontend, html=True), name="frontend")
     return app

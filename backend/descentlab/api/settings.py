@@ -40,7 +40,9 @@ class Settings(BaseSettings):
     # ...kept under this many bytes: the least recently used programs are evicted (the 2-D
     # engine's take about 1 MB; each network shape a job compiles adds to it).
     compilation_cache_max_bytes: int = Field(256 * 2**20, ge=64 * 2**10)
-    frontend_dir: str = str(Path(__file__).resolve().parents[3] / "frontend")
+    # The static front end served at "/" and inlined by exports. Empty: the one installed
+    # with the package (assets.py); the server refuses to start if it is incomplete.
+    frontend_dir: str = ""
     # Experiments run one at a time by default: this lab's reference machine has 2 cores,
     # and the other serves the interactive requests.
     experiment_workers: int = 1

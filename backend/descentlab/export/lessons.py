@@ -16,6 +16,7 @@ from typing import Any
 import orjson
 
 from descentlab.api.settings import get_settings
+from descentlab.assets import require_frontend
 from descentlab.export import data
 from descentlab.export.page import Document, fill, render, styles
 from descentlab.lessons import LESSONS, Lesson, NetworkScenario, get_lesson
@@ -35,8 +36,9 @@ class UnknownLessonError(KeyError):
 
 
 def frontend_dir() -> Path:
-    """The front end the pages are built from (``DESCENTLAB_FRONTEND_DIR``, as the server's)."""
-    return Path(get_settings().frontend_dir)
+    """The front end the pages are built from (the server's: ``DESCENTLAB_FRONTEND_DIR`` or
+    the package's own)."""
+    return require_frontend(get_settings().frontend_dir)
 
 
 def find_lesson(lesson_id: str) -> Lesson:

@@ -10,7 +10,6 @@ the lesson's Run button (and of every other download) instead of training again.
 
 from collections.abc import Callable
 from functools import lru_cache, partial
-from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
 import orjson
@@ -28,6 +27,7 @@ from descentlab.api.middleware.compute_limit import ComputeBusyError, ComputeLim
 from descentlab.api.responses import encode
 from descentlab.api.schemas.export import ScenarioExportRequest
 from descentlab.api.settings import Settings
+from descentlab.assets import require_frontend
 from descentlab.export import lesson_html, scenario_html
 from descentlab.export.data import experiment_request, surface_data, validated_requests
 from descentlab.lessons import LESSON_ID_PATTERN, Lesson, NetworkScenario, get_lesson
@@ -128,7 +128,7 @@ async def export_lesson(
         lesson_html,
         lesson.id,
         _lab_url(request, settings),
-        Path(settings.frontend_dir),
+        require_frontend(settings.frontend_dir),
         lambda _lesson: page_data,
     )
     return _attachment(page, f"{lesson.id}.html")
@@ -145,6 +145,6 @@ async def export_scenario(
         validated_requests(state)
     except ValueError as refused:
         raise HTTPException(422, str(refused)) from None
-    frontend = Path(settings.frontend_dir)
+    frontend = require_frontend(settings.frontend_dir)
     page = await _in_compute_slot(limiter, partial(scenario_html, state, body.link, frontend))
     return _attachment(page, f"descentlab-{state['surface']}.html")
