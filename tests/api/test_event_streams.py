@@ -1,6 +1,7 @@
 """Open event streams must not hold the server's worker threads (a class following its
 training runs would otherwise starve every other request)."""
 
+import json
 import socket
 import threading
 import time
@@ -10,11 +11,13 @@ from typing import Any
 
 import anyio.to_thread
 import httpx
+import jsonpatch
 import pytest
 import uvicorn
 from starlette.types import Receive, Scope, Send
 
 from descentlab.api.app import create_app
+from descentlab.api.routes import experiments as experiments_route
 from descentlab.api.settings import Settings
 from descentlab.core.experiments.registry import EXPERIMENTS
 
@@ -173,3 +176,86 @@ def test_a_hundred_streams_on_one_job_each_get_the_new_points_not_the_history(
         # the whole job at every change would cost ~STEPS / 2 times the final job.
         assert 0 < followed.largest_patch < 1000
         assert followed.received < followed.as_snapshots / 5, followed
+
+
+@pytest.fixture
+def stepping_kind(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[threading.Event]]:
+    """The loss_comparison kind, made to report one partial point when the test releases
+    the first event and to finish when it releases the second."""
+    gates = [threading.Event(), threading.Event()]
+
+    def step(params: Any, progress: Any) -> dict[str, Any]:
+        gates[0].wait(30)
+        progress(0.5, {"history": {"loss": [0.5]}})
+        gates[1].wait(30)
+        return {"history": {"loss": [0.5, 0.25]}}
+
+    entry = replace(EXPERIMENTS["loss_comparison"], run=step)
+    monkeypatch.setitem(EXPERIMENTS, "loss_comparison", entry)
+    yield gates
+    for gate in gates:
+        gate.set()
+
+
+def _first_event(response: httpx.Response) -> dict[str, str]:
+    event: dict[str, str] = {}
+    for line in response.iter_lines():
+        if not line and event:
+            return event
+        if line and not line.startswith(":"):
+            field, _, value = line.partition(": ")
+            event[field] = value
+    raise AssertionError("the stream ended before an event")
+
+
+def _running(client: httpx.Client, job_id: str) -> dict[str, Any]:
+    deadline = time.monotonic() + 30
+    while (job := client.get(f"/api/experiments/{job_id}").json())["status"] != "running":
+        assert time.monotonic() < deadline, job
+        time.sleep(0.02)
+    return job
+
+
+def test_a_stream_resumed_with_last_event_id_gets_the_changes_since_not_the_job(
+    server_url: str, stepping_kind: list[threading.Event]
+) -> None:
+    with httpx.Client(base_url=server_url, timeout=30) as client:
+        job_id = client.post("/api/experiments", json={"kind": "loss_comparison"}).json()["id"]
+        _running(client, job_id)
+        path = f"/api/experiments/{job_id}/events"
+        with client.stream("GET", path) as fresh:
+            assert fresh.headers["content-type"].startswith("text/event-stream")
+            assert fresh.headers["cache-control"] == "no-cache"
+            assert fresh.headers["x-accel-buffering"] == "no"
+            first = _first_event(fresh)
+        assert first["event"] == "progress" and int(first["retry"]) > 0
+        assert json.loads(first["data"])["status"] == "running"
+        # A browser reconnecting says what it last had: it gets only what changed since.
+        with client.stream("GET", path, headers={"Last-Event-ID": first["id"]}) as resumed:
+            stepping_kind[0].set()
+            change = _first_event(resumed)
+        assert change["event"] == "patch" and int(change["id"]) > int(first["id"])
+        rebuilt = jsonpatch.apply_patch(json.loads(first["data"]), json.loads(change["data"]))
+        assert rebuilt["partial"] == {"history": {"loss": [0.5]}}
+        # An id this job never had (or garbage) starts over with the whole job.
+        for unknown in ("999999", "not-a-revision"):
+            with client.stream("GET", path, headers={"Last-Event-ID": unknown}) as restarted:
+                assert _first_event(restarted)["event"] == "progress"
+        stepping_kind[1].set()
+
+
+def test_a_quiet_stream_is_kept_open_with_comments(
+    server_url: str, blocked_kind: threading.Event, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(experiments_route, "KEEP_ALIVE_S", 0.1)
+    with httpx.Client(base_url=server_url, timeout=30) as client:
+        job_id = client.post("/api/experiments", json={"kind": "loss_comparison"}).json()["id"]
+        _running(client, job_id)
+        comments = 0
+        with client.stream("GET", f"/api/experiments/{job_id}/events") as stream:
+            for line in stream.iter_lines():
+                comments += line.startswith(":")
+                if comments == 3:
+                    break
+        blocked_kind.set()
+    assert comments == 3

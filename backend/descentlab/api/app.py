@@ -12,10 +12,10 @@ from fastapi.staticfiles import StaticFiles
 from starlette.concurrency import run_in_threadpool
 
 from descentlab import __version__
-from descentlab.api.docs import install_docs
+from descentlab.api.docs import TAGS, install_docs, operation_id
 from descentlab.api.errors import install_error_handlers
 from descentlab.api.jobs import JobManager
-from descentlab.api.middleware import install_middleware
+from descentlab.api.middleware import declare_refusals, install_middleware
 from descentlab.api.routes import (
     analyze,
     catalogue,
@@ -93,6 +93,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
         docs_url=None,
         redoc_url=None,
+        openapi_tags=TAGS,
+        generate_unique_id_function=operation_id,
     )
     install_error_handlers(app)
     install_middleware(app, settings)
@@ -109,6 +111,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lessons,
         export,
     ):
+        declare_refusals(module.router)  # the middleware's 413, 429, 503 where they guard
         app.include_router(module.router, responses=PROBLEM_RESPONSES)
     app.include_router(vendor.router)
     # Without its pages the lab would answer 404 on "/" and fail every export: say so now.

@@ -1,12 +1,35 @@
-"""Interactive API docs at /docs, served from local files (no CDN, works offline)."""
+"""The API's description: interactive docs at /docs, served from local files (no CDN, works
+offline), one tag per resource, and operation ids that generated clients can call."""
 
 from fastapi import FastAPI
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse
+from fastapi.routing import APIRoute
 from fastapi.staticfiles import StaticFiles
 from swagger_ui_bundle import swagger_ui_path
 
 ASSETS = "/docs-assets"
+
+# One tag per resource: the first segment of its path after /api/.
+TAGS = [
+    {"name": "health", "description": "Is the server up, and how far is its warm-up"},
+    {"name": "surfaces", "description": "The 2-D loss surfaces and their parameters"},
+    {"name": "optimizers", "description": "The optimizers and their hyperparameters"},
+    {"name": "schedules", "description": "The learning-rate schedules"},
+    {"name": "datasets", "description": "The network lab's datasets, and your own (CSV)"},
+    {"name": "grid", "description": "A surface sampled on a grid, for contour and 3-D maps"},
+    {"name": "analyze", "description": "Gradient, Hessian and eigen-directions at a point"},
+    {"name": "trajectories", "description": "Optimizer runs on a surface, side by side"},
+    {"name": "sweeps", "description": "Many runs at once: a learning-rate sweep"},
+    {"name": "experiments", "description": "Long network experiments as jobs"},
+    {"name": "lessons", "description": "The course's lessons, and each as one HTML file"},
+    {"name": "export", "description": "A 2-D scenario as one self-contained HTML file"},
+]
+
+
+def operation_id(route: APIRoute) -> str:
+    """The route function's own name (``run_trajectories``): what a generated client calls."""
+    return route.name
 
 
 def install_docs(app: FastAPI) -> None:

@@ -202,13 +202,15 @@ class JobManager:
             return job
 
     async def events(
-        self, job_id: str, heartbeat_s: float = 10.0
+        self, job_id: str, heartbeat_s: float = 10.0, after: int | None = None
     ) -> AsyncIterator[JobEvent | None]:
         """The job as it changes until it finishes; None as a heartbeat.
 
         The first event is the whole job; each later one is the patch (or patches) since
         the last, each encoded once for every stream. A stream that fell more than
         ``KEPT_PATCHES`` changes behind, or reaches the end, gets the whole job again.
+        A stream resumed ``after`` a revision the client already has (its ``Last-Event-ID``)
+        starts with the patches since then, or the whole job if they are no longer kept.
 
         Async and woken by the job's own changes: a stream that waited on a threading
         condition would hold one of the server's worker threads for as long as it is open,
@@ -220,6 +222,10 @@ class JobManager:
             self._watchers.add(watcher)
         try:
             seen = -1
+            with self._lock:
+                job = self._jobs.get(job_id)
+                if after is not None and job is not None and 0 <= after <= job.revision:
+                    seen = after
             while True:
                 with self._lock:
                     job = self._jobs.get(job_id)

@@ -36,7 +36,9 @@ async function poll(id, onUpdate) {
  * Follow a job over server-sent events (the whole job first as `progress`, then each change
  * as a JSON Patch in a `patch` event, then `done`, `failed` or `cancelled` with the whole
  * job), calling `onUpdate(job)` after each; resolves with the finished job.
- * If the stream breaks before the end, it polls the job instead.
+ * A dropped connection is the browser's to mend: it reconnects by itself and sends the last
+ * event's id (`Last-Event-ID`), so the server resumes with the patches since. If the stream
+ * is refused (e.g. the job is gone) or a patch does not fit, it polls the job instead.
  */
 export function followExperiment(id, onUpdate) {
   return new Promise((resolve, reject) => {
@@ -44,6 +46,12 @@ export function followExperiment(id, onUpdate) {
     const source = new EventSource(withClientId(path)); // EventSource cannot set headers
     let settled = false;
     let job = null;
+    const pollInstead = () => {
+      if (settled) return;
+      settled = true;
+      source.close();
+      poll(id, onUpdate).then(resolve, reject);
+    };
     const read = (event) => {
       job = JSON.parse(event.data);
       onUpdate(job);
@@ -55,7 +63,7 @@ export function followExperiment(id, onUpdate) {
       try {
         job = applyPatch(job, JSON.parse(event.data)); // the stream starts with the whole job
       } catch {
-        source.onerror(); // a patch that does not fit: stop trusting the stream, poll instead
+        pollInstead(); // a patch that does not fit: stop trusting the stream
         return;
       }
       onUpdate(job);
@@ -68,10 +76,8 @@ export function followExperiment(id, onUpdate) {
       });
     }
     source.onerror = () => {
-      if (settled) return;
-      settled = true;
-      source.close();
-      poll(id, onUpdate).then(resolve, reject);
+      // CONNECTING: the browser is reconnecting (and will resume); CLOSED: it gave up.
+      if (source.readyState === EventSource.CLOSED) pollInstead();
     };
   });
 }

@@ -2,6 +2,9 @@
 
 From the outside in, a request meets:
 
+0. ``GZipMiddleware``: JSON, pages, scripts and styles above ``GZIP_MIN_BYTES`` go gzipped to
+   clients that accept it (plotly.js comes compressed already: routes/vendor.py). Never an
+   event stream: compressing one would hold its events back in the compressor.
 1. ``SecurityHeaders``: CSP, nosniff, no referrer, on every response below (problems too).
 2. ``CORSMiddleware`` (only when origins are configured): answers preflights.
 3. ``RateLimit`` (only when configured): 429 before anything is read or computed.
@@ -12,19 +15,35 @@ From the outside in, a request meets:
 Every answer a layer gives itself is problem+json, like the app's own errors.
 """
 
-from fastapi import FastAPI
+from typing import Any
+
+from fastapi import APIRouter, FastAPI
+from fastapi.routing import APIRoute
 from starlette.middleware.cors import CORSMiddleware
+from starlette.middleware.gzip import GZipMiddleware
 
 from descentlab.api.middleware.body_size import BodySizeLimit
 from descentlab.api.middleware.compute_limit import ComputeLimit, ComputeLimiter
 from descentlab.api.middleware.headers import SecurityHeaders
-from descentlab.api.middleware.rate_limit import CLIENT_ID_HEADER, RateLimit, TokenBuckets
+from descentlab.api.middleware.rate_limit import (
+    CLIENT_ID_HEADER,
+    EXEMPT_PATHS,
+    RateLimit,
+    TokenBuckets,
+)
 from descentlab.api.middleware.response_cache import CachedResponses, ResponseCache
+from descentlab.api.schemas.problems import RETRY_AFTER, problem_response
 from descentlab.api.settings import Settings
 
 # The interactive endpoints that compute on every call (all POST). Experiments have their
 # own bounded job queue; catalogue and dataset reads are cheap.
 COMPUTE_PATHS = frozenset({"/api/grid", "/api/analyze", "/api/trajectories", "/api/sweeps"})
+
+# Smaller answers gain less than their gzip header costs. Level 6 (zlib's default) is within
+# a few per cent of 9's size for the lab's JSON at about half its CPU time.
+GZIP_MIN_BYTES = 1024
+GZIP_LEVEL = 6
+NEVER_COMPRESSED = ("text/event-stream", "image/png", "font/woff2", "application/gzip")
 
 
 def install_middleware(app: FastAPI, settings: Settings) -> None:
@@ -53,3 +72,52 @@ def install_middleware(app: FastAPI, settings: Settings) -> None:
             max_age=600,
         )
     app.add_middleware(SecurityHeaders, frame_ancestors=settings.frame_ancestors)
+    app.add_middleware(
+        GZipMiddleware,
+        minimum_size=GZIP_MIN_BYTES,
+        compresslevel=GZIP_LEVEL,
+        exclude_content_types=NEVER_COMPRESSED,
+    )
+
+
+TOO_LARGE = problem_response("The request body is larger than the server accepts")
+RATE_LIMITED = problem_response(
+    "This client sent more requests this minute than the server allows (when it sets a "
+    "limit): wait the Retry-After seconds",
+    RETRY_AFTER,
+)
+NO_SLOT = problem_response(
+    "Every compute slot is busy and the wait is full: retry after the Retry-After seconds",
+    RETRY_AFTER,
+)
+
+
+def refusals(path: str, method: str) -> dict[int, dict[str, Any]]:
+    """The problems the layers above can answer a request to ``path`` with, before it
+    reaches the route: declared on each operation so generated clients expect them."""
+    answers: dict[int, dict[str, Any]] = {}
+    if method in ("POST", "PUT", "PATCH"):
+        answers[413] = TOO_LARGE
+    if path.startswith("/api/") and path not in EXEMPT_PATHS:
+        answers[429] = RATE_LIMITED
+    if method == "POST" and path in COMPUTE_PATHS:
+        answers[503] = NO_SLOT
+    return answers
+
+
+def declare_refusals(router: APIRouter) -> None:
+    """Add ``refusals`` to the documented responses of every operation of ``router`` (before
+    it is included in the app). A route that gives the same status itself keeps its own
+    entry, its description extended with this one's."""
+    for route in router.routes:
+        if not isinstance(route, APIRoute) or not route.include_in_schema:
+            continue
+        for method in route.methods or ():
+            for status, answer in refusals(route.path, method).items():
+                own = route.responses.get(status)
+                if own is None:
+                    route.responses[status] = answer
+                elif answer["description"] not in own["description"]:
+                    merged = f"{own['description']}. Or: {answer['description']}"
+                    headers = {**own.get("headers", {}), **answer.get("headers", {})}
+                    route.responses[status] = {**own, "description": merged, "headers": headers}

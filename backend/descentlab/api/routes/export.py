@@ -26,6 +26,7 @@ from descentlab.api.middleware.compute_limit import RETRY_AFTER_S as SLOT_RETRY_
 from descentlab.api.middleware.compute_limit import ComputeBusyError, ComputeLimiter
 from descentlab.api.responses import encode
 from descentlab.api.schemas.export import ScenarioExportRequest
+from descentlab.api.schemas.problems import BUSY, problem_response
 from descentlab.api.settings import Settings
 from descentlab.assets import require_frontend
 from descentlab.export import lesson_html, scenario_html
@@ -33,7 +34,7 @@ from descentlab.export.data import experiment_request, surface_data, validated_r
 from descentlab.lessons import LESSON_ID_PATTERN, Lesson, NetworkScenario, get_lesson
 from descentlab.lessons.format import MAX_ID_LENGTH
 
-router = APIRouter(tags=["export"])
+router = APIRouter()
 
 LessonId = Annotated[str, PathParam(pattern=LESSON_ID_PATTERN, max_length=MAX_ID_LENGTH)]
 HTML_FILE: dict[int | str, dict[str, Any]] = {
@@ -104,8 +105,9 @@ def _lab_url(request: Request, settings: Settings) -> str | None:
 
 @router.get(
     "/api/lessons/{lesson_id}/export",
+    tags=["lessons"],
     response_class=Response,
-    responses={**HTML_FILE, 404: {"description": "No lesson with this id"}},
+    responses={**HTML_FILE, **BUSY, 404: problem_response("No lesson with this id")},
 )
 async def export_lesson(
     lesson_id: LessonId,
@@ -134,7 +136,9 @@ async def export_lesson(
     return _attachment(page, f"{lesson.id}.html")
 
 
-@router.post("/api/export", response_class=Response, responses=HTML_FILE)
+@router.post(
+    "/api/export", tags=["export"], response_class=Response, responses={**HTML_FILE, **BUSY}
+)
 async def export_scenario(
     body: ScenarioExportRequest, settings: SettingsDep, limiter: LimiterDep
 ) -> Response:

@@ -5,6 +5,7 @@ from typing import Annotated
 from fastapi import APIRouter, HTTPException, Path
 
 from descentlab.api.schemas.lessons import LessonPublic, LessonSummaryPublic
+from descentlab.api.schemas.problems import problem_response
 from descentlab.lessons import LESSON_ID_PATTERN, LESSONS, get_lesson
 from descentlab.lessons.format import MAX_ID_LENGTH
 
@@ -19,7 +20,7 @@ def list_lessons() -> list[LessonSummaryPublic]:
     return [LessonSummaryPublic.model_validate(lesson.summary_json()) for lesson in LESSONS]
 
 
-@router.get("/{lesson_id}", responses={404: {"description": "No lesson with this id"}})
+@router.get("/{lesson_id}", responses={404: problem_response("No lesson with this id")})
 def read_lesson(lesson_id: LessonId) -> LessonPublic:
     """The whole lesson: its explanation and the scenario it opens."""
     try:

@@ -5,11 +5,11 @@ from descentlab.api.responses import ArrayJSONResponse
 from descentlab.api.schemas.sweeps import SweepPublic, SweepRequest
 from descentlab.core.sweep import log_spaced, sweep_learning_rates
 
-router = APIRouter(prefix="/api", tags=["trajectories"])
+router = APIRouter(prefix="/api", tags=["sweeps"])
 
 
 @router.post("/sweeps", response_model=SweepPublic)
-def sweeps(request: SweepRequest) -> ArrayJSONResponse:
+def run_sweep(request: SweepRequest) -> ArrayJSONResponse:
     """Every optimizer at log-spaced learning rates from one start, in one vmapped call each.
 
     The best rate per optimizer is the one with the lowest final (or mean) loss among

@@ -8,6 +8,6 @@ router = APIRouter(prefix="/api", tags=["trajectories"])
 
 
 @router.post("/trajectories", response_model=TrajectoryPublic)
-def trajectories(request: TrajectoryRequest) -> ArrayJSONResponse:
+def run_trajectories(request: TrajectoryRequest) -> ArrayJSONResponse:
     """Race the runs from their starts; each reports where it diverged, if it did."""
     return ArrayJSONResponse(public.trajectories(request))

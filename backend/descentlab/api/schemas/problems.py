@@ -19,14 +19,15 @@ class ProblemPublic(BaseModel):
     errors: list[FieldErrorPublic] | None = Field(None, description="for 422: one per field")
 
 
-def problem_response(description: str) -> dict[str, Any]:
-    """An OpenAPI response entry for a problem+json answer."""
+def problem_response(description: str, headers: dict[str, Any] | None = None) -> dict[str, Any]:
+    """An OpenAPI response entry for a problem+json answer (with its headers, if any)."""
     return {
         "model": ProblemPublic,
         "content": {
             "application/problem+json": {"schema": {"$ref": "#/components/schemas/ProblemPublic"}}
         },
         "description": description,
+        **({"headers": headers} if headers else {}),
     }
 
 
@@ -36,11 +37,19 @@ PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
 NOT_FOUND: dict[int | str, dict[str, Any]] = {
     404: problem_response("No such item (finished experiments are kept a while)")
 }
+RETRY_AFTER: dict[str, Any] = {
+    "Retry-After": {
+        "description": "seconds to wait before trying again",
+        "schema": {"type": "integer", "minimum": 0},
+    }
+}
 BUSY: dict[int | str, dict[str, Any]] = {
-    503: problem_response("Too much work queued: retry after the Retry-After seconds")
+    503: problem_response("Too much work queued: retry after the Retry-After seconds", RETRY_AFTER)
 }
 SHARE_USED: dict[int | str, dict[str, Any]] = {
-    429: problem_response("This client has its share of experiments running: wait or cancel one")
+    429: problem_response(
+        "This client has its share of experiments running: wait or cancel one", RETRY_AFTER
+    )
 }
 OVER_BUDGET: dict[int | str, dict[str, Any]] = {
     422: problem_response(
