@@ -8,13 +8,14 @@ import { problemMessage } from "./problems.js";
 /**
  * Every page's one way to call the API: JSON in and out, the tab's client id sent. A
  * failure throws an Error with the problem's `detail` as its message, `problem` (the body,
- * or null when it was not JSON, e.g. a proxy's HTML 502) and `status`.
+ * or null when it was not JSON, e.g. a proxy's HTML 502) and `status`. With `contentType`
+ * the body goes as it is (a CSV file), not as JSON.
  */
-export async function requestJSON(path, { method = "GET", body } = {}) {
+export async function requestJSON(path, { method = "GET", body, contentType } = {}) {
   const init = { method, headers: clientHeaders() };
   if (body !== undefined) {
-    init.headers["content-type"] = "application/json";
-    init.body = JSON.stringify(body);
+    init.headers["content-type"] = contentType ?? "application/json";
+    init.body = contentType ? body : JSON.stringify(body);
   }
   const response = await fetch(path, init);
   let payload = null;

@@ -501,3 +501,69 @@ def test_a_network_lesson_runs_on_open_and_shows_the_settings_it_ran(
     assert {entry["id"] for entry in legends} >= {"normalization-bn-curves"}
     assert [entry for entry in legends if entry["hit"] or not entry["inside"]] == []
     card.screenshot(path=str(tmp_path / "networks-lesson-normalization.png"))
+
+
+HOSTILE_CSV = "sepal <b>len</b>,<img src=x onerror=alert(1)>,kind\n" + "".join(
+    f"{(i * 7) % 10 / 2:.1f},{(i * 3) % 8 / 2:.1f},{'<i>tall</i>' if i % 3 else 'short'}\n"
+    for i in range(60)
+)
+
+
+def test_an_uploaded_csv_is_shown_selected_trained_and_its_errors_named(
+    page: Page, live_url: str, tmp_path: Path
+) -> None:
+    """A learner's own table: the page uploads it, says what was read, draws it, puts it in
+    the menu under its own name (markup stays text), trains on it, and keeps it in the link;
+    a table with a bad cell gets the server's message naming the row and column."""
+    logged: list[str] = []
+    page.on("console", lambda m: logged.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda error: logged.append(error.message))
+    page.on("dialog", lambda dialog: logged.append(f"dialog: {dialog.message}"))
+    open_networks(page, f"{live_url}/networks.html?{SMALL}")
+    mine = tmp_path / "my flowers.csv"
+    mine.write_text(HOSTILE_CSV, encoding="utf-8")
+    page.set_input_files("#csv-file", str(mine))
+    status = page.locator("#csv-status")
+    expect(status).to_contain_text("Read 60 rows (45 train, 15 test): 2 features")
+    expect(status).to_contain_text("sepal <b>len</b>")  # the name as written, as text
+    expect(status).to_contain_text("2 classes (<i>tall</i>, short)")
+    upload_id = page.locator("#dataset").input_value()
+    assert upload_id.startswith("csv-")
+    selected = page.locator("#dataset option:checked")
+    expect(selected).to_have_text("my flowers.csv")
+    assert page.locator("#csv-status b, #csv-status img, #setup img").count() == 0
+    page.wait_for_function(
+        "() => (document.getElementById('data-plot').data || [])"
+        ".reduce((n, t) => n + (t.x ? t.x.length : 0), 0) === 60",
+        timeout=CHANGE_MS,
+    )
+    expect(page.locator("#n-samples")).to_be_disabled()  # its size is what it is
+    page.wait_for_function(
+        "(id) => new URLSearchParams(location.search).get('d') === id",
+        arg=upload_id,
+        timeout=CHANGE_MS,
+    )
+    save_shot(page, tmp_path, "networks-upload.png", keep=True)
+
+    sent = posted_experiments(page)
+    page.locator("#train-job button.run").click()
+    expect(page.locator("#train-job button.run")).to_be_enabled(timeout=FIRST_RESULTS_MS)
+    assert sent[0]["params"]["dataset"] == upload_id
+    expect(page.locator("#train-job .job-error")).to_be_hidden()
+
+    # The link brings the table back while the server keeps it.
+    link = page.url
+    page.goto("about:blank")
+    open_networks(page, link)
+    expect(page.locator("#dataset")).to_have_value(upload_id)
+    expect(page.locator("#dataset option:checked")).to_have_text("my flowers.csv")
+
+    broken = tmp_path / "broken.csv"
+    broken.write_text("a,b,y\n1,2,x\n3,four,y\n5,6,x\n7,8,y\n9,10,x\n", encoding="utf-8")
+    page.set_input_files("#csv-file", str(broken))
+    error = page.locator("#csv-error")
+    expect(error).to_be_visible()
+    expect(error).to_contain_text("broken.csv: row 3, column 2 ('b'): 'four' is not a number")
+    expect(page.locator("#dataset")).to_have_value(upload_id)  # the good table stays chosen
+    assert [text for text in logged if "422" not in text] == []  # only the refused upload
+    assert len(logged) == 1

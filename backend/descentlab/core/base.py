@@ -6,6 +6,7 @@ field means: the API turns them into request models and OpenAPI, the lab into co
 and nothing else restates them.
 """
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Annotated, Any, TypeAlias
@@ -35,9 +36,16 @@ class Doc:
 
 @dataclass(frozen=True)
 class OneOf:
-    """A string field's admissible names: the keys of one of the engine's tables."""
+    """A string field's admissible names: the keys of one of the engine's tables, and, when
+    ``pattern`` is set, any name it matches in full (an uploaded dataset's id)."""
 
     names: tuple[str, ...]
+    pattern: str | None = None
+
+    def admits(self, name: str) -> bool:
+        return name in self.names or (
+            self.pattern is not None and re.fullmatch(self.pattern, name) is not None
+        )
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,12 @@ export function getDataset({ name, n_samples, noise, seed }) {
   return request(`/api/datasets/${encodeURIComponent(name)}?${query}`);
 }
 
+/** Upload a CSV (a File or text): resolves to the parsed table with its id (`name`). */
+export const uploadDataset = (file, label) => request(
+  `/api/datasets?${new URLSearchParams({ label })}`,
+  { method: "POST", body: file, contentType: "text/csv" },
+);
+
 /** Queue an experiment: resolves to {id, status} (202), or throws the API's message. */
 export const submitExperiment = (kind, params) => request("/api/experiments", { method: "POST", body: { kind, params } });
 export const getExperiment = (id) => request(`/api/experiments/${encodeURIComponent(id)}`);

@@ -54,7 +54,9 @@ export function mountForm({ store, catalogue }) {
   const datasetOf = (state) => catalogue.datasets.get(state.dataset);
   const update = (patch) => store.update(patch, { source: "form" });
 
-  fillSelect($("dataset"), [...catalogue.datasets.values()].map((d) => [d.name, d.name]));
+  // The menu: the generated datasets, then uploads (added as they come), by their labels.
+  const fillDatasets = () => fillSelect($("dataset"), [...catalogue.datasets.values()].map((d) => [d.name, d.label ?? d.name]));
+  fillDatasets();
   fillSelect($("activation"), CHOICES.activation.map((a) => [a, a]));
   fillSelect($("optimizer"), [...catalogue.optimizers.values()].map((o) => [o.name, `${o.name} — ${o.title}`]));
   fillSelect($("batch-size"), [...BATCH_CHOICES.map((b) => [String(b), String(b)]), ["full", "full batch"]]);
@@ -116,6 +118,7 @@ export function mountForm({ store, catalogue }) {
    */
   const sync = (state, { fields = true } = {}) => {
     const info = datasetOf(state);
+    fillDatasets();
     $("dataset").value = state.dataset;
     $("dataset-description").textContent = info ? `${info.description} (${info.task}, ${info.input_dim} inputs`
       + `${info.task === "classification" ? `, ${info.n_classes} classes` : ""})` : "";

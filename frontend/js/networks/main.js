@@ -21,15 +21,22 @@ import { SETUP_LESSONS } from "./presets.js";
 import { sanitize } from "./setup.js";
 import { decodeState, defaultState, encodeState, useExperimentKinds } from "./state.js";
 import { mountTrainPanel } from "./train_panel.js";
+import { mountUpload, restoreUpload } from "./upload.js";
 
 const $ = (id) => document.getElementById(id);
 const DATA_FIELDS = ["dataset", "nSamples", "noise", "dataSeed"];
 
-async function loadCatalogue() {
+/** The menus; an uploaded table the URL names joins them while the server still keeps it. */
+async function loadCatalogue(search) {
   const [datasets, optimizers, kinds] = await Promise.all([api.getDatasets(), api.getOptimizers(), api.getExperimentKinds()]);
   useExperimentKinds(kinds); // the setup's defaults and bounds, before the URL is read
+  const upload = await restoreUpload(api, new URLSearchParams(search).get("d") ?? "");
+  if (upload.error) { // the link's table is gone: say so (the setup falls back to the default)
+    $("csv-error").textContent = `The link's CSV: ${upload.error}`;
+    $("csv-error").hidden = false;
+  }
   return {
-    datasets: new Map(datasets.map((d) => [d.name, d])),
+    datasets: new Map([...datasets, ...(upload.entry ? [upload.entry] : [])].map((d) => [d.name, d])),
     optimizers: new Map(optimizers.map((o) => [o.name, o])),
   };
 }
@@ -154,7 +161,7 @@ function mountShare() {
 }
 
 async function start() {
-  const [catalogue, { list, opening }] = await Promise.all([loadCatalogue(), loadLessons(location.search)]);
+  const [catalogue, { list, opening }] = await Promise.all([loadCatalogue(location.search), loadLessons(location.search)]);
   // A 2-D lesson's id in this page's URL: open it where it lives.
   if (opening && pageOf(opening) !== "networks") {
     const target = new URL(opening.url, location.href);
@@ -172,6 +179,7 @@ async function start() {
   const experiments = mountExperimentsPanel(context);
   mountLessons(store, catalogue, list, experiments);
   mountShare();
+  mountUpload({ store, catalogue, api });
 
   let urlTimer = null;
   store.subscribe((state, changed, source) => {

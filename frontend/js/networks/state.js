@@ -44,6 +44,8 @@ export const LIMITS = {};
 export const DEFAULTS = { ...PAGE_DEFAULTS };
 /** Choices by state field (activation, loss, directions); the samples × epochs limit. */
 export const CHOICES = {};
+// Names a field takes besides its choices (an uploaded dataset's id), from the API.
+export const PATTERNS = {};
 export const BUDGET = { sampleEpochs: Infinity };
 
 const FIELDS = new Map(); // kind → (path → the API's field)
@@ -80,6 +82,7 @@ export function useExperimentKinds(kinds) {
     const field = apiField(kind, name);
     DEFAULTS[key] = structuredClone(field.default);
     if (field.choices) CHOICES[key] = field.choices;
+    if (field.pattern) PATTERNS[key] = new RegExp(`^(?:${field.pattern})$`);
     if (field.type === "array") {
       LIMITS.width = limitOf(field.items);
       LIMITS.layers = { max: field.max_items };
@@ -112,6 +115,8 @@ const number = (key) => [(t) => { const v = Number(t); return t !== "" && within
 const choice = (options) => [(t) => (options.includes(t) ? t : undefined), String];
 const apiChoice = (key) => [(t) => (CHOICES[key].includes(t) ? t : undefined), String];
 const name = [(t) => (/^[a-z0-9_]{1,32}$/.test(t) ? t : undefined), String];
+// A dataset: a name, or an uploaded table's id (the API's pattern for it).
+const datasetName = [(t) => (name[0](t) ?? (PATTERNS.dataset?.test(t) ? t : undefined)), String];
 const flag = [(t) => (t === "1" ? true : t === "0" ? false : undefined), (v) => (v ? "1" : "0")];
 const list = (valid) => [
   (t) => { const v = t === "" ? [] : t.split(",").map(Number); return valid(v) ? v : undefined; },
@@ -119,7 +124,7 @@ const list = (valid) => [
 ];
 
 const URL_FIELDS = {
-  d: ["dataset", ...name],
+  d: ["dataset", ...datasetName],
   n: ["nSamples", ...number("nSamples")],
   nz: ["noise", ...number("noise")],
   ds: ["dataSeed", ...number("dataSeed")],

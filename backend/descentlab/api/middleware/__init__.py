@@ -34,6 +34,7 @@ from descentlab.api.middleware.rate_limit import (
 from descentlab.api.middleware.response_cache import CachedResponses, ResponseCache
 from descentlab.api.schemas.problems import RETRY_AFTER, problem_response
 from descentlab.api.settings import Settings
+from descentlab.core.nets.uploads import MAX_UPLOAD_BYTES
 
 # The interactive endpoints that compute on every call (all POST). Experiments have their
 # own bounded job queue; catalogue and dataset reads are cheap.
@@ -58,7 +59,11 @@ def install_middleware(app: FastAPI, settings: Settings) -> None:
         cache = ResponseCache(settings.response_cache_entries, settings.response_cache_bytes)
         app.add_middleware(CachedResponses, cache=cache, paths=COMPUTE_PATHS)
         app.state.response_cache = cache
-    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(
+        BodySizeLimit,
+        max_bytes=settings.max_body_bytes,
+        larger={"/api/datasets": MAX_UPLOAD_BYTES},  # a CSV upload
+    )
     if settings.rate_limit_per_minute > 0:
         app.add_middleware(RateLimit, buckets=TokenBuckets(settings.rate_limit_per_minute))
     if settings.cors_origins:

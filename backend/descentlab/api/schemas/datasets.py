@@ -11,6 +11,7 @@ class DatasetSummaryPublic(BaseModel):
     """One entry of the menu: what a model for this dataset needs to know."""
 
     name: str
+    label: str = Field(description="what the menu shows: the name, or an upload's own label")
     description: str
     task: Task
     input_dim: int
@@ -23,7 +24,9 @@ class DatasetSummaryPublic(BaseModel):
 class DatasetPublic(BaseModel):
     """One seeded train/test split, exactly the data a training run with these settings uses."""
 
-    name: str
+    name: str = Field(description="the name (or an upload's id) a setup's ``dataset`` takes")
+    label: str = Field(description="what the menu shows: the name, or an upload's own label")
+    fixed_size: bool = Field(description="real data: n_samples and noise do not apply")
     task: Task
     input_dim: int
     n_classes: int
@@ -33,3 +36,9 @@ class DatasetPublic(BaseModel):
     y_train: list[float] = Field(description="class index, or the regression target")
     x_test: list[list[float]]
     y_test: list[float]
+
+
+class DatasetUploadedPublic(DatasetPublic):
+    """An uploaded CSV as it was parsed: its id goes wherever a dataset's name goes."""
+
+    expires_in_s: float = Field(description="forgotten after this long without use")

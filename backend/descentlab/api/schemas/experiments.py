@@ -37,13 +37,22 @@ from descentlab.core.base import Doc, OneOf
 from descentlab.core.experiments.registry import EXPERIMENTS, Experiment
 
 
-def _one_of(names: tuple[str, ...]) -> Any:
+def _one_of(mark: OneOf) -> Any:
     def known(name: str, info: ValidationInfo) -> str:
-        if name not in names:
-            raise ValueError(f"unknown {info.field_name} {name!r}; known: {', '.join(names)}")
+        if not mark.admits(name):
+            also = f", or an id matching {mark.pattern}" if mark.pattern else ""
+            raise ValueError(
+                f"unknown {info.field_name} {name!r}; known: {', '.join(mark.names)}{also}"
+            )
         return name
 
     return AfterValidator(known)
+
+
+def _one_of_schema(mark: OneOf) -> dict[str, Any]:
+    if mark.pattern is None:
+        return {"enum": list(mark.names)}
+    return {"anyOf": [{"enum": list(mark.names)}, {"pattern": f"^{mark.pattern}$"}]}
 
 
 def _pydantic_type(hint: Any) -> Any:
@@ -56,10 +65,7 @@ def _pydantic_type(hint: Any) -> Any:
             if isinstance(mark, Doc):
                 translated.append(Field(description=mark.text))
             elif isinstance(mark, OneOf):
-                translated += [
-                    _one_of(mark.names),
-                    Field(json_schema_extra={"enum": list(mark.names)}),
-                ]
+                translated += [_one_of(mark), Field(json_schema_extra=_one_of_schema(mark))]
             else:
                 translated.append(mark)
         return cast(Any, Annotated)[(_pydantic_type(base), *translated)]
@@ -179,6 +185,9 @@ class ExperimentFieldPublic(BaseModel):
     choices: list[str] | None = Field(
         None, description="the names a string takes, or those a number takes besides numbers"
     )
+    pattern: str | None = Field(
+        None, description="a string may also be any name this matches (an uploaded dataset)"
+    )
     min_items: int | None = None
     max_items: int | None = None
     items: "ExperimentFieldPublic | None" = Field(None, description="an array's elements")
@@ -213,6 +222,7 @@ def _field_public(name: str, hint: Any, default: Any) -> ExperimentFieldPublic:
                     out["description"] = mark.text
                 elif isinstance(mark, OneOf):
                     out["choices"] = list(mark.names)
+                    out["pattern"] = mark.pattern
                 elif isinstance(mark, annotated_types.Gt):
                     out |= {"minimum": mark.gt, "exclusive_minimum": True}
                 elif isinstance(mark, annotated_types.Ge):

@@ -43,6 +43,7 @@ from descentlab.core.experiments.train import (
     check,
     load_dataset,
     model_for,
+    sample_count,
     samples_per_batch,
 )
 from descentlab.core.nets import hessian, kernel_cache, landscape
@@ -125,7 +126,7 @@ def check_params(params: BatchSizeParams) -> None:
         raise ValueError("resolution must be at least 2")
     if not params.span > 0:
         raise ValueError("span must be positive")
-    samples, epochs = params.setup.n_samples, params.setup.epochs
+    samples, epochs = sample_count(params.setup), params.setup.epochs
     if samples * epochs * len(params.batch_sizes) > MAX_SAMPLE_EPOCHS:
         raise ValueError(f"n_samples × epochs × batch sizes exceeds {MAX_SAMPLE_EPOCHS}")
     check_top_k(params.top_k, params.iterations, params.setup)

@@ -63,6 +63,7 @@ from descentlab.core.experiments.train import (
     check,
     load_dataset,
     model_for,
+    sample_count,
     samples_per_batch,
 )
 from descentlab.core.nets import hessian, kernel_cache
@@ -292,7 +293,7 @@ def check_params(params: MinimumRatioParams) -> None:
     """Raise ValueError when the request cannot run (told to the user as a 422)."""
     setup = params.setup
     check(setup)
-    if setup.n_samples > MAX_SAMPLES:
+    if sample_count(setup) > MAX_SAMPLES:
         raise ValueError(f"n_samples must be at most {MAX_SAMPLES} here (dense Hessians)")
     if setup.batch_norm:
         raise ValueError(

@@ -68,7 +68,13 @@ from descentlab.core.base import Doc, Point, Result
 from descentlab.core.experiments.hessian import flat_loss
 from descentlab.core.experiments.json_safe import finite_or_none
 from descentlab.core.experiments.landscape import network_loss
-from descentlab.core.experiments.train import MAX_SAMPLE_EPOCHS, NetworkSetup, check, train_setup
+from descentlab.core.experiments.train import (
+    MAX_SAMPLE_EPOCHS,
+    NetworkSetup,
+    check,
+    sample_count,
+    train_setup,
+)
 from descentlab.core.grid import evaluate_grid
 from descentlab.core.nets import landscape
 from descentlab.core.nets.datasets import XY, Dataset, scaled_features, standardize
@@ -145,7 +151,7 @@ def check_params(params: NormalizationParams) -> None:
         raise ValueError(f"unknown optimizer {params.optimizer!r}; known: {', '.join(OPTIMIZERS)}")
     check(params.setup)
     runs = 2 * (len(params.learning_rates) + 1)  # with and without BN, plus the slice's
-    if params.setup.n_samples * params.setup.epochs * runs > 4 * MAX_SAMPLE_EPOCHS:
+    if sample_count(params.setup) * params.setup.epochs * runs > 4 * MAX_SAMPLE_EPOCHS:
         raise ValueError(f"n_samples × epochs × runs exceeds {4 * MAX_SAMPLE_EPOCHS}")
 
 

@@ -15,6 +15,7 @@ from descentlab.core.experiments import Progress
 from descentlab.core.nets.datasets import DATASETS, Dataset
 from descentlab.core.nets.models import LOSSES, MLPSpec, count_params
 from descentlab.core.nets.training import Preview, TrainingRun, TrainResult, train
+from descentlab.core.nets.uploads import MAX_ROWS, UPLOAD_ID, UPLOADS, UnknownUploadError
 from descentlab.core.optimizers import OPTIMIZERS, OptimizerName, get_optimizer
 from descentlab.core.precision import require_engine_precision
 
@@ -22,7 +23,7 @@ from descentlab.core.precision import require_engine_precision
 MAX_SAMPLE_EPOCHS = 200_000
 
 Seed = Annotated[int, Ge(0), Le(2**31 - 1)]
-SampleCount = Annotated[int, Ge(20), Le(4000)]
+SampleCount = Annotated[int, Ge(20), Le(MAX_ROWS)]
 Noise = Annotated[float, Ge(0), Le(2)]
 Width = Annotated[int, Ge(1), Le(256)]
 Rate = Annotated[float, Gt(0), Le(10)]
@@ -37,7 +38,11 @@ Activation = Literal["relu", "tanh", "gelu", "sigmoid", "elu"]
 class NetworkSetup:
     """A dataset, an MLP and how to train it; defaults finish in seconds on 2 cores."""
 
-    dataset: Annotated[str, OneOf(tuple(DATASETS))] = "moons"
+    dataset: Annotated[
+        str,
+        OneOf(tuple(DATASETS), pattern=UPLOAD_ID),
+        Doc("a dataset's name, or the id of an uploaded CSV (POST /api/datasets)"),
+    ] = "moons"
     n_samples: SampleCount = 400
     noise: Noise = 0.2
     data_seed: Seed = 0
@@ -52,26 +57,49 @@ class NetworkSetup:
     seed: Annotated[int, Ge(0), Le(2**31 - 1), Doc("the initial weights' seed")] = 0
 
 
+def is_upload(name: str) -> bool:
+    return OneOf((), pattern=UPLOAD_ID).admits(name)
+
+
 def load_dataset(setup: NetworkSetup) -> Dataset:
+    """The setup's data: an upload as it was parsed; a generated one from its settings."""
+    if is_upload(setup.dataset):
+        try:
+            return UPLOADS.get(setup.dataset)
+        except UnknownUploadError as unknown:
+            raise ValueError(str(unknown)) from None
     make = DATASETS[setup.dataset]
     if setup.dataset == "iris":  # a real dataset: its size and noise are what they are
         return make(seed=setup.data_seed)
     return make(n_samples=setup.n_samples, noise=setup.noise, seed=setup.data_seed)
 
 
+def sample_count(setup: NetworkSetup) -> int:
+    """How many samples the setup's data has: ``n_samples``, unless the data is real (iris,
+    an upload) and its size is what it is. The checks bound work with this number."""
+    if is_upload(setup.dataset) or setup.dataset == "iris":
+        dataset = load_dataset(setup)
+        return int(dataset.x_train.shape[0] + dataset.x_test.shape[0])
+    return setup.n_samples
+
+
 def check(setup: NetworkSetup) -> None:
     """Raise ValueError when the parts do not fit together (told to the user as a 422)."""
-    if setup.dataset not in DATASETS:
+    if not (setup.dataset in DATASETS or is_upload(setup.dataset)):
         raise ValueError(f"unknown dataset {setup.dataset!r}; known: {', '.join(DATASETS)}")
     if setup.loss not in LOSSES:
         raise ValueError(f"unknown loss {setup.loss!r}; known: {', '.join(LOSSES)}")
-    task = "regression" if setup.dataset == "regression" else "classification"
+    task = (
+        load_dataset(setup).task
+        if is_upload(setup.dataset)
+        else ("regression" if setup.dataset == "regression" else "classification")
+    )
     if LOSSES[setup.loss].task != task:
         raise ValueError(f"loss {setup.loss!r} does not fit the {task} dataset {setup.dataset!r}")
     if setup.optimizer not in OPTIMIZERS:
         raise ValueError(f"unknown optimizer {setup.optimizer!r}; known: {', '.join(OPTIMIZERS)}")
-    if setup.n_samples * setup.epochs > MAX_SAMPLE_EPOCHS:
-        raise ValueError(f"n_samples × epochs exceeds {MAX_SAMPLE_EPOCHS}")
+    if sample_count(setup) * setup.epochs > MAX_SAMPLE_EPOCHS:
+        raise ValueError(f"samples × epochs exceeds {MAX_SAMPLE_EPOCHS}")
 
 
 def samples_per_batch(batch_size: int | str, n_train: int) -> int:
