@@ -122,7 +122,7 @@ def test_training_setups_that_do_not_fit_together_are_422(client: TestClient) ->
         ({"dataset": "nope"}, "unknown dataset"),
         ({"loss": "mse"}, "does not fit"),
         ({"widths": [0]}, "train.params.widths.0"),
-        ({"epochs": 500, "n_samples": 4000}, "n_samples × epochs"),
+        ({"epochs": 500, "n_samples": 4000}, "samples (4000) × epochs (500) exceeds 200000"),
         ({"optimizer": "sgdx"}, "unknown optimizer"),
     ]
     for params, message in cases:

@@ -10,6 +10,7 @@ from fastapi.testclient import TestClient
 
 from descentlab.api.app import create_app
 from descentlab.api.settings import Settings
+from descentlab.core.nets.uploads import MAX_UPLOAD_BYTES
 
 PROBLEM = "application/problem+json"
 
@@ -57,15 +58,14 @@ def _call(client: TestClient, path: str, method: str, **kwargs: Any) -> int:
 
 
 def test_every_operation_that_takes_a_body_declares_the_413_it_gets_when_too_large(
-    document: dict[str, Any],
+    client: TestClient, document: dict[str, Any]
 ) -> None:
-    settings = Settings(warmup=False, compilation_cache_dir="", max_body_bytes=1024)
     with_body = [(p, m, op) for p, m, op in _operations(document) if "requestBody" in op]
-    assert len(with_body) >= 6
-    with TestClient(create_app(settings)) as small:
-        for path, method, operation in with_body:
-            assert _call(small, path, method, content=b"x" * 4096) == 413, (method, path)
-            assert _declares_problem(operation, 413), (method, path)
+    assert len(with_body) >= 7
+    past_every_limit = b"x" * (MAX_UPLOAD_BYTES + 1)  # the largest: a CSV upload's
+    for path, method, operation in with_body:
+        assert _call(client, path, method, content=past_every_limit) == 413, (method, path)
+        assert _declares_problem(operation, 413), (method, path)
 
 
 def test_every_operation_the_rate_limit_can_refuse_declares_429(document: dict[str, Any]) -> None:

@@ -75,7 +75,7 @@ def test_the_checks_count_the_uploaded_rows_not_n_samples(client: TestClient) ->
         json={"kind": "train", "params": {"dataset": name, "n_samples": 20, "epochs": 200}},
     )
     assert refused.status_code == 422
-    assert "samples × epochs exceeds" in refused.json()["detail"]
+    assert "samples (2000) × epochs (200) exceeds" in refused.json()["detail"]
 
 
 @pytest.mark.parametrize(

@@ -14,10 +14,10 @@ from descentlab.api.responses import ArrayJSONResponse
 from descentlab.api.schemas.experiments import (
     ExperimentAccepted,
     ExperimentKindPublic,
-    ExperimentPublic,
     ExperimentRequest,
 )
 from descentlab.api.schemas.problems import BUSY, NOT_FOUND, OVER_BUDGET, SHARE_USED
+from descentlab.api.schemas.results import ExperimentPublic
 
 router = APIRouter(prefix="/api/experiments", tags=["experiments"])
 _KINDS = public.experiment_kinds()  # fixed by the code: built once

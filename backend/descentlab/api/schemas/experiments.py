@@ -277,17 +277,3 @@ def core_params(request: Any) -> Any:
 class ExperimentAccepted(BaseModel):
     id: str
     status: str
-
-
-class ExperimentPublic(BaseModel):
-    id: str
-    kind: str
-    status: Literal["queued", "running", "done", "failed", "cancelled"]
-    progress: float = Field(description="0…1")
-    result: Any = Field(None, description="the experiment's output once done (Plotly-ready)")
-    error: str | None = None
-    partial: Any = Field(
-        None,
-        description="while running, what there is to show so far (train: the curves and "
-        "the latest decision boundary); null once finished",
-    )

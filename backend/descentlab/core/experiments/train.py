@@ -98,8 +98,11 @@ def check(setup: NetworkSetup) -> None:
         raise ValueError(f"loss {setup.loss!r} does not fit the {task} dataset {setup.dataset!r}")
     if setup.optimizer not in OPTIMIZERS:
         raise ValueError(f"unknown optimizer {setup.optimizer!r}; known: {', '.join(OPTIMIZERS)}")
-    if sample_count(setup) * setup.epochs > MAX_SAMPLE_EPOCHS:
-        raise ValueError(f"samples × epochs exceeds {MAX_SAMPLE_EPOCHS}")
+    samples = sample_count(setup)
+    if samples * setup.epochs > MAX_SAMPLE_EPOCHS:
+        raise ValueError(
+            f"samples ({samples}) × epochs ({setup.epochs}) exceeds {MAX_SAMPLE_EPOCHS}"
+        )
 
 
 def samples_per_batch(batch_size: int | str, n_train: int) -> int:
