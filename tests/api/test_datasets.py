@@ -18,6 +18,7 @@ def test_the_menu_lists_every_dataset_with_its_shape(client: TestClient) -> None
     assert list(menu) == list(datasets.DATASETS)
     assert menu["moons"] | {"description": ""} == {
         "name": "moons",
+        "label": "moons",
         "description": "",
         "task": "classification",
         "input_dim": 2,

@@ -1,6 +1,7 @@
 """The OpenAPI contract as a generated client reads it: operation ids, one tag per resource,
 every refusal a request can meet declared where it can meet it, the event stream as text."""
 
+import json
 import re
 from collections.abc import Iterator
 from typing import Any
@@ -104,3 +105,33 @@ def test_the_event_stream_is_declared_as_text(document: dict[str, Any]) -> None:
         "failed",
         "cancelled",
     }
+
+
+def _enumerations(node: Any, path: str = "") -> Iterator[tuple[tuple[str, ...], str]]:
+    if isinstance(node, dict):
+        if isinstance(node.get("enum"), list) and len(node["enum"]) > 1:
+            yield tuple(node["enum"]), path
+        for key, value in node.items():
+            yield from _enumerations(value, f"{path}/{key}")
+    elif isinstance(node, list):
+        for index, value in enumerate(node):
+            yield from _enumerations(value, f"{path}/{index}")
+
+
+def test_each_enumeration_is_declared_once_and_referred_to(document: dict[str, Any]) -> None:
+    """One Activation, one Loss, one JobStatus...: not a copy per model that uses them."""
+    seen: dict[frozenset[str], list[str]] = {}
+    for values, path in _enumerations(document):
+        seen.setdefault(frozenset(values), []).append(path)
+    repeated = {tuple(sorted(v)): paths for v, paths in seen.items() if len(paths) > 1}
+    assert repeated == {}
+    schemas = document["components"]["schemas"]
+    for name in ("Activation", "Loss", "Optimizer", "Task", "JobStatus", "Directions"):
+        assert schemas[name]["type"] == "string" and len(schemas[name]["enum"]) > 1
+    used = json.dumps(document["paths"]) + json.dumps(
+        {k: v for k, v in schemas.items() if k not in {"Activation", "Loss", "Optimizer"}}
+    )
+    assert used.count('"#/components/schemas/Activation"') >= 3  # every setup model's
+    assert used.count('"#/components/schemas/JobStatus"') == len(
+        document["components"]["schemas"]["ExperimentPublic"]["oneOf"]
+    )

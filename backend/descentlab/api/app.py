@@ -5,6 +5,7 @@ import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Any
 
 import jax
 from fastapi import FastAPI
@@ -29,6 +30,7 @@ from descentlab.api.routes import (
     trajectories,
     vendor,
 )
+from descentlab.api.schemas.enums import declare as declare_enums
 from descentlab.api.schemas.problems import PROBLEM_RESPONSES
 from descentlab.api.settings import Settings, get_settings
 from descentlab.assets import require_frontend
@@ -114,6 +116,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         declare_refusals(module.router)  # the middleware's 413, 429, 503 where they guard
         app.include_router(module.router, responses=PROBLEM_RESPONSES)
     app.include_router(vendor.router)
+    generate = app.openapi
+
+    def openapi() -> dict[str, Any]:  # with the shared enumerations the schemas refer to
+        return declare_enums(generate())
+
+    app.openapi = openapi  # type: ignore[method-assign]
     # Without its pages the lab would answer 404 on "/" and fail every export: say so now.
     frontend = require_frontend(settings.frontend_dir)
     app.mount("/", StaticFiles(directory=frontend, html=True), name="frontend")

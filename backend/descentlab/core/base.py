@@ -37,10 +37,12 @@ class Doc:
 @dataclass(frozen=True)
 class OneOf:
     """A string field's admissible names: the keys of one of the engine's tables, and, when
-    ``pattern`` is set, any name it matches in full (an uploaded dataset's id)."""
+    ``pattern`` is set, any name it matches in full (an uploaded dataset's id). ``name``
+    names the set where the API declares it (``Optimizer``)."""
 
     names: tuple[str, ...]
     pattern: str | None = None
+    name: str | None = None
 
     def admits(self, name: str) -> bool:
         return name in self.names or (

@@ -356,7 +356,7 @@ OPTIMIZERS: Mapping[str, OptimizerSpec] = {spec.name: spec for spec in _OPTIMIZE
 
 
 # A request's optimizer: one of the table's names.
-OptimizerName = Annotated[str, OneOf(tuple(OPTIMIZERS))]
+OptimizerName = Annotated[str, OneOf(tuple(OPTIMIZERS), name="Optimizer")]
 
 
 def get_optimizer(name: str) -> OptimizerSpec:

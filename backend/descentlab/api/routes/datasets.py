@@ -44,7 +44,14 @@ FIXED_SIZE = frozenset({"iris"})  # real data: its size and noise are what they 
 SampleCountQuery = Annotated[SampleCount, Query()]
 NoiseQuery = Annotated[Noise, Query(allow_inf_nan=False)]
 SeedQuery = Annotated[Seed, Query()]
-CSV_TYPES = ("text/csv", "text/plain", "application/csv", "application/vnd.ms-excel")
+# What browsers and clients send a CSV file as (a generated client sends bytes as a file).
+CSV_TYPES = (
+    "text/csv",
+    "text/plain",
+    "application/csv",
+    "application/vnd.ms-excel",
+    "application/octet-stream",
+)
 
 
 def _make(name: str, n_samples: int = 400, noise: float = 0.2, seed: int = 0) -> Dataset:
@@ -140,7 +147,10 @@ def _upload_label(label: str) -> str:
             "required": True,
             "description": f"a CSV table, UTF-8, at most {MAX_UPLOAD_BYTES} bytes, "
             f"{MAX_ROWS} data rows and {MAX_COLUMNS} columns",
-            "content": {"text/csv": {"schema": {"type": "string"}}},
+            "content": {
+                "text/csv": {"schema": {"type": "string"}},
+                "application/octet-stream": {"schema": {"type": "string", "format": "binary"}},
+            },
         }
     },
     responses={415: problem_response("The body is not sent as text/csv")},

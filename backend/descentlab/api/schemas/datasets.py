@@ -1,10 +1,8 @@
 """The network lab's datasets as the browser sees them: the menu, and one generated split."""
 
-from typing import Literal
-
 from pydantic import BaseModel, Field
 
-Task = Literal["classification", "regression"]
+from descentlab.api.schemas.enums import TaskName as Task
 
 
 class DatasetSummaryPublic(BaseModel):

@@ -28,11 +28,13 @@ from pydantic import (
     BaseModel,
     Field,
     ValidationInfo,
+    WithJsonSchema,
     create_model,
     model_validator,
 )
 
 from descentlab.api.schemas.common import StrictModel
+from descentlab.api.schemas.enums import core_literal, reference
 from descentlab.core.base import Doc, OneOf
 from descentlab.core.experiments.registry import EXPERIMENTS, Experiment
 
@@ -49,14 +51,22 @@ def _one_of(mark: OneOf) -> Any:
     return AfterValidator(known)
 
 
-def _one_of_schema(mark: OneOf) -> dict[str, Any]:
+def _one_of_schema(mark: OneOf) -> WithJsonSchema:
+    """The names as a shared enumeration (``mark.name``), or any string of the pattern."""
+    names: dict[str, Any] = {"type": "string", "enum": list(mark.names)}
+    if mark.name is not None:
+        names = reference(mark.name, mark.names).json_schema or names
     if mark.pattern is None:
-        return {"enum": list(mark.names)}
-    return {"anyOf": [{"enum": list(mark.names)}, {"pattern": f"^{mark.pattern}$"}]}
+        return WithJsonSchema(names)
+    return WithJsonSchema({"anyOf": [names, {"type": "string", "pattern": f"^{mark.pattern}$"}]})
 
 
 def _pydantic_type(hint: Any) -> Any:
-    """``hint`` with the core's markers turned into pydantic's (bounds pass as they are)."""
+    """``hint`` with the core's markers turned into pydantic's (bounds pass as they are)
+    and its named literal types into the API's shared enumerations."""
+    shared = core_literal(hint)
+    if shared is not None:
+        return shared
     origin = get_origin(hint)
     if origin is Annotated:
         base, *marks = get_args(hint)
@@ -65,7 +75,7 @@ def _pydantic_type(hint: Any) -> Any:
             if isinstance(mark, Doc):
                 translated.append(Field(description=mark.text))
             elif isinstance(mark, OneOf):
-                translated += [_one_of(mark), Field(json_schema_extra=_one_of_schema(mark))]
+                translated += [_one_of(mark), _one_of_schema(mark)]
             else:
                 translated.append(mark)
         return cast(Any, Annotated)[(_pydantic_type(base), *translated)]

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal, Union, cast
 
 from pydantic import BaseModel, ConfigDict, Field, RootModel, create_model
 
+from descentlab.api.schemas.enums import DirectionsName, JobStatus, TaskName
 from descentlab.api.schemas.experiments import PARAMS_MODELS
 from descentlab.core.experiments.registry import EXPERIMENTS
 
@@ -51,7 +52,7 @@ class DataOut(Out):
     y_train: Numbers
     x_test: list[Numbers]
     y_test: Numbers
-    task: Literal["classification", "regression"]
+    task: TaskName
     n_classes: int
 
 
@@ -154,7 +155,7 @@ class CentreOut(Out):
 
 
 class LandscapeResult(Out):
-    directions: Literal["pca", "random"]
+    directions: DirectionsName
     path: list[list[Number]] | None = Field(None, description="PCA: the training path")
     path_epochs: list[int] | None = None
     explained_variance_ratio: Numbers | None = None
@@ -328,7 +329,7 @@ class ExperimentJob(BaseModel):
     """A job as every kind has it; each kind's own model adds its typed result."""
 
     id: str
-    status: Literal["queued", "running", "done", "failed", "cancelled"]
+    status: JobStatus
     progress: float = Field(description="0…1")
     error: str | None = None
 

@@ -23,6 +23,8 @@ from descentlab.core.experiments.train import NetworkSetup, check, train_setup
 from descentlab.core.nets import kernel_cache, landscape
 from descentlab.core.nets.models import LOSSES, MLPSpec, Weights, apply
 
+Directions = Literal["pca", "random"]  # the trajectory's PCA plane, or random directions
+
 
 @dataclass(frozen=True)
 class LandscapeParams:
@@ -30,7 +32,7 @@ class LandscapeParams:
 
     setup: NetworkSetup = field(default_factory=NetworkSetup)
     directions: Annotated[
-        Literal["random", "pca"],
+        Directions,
         Doc("filter-normalized random directions, or the trajectory's PCA plane"),
     ] = "pca"
     resolution: Annotated[int, Ge(5), Le(61)] = 31

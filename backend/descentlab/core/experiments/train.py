@@ -13,7 +13,7 @@ from annotated_types import Ge, Gt, Le, MaxLen
 from descentlab.core.base import Doc, OneOf, Result
 from descentlab.core.experiments import Progress
 from descentlab.core.nets.datasets import DATASETS, Dataset
-from descentlab.core.nets.models import LOSSES, MLPSpec, count_params
+from descentlab.core.nets.models import LOSSES, Activation, LossName, MLPSpec, count_params
 from descentlab.core.nets.training import Preview, TrainingRun, TrainResult, train
 from descentlab.core.nets.uploads import MAX_ROWS, UPLOAD_ID, UPLOADS, UnknownUploadError
 from descentlab.core.optimizers import OPTIMIZERS, OptimizerName, get_optimizer
@@ -31,7 +31,6 @@ Rate = Annotated[float, Gt(0), Le(10)]
 # epoch: gradient descent), whatever its size.
 FULL_BATCH: Literal["full"] = "full"
 BatchSize = Annotated[int, Ge(1), Le(4096)] | Literal["full"]
-Activation = Literal["relu", "tanh", "gelu", "sigmoid", "elu"]
 
 
 @dataclass(frozen=True)
@@ -40,7 +39,7 @@ class NetworkSetup:
 
     dataset: Annotated[
         str,
-        OneOf(tuple(DATASETS), pattern=UPLOAD_ID),
+        OneOf(tuple(DATASETS), pattern=UPLOAD_ID, name="Dataset"),
         Doc("a dataset's name, or the id of an uploaded CSV (POST /api/datasets)"),
     ] = "moons"
     n_samples: SampleCount = 400
@@ -49,7 +48,7 @@ class NetworkSetup:
     widths: Annotated[tuple[Width, ...], MaxLen(4), Doc("hidden layers' widths")] = (16, 16)
     activation: Activation = "tanh"
     batch_norm: bool = False
-    loss: Literal["cross_entropy", "softmax_mse", "mse"] = "cross_entropy"
+    loss: LossName = "cross_entropy"
     optimizer: OptimizerName = "adam"
     learning_rate: Rate = 0.01
     batch_size: BatchSize = 32

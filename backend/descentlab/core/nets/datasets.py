@@ -16,11 +16,10 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from importlib import resources
-from typing import Literal
 
 import numpy as np
 
-Task = Literal["classification", "regression"]
+from descentlab.core.nets.models import Task
 
 
 @dataclass(frozen=True, eq=False)

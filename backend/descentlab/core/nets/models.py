@@ -27,6 +27,8 @@ from jax import Array
 from descentlab.core.nets import kernel_cache
 
 Activation = Literal["relu", "tanh", "gelu", "sigmoid", "elu"]
+LossName = Literal["cross_entropy", "softmax_mse", "mse"]  # the keys of LOSSES
+Task = Literal["classification", "regression"]
 Weights: TypeAlias = dict[str, list[dict[str, Array]]]  # {"layers": [{"w", "b", ...}, ...]}
 BatchStats: TypeAlias = dict[str, list[Array]]  # {"mean": [...], "var": [...]}, per BN layer
 
@@ -201,9 +203,9 @@ def accuracy(logits: Array, labels: Array) -> Array:
 class Loss:
     """A loss by name: per-example values ``(n,)`` and the task it fits."""
 
-    name: str
+    name: LossName
     title: str
-    task: Literal["classification", "regression"]
+    task: Task
     per_example: Callable[[Array, Array], Array]
 
 

@@ -14,7 +14,8 @@ from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from descentlab.core.nets.datasets import Dataset, Task, from_csv
+from descentlab.core.nets.datasets import Dataset, from_csv
+from descentlab.core.nets.models import Task
 
 # "csv-" and 16 URL-safe characters (96 random bits): not guessable, so a table is seen
 # only by whoever uploaded it and those they share its id with.
