@@ -84,6 +84,10 @@ def _pydantic_type(hint: Any) -> Any:
         return cast(Any, tuple)[items]
     if origin in (Union, type(int | None)):
         return functools.reduce(operator.or_, (_pydantic_type(a) for a in get_args(hint)))
+    if origin is Literal and len(get_args(hint)) == 1:  # a word among numbers ("full")
+        # A one-name enum rather than a const: generated clients (openapi-python-client)
+        # parse ``int | const`` as the const alone and refuse every number.
+        return Annotated[hint, WithJsonSchema({"type": "string", "enum": list(get_args(hint))})]
     return hint
 
 
