@@ -81,7 +81,8 @@ lock:
 # of newer deprecations, so warnings are shown here instead of failing. .ci/run runs it.
 FLOORS_VENV := .venv-floors
 FLOORS_TESTS := $(patsubst %,tests/api/test_%.py,health grid trajectories analyze datasets \
-	experiments sweeps export lessons validation limits security catalogue frontend_files)
+	experiments sweeps export lessons validation limits security catalogue frontend_files \
+	uploads results openapi compression event_streams)
 floors: install
 	rm -rf $(FLOORS_VENV)
 	$(PYTHON) -m venv $(FLOORS_VENV)

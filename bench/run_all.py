@@ -29,6 +29,7 @@ from bench import (
     gpu_report,
     hessian,
     landscape,
+    transfer,
     workloads,
 )
 from bench.load_report import render as render_load_section
@@ -394,7 +395,10 @@ def main() -> None:
         "hessian": hessian.run(),
         "experiments": experiments.run(),
     }
+    print("a first visit's bytes…", flush=True)
+    first_visit = transfer.run()
     report = render(start, warm, engine, baseline, networks, compile_figures)
+    report += "\n" + transfer.render(first_visit)
     report += "\n" + render_load_section()
     OUTPUT.write_text(report)
     print(report)

@@ -12,7 +12,9 @@ import httpx
 import pytest
 from fastapi.testclient import TestClient
 
+from descentlab.api.app import create_app
 from descentlab.api.routes.vendor import accepts_gzip
+from descentlab.api.settings import Settings
 from descentlab.assets import PLOTLY_JS
 from descentlab.core.experiments.registry import EXPERIMENTS
 
@@ -71,16 +73,16 @@ def quiet_kind(monkeypatch: pytest.MonkeyPatch) -> Iterator[threading.Event]:
     release.set()
 
 
-def test_an_event_stream_is_never_compressed(
-    client: TestClient, quiet_kind: threading.Event
-) -> None:
-    job_id = client.post("/api/experiments", json={"kind": "loss_comparison"}).json()["id"]
-    deadline = time.monotonic() + 30
-    while client.get(f"/api/experiments/{job_id}").json()["status"] != "running":
-        assert time.monotonic() < deadline
-        time.sleep(0.02)
-    quiet_kind.set()
-    response, body = _raw(client, "GET", f"/api/experiments/{job_id}/events", GZIP)
+def test_an_event_stream_is_never_compressed(quiet_kind: threading.Event) -> None:
+    # An app of its own: no earlier test's job holds its one worker.
+    with TestClient(create_app(Settings(warmup=False, compilation_cache_dir=""))) as client:
+        job_id = client.post("/api/experiments", json={"kind": "loss_comparison"}).json()["id"]
+        deadline = time.monotonic() + 30
+        while client.get(f"/api/experiments/{job_id}").json()["status"] != "running":
+            assert time.monotonic() < deadline
+            time.sleep(0.02)
+        quiet_kind.set()
+        response, body = _raw(client, "GET", f"/api/experiments/{job_id}/events", GZIP)
     assert response.headers["content-type"].startswith("text/event-stream")
     assert "content-encoding" not in response.headers
     assert b"event: done" in body and len(body) > 4000

@@ -348,7 +348,7 @@ def _job_model(kind: str) -> type[BaseModel]:
             Field(None, description="the output once done, else null"),
         ),
         partial=(
-            cast(Any, (partial | None) if partial else None),
+            cast(Any, (partial | None) if partial else type(None)),
             Field(None, description="what there is to show so far; null once finished"),
         ),
     )
