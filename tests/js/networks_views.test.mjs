@@ -38,6 +38,12 @@ describe("data plot", () => {
     assert.equal(total, data.x_train.length + data.x_test.length);
   });
 
+  it("keys the markers in the legend's title, with no annotation to lie over the legend", () => {
+    const { layout } = buildDataFigure({ data: makeDataset() });
+    assert.equal(layout.legend.title.text.trim(), "filled: train · hollow: test");
+    assert.equal(layout.annotations, undefined);
+  });
+
   it("plots the chosen features, named on the axes", () => {
     const data = { ...makeDataset(), input_dim: 3, feature_names: ["a", "b", "c"], x_train: [[1, 2, 3]], y_train: [0], x_test: [[4, 5, 6]], y_test: [1] };
     const figure = buildDataFigure({ data, features: [2, 0] });
