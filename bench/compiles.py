@@ -208,7 +208,11 @@ def served() -> dict[str, Any]:
 # warm-up (the old server's), as the page makes it: the grid, then the default race.
 BASELINE_COMMIT = "85a9430"
 _OLD_WAY = """
-from descentlab.core import use_engine_precision; use_engine_precision()
+try:  # today's switch; the old engine turned float64 on as it was imported
+    from descentlab.core import use_engine_precision
+    use_engine_precision()
+except ImportError:
+    pass
 import json, resource, sys, time
 import numpy as np
 from descentlab.core.expressions import DEFAULT_DOMAIN, compile_expression
