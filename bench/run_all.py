@@ -372,6 +372,18 @@ single-threaded torch is itself near the matmul limit.
 {gpu_report.render()}"""
 
 
+# Sections that modules of their own write between their markers (python -m bench.job_costs,
+# ...): slow or special runs that `make bench` keeps as they are instead of dropping.
+OWN_SECTIONS = ("bounded", "job-costs", "cancel-latency", "network-shapes")
+
+
+def kept_sections(previous: str) -> str:
+    """From the line of the first of ``OWN_SECTIONS``' markers in ``previous`` to the end."""
+    starts = [previous.find(f"<!-- {name}:begin") for name in OWN_SECTIONS]
+    found = [start for start in starts if start >= 0]
+    return previous[previous.rfind("\n", 0, min(found)) :] if found else ""
+
+
 def main() -> None:
     print("first uses, typed surfaces, warm-up…", flush=True)
     compile_figures = compiles.run()
@@ -400,7 +412,7 @@ def main() -> None:
     report = render(start, warm, engine, baseline, networks, compile_figures)
     report += "\n" + transfer.render(first_visit)
     report += "\n" + render_load_section()
-    OUTPUT.write_text(report)
+    OUTPUT.write_text(report + kept_sections(OUTPUT.read_text() if OUTPUT.exists() else ""))
     print(report)
 
 
