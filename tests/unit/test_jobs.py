@@ -1,6 +1,7 @@
 """The job runner: lifecycle, progress, cancellation, failures, reuse, bounds, events."""
 
 import asyncio
+import re
 import threading
 from collections.abc import Callable, Iterator
 
@@ -10,7 +11,13 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from descentlab.api.jobs import JobManager, QueueFullError, ShareUsedError, json_patch
+from descentlab.api.jobs import (
+    JobManager,
+    QueueFullError,
+    ShareUsedError,
+    json_patch,
+    new_job_id,
+)
 
 Progress = Callable[[float], None]
 
@@ -344,3 +351,13 @@ def test_a_stream_many_changes_behind_gets_the_whole_job_and_a_finished_job_no_p
     jobs.shutdown()
     assert names[:2] == ["snapshot", "snapshot"]
     assert len(job.patches) == 0
+
+
+def test_job_ids_cannot_be_guessed_or_walked(jobs: JobManager) -> None:
+    """128 random bits each: no counter to step through, no shared prefix to learn from."""
+    ids = [new_job_id() for _ in range(2000)]
+    assert len(set(ids)) == len(ids)
+    assert all(re.fullmatch(r"[A-Za-z0-9_-]{22}", job_id) for job_id in ids)
+    assert len({job_id[:4] for job_id in ids}) > 1900  # no common prefix, no sequence
+    job = jobs.submit("demo", "some key", lambda progress: None)
+    assert re.fullmatch(r"[A-Za-z0-9_-]{22}", job.id)

@@ -12,10 +12,9 @@ each epoch costs every stream the new points, not the whole history again.
 """
 
 import asyncio
-import itertools
+import secrets
 import threading
 import time
-import uuid
 from collections import OrderedDict, deque
 from collections.abc import AsyncIterator, Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -133,6 +132,12 @@ def _pointer(key: object) -> str:
     return str(key).replace("~", "~0").replace("/", "~1")
 
 
+def new_job_id() -> str:
+    """128 random bits, URL-safe: a job is reached only by whoever was given its id (no
+    counter to walk, nothing that tells one job's id from the next)."""
+    return secrets.token_urlsafe(16)
+
+
 class JobManager:
     """Runs jobs on ``workers`` threads with at most ``max_waiting`` queued behind them.
 
@@ -159,7 +164,6 @@ class JobManager:
         self._jobs: OrderedDict[str, Job] = OrderedDict()
         self._by_key: dict[str, str] = {}
         self._lock = threading.Lock()  # the jobs' fields; streams are woken per loop below
-        self._ids = itertools.count(1)
 
     def submit(self, kind: str, key: str, work: Work, owner: str = "") -> Job:
         """A job for ``work``; an identical live or finished job is reused (whoever asked)."""
@@ -179,9 +183,7 @@ class JobManager:
                     f"this client already has {mine} experiments queued or running (at most "
                     f"{self._share} at once); wait for one to finish or cancel one"
                 )
-            job = Job(
-                id=f"{next(self._ids)}-{uuid.uuid4().hex[:8]}", kind=kind, key=key, owner=owner
-            )
+            job = Job(id=new_job_id(), kind=kind, key=key, owner=owner)
             self._jobs[job.id] = job
             self._by_key[key] = job.id
         self._pool.submit(self._run, job, work)
