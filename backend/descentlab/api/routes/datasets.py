@@ -28,7 +28,7 @@ from descentlab.core.experiments.train import (
     is_upload,
     load_dataset,
 )
-from descentlab.core.nets.datasets import CONTROL_CHARACTER, DATASETS, Dataset
+from descentlab.core.nets.datasets import CONTROL_CHARACTER, DATASETS, FIXED_SIZE, Dataset
 from descentlab.core.nets.uploads import (
     MAX_COLUMNS,
     MAX_ROWS,
@@ -39,7 +39,6 @@ from descentlab.core.nets.uploads import (
 
 router = APIRouter(prefix="/api/datasets", tags=["datasets"])
 
-FIXED_SIZE = frozenset({"iris"})  # real data: its size and noise are what they are
 # A training setup's own bounds (core.experiments.train.NetworkSetup).
 SampleCountQuery = Annotated[SampleCount, Query()]
 NoiseQuery = Annotated[Noise, Query(allow_inf_nan=False)]

@@ -12,7 +12,7 @@ from annotated_types import Ge, Gt, Le, MaxLen
 
 from descentlab.core.base import Doc, OneOf, Result
 from descentlab.core.experiments import Progress
-from descentlab.core.nets.datasets import DATASETS, Dataset
+from descentlab.core.nets.datasets import DATASETS, FIXED_SIZE, Dataset
 from descentlab.core.nets.models import LOSSES, Activation, LossName, MLPSpec, count_params
 from descentlab.core.nets.training import Preview, TrainingRun, TrainResult, train
 from descentlab.core.nets.uploads import MAX_ROWS, UPLOAD_ID, UPLOADS, UnknownUploadError
@@ -68,7 +68,7 @@ def load_dataset(setup: NetworkSetup) -> Dataset:
         except UnknownUploadError as unknown:
             raise ValueError(str(unknown)) from None
     make = DATASETS[setup.dataset]
-    if setup.dataset == "iris":  # a real dataset: its size and noise are what they are
+    if setup.dataset in FIXED_SIZE:
         return make(seed=setup.data_seed)
     return make(n_samples=setup.n_samples, noise=setup.noise, seed=setup.data_seed)
 
@@ -76,7 +76,7 @@ def load_dataset(setup: NetworkSetup) -> Dataset:
 def sample_count(setup: NetworkSetup) -> int:
     """How many samples the setup's data has: ``n_samples``, unless the data is real (iris,
     an upload) and its size is what it is. The checks bound work with this number."""
-    if is_upload(setup.dataset) or setup.dataset == "iris":
+    if is_upload(setup.dataset) or setup.dataset in FIXED_SIZE:
         dataset = load_dataset(setup)
         return int(dataset.x_train.shape[0] + dataset.x_test.shape[0])
     return setup.n_samples

@@ -268,6 +268,9 @@ DATASETS: Mapping[str, Callable[..., Dataset]] = {
     "iris": iris,
 }
 
+# Real data: its size and noise are what they are (it takes only the split's settings).
+FIXED_SIZE = frozenset({"iris"})
+
 MAX_CLASSES = 20  # an integer target with more distinct values than this is regression
 
 
