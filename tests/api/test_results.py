@@ -10,7 +10,9 @@ import pytest
 from fastapi.testclient import TestClient
 
 from descentlab.api.app import create_app
-from descentlab.api.schemas.results import JOB_MODELS, RESULTS, ExperimentPublic
+from descentlab.api.responses import encode
+from descentlab.api.schemas.experiments import PARAMS_MODELS, to_core
+from descentlab.api.schemas.results import JOB_MODELS, RESULTS, ExperimentPublic, TrainPartial
 from descentlab.api.settings import Settings
 from descentlab.core.experiments.registry import EXPERIMENTS
 
@@ -72,9 +74,18 @@ def test_a_real_result_matches_its_declared_model(client: TestClient, case: str)
         ExperimentPublic.model_validate_json(json.dumps(job))
     final = JOB_MODELS[kind].model_validate_json(json.dumps(jobs[-1]))
     assert final.result is not None  # type: ignore[attr-defined]
-    if kind == "train":
-        partials = [job["partial"] for job in jobs if job.get("partial")]
-        assert partials, "training showed nothing while it ran"
+
+
+def test_trainings_partial_results_match_their_model() -> None:
+    """What a training run shows while it runs, taken from the run itself (a stream opened
+    after a short run has finished sees only its end)."""
+    shown: list[Any] = []
+    params = to_core(PARAMS_MODELS["train"](**CASES["train"]), EXPERIMENTS["train"].params)
+    EXPERIMENTS["train"].run(params, lambda fraction, partial=None: shown.append(partial))
+    partials = [partial for partial in shown if partial]
+    assert partials, "training showed nothing while it ran"
+    for partial in partials:
+        TrainPartial.model_validate_json(encode(partial))
 
 
 def test_a_result_with_an_unknown_or_missing_key_fails_its_model(client: TestClient) -> None:
