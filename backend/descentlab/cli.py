@@ -130,7 +130,26 @@ def main(argv: Sequence[str] | None = None) -> int:
     export.add_argument(
         "--lab-url", help="the live lab's address: each page links to its lesson there"
     )
+    from descentlab.core.experiments.registry import QUEUES
+
+    worker = commands.add_parser(
+        "worker", help="run queued experiments (needs DESCENTLAB_REDIS_URL; README: deploying)"
+    )
+    worker.add_argument(
+        "--queue",
+        action="append",
+        choices=QUEUES,
+        help=f"take this queue's jobs only (repeatable; default: all of {', '.join(QUEUES)})",
+    )
+    worker.add_argument(
+        "--burst", action="store_true", help="stop once the queues are empty (for scripts)"
+    )
     args = parser.parse_args(argv)
+    if args.command == "worker":
+        from descentlab.api.settings import get_settings
+        from descentlab.worker import run_worker
+
+        return run_worker(get_settings(), args.queue or list(QUEUES), burst=args.burst)
     if args.command == "serve" and args.workers < 1:
         parser.error("--workers must be at least 1")
     from descentlab.api.settings import get_settings

@@ -90,6 +90,29 @@ def test_unknown_ids_are_404_and_cancelling_a_finished_job_leaves_it(client: Tes
     assert cancelled.json()["status"] == "done"
 
 
+def test_only_the_submitting_client_cancels_and_lists_its_experiments(
+    client: TestClient,
+) -> None:
+    body = {"kind": "loss_comparison", "params": {"resolution": 11, "steps": 40}}
+    mine, theirs = {"X-Client-Id": "tab-mine"}, {"X-Client-Id": "tab-theirs"}
+    job = client.post("/api/experiments", json=body, headers=mine).json()["id"]
+    refused = client.delete(f"/api/experiments/{job}", headers=theirs)
+    assert refused.status_code == 403
+    assert refused.headers["content-type"] == "application/problem+json"
+    assert "did not submit" in refused.json()["detail"]
+    listed = client.get("/api/experiments?mine", headers=mine)
+    assert listed.status_code == 200
+    assert [entry["id"] for entry in listed.json()] == [job]
+    assert set(listed.json()[0]) == {"id", "kind", "status", "progress", "submitted"}
+    assert client.get("/api/experiments?mine", headers=theirs).json() == []
+    assert client.get("/api/experiments", headers=mine).status_code == 400
+    assert client.get("/api/experiments?mine=false", headers=mine).status_code == 400
+    # A client without an id (a script) is its address: the test client's, every time.
+    scripted = client.post("/api/experiments", json={**body, "params": {"resolution": 13}})
+    assert client.get("/api/experiments?mine").json()[-1]["id"] == scripted.json()["id"]
+    assert client.delete(f"/api/experiments/{scripted.json()['id']}").status_code == 200
+
+
 def test_a_training_run_reports_curves_and_the_decision_boundary(client: TestClient) -> None:
     body = {"kind": "train", "params": {"epochs": 6, "widths": [8], "n_samples": 200}}
     job = client.post("/api/experiments", json=body)

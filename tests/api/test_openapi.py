@@ -132,6 +132,9 @@ def test_each_enumeration_is_declared_once_and_referred_to(document: dict[str, A
         {k: v for k, v in schemas.items() if k not in {"Activation", "Loss", "Optimizer"}}
     )
     assert used.count('"#/components/schemas/Activation"') >= 3  # every setup model's
-    assert used.count('"#/components/schemas/JobStatus"') == len(
+    # Each kind's job, the submission's answer and a client's list entry.
+    assert used.count('"#/components/schemas/JobStatus"') == 2 + len(
         document["components"]["schemas"]["ExperimentPublic"]["oneOf"]
     )
+    for model in ("ExperimentAccepted", "ExperimentSummary"):
+        assert "JobStatus" in json.dumps(schemas[model]["properties"]["status"])

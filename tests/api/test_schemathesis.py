@@ -89,7 +89,9 @@ def _cancel_submitted(case: Any, response: Any) -> None:
     if case.method == "POST" and case.path == "/api/experiments" and response.status_code == 202:
         job_id = response.json()["id"]
         SUBMITTED.append(job_id)
-        APP.state.jobs.cancel(job_id)
+        job = APP.state.jobs.get(job_id)
+        for client in list(job.clients if job else ()):  # each submitter withdraws
+            APP.state.jobs.cancel(job_id, client)
 
 
 def _live(job_id: str) -> bool:

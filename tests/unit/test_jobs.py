@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 
 from descentlab.api.jobs import (
     JobManager,
+    NotYoursError,
     QueueFullError,
     ShareUsedError,
     json_patch,
@@ -131,6 +132,57 @@ def test_identical_requests_share_a_job(jobs: JobManager) -> None:
     wait_until(lambda: job.status == "done")
     assert jobs.submit("demo", "same", lambda progress: 2) is job
     assert jobs.submit("demo", "other", lambda progress: 3) is not job
+
+
+def test_a_cancel_withdraws_only_that_clients_interest(jobs: JobManager) -> None:
+    release, started = threading.Event(), threading.Event()
+    job = jobs.submit("demo", "a", blocking_work(release, started), client="tab-1")
+    assert jobs.submit("demo", "a", lambda progress: 0, client="tab-2") is job
+    started.wait(5)
+    assert jobs.cancel(job.id, "tab-1") == job.public()
+    assert job.status == "running" and not job.cancel_requested.is_set()
+    assert [entry["id"] for entry in jobs.mine("tab-2")] == [job.id]
+    assert jobs.mine("tab-1") == []
+    jobs.cancel(job.id, "tab-2")  # the last one who wanted it
+    wait_until(lambda: job.status == "cancelled")
+    # The identical request now starts afresh instead of joining the cancelled work.
+    again = jobs.submit("demo", "a", lambda progress: 7, client="tab-1")
+    assert again is not job
+    wait_until(lambda: again.status == "done")
+    assert again.result == 7
+
+
+def test_only_a_submitter_may_cancel(jobs: JobManager) -> None:
+    release, started = threading.Event(), threading.Event()
+    job = jobs.submit("demo", "a", blocking_work(release, started), client="tab-1")
+    with pytest.raises(NotYoursError):
+        jobs.cancel(job.id, "tab-2")
+    assert not job.cancel_requested.is_set()
+    assert jobs.cancel("no-such-job", "tab-2") is None
+    release.set()
+    wait_until(lambda: job.status == "done")
+    assert jobs.cancel(job.id, "tab-1")["status"] == "done"  # a finished job stays as it is
+
+
+def test_a_clients_list_shows_what_it_submitted_oldest_first() -> None:
+    jobs = JobManager(workers=1)
+    first = jobs.submit("demo", "a", lambda progress: 1, client="tab-1")
+    wait_until(lambda: first.status == "done")
+    second = jobs.submit("demo", "b", lambda progress: 2, client="tab-1")
+    jobs.submit("demo", "c", lambda progress: 3, client="tab-2")
+    wait_until(lambda: second.status == "done")
+    listed = jobs.mine("tab-1")
+    assert [entry["id"] for entry in listed] == [first.id, second.id]
+    assert listed[0] == {
+        "id": first.id,
+        "kind": "demo",
+        "status": "done",
+        "progress": 1.0,
+        "submitted": first.clients["tab-1"],
+    }
+    joined = jobs.submit("demo", "c", lambda progress: 3, client="tab-1")  # tab-2's, later
+    assert [entry["id"] for entry in jobs.mine("tab-1")][-1] == joined.id
+    jobs.shutdown()
 
 
 def test_the_queue_is_bounded(jobs: JobManager) -> None:

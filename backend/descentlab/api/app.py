@@ -15,8 +15,9 @@ from starlette.concurrency import run_in_threadpool
 from descentlab import __version__
 from descentlab.api.docs import TAGS, install_docs, operation_id
 from descentlab.api.errors import install_error_handlers
-from descentlab.api.jobs import JobManager
+from descentlab.api.jobs import JobBackend, JobManager
 from descentlab.api.middleware import declare_refusals, install_middleware
+from descentlab.api.redis_jobs import RedisJobs, RedisJobSettings
 from descentlab.api.routes import (
     analyze,
     catalogue,
@@ -35,13 +36,14 @@ from descentlab.api.schemas.problems import PROBLEM_RESPONSES
 from descentlab.api.settings import Settings, get_settings
 from descentlab.assets import require_frontend
 from descentlab.core.experiments.costs import Budget
+from descentlab.core.experiments.registry import queue_of
 from descentlab.core.precision import use_engine_precision
 from descentlab.core.warmup import warm_everything, warm_first_visit
 
 logger = logging.getLogger(__name__)
 
 
-def _enable_compilation_cache(directory: str, max_bytes: int) -> None:
+def enable_compilation_cache(directory: str, max_bytes: int) -> None:
     """Every program is kept (small ones too), within ``max_bytes`` on disk (LRU)."""
     if not directory:
         return
@@ -50,6 +52,19 @@ def _enable_compilation_cache(directory: str, max_bytes: int) -> None:
     jax.config.update("jax_compilation_cache_max_size", max_bytes)
     jax.config.update("jax_persistent_cache_min_compile_time_secs", 0.0)
     jax.config.update("jax_persistent_cache_min_entry_size_bytes", 0)
+
+
+def job_backend(settings: Settings) -> JobBackend:
+    """Redis and its workers when configured, else this process's threads."""
+    if settings.redis_url:
+        return RedisJobs(RedisJobSettings.of(settings), queue_of)
+    return JobManager(
+        workers=settings.experiment_workers,
+        max_waiting=settings.experiment_queue_size() - settings.experiment_workers,
+        ttl_s=settings.experiment_result_ttl_s,
+        share=settings.experiment_share,
+        time_limit_s=settings.experiment_time_limit_s,
+    )
 
 
 def _warm_the_rest(app: FastAPI) -> None:
@@ -69,14 +84,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.settings = settings  # what every route reads (api/deps.py SettingsDep)
-        _enable_compilation_cache(
+        enable_compilation_cache(
             settings.compilation_cache_dir, settings.compilation_cache_max_bytes
         )
-        app.state.jobs = JobManager(
-            workers=settings.experiment_workers,
-            share=settings.experiment_share,
-            time_limit_s=settings.experiment_time_limit_s,
-        )
+        app.state.jobs = job_backend(settings)
         app.state.budget = Budget(
             settings.experiment_time_limit_s, settings.experiment_memory_limit_mb * 2**20
         )

@@ -1,4 +1,4 @@
-"""What routes take from the app that ``create_app`` built: its settings, its job manager,
+"""What routes take from the app that ``create_app`` built: its settings, its job backend,
 its compute limiter. One dependency each, so a route never reads the environment itself
 (an app made with custom settings must serve and export with those same settings)."""
 
@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
-from descentlab.api.jobs import JobManager
+from descentlab.api.jobs import JobBackend
 from descentlab.api.middleware.compute_limit import ComputeLimiter
 from descentlab.api.settings import Settings
 
@@ -16,8 +16,8 @@ def app_settings(request: Request) -> Settings:
     return settings
 
 
-def app_jobs(request: Request) -> JobManager:
-    jobs: JobManager = request.app.state.jobs
+def app_jobs(request: Request) -> JobBackend:
+    jobs: JobBackend = request.app.state.jobs
     return jobs
 
 
@@ -27,5 +27,5 @@ def app_limiter(request: Request) -> ComputeLimiter:
 
 
 SettingsDep = Annotated[Settings, Depends(app_settings)]
-JobsDep = Annotated[JobManager, Depends(app_jobs)]
+JobsDep = Annotated[JobBackend, Depends(app_jobs)]
 LimiterDep = Annotated[ComputeLimiter, Depends(app_limiter)]

@@ -4,15 +4,14 @@ saying "busy" whose ``Retry-After`` header and message agree.
 """
 
 from collections.abc import Callable
-from functools import partial
 from typing import Any
 
 from fastapi import HTTPException, Request
 
-from descentlab.api.jobs import Job, JobManager, QueueFullError, ShareUsedError
-from descentlab.api.schemas.experiments import core_params
+from descentlab.api.clients import client_address, submitter
+from descentlab.api.jobs import Accepted, JobBackend, QueueFullError, ShareUsedError
+from descentlab.api.schemas.experiments import core_params, experiment_work
 from descentlab.core.experiments.costs import Budget, OverBudgetError, check_budget, estimate
-from descentlab.core.experiments.registry import EXPERIMENTS
 
 # A job's place frees when a job finishes: seconds, not the milliseconds of a compute slot.
 JOB_RETRY_AFTER_S = 5
@@ -25,30 +24,32 @@ def busy(status: int, message: str, retry_after_s: int) -> HTTPException:
     return HTTPException(status, message, headers={"Retry-After": str(retry_after_s)})
 
 
-def client_address(request: Request) -> str:
-    """Whose share of the queue a job counts against: the client's address (its own
-    per-tab id would let one client take every share)."""
-    return request.client.host if request.client else "unknown"
-
-
 def admitted(experiment: Any, budget: Budget) -> tuple[str, Callable[..., Any]]:
-    """The job key and work of an experiment within the server's budget, or a 422 naming
-    the limit and the parameters to lower (estimated before anything is queued)."""
+    """The parameters (JSON: what identical requests share, what a worker rebuilds the
+    work from) and work of an experiment within the server's budget, or a 422 naming the
+    limit and the parameters to lower (estimated before anything is queued)."""
     params = core_params(experiment)
     try:
         check_budget(estimate(params), budget)
     except OverBudgetError as over:
         raise HTTPException(422, str(over)) from None
-    work = partial(EXPERIMENTS[experiment.kind].run, params)
-    return f"{experiment.kind}:{experiment.params.model_dump_json()}", work
+    return experiment.params.model_dump_json(), experiment_work(experiment)
 
 
-def submit(request: Request, jobs: JobManager, experiment: Any) -> Job:
+def submit(request: Request, jobs: JobBackend, experiment: Any) -> Accepted:
     """Queue ``experiment`` (identical requests share one job) for the requesting client,
-    or raise the 422 of ``admitted``, a 503 (queue full) or a 429 (the client's share used)."""
-    key, work = admitted(experiment, request.app.state.budget)
+    or raise the 422 of ``admitted``, a 503 (queue full) or a 429 (the client's share used).
+    The queue's share counts by address (a per-tab id would let one client take every
+    share); the job is the submitting tab's own (``clients.submitter``)."""
+    params, work = admitted(experiment, request.app.state.budget)
     try:
-        return jobs.submit(experiment.kind, key, work, owner=client_address(request))
+        return jobs.submit(
+            experiment.kind,
+            params,
+            work,
+            owner=client_address(request.scope),
+            client=submitter(request.scope),
+        )
     except QueueFullError as full:
         raise busy(503, str(full), JOB_RETRY_AFTER_S) from None
     except ShareUsedError as used:

@@ -1,10 +1,16 @@
-"""Long work as jobs: a bounded queue, a few worker threads, progress, cancellation.
+"""Long work as jobs: the interface every job backend offers, and the in-process one.
 
 A job runs ``work(progress)``; ``progress(fraction, partial=None)`` records how far it is
 (and, when given, a partial result to show meanwhile) and raises ``JobCancelledError`` once
 the job was cancelled: cancelling takes effect at the next report.
 Identical requests (same kind and parameters) share one job while it is queued, running
-or done. Finished jobs are kept in a bounded, time-limited cache.
+or done, but each submission is its client's own: a cancel withdraws only that client's
+interest, and the work stops when no client wants it any more. Finished jobs are kept in
+a bounded, time-limited cache.
+
+``JobManager`` (here) runs jobs on threads of this process: the default, nothing to
+install. ``redis_jobs.RedisJobs`` keeps them in Redis for workers elsewhere
+(``descentlab worker``), so any web process answers for any job.
 
 Event streams send each change as a JSON Patch (RFC 6902) against the job's previous public
 form, encoded once however many streams follow the job: a partial result whose series grow
@@ -19,7 +25,7 @@ from collections import OrderedDict, deque
 from collections.abc import AsyncIterator, Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
 
 from descentlab.api.responses import encode
 from descentlab.core.experiments import Progress
@@ -53,12 +59,44 @@ class JobTimeLimitError(Exception):
     """Raised inside a job's work once it has run past the time limit."""
 
 
+class NotYoursError(Exception):
+    """The client asking to cancel a job never submitted it."""
+
+
+def time_limit_message(limit_s: float) -> str:
+    return f"stopped after {limit_s:g} s, the time limit per experiment; choose smaller parameters"
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """How a job's work ended: its final status, and its result or the reason it failed."""
+
+    status: JobStatus
+    result: Any = None
+    error: str | None = None
+
+
+def run_work(work: Work, progress: Progress, cancelled: Callable[[], bool]) -> Outcome:
+    """Run ``work`` to its outcome; a failure is reported, never raised (every backend)."""
+    try:
+        result = work(progress)
+    except JobCancelledError:
+        return Outcome("cancelled")
+    except JobTimeLimitError as stopped:
+        return Outcome("failed", error=str(stopped))
+    except Exception as error:  # a failed experiment is reported, never raised
+        return Outcome("failed", error=f"{type(error).__name__}: {error}")
+    return Outcome("cancelled") if cancelled() else Outcome("done", result)
+
+
 @dataclass
 class Job:
     id: str
     kind: str
     key: str
     owner: str = ""  # who submitted it (the client's address): its share of the queue
+    clients: dict[str, float] = field(default_factory=dict)  # who submitted it, and when
+    wanted: set[str] = field(default_factory=set)  # those that did not cancel since
     status: JobStatus = "queued"
     progress: float = 0.0
     result: Any = None
@@ -83,6 +121,12 @@ class Job:
         }
 
 
+def summary(public: dict[str, Any], submitted: float) -> dict[str, Any]:
+    """A job in a client's list: what it is and how far, not its result."""
+    fields = ("id", "kind", "status", "progress")
+    return {**{name: public[name] for name in fields}, "submitted": submitted}
+
+
 @dataclass(frozen=True)
 class JobEvent:
     """One server-sent event: ``snapshot`` (data: the whole public job) or ``patch`` (data:
@@ -92,6 +136,51 @@ class JobEvent:
     revision: int
     data: bytes
     status: JobStatus
+
+
+class Accepted(Protocol):
+    """What a submission returns: the job's id and its status at that moment."""
+
+    @property
+    def id(self) -> str: ...
+
+    @property
+    def status(self) -> str: ...
+
+
+class JobBackend(Protocol):
+    """Where jobs live and run: this process (``JobManager``) or Redis and its workers
+    (``redis_jobs.RedisJobs``). Routes see only this."""
+
+    def submit(
+        self, kind: str, params: str, work: "Work", owner: str = "", client: str = ""
+    ) -> Accepted:
+        """Queue ``kind`` with ``params`` (JSON; identical ones share a job) for ``client``.
+        ``work`` is how this process would run it; a backend whose workers are elsewhere
+        sends ``kind`` and ``params`` instead. Raises ``QueueFullError`` or ``ShareUsedError``
+        (``owner``: the client's address, whose share of the queue it counts against)."""
+        ...
+
+    def public(self, job_id: str) -> dict[str, Any] | None:
+        """The job as the API shows it, or None when unknown or forgotten."""
+        ...
+
+    def cancel(self, job_id: str, client: str = "") -> dict[str, Any] | None:
+        """Withdraw ``client``'s interest (``NotYoursError`` if it never submitted the job);
+        the work stops once no client wants it. The job as it is now, or None."""
+        ...
+
+    def mine(self, client: str) -> list[dict[str, Any]]:
+        """The jobs ``client`` submitted and still wants, oldest first (``summary``)."""
+        ...
+
+    def events(
+        self, job_id: str, heartbeat_s: float = 10.0, after: int | None = None
+    ) -> AsyncIterator["JobEvent | None"]:
+        """The job as it changes until it finishes (``JobManager.events``)."""
+        ...
+
+    def shutdown(self) -> None: ...
 
 
 def json_patch(path: str, before: Any, after: Any) -> list[PatchOp]:
@@ -165,12 +254,15 @@ class JobManager:
         self._by_key: dict[str, str] = {}
         self._lock = threading.Lock()  # the jobs' fields; streams are woken per loop below
 
-    def submit(self, kind: str, key: str, work: Work, owner: str = "") -> Job:
+    def submit(self, kind: str, params: str, work: Work, owner: str = "", client: str = "") -> Job:
         """A job for ``work``; an identical live or finished job is reused (whoever asked)."""
+        key = f"{kind}:{params}"
         with self._lock:
             self._forget_old()
             existing = self._jobs.get(self._by_key.get(key, ""))
             if existing is not None and existing.status not in ("failed", "cancelled"):
+                existing.clients[client] = time.time()
+                existing.wanted.add(client)
                 return existing
             live = [job for job in self._jobs.values() if job.status in ("queued", "running")]
             if len(live) >= self._max_active:
@@ -184,6 +276,8 @@ class JobManager:
                     f"{self._share} at once); wait for one to finish or cancel one"
                 )
             job = Job(id=new_job_id(), kind=kind, key=key, owner=owner)
+            job.clients[client] = time.time()
+            job.wanted.add(client)
             self._jobs[job.id] = job
             self._by_key[key] = job.id
         self._pool.submit(self._run, job, work)
@@ -193,15 +287,36 @@ class JobManager:
         with self._lock:
             return self._jobs.get(job_id)
 
-    def cancel(self, job_id: str) -> Job | None:
+    def public(self, job_id: str) -> dict[str, Any] | None:
         with self._lock:
             job = self._jobs.get(job_id)
-            if job is None or job.status in FINISHED:
-                return job
-            job.cancel_requested.set()
-            if job.status == "queued":  # never started: done at once
-                self._finish(job, "cancelled")
-            return job
+            return None if job is None else job.public()
+
+    def cancel(self, job_id: str, client: str = "") -> dict[str, Any] | None:
+        with self._lock:
+            job = self._jobs.get(job_id)
+            if job is None:
+                return None
+            if client not in job.clients:
+                raise NotYoursError(job_id)
+            job.wanted.discard(client)
+            if job.status not in FINISHED and not job.wanted:
+                job.cancel_requested.set()
+                if self._by_key.get(job.key) == job.id:  # the same request starts afresh
+                    del self._by_key[job.key]
+                if job.status == "queued":  # never started: done at once
+                    self._finish(job, "cancelled")
+            return job.public()
+
+    def mine(self, client: str) -> list[dict[str, Any]]:
+        with self._lock:
+            self._forget_old()
+            listed = [
+                summary(job.public(), job.clients[client])
+                for job in self._jobs.values()
+                if client in job.wanted
+            ]
+        return sorted(listed, key=lambda entry: entry["submitted"])
 
     async def events(
         self, job_id: str, heartbeat_s: float = 10.0, after: int | None = None
@@ -289,10 +404,7 @@ class JobManager:
                 raise JobCancelledError
             limit = self._time_limit_s
             if limit is not None and time.monotonic() - started > limit:
-                raise JobTimeLimitError(
-                    f"stopped after {limit:g} s, the time limit per experiment; "
-                    "choose smaller parameters"
-                )
+                raise JobTimeLimitError(time_limit_message(limit))
             with self._lock:
                 fraction = min(max(float(fraction), job.progress), 1.0)
                 changes: list[PatchOp] = []
@@ -305,23 +417,12 @@ class JobManager:
                 if changes:  # only real changes wake the event streams
                     self._touch(job, changes)
 
-        try:
-            result = work(progress)
-        except JobCancelledError:
-            with self._lock:
-                self._finish(job, "cancelled")
-        except JobTimeLimitError as stopped:
-            with self._lock:
-                job.error = str(stopped)
-                self._finish(job, "failed")
-        except Exception as error:  # a failed experiment is reported, never raised
-            with self._lock:
-                job.error = f"{type(error).__name__}: {error}"
-                self._finish(job, "failed")
-        else:
-            with self._lock:
-                job.result, job.progress = result, 1.0
-                self._finish(job, "cancelled" if job.cancel_requested.is_set() else "done")
+        outcome = run_work(work, progress, job.cancel_requested.is_set)
+        with self._lock:
+            job.error = outcome.error
+            if outcome.status == "done":
+                job.result, job.progress = outcome.result, 1.0
+            self._finish(job, outcome.status)
 
     def _finish(self, job: Job, status: JobStatus) -> None:
         job.status, job.finished, job.partial = status, time.monotonic(), None

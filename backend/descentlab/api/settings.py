@@ -49,12 +49,27 @@ class Settings(BaseSettings):
     # Experiments one client (address) may have queued or running at once: the queue holds
     # 8 waiting, so no one client can fill it.
     experiment_share: int = Field(2, ge=1)
+    # Experiments queued or running at once (all workers together); beyond, 503 with
+    # Retry-After. Unset: the workers plus 8 waiting.
+    experiment_queue: int | None = Field(None, ge=1)
+    # A finished experiment (its result) is kept this long for the clients that follow it.
+    experiment_result_ttl_s: float = Field(900.0, gt=0)
     # An experiment running longer is stopped and reported failed (with the reason); one
     # estimated to run longer is refused with a 422 before it is queued.
     experiment_time_limit_s: float = Field(300.0, gt=0)
     # An experiment estimated to need more memory than this above the server's baseline is
     # refused with a 422 naming the parameters to lower (core/experiments/costs.py).
     experiment_memory_limit_mb: float = Field(1536.0, gt=0)
+
+    # Redis (e.g. redis://redis:6379/0): jobs go on its queue for `descentlab worker`
+    # processes, so any web process answers for any job, and the rate limit and response
+    # cache are shared. Empty: everything stays in this process (one machine).
+    redis_url: str = ""
+    # The prefix of every Redis key the lab writes: several labs can share one Redis.
+    redis_prefix: str = Field("descentlab", pattern=r"^[A-Za-z0-9_.-]{1,32}$")
+    # A running experiment whose worker gave no sign of life this long is queued again
+    # (once; a second loss fails it with the reason).
+    worker_lost_after_s: float = Field(15.0, ge=2)
 
     # Who may embed the lab in a frame (CSP frame-ancestors): anyone by default, so a
     # course page on any host can; e.g. "'self' https://course.example.edu" restricts it.
@@ -93,6 +108,11 @@ class Settings(BaseSettings):
     # and at most this many bytes in all. 0 entries: no cache.
     response_cache_entries: int = Field(256, ge=0)
     response_cache_bytes: int = Field(32 * 1024 * 1024, ge=0)
+
+    def experiment_queue_size(self) -> int:
+        return (
+            self.experiment_workers + 8 if self.experiment_queue is None else self.experiment_queue
+        )
 
     def compute_queue_size(self) -> int:
         return 128 * self.compute_slots if self.compute_queue is None else self.compute_queue

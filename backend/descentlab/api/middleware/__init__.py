@@ -22,15 +22,11 @@ from fastapi.routing import APIRoute
 from starlette.middleware.cors import CORSMiddleware
 from starlette.middleware.gzip import GZipMiddleware
 
+from descentlab.api.clients import CLIENT_ID_HEADER
 from descentlab.api.middleware.body_size import BodySizeLimit
 from descentlab.api.middleware.compute_limit import ComputeLimit, ComputeLimiter
 from descentlab.api.middleware.headers import SecurityHeaders
-from descentlab.api.middleware.rate_limit import (
-    CLIENT_ID_HEADER,
-    EXEMPT_PATHS,
-    RateLimit,
-    TokenBuckets,
-)
+from descentlab.api.middleware.rate_limit import EXEMPT_PATHS, RateLimit, TokenBuckets
 from descentlab.api.middleware.response_cache import CachedResponses, ResponseCache
 from descentlab.api.schemas.problems import RETRY_AFTER, problem_response
 from descentlab.api.settings import Settings

@@ -10,18 +10,14 @@ Buckets live in a bounded LRU, so memory stays flat however many clients come.
 """
 
 import math
-import re
 import time
 from collections import OrderedDict
 
-from starlette.datastructures import Headers, QueryParams
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from descentlab.api.clients import client_address, client_id
 from descentlab.api.middleware.asgi import answer_problem
 
-CLIENT_ID_HEADER = "X-Client-Id"
-CLIENT_ID_QUERY = "client_id"
-_CLIENT_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
 MAX_CLIENTS = 10_000  # buckets kept; the least recently seen is forgotten (refilled) first
 EXEMPT_PATHS = frozenset({"/api/health"})
 
@@ -62,12 +58,8 @@ class TokenBuckets:
 def client_key(scope: Scope) -> str:
     """The client's IP, with its ``X-Client-Id`` when it sent a well-formed one (or, for
     requests that cannot carry headers such as a browser's EventSource, ``?client_id=``)."""
-    client = scope.get("client")
-    ip = client[0] if client else "unknown"
-    client_id = Headers(scope=scope).get(CLIENT_ID_HEADER, "")
-    if not client_id:
-        client_id = QueryParams(scope.get("query_string", b"")).get(CLIENT_ID_QUERY, "")
-    return f"{ip} {client_id}" if _CLIENT_ID.fullmatch(client_id) else ip
+    ip, sent = client_address(scope), client_id(scope)
+    return f"{ip} {sent}" if sent else ip
 
 
 class RateLimit:

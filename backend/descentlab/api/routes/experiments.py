@@ -1,22 +1,31 @@
-"""Long experiments as jobs: submit (202), poll, stream progress (SSE), cancel."""
+"""Long experiments as jobs: submit (202), poll, stream progress (SSE), cancel, list mine."""
 
 from collections.abc import AsyncIterator
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Header, HTTPException, Request
+from fastapi import APIRouter, Header, HTTPException, Query, Request
 from fastapi.responses import JSONResponse
 from sse_starlette import EventSourceResponse, ServerSentEvent
 
 from descentlab.api import experiments_service, public
+from descentlab.api.clients import CLIENT_ID_HEADER, submitter
 from descentlab.api.deps import JobsDep
-from descentlab.api.jobs import FINISHED, JobManager
+from descentlab.api.jobs import FINISHED, JobBackend, NotYoursError
 from descentlab.api.responses import ArrayJSONResponse
 from descentlab.api.schemas.experiments import (
     ExperimentAccepted,
     ExperimentKindPublic,
     ExperimentRequest,
+    ExperimentSummary,
 )
-from descentlab.api.schemas.problems import BUSY, NOT_FOUND, OVER_BUDGET, SHARE_USED
+from descentlab.api.schemas.problems import (
+    BUSY,
+    NOT_FOUND,
+    NOT_YOURS,
+    OVER_BUDGET,
+    SHARE_USED,
+    problem_response,
+)
 from descentlab.api.schemas.results import ExperimentPublic
 
 router = APIRouter(prefix="/api/experiments", tags=["experiments"])
@@ -65,11 +74,35 @@ def list_experiment_kinds() -> list[ExperimentKindPublic]:
     return _KINDS
 
 
-def _job_or_404(jobs: JobManager, job_id: str) -> dict[str, object]:
-    job = jobs.get(job_id)
+def _not_found(job_id: str) -> HTTPException:
+    return HTTPException(404, f"no experiment {job_id!r} (finished ones are kept a while)")
+
+
+def _job_or_404(jobs: JobBackend, job_id: str) -> dict[str, object]:
+    job = jobs.public(job_id)
     if job is None:
-        raise HTTPException(404, f"no experiment {job_id!r} (finished ones are kept a while)")
-    return job.public()
+        raise _not_found(job_id)
+    return job
+
+
+@router.get(
+    "",
+    response_model=list[ExperimentSummary],
+    responses={400: problem_response("Without ?mine: only one's own experiments are listed")},
+)
+def list_my_experiments(
+    request: Request,
+    jobs: JobsDep,
+    mine: Annotated[
+        str | None,
+        Query(description=f"required (`?mine`): this client's experiments ({CLIENT_ID_HEADER})"),
+    ] = None,
+) -> list[dict[str, Any]]:
+    """The experiments this client submitted and did not cancel, oldest first, with their
+    status and progress (not their results), as long as the server keeps them."""
+    if mine is None or mine.lower() in ("0", "false", "no"):
+        raise HTTPException(400, "only a client's own experiments can be listed: ?mine")
+    return jobs.mine(submitter(request.scope))
 
 
 @router.post(
@@ -92,13 +125,19 @@ def get_experiment(job_id: str, jobs: JobsDep) -> ArrayJSONResponse:
     return ArrayJSONResponse(_job_or_404(jobs, job_id))
 
 
-@router.delete("/{job_id}", response_model=ExperimentPublic, responses=NOT_FOUND)
-def cancel_experiment(job_id: str, jobs: JobsDep) -> ArrayJSONResponse:
-    """Cancel a queued or running experiment (a finished one is left as it is)."""
-    job = jobs.cancel(job_id)
+@router.delete("/{job_id}", response_model=ExperimentPublic, responses={**NOT_FOUND, **NOT_YOURS})
+def cancel_experiment(job_id: str, request: Request, jobs: JobsDep) -> ArrayJSONResponse:
+    """Withdraw this client's interest in an experiment it submitted. Identical requests
+    share one computation: it stops (``cancelled``) once no client wants it, and runs on
+    for the others otherwise (the answer then shows it still running). A finished one is
+    left as it is."""
+    try:
+        job = jobs.cancel(job_id, submitter(request.scope))
+    except NotYoursError:
+        raise HTTPException(403, "this client did not submit this experiment") from None
     if job is None:  # unknown, or forgotten meanwhile
-        raise HTTPException(404, f"no experiment {job_id!r} (finished ones are kept a while)")
-    return ArrayJSONResponse(job.public())
+        raise _not_found(job_id)
+    return ArrayJSONResponse(job)
 
 
 @router.get(

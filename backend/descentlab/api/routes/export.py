@@ -21,7 +21,7 @@ from starlette.concurrency import run_in_threadpool
 from descentlab.api import experiments_service
 from descentlab.api.deps import JobsDep, LimiterDep, SettingsDep
 from descentlab.api.experiments_service import JOB_RETRY_AFTER_S, busy
-from descentlab.api.jobs import JobManager
+from descentlab.api.jobs import JobBackend
 from descentlab.api.middleware.compute_limit import RETRY_AFTER_S as SLOT_RETRY_AFTER_S
 from descentlab.api.middleware.compute_limit import ComputeBusyError, ComputeLimiter
 from descentlab.api.responses import encode
@@ -70,7 +70,7 @@ def _surface_lesson_data(lesson_id: str) -> dict[str, Any]:
 
 
 async def _network_lesson_data(
-    request: Request, jobs: JobManager, scenario: NetworkScenario
+    request: Request, jobs: JobBackend, scenario: NetworkScenario
 ) -> dict[str, Any]:
     """The lesson's experiment run as the experiments API runs it (one shared job)."""
     published = scenario.to_json()["experiment"]
@@ -78,11 +78,11 @@ async def _network_lesson_data(
     job = experiments_service.submit(request, jobs, experiment)  # as POST /api/experiments
     async for _ in jobs.events(job.id):  # woken by the job's changes until it finishes
         pass
-    final = jobs.get(job.id)
-    if final is None or final.status != "done":
-        status = final.status if final else "forgotten"
+    final = jobs.public(job.id)
+    if final is None or final["status"] != "done":
+        status = final["status"] if final else "forgotten"
         raise busy(503, f"the lesson's experiment did not finish ({status})", JOB_RETRY_AFTER_S)
-    finished = final.result
+    finished = final["result"]
     result = await run_in_threadpool(lambda: orjson.loads(encode(finished)))
     return {"experiment": published, "result": result}
 

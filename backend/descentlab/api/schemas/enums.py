@@ -9,6 +9,7 @@ from typing import Annotated, Any, Literal, cast, get_args
 
 from pydantic import WithJsonSchema
 
+from descentlab.api.jobs import JobStatus as JobStatusLiteral
 from descentlab.core.experiments.landscape import Directions
 from descentlab.core.nets.models import Activation, LossName, Task
 
@@ -48,7 +49,7 @@ def core_literal(hint: Any) -> Any | None:
 
 TaskName = named("Task", get_args(Task))
 DirectionsName = named("Directions", get_args(Directions))
-JobStatus = named("JobStatus", ("queued", "running", "done", "failed", "cancelled"))
+JobStatus = named("JobStatus", get_args(JobStatusLiteral))
 
 
 def declare(document: dict[str, Any]) -> dict[str, Any]:

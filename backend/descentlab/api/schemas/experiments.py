@@ -10,6 +10,7 @@ the core, the request models, OpenAPI and the lab's controls cannot disagree.
 import dataclasses
 import functools
 import operator
+from collections.abc import Callable
 from typing import (
     TYPE_CHECKING,
     Annotated,
@@ -23,10 +24,12 @@ from typing import (
 )
 
 import annotated_types
+import orjson
 from pydantic import (
     AfterValidator,
     BaseModel,
     Field,
+    TypeAdapter,
     ValidationInfo,
     WithJsonSchema,
     create_model,
@@ -34,8 +37,9 @@ from pydantic import (
 )
 
 from descentlab.api.schemas.common import StrictModel
-from descentlab.api.schemas.enums import core_literal, reference
+from descentlab.api.schemas.enums import JobStatus, core_literal, reference
 from descentlab.core.base import Doc, OneOf
+from descentlab.core.experiments import Progress
 from descentlab.core.experiments.registry import EXPERIMENTS, Experiment
 
 
@@ -185,6 +189,8 @@ else:
         Field(discriminator="kind"),
     ]
 
+_REQUEST: TypeAdapter[Any] = TypeAdapter(ExperimentRequest)
+
 
 class ExperimentFieldPublic(BaseModel):
     """One setting of an experiment, as the lab's controls need it."""
@@ -288,6 +294,28 @@ def core_params(request: Any) -> Any:
     return to_core(request.params, EXPERIMENTS[request.kind].params)
 
 
+def experiment_work(request: Any) -> Callable[[Progress], Any]:
+    """The job of a validated ``ExperimentRequest``: its run, given progress reports."""
+    return functools.partial(EXPERIMENTS[request.kind].run, core_params(request))
+
+
+def rebuilt_work(kind: str, params: str) -> Callable[[Progress], Any]:
+    """The job of ``kind`` with its parameters as the web process queued them (JSON), in a
+    worker elsewhere: validated again, so a worker never runs what the API would refuse."""
+    request = _REQUEST.validate_python({"kind": kind, "params": orjson.loads(params)})
+    return experiment_work(request)
+
+
 class ExperimentAccepted(BaseModel):
     id: str
-    status: str
+    status: JobStatus
+
+
+class ExperimentSummary(BaseModel):
+    """One of a client's experiments, without its result (``GET /api/experiments/{id}``)."""
+
+    id: str
+    kind: str
+    status: JobStatus
+    progress: float = Field(ge=0, le=1)
+    submitted: float = Field(description="when this client submitted it: Unix time, seconds")

@@ -37,6 +37,12 @@ PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
 NOT_FOUND: dict[int | str, dict[str, Any]] = {
     404: problem_response("No such item (finished experiments are kept a while)")
 }
+NOT_YOURS: dict[int | str, dict[str, Any]] = {
+    403: problem_response(
+        "This client did not submit the experiment (its X-Client-Id, or its address when it "
+        "sends none): only its submitters may cancel it"
+    )
+}
 RETRY_AFTER: dict[str, Any] = {
     "Retry-After": {
         "description": "seconds to wait before trying again",

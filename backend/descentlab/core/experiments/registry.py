@@ -39,11 +39,18 @@ class Experiment:
     # ran: None where a list of its own names the values (``batch_sizes`` replaces
     # ``setup.batch_size``), else what they are, in words ({value}: the setup's value).
     per_run: Mapping[str, str | None] = field(default_factory=dict)
+    # The job queue it runs on (with Redis: ``descentlab worker --queue NAME`` takes only
+    # that queue's jobs, e.g. a GPU machine the networks). Every kind so far trains networks.
+    queue: str = "networks"
 
     @property
     def summary(self) -> str:
         """The first line of the parameters' docstring: what the experiment shows."""
         return (self.params.__doc__ or self.kind).strip().splitlines()[0]
+
+
+def queue_of(kind: str) -> str:
+    return EXPERIMENTS[kind].queue
 
 
 EXPERIMENTS: dict[str, Experiment] = {
@@ -87,3 +94,4 @@ EXPERIMENTS: dict[str, Experiment] = {
         ),
     )
 }
+QUEUES: tuple[str, ...] = tuple(sorted({experiment.queue for experiment in EXPERIMENTS.values()}))
