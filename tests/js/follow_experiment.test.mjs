@@ -84,3 +84,20 @@ test("a patch that does not fit stops trusting the stream and polls", async () =
   assert.equal((await followed).status, "done");
   assert.equal(polled.length, 1);
 });
+
+test("after this client cancels, following stops at once and the job reads cancelled", async () => {
+  const updates = [];
+  const cancelled = new AbortController();
+  const followed = followExperiment("j", (job) => updates.push(job), { signal: cancelled.signal });
+  const source = FakeEventSource.last;
+  source.emit("progress", running);
+  cancelled.abort(); // the DELETE answered: another client may still want the computation
+  assert.equal(source.closed, true);
+  const finished = await followed;
+  assert.equal(finished.status, "cancelled");
+  assert.equal(finished.partial, null);
+  source.emit("patch", [{ op: "add", path: "/progress", value: 0.5 }]);
+  source.emit("done", { ...running, status: "done", progress: 1 });
+  assert.equal(updates.length, 1); // nothing after the cancel reached the page
+  assert.deepEqual(polled, []);
+});

@@ -29,9 +29,13 @@ export const cancelExperiment = (id) => request(`/api/experiments/${encodeURICom
 const POLL_MS = 500;
 const sleep = (ms) => new Promise((resolve) => { setTimeout(resolve, ms); });
 
-async function poll(id, onUpdate) {
+/** The job as this client sees it once it withdrew: cancelled, whoever else still wants it. */
+const withdrawn = (job, id) => ({ ...(job ?? { id }), status: "cancelled", partial: null });
+
+async function poll(id, onUpdate, signal) {
   for (;;) {
     const job = await getExperiment(id);
+    if (signal?.aborted) return withdrawn(job, id);
     onUpdate(job);
     if (FINISHED.includes(job.status)) return job;
     await sleep(POLL_MS);
@@ -45,8 +49,10 @@ async function poll(id, onUpdate) {
  * A dropped connection is the browser's to mend: it reconnects by itself and sends the last
  * event's id (`Last-Event-ID`), so the server resumes with the patches since. If the stream
  * is refused (e.g. the job is gone) or a patch does not fit, it polls the job instead.
+ * `signal` (an AbortSignal) stops following once this client cancelled: identical jobs are
+ * shared, so the computation may run on for others; it resolves with the job as cancelled.
  */
-export function followExperiment(id, onUpdate) {
+export function followExperiment(id, onUpdate, { signal } = {}) {
   return new Promise((resolve, reject) => {
     const path = `/api/experiments/${encodeURIComponent(id)}/events`;
     const source = new EventSource(withClientId(path)); // EventSource cannot set headers
@@ -56,14 +62,22 @@ export function followExperiment(id, onUpdate) {
       if (settled) return;
       settled = true;
       source.close();
-      poll(id, onUpdate).then(resolve, reject);
+      poll(id, onUpdate, signal).then(resolve, reject);
     };
+    signal?.addEventListener("abort", () => {
+      if (settled) return;
+      settled = true;
+      source.close();
+      resolve(withdrawn(job, id));
+    });
     const read = (event) => {
       job = JSON.parse(event.data);
       onUpdate(job);
       return job;
     };
-    source.addEventListener("progress", read);
+    source.addEventListener("progress", (event) => {
+      if (!settled) read(event);
+    });
     source.addEventListener("patch", (event) => {
       if (settled) return;
       try {
@@ -76,6 +90,7 @@ export function followExperiment(id, onUpdate) {
     });
     for (const name of FINISHED) {
       source.addEventListener(name, (event) => {
+        if (settled) return;
         settled = true;
         source.close();
         resolve(read(event));

@@ -22,6 +22,7 @@ export class JobControl {
     this.cancelButton = root.querySelector("button.cancel");
     this.errorLine = root.querySelector(".job-error");
     this.jobId = null;
+    this.following = null; // an AbortController while a job is followed
     this.cancelButton.addEventListener("click", () => this.cancel());
   }
 
@@ -60,10 +61,11 @@ export class JobControl {
     try {
       const accepted = await this.api.submitExperiment(kind, params);
       this.jobId = accepted.id;
+      this.following = new AbortController();
       const job = await this.api.followExperiment(accepted.id, (snapshot) => {
         this.showProgress(jobView(snapshot, this.verb));
         onUpdate(snapshot);
-      });
+      }, { signal: this.following.signal });
       const view = jobView(job, this.verb);
       if (view.error) this.showError(view.error);
       else if (job.status === "cancelled") this.showMessage("Cancelled.");
@@ -73,6 +75,7 @@ export class JobControl {
       return null;
     } finally {
       this.jobId = null;
+      this.following = null;
       this.button.disabled = false;
       this.status.hidden = true;
     }
@@ -84,6 +87,8 @@ export class JobControl {
     this.label.textContent = "Cancelling…";
     try {
       await this.api.cancelExperiment(this.jobId);
+      // This tab no longer wants it (others who asked for the same may: it runs on for them).
+      this.following?.abort();
     } catch (error) {
       this.showError(error.message);
     }
