@@ -2,16 +2,19 @@
 
 import json
 import math
+import os
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 
+from bench.redis_server import redis_available, redis_server
 from descentlab.api.app import create_app
 from descentlab.api.settings import Settings
 
 PROBLEM_JSON = "application/problem+json"
+REQUIRE_REDIS = "DESCENTLAB_REQUIRE_REDIS"
 
 
 @pytest.fixture(scope="session")
@@ -19,6 +22,19 @@ def client() -> Iterator[TestClient]:
     app = create_app(Settings(warmup=False, compilation_cache_dir=""))
     with TestClient(app) as test_client:
         yield test_client
+
+
+@pytest.fixture(scope="session")
+def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A real Redis (Debian's redis-server) on a free loopback port for the session. Without
+    it the tests that need it are skipped, unless DESCENTLAB_REQUIRE_REDIS=1 (.ci/run
+    installs it), where they fail. Each test keeps its keys apart with its own prefix."""
+    if not redis_available():
+        if os.environ.get(REQUIRE_REDIS) == "1":
+            pytest.fail(f"redis-server not found and {REQUIRE_REDIS}=1 (.ci/run)")
+        pytest.skip("redis-server is not installed (apt-get install redis-server)")
+    with redis_server(tmp_path_factory.mktemp("redis")) as url:
+        yield url
 
 
 def _reject_constant(token: str) -> Any:

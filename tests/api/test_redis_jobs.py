@@ -1,9 +1,8 @@
 """Jobs on Redis: web processes and ``descentlab worker`` processes sharing one real Redis.
 
 Every process here is a real one (``descentlab serve``, ``descentlab worker``,
-``redis-server``) on loopback, killed the way a crash or a deploy kills it. Without
-Debian's redis-server the tests are skipped, unless DESCENTLAB_REQUIRE_REDIS=1 (.ci/run
-installs it), where they fail.
+``redis-server``: the ``redis_url`` fixture) on loopback, killed the way a crash or a
+deploy kills it.
 """
 
 import json
@@ -20,10 +19,9 @@ import httpx
 import jsonpatch
 import pytest
 
-from bench.redis_server import redis_available, redis_server, start_worker, stop
+from bench.redis_server import start_worker, stop
 from bench.server import serve
 
-REQUIRE_REDIS = "DESCENTLAB_REQUIRE_REDIS"
 FINISHED = ("done", "failed", "cancelled")
 LOST_AFTER_S = 3  # a killed worker's job is queued again this soon (the setting's minimum: 2)
 
@@ -36,16 +34,6 @@ def training(seed: int, widths: tuple[int, ...] = (128, 128, 128)) -> dict[str, 
 
 
 LONG = (256, 256, 256)  # minutes: cancelled or killed long before it ends
-
-
-@pytest.fixture(scope="module")
-def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    if not redis_available():
-        if os.environ.get(REQUIRE_REDIS) == "1":
-            pytest.fail(f"redis-server not found and {REQUIRE_REDIS}=1 (.ci/run)")
-        pytest.skip("redis-server is not installed (apt-get install redis-server)")
-    with redis_server(tmp_path_factory.mktemp("redis")) as url:
-        yield url
 
 
 @dataclass

@@ -35,7 +35,6 @@ from typing import Any
 
 import orjson
 import redis
-import redis.asyncio
 from rq import Queue, SimpleWorker
 from rq.serializers import JSONSerializer
 
@@ -57,6 +56,7 @@ from descentlab.api.jobs import (
     summary,
     time_limit_message,
 )
+from descentlab.api.redis_connection import AsyncRedis
 from descentlab.api.responses import encode
 from descentlab.api.settings import Settings
 
@@ -538,7 +538,7 @@ class RedisJobs:
         self.store = RedisJobStore(config)
         self._queue_of = queue_of
         self._supervisor = Supervisor(self.store)
-        self._async: dict[asyncio.AbstractEventLoop, redis.asyncio.Redis] = {}
+        self._async = AsyncRedis(config.url)
         self._tails: dict[tuple[asyncio.AbstractEventLoop, str], _Tail] = {}
 
     def submit(
@@ -581,12 +581,6 @@ class RedisJobs:
         self._supervisor.stop()
         for task in [tail.task for tail in self._tails.values() if tail.task]:
             task.cancel()
-
-    def _client(self) -> redis.asyncio.Redis:
-        loop = asyncio.get_running_loop()
-        if loop not in self._async:
-            self._async[loop] = redis.asyncio.Redis.from_url(self.store.config.url)
-        return self._async[loop]
 
     async def _snapshot(self, job_id: str) -> tuple[int, JobStatus, bytes] | None:
         return await asyncio.to_thread(self.store.encoded, job_id)
@@ -654,7 +648,7 @@ class RedisJobs:
                 del self._tails[key]
 
     async def _read(self, job_id: str, tail: _Tail) -> None:
-        client, stream = self._client(), self.store.events_key(job_id)
+        client, stream = self._async.client(), self.store.events_key(job_id)
         last = f"{tail.after}-1"
         while True:
             try:

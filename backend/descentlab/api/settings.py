@@ -108,6 +108,9 @@ class Settings(BaseSettings):
     # and at most this many bytes in all. 0 entries: no cache.
     response_cache_entries: int = Field(256, ge=0)
     response_cache_bytes: int = Field(32 * 1024 * 1024, ge=0)
+    # With Redis, the cache is shared and each entry kept this long (its memory is Redis's
+    # maxmemory; one entry at most a quarter of response_cache_bytes).
+    response_cache_ttl_s: int = Field(3600, ge=1)
 
     def experiment_queue_size(self) -> int:
         return (

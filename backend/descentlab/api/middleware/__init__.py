@@ -26,8 +26,19 @@ from descentlab.api.clients import CLIENT_ID_HEADER
 from descentlab.api.middleware.body_size import BodySizeLimit
 from descentlab.api.middleware.compute_limit import ComputeLimit, ComputeLimiter
 from descentlab.api.middleware.headers import SecurityHeaders
-from descentlab.api.middleware.rate_limit import EXEMPT_PATHS, RateLimit, TokenBuckets
-from descentlab.api.middleware.response_cache import CachedResponses, ResponseCache
+from descentlab.api.middleware.rate_limit import (
+    EXEMPT_PATHS,
+    Buckets,
+    RateLimit,
+    RedisTokenBuckets,
+    TokenBuckets,
+)
+from descentlab.api.middleware.response_cache import (
+    Cache,
+    CachedResponses,
+    RedisResponseCache,
+    ResponseCache,
+)
 from descentlab.api.schemas.problems import RETRY_AFTER, problem_response
 from descentlab.api.settings import Settings
 from descentlab.core.nets.uploads import MAX_UPLOAD_BYTES
@@ -52,7 +63,14 @@ def install_middleware(app: FastAPI, settings: Settings) -> None:
     app.state.compute_limiter = limiter
     app.state.response_cache = None
     if settings.response_cache_entries > 0:
-        cache = ResponseCache(settings.response_cache_entries, settings.response_cache_bytes)
+        cache: Cache = ResponseCache(settings.response_cache_entries, settings.response_cache_bytes)
+        if settings.redis_url:  # shared by every web process
+            cache = RedisResponseCache(
+                settings.redis_url,
+                settings.redis_prefix,
+                cache.max_entry_bytes,
+                settings.response_cache_ttl_s,
+            )
         app.add_middleware(CachedResponses, cache=cache, paths=COMPUTE_PATHS)
         app.state.response_cache = cache
     app.add_middleware(
@@ -61,7 +79,12 @@ def install_middleware(app: FastAPI, settings: Settings) -> None:
         larger={"/api/datasets": MAX_UPLOAD_BYTES},  # a CSV upload
     )
     if settings.rate_limit_per_minute > 0:
-        app.add_middleware(RateLimit, buckets=TokenBuckets(settings.rate_limit_per_minute))
+        buckets: Buckets = TokenBuckets(settings.rate_limit_per_minute)
+        if settings.redis_url:  # one limit however many web processes there are
+            buckets = RedisTokenBuckets(
+                settings.rate_limit_per_minute, settings.redis_url, settings.redis_prefix
+            )
+        app.add_middleware(RateLimit, buckets=buckets)
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware,

@@ -7,20 +7,30 @@ bodies share an entry only when the app would see the same values. Only 200 resp
 are kept. While an identical request is being computed, later ones wait for it instead
 of computing it again, then read the cache. A hit skips the compute limiter.
 ``X-Cache: hit`` or ``miss`` says which happened.
+
+With Redis configured the entries live there (``RedisResponseCache``), shared by every web
+process, each kept for a while (Redis's ``maxmemory`` evicts the least recently used
+first under ``volatile-lru``, never a live job).
 """
 
 import hashlib
 import json
+import logging
 from collections import OrderedDict
 from collections.abc import Collection
 from dataclasses import dataclass
+from typing import Any, Protocol
 
 import anyio
+import redis
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.requests import ClientDisconnect
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from descentlab.api.middleware.asgi import read_body, replay
+from descentlab.api.redis_connection import AsyncRedis
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -61,6 +71,53 @@ class ResponseCache:
             _, evicted = self._entries.popitem(last=False)
             self.size -= len(evicted.body)
 
+    async def lookup(self, key: str) -> CachedResponse | None:
+        return self.get(key)
+
+    async def keep(self, key: str, entry: CachedResponse) -> None:
+        self.put(key, entry)
+
+
+class RedisResponseCache:
+    """The cache in Redis: one body may use ``max_entry_bytes``, each kept ``ttl_s``. If
+    Redis does not answer, the request is computed (and it is logged)."""
+
+    def __init__(self, redis_url: str, prefix: str, max_entry_bytes: int, ttl_s: int) -> None:
+        self.max_entry_bytes, self.ttl_s = max_entry_bytes, ttl_s
+        self._redis, self._prefix = AsyncRedis(redis_url), prefix
+
+    def _key(self, key: str) -> str:
+        return f"{self._prefix}:cache:{key}"
+
+    async def lookup(self, key: str) -> CachedResponse | None:
+        try:
+            found: list[Any] = await self._redis.client().hmget(self._key(key), ["type", "body"])
+        except redis.RedisError:
+            logger.exception("the shared response cache is unreachable")
+            return None
+        content_type, body = found
+        return None if body is None else CachedResponse(content_type or b"", body)
+
+    async def keep(self, key: str, entry: CachedResponse) -> None:
+        if len(entry.body) > self.max_entry_bytes:
+            return
+        try:
+            async with self._redis.client().pipeline(transaction=True) as pipe:
+                pipe.hset(self._key(key), mapping={"type": entry.content_type, "body": entry.body})
+                pipe.expire(self._key(key), self.ttl_s)
+                await pipe.execute()
+        except redis.RedisError:
+            logger.exception("the shared response cache is unreachable")
+
+
+class Cache(Protocol):
+    @property
+    def max_entry_bytes(self) -> int: ...
+
+    async def lookup(self, key: str) -> CachedResponse | None: ...
+
+    async def keep(self, key: str, entry: CachedResponse) -> None: ...
+
 
 def request_key(scope: Scope, body: bytes) -> str:
     """SHA-256 of what decides the response: path, query, content type, body values."""
@@ -79,7 +136,7 @@ def request_key(scope: Scope, body: bytes) -> str:
 class CachedResponses:
     """Serves repeated POSTs to ``paths`` from a ``ResponseCache``."""
 
-    def __init__(self, app: ASGIApp, cache: ResponseCache, paths: Collection[str]) -> None:
+    def __init__(self, app: ASGIApp, cache: Cache, paths: Collection[str]) -> None:
         self.app, self.cache, self.paths = app, cache, frozenset(paths)
         self._pending: dict[str, anyio.Event] = {}  # key → set when its computation ends
 
@@ -96,7 +153,7 @@ class CachedResponses:
         key = request_key(scope, body)
         while (pending := self._pending.get(key)) is not None:
             await pending.wait()
-        hit = self.cache.get(key)
+        hit = await self.cache.lookup(key)
         if hit is not None:
             await _send_cached(hit, send)
             return
@@ -130,7 +187,7 @@ class CachedResponses:
 
         await self.app(scope, receive, record)
         if status == 200 and chunks is not None:
-            self.cache.put(key, CachedResponse(content_type, b"".join(chunks)))
+            await self.cache.keep(key, CachedResponse(content_type, b"".join(chunks)))
 
 
 async def _send_cached(entry: CachedResponse, send: Send) -> None:

@@ -1,0 +1,73 @@
+"""With Redis configured, web processes share the rate limit and the response cache: two
+apps here (as two replicas would be) on one real Redis, each under its own key prefix."""
+
+import itertools
+from collections.abc import Iterator
+from contextlib import ExitStack
+
+import pytest
+from fastapi.testclient import TestClient
+
+from descentlab.api.app import create_app
+from descentlab.api.settings import Settings
+from tests.api.conftest import grid_request
+
+PER_MINUTE = 3
+_prefixes = itertools.count()
+
+
+def replicas(count: int, **settings: object) -> Iterator[list[TestClient]]:
+    with ExitStack() as stack:
+        yield [
+            stack.enter_context(
+                TestClient(create_app(Settings(warmup=False, compilation_cache_dir="", **settings)))  # type: ignore[arg-type]
+            )
+            for _ in range(count)
+        ]
+
+
+@pytest.fixture
+def shared(redis_url: str) -> Iterator[list[TestClient]]:
+    """Two replicas on one Redis, with a rate limit."""
+    settings = {
+        "redis_url": redis_url,
+        "redis_prefix": f"shared{next(_prefixes)}",
+        "rate_limit_per_minute": PER_MINUTE,
+    }
+    yield from replicas(2, **settings)
+
+
+def test_replicas_share_one_rate_limit(shared: list[TestClient]) -> None:
+    first, second = shared
+    tab = {"X-Client-Id": "tab-1"}
+    answers = [
+        (first if turn % 2 else second).get("/api/surfaces", headers=tab).status_code
+        for turn in range(PER_MINUTE + 1)
+    ]
+    assert answers == [200] * PER_MINUTE + [429], "N replicas must not allow N limits"
+    refused = first.get("/api/surfaces", headers=tab)
+    assert refused.status_code == 429
+    assert 0 < int(refused.headers["retry-after"]) <= 60 / PER_MINUTE + 1
+    assert second.get("/api/surfaces", headers={"X-Client-Id": "tab-2"}).status_code == 200
+
+
+def test_without_redis_each_replica_counts_alone() -> None:
+    """The control: the same two apps without Redis allow the limit each."""
+    for first, second in replicas(2, rate_limit_per_minute=PER_MINUTE):
+        tab = {"X-Client-Id": "tab-1"}
+        answers = [
+            (first if turn % 2 else second).get("/api/surfaces", headers=tab).status_code
+            for turn in range(2 * PER_MINUTE)
+        ]
+        assert answers == [200] * (2 * PER_MINUTE)
+
+
+def test_replicas_share_the_response_cache(shared: list[TestClient]) -> None:
+    first, second = shared
+    body = grid_request(resolution=9)
+    computed = first.post("/api/grid", json=body, headers={"X-Client-Id": "tab-a"})
+    assert computed.status_code == 200 and computed.headers["x-cache"] == "miss"
+    served = second.post("/api/grid", json=body, headers={"X-Client-Id": "tab-b"})
+    assert served.headers["x-cache"] == "hit"
+    assert served.content == computed.content
+    assert served.headers["content-type"] == computed.headers["content-type"]
