@@ -1,12 +1,14 @@
 """The deployment files say what the README promises: parsed here, so the checks run
 without Docker (``make test`` also runs ``docker compose config -q`` where it can).
 
-docker-compose.yml: the app's healthcheck hits /api/health, its JAX cache is a named volume
-mounted in the app services only, no app port is published, the proxy publishes port 80
-and waits for a healthy app, and the GPU profile reserves an NVIDIA device with JAX's
-preallocation off. deploy/nginx.conf: upstream app:8000 with per-tab affinity, event
-streams unbuffered with a long read timeout, X-Forwarded-For, gzip for JSON, the body
-limit equal to the app's. Dockerfile: non-root, port 8000, the cache volume, a healthcheck.
+docker-compose.yml: Redis (persistent, evicting only what expires), web replicas and
+workers on it; the app's healthcheck hits /api/health, the JAX cache is a named volume of
+the services that compile, no app port is published, the proxy publishes port 80 and waits
+for a healthy app, and the GPU profile is a worker of the network queue on an NVIDIA device
+with JAX's preallocation off. deploy/nginx.conf: upstream app:8000 by least connections (no
+affinity: any replica answers any job), event streams unbuffered with a long read timeout,
+X-Forwarded-For, gzip for JSON, the body limit equal to the app's. Dockerfile: non-root,
+port 8000, the cache volume, a healthcheck.
 """
 
 import ipaddress
@@ -18,7 +20,7 @@ import pytest
 import yaml
 
 ROOT = Path(__file__).resolve().parents[2]
-APP_SERVICES = ("app", "app-gpu")
+WORKERS = ("worker", "worker-gpu")
 
 
 @pytest.fixture(scope="module")
@@ -65,23 +67,46 @@ def directives(block: str) -> dict[str, list[str]]:
 
 
 def test_the_app_is_checked_on_api_health(compose: dict[str, Any]) -> None:
-    for name in APP_SERVICES:
-        check = compose["services"][name]["healthcheck"]
-        assert check["test"][0] == "CMD"
-        assert any("http://127.0.0.1:8000/api/health" in part for part in check["test"])
-        assert check["start_period"]  # the warm-up compiles before the server listens
+    check = compose["services"]["app"]["healthcheck"]
+    assert check["test"][0] == "CMD"
+    assert any("http://127.0.0.1:8000/api/health" in part for part in check["test"])
+    assert check["start_period"]  # the warm-up compiles before the server listens
 
 
 def test_replicas_are_configurable_and_publish_no_port(compose: dict[str, Any]) -> None:
     app = compose["services"]["app"]
     assert app["deploy"]["replicas"] == "${APP_REPLICAS:-2}"
     assert app["build"] == "."
-    for name in APP_SERVICES:
-        assert "ports" not in compose["services"][name], f"{name} must be reached via the proxy"
-        assert compose["services"][name]["expose"] == ["8000"]
+    assert "ports" not in app, "the web replicas are reached via the proxy"
+    assert app["expose"] == ["8000"]
+    worker = compose["services"]["worker"]
+    assert worker["deploy"]["replicas"] == "${WORKER_REPLICAS:-1}"
+    for name in WORKERS:
+        assert (
+            "ports" not in compose["services"][name] and "expose" not in compose["services"][name]
+        )
 
 
-def test_the_jax_cache_is_a_named_volume_private_to_the_app_services(
+def test_web_replicas_and_workers_share_one_persistent_redis(compose: dict[str, Any]) -> None:
+    services = compose["services"]
+    redis = services["redis"]
+    assert re.fullmatch(r"redis:\d+\.\d+-alpine", redis["image"]), "a pinned release"
+    command = " ".join(redis["command"])
+    assert "--appendonly yes" in command  # jobs and results outlive a Redis restart
+    assert "--maxmemory-policy volatile-lru" in command  # never a live job (no TTL)
+    assert "redis-cli" in redis["healthcheck"]["test"]
+    assert "redis-data:/data" in redis["volumes"]
+    assert "ports" not in redis
+    for name in ("app", *WORKERS):
+        assert services[name]["environment"]["DESCENTLAB_REDIS_URL"] == "redis://redis:6379/0"
+        assert services[name]["depends_on"]["redis"]["condition"] == "service_healthy"
+    assert services["worker"]["command"] == ["descentlab", "worker"]
+    assert services["worker"]["image"] == services["app"]["image"]
+    for name in WORKERS:  # time to hand the running job back on docker stop
+        assert int(services[name]["stop_grace_period"].rstrip("s")) >= 10
+
+
+def test_the_jax_cache_is_a_named_volume_of_the_services_that_compile(
     compose: dict[str, Any],
 ) -> None:
     named = set(compose["volumes"])
@@ -89,11 +114,11 @@ def test_the_jax_cache_is_a_named_volume_private_to_the_app_services(
     for name, service in compose["services"].items():
         for volume in service.get("volumes", []):
             source, target = volume.split(":")[:2]
-            if source in named:
+            if source in named and source.startswith("jax-cache"):
                 mounted.setdefault(source, set()).add(name)
                 assert target == "/cache/jax"
                 assert service["environment"]["DESCENTLAB_COMPILATION_CACHE_DIR"] == target
-    assert mounted == {"jax-cache": {"app"}, "jax-cache-gpu": {"app-gpu"}}
+    assert mounted == {"jax-cache": {"app", "worker"}, "jax-cache-gpu": {"worker-gpu"}}
 
 
 def test_the_proxy_publishes_port_80_and_waits_for_a_healthy_app(
@@ -106,18 +131,18 @@ def test_the_proxy_publishes_port_80_and_waits_for_a_healthy_app(
     assert "./deploy/nginx.conf:/etc/nginx/conf.d/default.conf:ro" in proxy["volumes"]
 
 
-def test_the_gpu_profile_reserves_an_nvidia_gpu_without_preallocating(
+def test_the_gpu_profile_is_a_network_worker_on_an_nvidia_gpu_without_preallocating(
     compose: dict[str, Any],
 ) -> None:
-    gpu = compose["services"]["app-gpu"]
+    gpu = compose["services"]["worker-gpu"]
     assert gpu["profiles"] == ["gpu"]
+    assert gpu["command"] == ["descentlab", "worker", "--queue", "networks"]
     assert gpu["build"]["args"]["JAX_EXTRA"] == "cuda12"
     assert gpu["environment"]["XLA_PYTHON_CLIENT_PREALLOCATE"] == "false"
     (device,) = gpu["deploy"]["resources"]["reservations"]["devices"]
     assert device["driver"] == "nvidia"
     assert device["capabilities"] == ["gpu"]
-    assert gpu["networks"]["default"]["aliases"] == ["app"]  # the proxy's upstream name
-    # Everything else a replica is set up with is the CPU app's.
+    # Everything else a GPU worker is set up with is the CPU app's.
     cpu = compose["services"]["app"]
     assert {
         k: v for k, v in gpu["environment"].items() if k != "XLA_PYTHON_CLIENT_PREALLOCATE"
@@ -136,16 +161,13 @@ def test_settings_reach_the_app_and_the_proxy_trusts_nothing_else(compose: dict[
     assert ipaddress.ip_address(proxy_address) in ipaddress.ip_network(subnet["subnet"])
 
 
-def test_nginx_routes_to_the_app_replicas_with_per_tab_affinity(nginx: str) -> None:
+def test_nginx_routes_to_the_app_replicas_by_least_connections(nginx: str) -> None:
     upstream = directives(nginx_block(nginx, "upstream descentlab_app"))
     assert upstream["server"] == ["app:8000 resolve"]
-    assert upstream["hash"] == ["$descentlab_affinity consistent"]
+    assert "least_conn" in upstream
+    assert "hash" not in upstream and "ip_hash" not in upstream  # no affinity needed
     assert "zone" in upstream  # resolve needs shared memory
     assert re.search(r"resolver\s+127\.0\.0\.11\b", nginx)  # Docker's DNS
-    tab = nginx_block(nginx, "map $http_x_client_id $descentlab_tab")
-    assert '""      $arg_client_id' in tab  # event streams carry ?client_id=
-    affinity = nginx_block(nginx, "map $descentlab_tab $descentlab_affinity")
-    assert '""      $remote_addr' in affinity
 
 
 def test_nginx_streams_job_events_unbuffered(nginx: str) -> None:
