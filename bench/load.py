@@ -20,6 +20,7 @@ import threading
 import time
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import ExitStack
 from dataclasses import asdict
 from datetime import UTC, datetime
 from pathlib import Path
@@ -31,6 +32,8 @@ from bench import load_nodelay, load_report
 from bench import load_workloads as workloads
 from bench.load_class import CLIENTS, MOVE_EVERY_S, ClassConfig, Records, Sample, run_class
 from bench.load_server import Server, running
+from bench.nginx_proxy import deployment_proxy
+from bench.redis_server import redis_server, start_worker, stop
 
 BENCHMARKS = load_report.DOCS / "BENCHMARKS.md"
 P95_TARGET_MS = 250.0
@@ -165,7 +168,7 @@ def _first_use(url: str, workers: int) -> dict[str, float]:
 class _MemoryTimeline:
     """The server's resident memory every ``every_s`` seconds, from a thread."""
 
-    def __init__(self, server: Server, every_s: float = 2.0) -> None:
+    def __init__(self, server: "Server | Processes", every_s: float = 2.0) -> None:
         self.points: list[tuple[float, float]] = []
         self._server, self._every_s = server, every_s
         self._stop = threading.Event()
@@ -186,23 +189,34 @@ class _MemoryTimeline:
             self._stop.wait(self._every_s)
 
 
-def measure_class(config: ClassConfig, workers: int) -> dict[str, Any]:
-    with (
-        tempfile.TemporaryDirectory() as cache,
-        running(cache_dir=Path(cache), workers=workers) as server,
-    ):
-        print(f"server ready in {server.seconds_to_ready:.1f} s (warm-up done)", flush=True)
-        first_use = _first_use(server.url, workers)
-        rss_before, cpu_before = server.rss_mb(), server.cpu_s()
-        load_average = os.getloadavg()[0]  # other work on the machine skews every figure
-        print(f"{config.students} students for {config.seconds:.0f} s…", flush=True)
-        with _MemoryTimeline(server) as memory:
-            records, wall, generator_cpu = run_class(server.url, config)
-        rss_after, server_cpu = server.rss_mb(), server.cpu_s() - cpu_before
+class Processes:
+    """Several servers (each with its process tree) measured as one."""
+
+    def __init__(self, *servers: Server) -> None:
+        self.servers = servers
+
+    def rss_mb(self) -> float:
+        return sum(server.rss_mb() for server in self.servers)
+
+    def cpu_s(self) -> float:
+        return sum(server.cpu_s() for server in self.servers)
+
+
+def _measured_run(
+    url: str, processes: Server | Processes, config: ClassConfig, answering: int
+) -> dict[str, Any]:
+    """The class against ``url`` (``answering`` processes behind it, each compiling for
+    itself), with ``processes``' memory and CPU around it."""
+    first_use = _first_use(url, answering)
+    rss_before, cpu_before = processes.rss_mb(), processes.cpu_s()
+    load_average = os.getloadavg()[0]  # other work on the machine skews every figure
+    print(f"{config.students} students for {config.seconds:.0f} s…", flush=True)
+    with _MemoryTimeline(processes) as memory:
+        records, wall, generator_cpu = run_class(url, config)
+    rss_after, server_cpu = processes.rss_mb(), processes.cpu_s() - cpu_before
     requests = _by_kind(records.samples, config.seconds)
     growth = rss_after - rss_before
     return {
-        "config": {**asdict(config), "workers": workers, "move_every_s": MOVE_EVERY_S},
         "wall_s": wall,
         "load_average_before": load_average,
         "first_use_ms": first_use,
@@ -211,7 +225,6 @@ def measure_class(config: ClassConfig, workers: int) -> dict[str, Any]:
         "moves": {"made": records.moves, "sent": records.sent},
         "jobs": _jobs(records),
         "server": {
-            "ready_s": server.seconds_to_ready,
             "rss_before_mb": rss_before,
             "rss_after_mb": rss_after,
             "rss_growth_mb": growth,
@@ -222,6 +235,55 @@ def measure_class(config: ClassConfig, workers: int) -> dict[str, Any]:
         "generator": {"cpu_s": generator_cpu, "cores": generator_cpu / wall},
         "targets": _targets(requests, growth),
     }
+
+
+def measure_class(config: ClassConfig, workers: int) -> dict[str, Any]:
+    with (
+        tempfile.TemporaryDirectory() as cache,
+        running(cache_dir=Path(cache), workers=workers) as server,
+    ):
+        print(f"server ready in {server.seconds_to_ready:.1f} s (warm-up done)", flush=True)
+        measured = _measured_run(server.url, server, config, workers)
+    measured["server"]["ready_s"] = server.seconds_to_ready
+    config_json = {**asdict(config), "workers": workers, "move_every_s": MOVE_EVERY_S}
+    return {"config": config_json, **measured}
+
+
+def measure_replicas(config: ClassConfig, replicas: int) -> dict[str, Any]:
+    """The same class through deploy/nginx.conf (least connections, no affinity) in front
+    of ``replicas`` web processes, with one ``descentlab worker`` and Redis: the compose
+    setup's processes on this machine. Memory and CPU are all of them together."""
+    with tempfile.TemporaryDirectory() as folder, ExitStack() as stack:
+        base = Path(folder)
+        redis_url = stack.enter_context(redis_server(base / "redis"))
+        environment = {
+            "DESCENTLAB_REDIS_URL": redis_url,
+            "DESCENTLAB_COMPUTE_SLOTS": "1",  # as docker-compose.yml sets per replica
+            "DESCENTLAB_EXPERIMENT_QUEUE": "24",
+        }
+        webs = [
+            stack.enter_context(running(cache_dir=base / "cache", extra_env=environment))
+            for _ in range(replicas)
+        ]
+        worker = start_worker(
+            {**environment, "DESCENTLAB_COMPILATION_CACHE_DIR": str(base / "cache")}
+        )
+        stack.callback(stop, worker)
+        ports = [int(web.url.rsplit(":", 1)[1]) for web in webs]
+        url, nginx_pid = stack.enter_context(deployment_proxy(ports, base / "nginx"))
+        print(f"{replicas} web replicas, a worker, Redis and nginx at {url}", flush=True)
+        extra = [Server("", pid, 0.0) for pid in (worker.pid, nginx_pid, _redis_pid(redis_url))]
+        measured = _measured_run(url, Processes(*webs, *extra), config, replicas)
+    measured["server"]["ready_s"] = max(web.seconds_to_ready for web in webs)
+    config_json = {**asdict(config), "workers": 1, "move_every_s": MOVE_EVERY_S}
+    return {"config": config_json, "replicas": replicas, "job_workers": 1, **measured}
+
+
+def _redis_pid(url: str) -> int:
+    import redis
+
+    pid: int = redis.Redis.from_url(url).info("server")["process_id"]
+    return pid
 
 
 def _print_summary(results: dict[str, Any]) -> None:
@@ -245,6 +307,13 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--job-every", type=float, default=15.0)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--workers", type=int, default=1)
+    parser.add_argument(
+        "--replicas",
+        type=int,
+        default=2,
+        help="then the same class on this many web replicas, a worker and Redis behind "
+        "nginx (0: skip; needs redis-server and nginx)",
+    )
     parser.add_argument(
         "--client",
         choices=sorted(CLIENTS),
@@ -279,6 +348,9 @@ def main(argv: list[str] | None = None) -> None:
     )
     results = measure_class(config, args.workers)
     _print_summary(results)
+    if args.replicas:
+        replicated = measure_replicas(config, args.replicas)
+        _print_summary(replicated)
     previous = json.loads(args.output.read_text()) if args.output.exists() else {}
     if args.skip_keep_alive:
         keep_alive = previous.get("keep_alive")
@@ -293,6 +365,7 @@ def main(argv: list[str] | None = None) -> None:
         **results,
         "keep_alive": keep_alive,
         "keep_alive_requests": keep_alive_requests,
+        "replicated": replicated if args.replicas else previous.get("replicated"),
     }
     args.output.write_text(json.dumps(results, indent=2) + "\n")
     print(f"wrote {args.output}")

@@ -140,6 +140,46 @@ def _keep_alive_part(data: dict[str, Any]) -> str:
     )
 
 
+def _replicated_part(data: dict[str, Any]) -> str:
+    """The same class on web replicas, a worker and Redis behind nginx (``--replicas``)."""
+    run = data.get("replicated")
+    if not run:
+        return ""
+    server, jobs = run["server"], run["jobs"]
+    prose = _prose(
+        "The same class, in the same `make load`, through deploy/nginx.conf (least",
+        f"connections, no affinity) in front of {run['replicas']} `descentlab serve`",
+        "processes (one compute slot each, as docker-compose.yml sets), with one",
+        "`descentlab worker` running the jobs and Redis holding them, the rate buckets and",
+        "the response cache: the compose setup's processes, all on this machine's cores with",
+        "the load generator. Every poll and event stream may land on either web process.",
+    )
+    jobs_line = _prose(
+        f"Jobs: {jobs['submitted']} submitted, {jobs['done']} done, {jobs['rejected']}",
+        f"refused (queue full), {jobs['unfinished']} unfinished; submit → done p50",
+        f"{jobs['p50_s']:.1f} s, max {jobs['max_s']:.1f} s.",
+    )
+    server_line = _prose(
+        "All the lab's processes (web replicas, worker, Redis, nginx): resident memory",
+        f"{server['rss_before_mb']:.0f} MB before the run, {server['rss_after_mb']:.0f} MB",
+        f"after ({server['rss_growth_mb']:+.0f} MB); CPU {server['cpu_s']:.0f} s in",
+        f"{run['wall_s']:.0f} s ({server['cores']:.2f} cores).",
+    )
+    request_table = _table(
+        ("requests", "count", "per s", "p50", "p95", "p99", "cache hits", "statuses"),
+        _request_rows(run["requests"]),
+    )
+    parts = [
+        f"\n### {run['replicas']} web replicas, a worker and Redis behind nginx\n",
+        prose,
+        _table(("target", "measured", ""), _targets(run["targets"])),
+        request_table,
+        jobs_line,
+        server_line,
+    ]
+    return "\n\n".join(parts) + "\n"
+
+
 def render(path: Path = LOAD_RESULTS) -> str:
     """Markdown for the load section, between its markers (a line if none was recorded)."""
     if not path.exists():
@@ -181,7 +221,11 @@ def render(path: Path = LOAD_RESULTS) -> str:
         jobs_line,
         server_line,
     ]
-    return f"{BEGIN}\n" + "\n\n".join(parts) + f"\n{_keep_alive_part(data)}{END}\n"
+    return (
+        f"{BEGIN}\n"
+        + "\n\n".join(parts)
+        + f"\n{_replicated_part(data)}{_keep_alive_part(data)}{END}\n"
+    )
 
 
 def replace_section(markdown: str, section: str, begin: str = BEGIN, end: str = END) -> str:
