@@ -260,6 +260,8 @@ def measure_replicas(config: ClassConfig, replicas: int) -> dict[str, Any]:
             "DESCENTLAB_REDIS_URL": redis_url,
             "DESCENTLAB_COMPUTE_SLOTS": "1",  # as docker-compose.yml sets per replica
             "DESCENTLAB_EXPERIMENT_QUEUE": "24",
+            # The load generator is one address for the whole class (as a school NAT is).
+            "DESCENTLAB_EXPERIMENT_SHARE": "24",
         }
         webs = [
             stack.enter_context(running(cache_dir=base / "cache", extra_env=environment))

@@ -58,8 +58,9 @@ class Lab:
         with serve(self.cache, warmup=False, environment=self.environment) as server:
             yield server.url, server.pid
 
-    def worker(self) -> "subprocess.Popen[bytes]":
-        process = start_worker(self.environment, log=self.cache.parent / "workers.log")
+    def worker(self, **settings: str) -> "subprocess.Popen[bytes]":
+        environment = {**self.environment, **_environment(settings)}
+        process = start_worker(environment, log=self.cache.parent / "workers.log")
         self.workers.append(process)
         return process
 
@@ -69,6 +70,10 @@ class Lab:
         self.stack.close()
 
 
+def _environment(settings: dict[str, str]) -> dict[str, str]:
+    return {f"DESCENTLAB_{name.upper()}": value for name, value in settings.items()}
+
+
 @contextmanager
 def lab(redis_url: str, tmp_path: Path, prefix: str, **settings: str) -> Iterator[Lab]:
     environment = {
@@ -76,7 +81,7 @@ def lab(redis_url: str, tmp_path: Path, prefix: str, **settings: str) -> Iterato
         "DESCENTLAB_REDIS_PREFIX": prefix,
         "DESCENTLAB_WORKER_LOST_AFTER_S": str(LOST_AFTER_S),
         "DESCENTLAB_RESPONSE_CACHE_ENTRIES": "0",
-        **{f"DESCENTLAB_{name.upper()}": value for name, value in settings.items()},
+        **_environment(settings),
     }
     running = Lab(environment, tmp_path / "jax-cache")
     try:
@@ -335,6 +340,19 @@ def test_a_stopped_worker_hands_its_job_back_at_once(redis_url: str, tmp_path: P
         assert job(url, job_id)["status"] == "queued"  # back before the worker exited
         running.worker()
         assert wait_for(url, job_id, finished)["status"] == "done"
+
+
+def test_a_job_past_the_workers_time_limit_is_stopped_and_reported_failed(
+    redis_url: str, tmp_path: Path
+) -> None:
+    with lab(redis_url, tmp_path, "limit") as running:
+        url = running.web()  # its budget admits the job (estimated under 5 minutes)...
+        running.worker(experiment_time_limit_s="2")  # ...this worker allows it 2 s
+        job_id = submit(url, "tab-o", training(seed=15, widths=LONG))
+        failed = wait_for(url, job_id, finished)
+        assert failed["status"] == "failed"
+        assert failed["error"].startswith("stopped after 2 s, the time limit per experiment")
+        assert failed["result"] is None and failed["partial"] is None
 
 
 def test_a_finished_result_survives_restarting_every_lab_process(

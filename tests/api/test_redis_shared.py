@@ -8,6 +8,7 @@ from contextlib import ExitStack
 import pytest
 from fastapi.testclient import TestClient
 
+from bench.server import free_port
 from descentlab.api.app import create_app
 from descentlab.api.settings import Settings
 from tests.api.conftest import grid_request
@@ -71,3 +72,16 @@ def test_replicas_share_the_response_cache(shared: list[TestClient]) -> None:
     assert served.headers["x-cache"] == "hit"
     assert served.content == computed.content
     assert served.headers["content-type"] == computed.headers["content-type"]
+
+
+def test_an_unreachable_redis_is_a_503_for_jobs_and_no_limit_for_the_rest() -> None:
+    """Redis restarting: the job routes say so (503, Retry-After), never a 500; requests
+    that only count against the rate limit or look in the cache still get their answer."""
+    nowhere = f"redis://127.0.0.1:{free_port()}/0"  # nothing listens there
+    for (lab,) in replicas(1, redis_url=nowhere, rate_limit_per_minute=PER_MINUTE):
+        submitted = lab.post("/api/experiments", json={"kind": "train"})
+        assert submitted.status_code == 503
+        assert submitted.headers["content-type"] == "application/problem+json"
+        assert int(submitted.headers["retry-after"]) > 0
+        assert lab.get("/api/experiments/some-id").status_code == 503
+        assert lab.post("/api/grid", json=grid_request(resolution=8)).status_code == 200

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.sync_api import ConsoleMessage, Page, Request, Route, expect
+from playwright.sync_api import Browser, ConsoleMessage, Page, Request, Route, expect
 
 from tests.browser.lab_page import CHANGE_MS, FIRST_RESULTS_MS, query, save_shot
 
@@ -261,6 +261,46 @@ def test_cancel_stops_a_running_job(watched: Page, live_url: str) -> None:
     assert len(sent) == 1
     assert len(deletes) == 1
     assert deletes[0].startswith(live_url + "/api/experiments/")
+
+
+def test_one_tabs_cancel_leaves_a_classmates_identical_run_going(
+    watched: Page, browser: Browser, live_url: str
+) -> None:
+    """Two tabs (each its own client id) train the very same setup: one job runs for both.
+    The first tab's Cancel withdraws only its own interest: it shows Cancelled at once,
+    while the other tab's run goes on to its curves."""
+    first = watched
+    context = browser.new_context(viewport={"width": 1000, "height": 700})
+    try:
+        second = context.new_page()
+        url = f"{live_url}/networks.html?{SLOW}&ep=8"
+        open_networks(first, url)
+        open_networks(second, url)
+        ids: list[str] = []
+        for page in (first, second):
+            page.on(
+                "response",
+                lambda r: (
+                    ids.append(r.json()["id"])
+                    if r.request.method == "POST" and r.url.endswith("/api/experiments")
+                    else None
+                ),
+            )
+            page.locator("#train-job button.run").click()
+            expect(page.locator("#train-job .job-label")).to_contain_text(
+                "Training…", timeout=CHANGE_MS
+            )
+        assert len(ids) == 2 and ids[0] == ids[1], "identical requests share one job"
+        first.locator("#train-job button.cancel").click()
+        expect(first.locator("#train-job .job-error")).to_have_text("Cancelled.", timeout=CHANGE_MS)
+        expect(first.locator("#train-job button.run")).to_be_enabled()
+        second.wait_for_function(
+            "() => document.body.dataset.trained === 'true'", timeout=FIRST_RESULTS_MS
+        )
+        expect(second.locator("#train-job .job-error")).to_be_hidden()
+        assert len(traces(second, "curves-plot")[0]["x"]) == 9  # epochs 0…8, to the end
+    finally:
+        context.close()
 
 
 def test_landscape_draws_a_contour_with_the_path(

@@ -7,6 +7,7 @@ fails on NaN and Infinity (a 500 for a 422); this handler never echoes inputs.
 from http import HTTPStatus
 from typing import Any
 
+import redis
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -66,6 +67,18 @@ def _http_error(request: Request, exc: Exception) -> JSONResponse:
     return response
 
 
+# Seconds a client waits before trying again when Redis does not answer (a restart).
+STORE_RETRY_AFTER_S = 5
+
+
+def _store_unreachable(request: Request, exc: Exception) -> JSONResponse:
+    # Redis (jobs, with DESCENTLAB_REDIS_URL) restarting or unreachable: nothing the client
+    # did; the job it asks about is kept there, so it may try again.
+    response = problem(503, "the job store does not answer; try again in a few seconds")
+    response.headers["Retry-After"] = str(STORE_RETRY_AFTER_S)
+    return response
+
+
 def _server_error(request: Request, exc: Exception) -> JSONResponse:
     # A bug, never the client's input: say so in the one format, and reveal nothing.
     return problem(500, "the server failed to handle this request; it has been logged")
@@ -74,4 +87,5 @@ def _server_error(request: Request, exc: Exception) -> JSONResponse:
 def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(redis.RedisError, _store_unreachable)
     app.add_exception_handler(Exception, _server_error)

@@ -77,7 +77,8 @@ HARD_LIMIT_MARGIN_S = 60
 _SUBMIT = """
 local p, keyhash, id = ARGV[1], ARGV[2], ARGV[3]
 local owner, client, now = ARGV[7], ARGV[8], ARGV[9]
-local max_live, share, ttl = tonumber(ARGV[10]), tonumber(ARGV[11]), tonumber(ARGV[12])
+local max_live, share = tonumber(ARGV[10]), tonumber(ARGV[11])
+local client_ttl = tonumber(ARGV[12])
 local keyref = p .. ":key:" .. keyhash
 local function claim(job_id)
   local job = p .. ":job:" .. job_id
@@ -90,7 +91,7 @@ local function claim(job_id)
   end
   local mine = p .. ":client:" .. client
   redis.call("ZADD", mine, now, job_id)
-  redis.call("EXPIRE", mine, ttl)
+  redis.call("EXPIRE", mine, client_ttl)
 end
 local existing = redis.call("GET", keyref)
 if existing then
@@ -324,7 +325,8 @@ class RedisJobStore:
                 repr(time.time()),
                 self.config.max_live,
                 self.config.share,
-                int(self.config.ttl_s),
+                # a client's list outlives its newest job: its wait, its run, then its TTL
+                int(self.config.queue_timeout_s + self.config.ttl_s),
             ]
         )
         return [part.decode() if isinstance(part, bytes) else part for part in reply]
