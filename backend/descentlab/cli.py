@@ -22,6 +22,11 @@ from typing import Any
 APP_FACTORY = "descentlab.api.app:create_app"
 
 
+# An idle keep-alive connection is closed after this long (a proxy in front closes its
+# own idle ones sooner: deploy/nginx.conf's upstream keepalive_timeout).
+KEEP_ALIVE_S = 5
+
+
 def listening_socket(host: str, port: int) -> socket.socket:
     """A bound TCP socket with Nagle's algorithm off, inheritable by worker processes."""
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
@@ -41,7 +46,7 @@ def connection_limits() -> dict[str, Any]:
     settings = get_settings()
     return {
         "http": GuardedHttpToolsProtocol,
-        "timeout_keep_alive": 5,
+        "timeout_keep_alive": KEEP_ALIVE_S,
         "timeout_graceful_shutdown": settings.shutdown_timeout_s,
     }
 

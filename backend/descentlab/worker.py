@@ -19,8 +19,10 @@ from descentlab.api.redis_jobs import (
     WorkerContext,
     set_worker_context,
 )
+from descentlab.api.redis_uploads import RedisUploads
 from descentlab.api.schemas.experiments import rebuilt_work
 from descentlab.api.settings import Settings
+from descentlab.core.nets.uploads import UPLOADS
 from descentlab.core.precision import use_engine_precision
 
 
@@ -37,6 +39,7 @@ def run_worker(settings: Settings, queues: list[str], burst: bool = False) -> in
     use_engine_precision()  # the same numbers as a web process running the job itself
     enable_compilation_cache(settings.compilation_cache_dir, settings.compilation_cache_max_bytes)
     store = RedisJobStore(RedisJobSettings.of(settings))
+    UPLOADS.backing = RedisUploads(settings.redis_url, settings.redis_prefix)  # users' CSVs
     set_worker_context(WorkerContext(store, rebuilt_work))
     supervisor = Supervisor(store)
     worker = StoppableWorker(

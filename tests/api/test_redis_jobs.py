@@ -265,6 +265,29 @@ def test_a_cancel_stops_the_work_when_no_client_wants_it(shared: tuple[str, str]
     wait_for(first, fresh, finished, limit_s=60)
 
 
+def test_a_csv_uploaded_to_one_web_process_trains_on_a_worker_via_the_other(
+    shared: tuple[str, str],
+) -> None:
+    first, second = shared
+    rows = "".join(f"{i % 7 / 2:.1f},{i % 5 / 3:.2f},{('a', 'b')[i % 2]}\n" for i in range(80))
+    uploaded = httpx.post(
+        f"{first}/api/datasets",
+        content=b"x1,x2,label\n" + rows.encode(),
+        headers={"content-type": "text/csv", **client("tab-p")},
+        params={"test_fraction": 0.25},
+    )
+    assert uploaded.status_code == 201, uploaded.text
+    name = uploaded.json()["name"]
+    seen_there = httpx.get(f"{second}/api/datasets/{name}", headers=client("tab-p"))
+    assert seen_there.status_code == 200
+    assert seen_there.json()["x_train"] == uploaded.json()["x_train"]
+    experiment = {"kind": "train", "params": {"dataset": name, "epochs": 3, "widths": [4]}}
+    job_id = submit(second, "tab-p", experiment)
+    trained = wait_for(first, job_id, finished)
+    assert trained["status"] == "done", trained["error"]
+    assert trained["result"]["data"]["x_train"] == uploaded.json()["x_train"]
+
+
 def test_a_full_queue_answers_503_with_retry_after(redis_url: str, tmp_path: Path) -> None:
     with lab(redis_url, tmp_path, "full", experiment_queue="2", experiment_share="8") as running:
         url = running.web()  # no worker: the jobs wait

@@ -19,6 +19,8 @@ from typing import Any
 import pytest
 import yaml
 
+from descentlab.cli import KEEP_ALIVE_S
+
 ROOT = Path(__file__).resolve().parents[2]
 WORKERS = ("worker", "worker-gpu")
 
@@ -167,6 +169,10 @@ def test_nginx_routes_to_the_app_replicas_by_least_connections(nginx: str) -> No
     assert "least_conn" in upstream
     assert "hash" not in upstream and "ip_hash" not in upstream  # no affinity needed
     assert "zone" in upstream  # resolve needs shared memory
+    # Idle connections to a replica close on nginx's side first, never under a request.
+    assert int(upstream["keepalive_timeout"][0].rstrip("s")) < KEEP_ALIVE_S
+    server = directives(nginx_block(nginx, "server {"))
+    assert server["proxy_next_upstream"] == ["error non_idempotent"]  # never "timeout"
     assert re.search(r"resolver\s+127\.0\.0\.11\b", nginx)  # Docker's DNS
 
 

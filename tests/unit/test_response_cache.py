@@ -128,3 +128,47 @@ def test_identical_requests_at_once_compute_once() -> None:
     assert dict(first[0]["headers"])[b"x-cache"] == b"miss"
     assert dict(second[0]["headers"])[b"x-cache"] == b"hit"
     assert first[1]["body"] == second[1]["body"] == b'{"z": 1}'
+
+
+class SlowCache(ResponseCache):
+    """A cache whose look-ups yield to other tasks, as one in Redis does."""
+
+    async def lookup(self, key: str) -> CachedResponse | None:
+        await anyio.sleep(0)
+        return self.get(key)
+
+
+def test_identical_requests_at_once_compute_once_with_a_cache_that_yields() -> None:
+    """Many identical requests arriving together while the look-up awaits: one computes,
+    the others wait for it and read the cache; none fails."""
+    calls: list[bytes] = []
+
+    async def scenario() -> list[list[Message]]:
+        async def app(scope: Scope, receive: Receive, send: Send) -> None:
+            calls.append((await receive())["body"])
+            await anyio.sleep(0.01)
+            await send({"type": "http.response.start", "status": 200, "headers": []})
+            await send({"type": "http.response.body", "body": b'{"z": 2}'})
+
+        middleware = CachedResponses(app, SlowCache(8, 1000), paths={"/api/grid"})
+        sent: list[list[Message]] = [[] for _ in range(8)]
+
+        async def request(number: int) -> None:
+            async def receive() -> Message:
+                return {"type": "http.request", "body": b'{"a": 1}', "more_body": False}
+
+            async def send(message: Message) -> None:
+                sent[number].append(message)
+
+            await middleware(scope(), receive, send)
+
+        async with anyio.create_task_group() as tasks:
+            for number in range(8):
+                tasks.start_soon(request, number)
+        return sent
+
+    answers = anyio.run(scenario)
+    assert len(calls) == 1
+    assert all(answer[-1]["body"] == b'{"z": 2}' for answer in answers)
+    caches = sorted(dict(answer[0]["headers"])[b"x-cache"] for answer in answers)
+    assert caches == [b"hit"] * 7 + [b"miss"]

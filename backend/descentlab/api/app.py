@@ -18,6 +18,7 @@ from descentlab.api.errors import install_error_handlers
 from descentlab.api.jobs import JobBackend, JobManager
 from descentlab.api.middleware import declare_refusals, install_middleware
 from descentlab.api.redis_jobs import RedisJobs, RedisJobSettings
+from descentlab.api.redis_uploads import RedisUploads
 from descentlab.api.routes import (
     analyze,
     catalogue,
@@ -37,6 +38,7 @@ from descentlab.api.settings import Settings, get_settings
 from descentlab.assets import require_frontend
 from descentlab.core.experiments.costs import Budget
 from descentlab.core.experiments.registry import queue_of
+from descentlab.core.nets.uploads import UPLOADS
 from descentlab.core.precision import use_engine_precision
 from descentlab.core.warmup import warm_everything, warm_first_visit
 
@@ -88,6 +90,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             settings.compilation_cache_dir, settings.compilation_cache_max_bytes
         )
         app.state.jobs = job_backend(settings)
+        if settings.redis_url:  # an upload taken here is found by every process
+            UPLOADS.backing = RedisUploads(settings.redis_url, settings.redis_prefix)
         app.state.budget = Budget(
             settings.experiment_time_limit_s, settings.experiment_memory_limit_mb * 2**20
         )
@@ -98,6 +102,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             threading.Thread(target=_warm_the_rest, args=(app,), daemon=True).start()
         yield
         app.state.jobs.shutdown()
+        if settings.redis_url:
+            UPLOADS.backing = None
 
     app = FastAPI(
         title="Descent Lab",

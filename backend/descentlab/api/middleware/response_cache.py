@@ -151,12 +151,15 @@ class CachedResponses:
         except ClientDisconnect:
             return
         key = request_key(scope, body)
-        while (pending := self._pending.get(key)) is not None:
-            await pending.wait()
-        hit = await self.cache.lookup(key)
-        if hit is not None:
-            await _send_cached(hit, send)
-            return
+        while True:
+            while (pending := self._pending.get(key)) is not None:
+                await pending.wait()
+            hit = await self.cache.lookup(key)  # (in Redis: other requests run meanwhile)
+            if hit is not None:
+                await _send_cached(hit, send)
+                return
+            if key not in self._pending:  # still no one computing it: this request will
+                break
         self._pending[key] = done = anyio.Event()
         try:
             await self._compute(scope, replay(body, receive), send, key)

@@ -4,7 +4,9 @@ An uploaded table is parsed once (``datasets.from_csv``: bounded rows and column
 cell checked) and split into train and test; its id then goes wherever a dataset's name
 goes (training, landscapes, Hessians, the lecture's experiments). The store is bounded in
 count and bytes (the least recently used table goes first) and each table expires after
-``TTL_S`` without use, so uploads cannot take the server's memory.
+``TTL_S`` without use, so uploads cannot take the server's memory. With a ``backing``
+(``api/redis_uploads.py`` when Redis is configured) the CSV itself is kept there too, so
+another process (a web replica, a worker) parses it again, the same way, on first use.
 """
 
 import secrets
@@ -13,6 +15,7 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Protocol
 
 from descentlab.core.nets.datasets import Dataset, from_csv
 from descentlab.core.nets.models import Task
@@ -43,6 +46,41 @@ def dataset_bytes(dataset: Dataset) -> int:
     return sum(int(array.nbytes) for array in arrays)
 
 
+@dataclass(frozen=True)
+class UploadRecord:
+    """An upload as it came: enough to parse it again, the same way, in another process."""
+
+    text: str
+    label: str
+    target_column: str | None = None
+    task: Task | None = None
+    test_fraction: float = 0.25
+    seed: int = 0
+
+
+class UploadBacking(Protocol):
+    """Where uploads are kept for other processes (each call refreshes ``ttl_s``)."""
+
+    def save(self, upload_id: str, record: UploadRecord, ttl_s: float) -> None: ...
+
+    def load(self, upload_id: str, ttl_s: float) -> UploadRecord | None: ...
+
+    def touch(self, upload_id: str, ttl_s: float) -> None: ...
+
+
+def parse(record: UploadRecord, upload_id: str) -> Dataset:
+    return from_csv(
+        record.text,
+        record.target_column,
+        record.task,
+        MAX_ROWS,
+        MAX_COLUMNS,
+        test_fraction=record.test_fraction,
+        seed=record.seed,
+        name=upload_id,
+    )
+
+
 @dataclass
 class _Kept:
     dataset: Dataset
@@ -60,8 +98,10 @@ class UploadStore:
         max_bytes: int = MAX_STORE_BYTES,
         ttl_s: float = TTL_S,
         clock: Callable[[], float] = time.monotonic,
+        backing: UploadBacking | None = None,
     ) -> None:
         self.capacity, self.max_bytes, self.ttl_s, self._clock = capacity, max_bytes, ttl_s, clock
+        self.backing = backing
         self._kept: OrderedDict[str, _Kept] = OrderedDict()
         self._lock = threading.Lock()
 
@@ -77,22 +117,20 @@ class UploadStore:
         """Parse ``text`` and keep it: its new id and the dataset. ``ValueError`` names the
         row and column of anything malformed (nothing is kept then)."""
         upload_id = f"csv-{secrets.token_urlsafe(12)}"
-        dataset = from_csv(
-            text,
-            target_column,
-            task,
-            MAX_ROWS,
-            MAX_COLUMNS,
-            test_fraction=test_fraction,
-            seed=seed,
-            name=upload_id,
-        )
+        record = UploadRecord(text, label, target_column, task, test_fraction, seed)
+        dataset = parse(record, upload_id)
+        if self.backing is not None:
+            self.backing.save(upload_id, record, self.ttl_s)
+        return upload_id, self._keep(upload_id, dataset, label).dataset
+
+    def _keep(self, upload_id: str, dataset: Dataset, label: str) -> _Kept:
+        kept = _Kept(dataset, label, self._clock())
         with self._lock:
             self._forget_expired()
-            self._kept[upload_id] = _Kept(dataset, label, self._clock())
+            self._kept[upload_id] = kept
             while len(self._kept) > self.capacity or self._bytes() > self.max_bytes:
                 self._kept.popitem(last=False)  # the least recently used
-        return upload_id, dataset
+        return kept
 
     def get(self, upload_id: str) -> Dataset:
         """The dataset (its use keeps it), or ``UnknownUploadError``."""
@@ -119,11 +157,20 @@ class UploadStore:
         with self._lock:
             self._forget_expired()
             kept = self._kept.get(upload_id)
+            if kept is not None:
+                kept.used = self._clock()
+                self._kept.move_to_end(upload_id)
+        if self.backing is None:
             if kept is None:
                 raise UnknownUploadError(upload_id)
-            kept.used = self._clock()
-            self._kept.move_to_end(upload_id)
             return kept
+        if kept is not None:  # used here: kept for the other processes too
+            self.backing.touch(upload_id, self.ttl_s)
+            return kept
+        record = self.backing.load(upload_id, self.ttl_s)  # uploaded to another process
+        if record is None:
+            raise UnknownUploadError(upload_id)
+        return self._keep(upload_id, parse(record, upload_id), record.label)
 
     def _bytes(self) -> int:
         return sum(dataset_bytes(kept.dataset) for kept in self._kept.values())
