@@ -63,8 +63,27 @@ class NotYoursError(Exception):
     """The client asking to cancel a job never submitted it."""
 
 
-def time_limit_message(limit_s: float) -> str:
-    return f"stopped after {limit_s:g} s, the time limit per experiment; choose smaller parameters"
+def check_time_limit(started: float, limit_s: float | None) -> None:
+    """Raise ``JobTimeLimitError`` once a job that started at ``started`` (monotonic) has
+    run past ``limit_s``."""
+    if limit_s is not None and time.monotonic() - started > limit_s:
+        raise JobTimeLimitError(
+            f"stopped after {limit_s:g} s, the time limit per experiment; choose smaller parameters"
+        )
+
+
+def progress_changes(
+    progress: float, partial: Any, new_fraction: float, new_partial: Any
+) -> tuple[float, list["PatchOp"]]:
+    """A progress report against the job as it stands: the fraction (never going back, at
+    most 1) and the JSON Patch from the job before to after (empty: nothing changed)."""
+    fraction = min(max(float(new_fraction), progress), 1.0)
+    changes: list[PatchOp] = []
+    if fraction != progress:
+        changes.append({"op": "add", "path": "/progress", "value": fraction})
+    if new_partial is not None:
+        changes += json_patch("/partial", partial, new_partial)
+    return fraction, changes
 
 
 @dataclass(frozen=True)
@@ -402,17 +421,12 @@ class JobManager:
         def progress(fraction: float, partial: Any = None, /) -> None:
             if job.cancel_requested.is_set():
                 raise JobCancelledError
-            limit = self._time_limit_s
-            if limit is not None and time.monotonic() - started > limit:
-                raise JobTimeLimitError(time_limit_message(limit))
+            check_time_limit(started, self._time_limit_s)
             with self._lock:
-                fraction = min(max(float(fraction), job.progress), 1.0)
-                changes: list[PatchOp] = []
-                if fraction != job.progress:
-                    job.progress = fraction
-                    changes.append({"op": "add", "path": "/progress", "value": fraction})
+                job.progress, changes = progress_changes(
+                    job.progress, job.partial, fraction, partial
+                )
                 if partial is not None:
-                    changes += json_patch("/partial", job.partial, partial)
                     job.partial = partial
                 if changes:  # only real changes wake the event streams
                     self._touch(job, changes)

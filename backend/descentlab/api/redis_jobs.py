@@ -45,16 +45,15 @@ from descentlab.api.jobs import (
     JobCancelledError,
     JobEvent,
     JobStatus,
-    JobTimeLimitError,
     NotYoursError,
     QueueFullError,
     ShareUsedError,
     Work,
-    json_patch,
+    check_time_limit,
     new_job_id,
+    progress_changes,
     run_work,
     summary,
-    time_limit_message,
 )
 from descentlab.api.redis_connection import AsyncRedis
 from descentlab.api.responses import encode
@@ -729,17 +728,13 @@ def run_job(job_id: str, attempt: int) -> None:
     def progress(fraction: float, partial: Any = None, /) -> None:
         if stopping.is_set():
             raise WorkerStoppingError
-        if limit is not None and time.monotonic() - started > limit:
-            raise JobTimeLimitError(time_limit_message(limit))
-        fraction = min(max(float(fraction), state["progress"]), 1.0)
-        ops: list[dict[str, Any]] = []
+        check_time_limit(started, limit)
+        before = state["progress"]
+        state["progress"], ops = progress_changes(before, state["partial"], fraction, partial)
         fields: dict[str, Any] = {}
-        if fraction != state["progress"]:
-            state["progress"] = fraction
-            ops.append({"op": "add", "path": "/progress", "value": fraction})
-            fields["progress"] = repr(fraction)
+        if state["progress"] != before:
+            fields["progress"] = repr(state["progress"])
         if partial is not None:
-            ops += json_patch("/partial", state["partial"], partial)
             state["partial"] = partial
             fields["partial"] = encode(partial)
         now = time.monotonic()

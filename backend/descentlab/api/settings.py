@@ -104,13 +104,10 @@ class Settings(BaseSettings):
     # Requests a minute per client (X-Client-Id and IP) on /api/, health excepted;
     # bursts up to a minute's worth. 0: no limit.
     rate_limit_per_minute: int = Field(0, ge=0)
-    # Identical compute requests are answered from memory: this many responses at most,
-    # and at most this many bytes in all. 0 entries: no cache.
+    # Identical compute requests are answered from memory (with Redis, from Redis, shared):
+    # this many responses at most, and at most this many bytes in all. 0 entries: no cache.
     response_cache_entries: int = Field(256, ge=0)
     response_cache_bytes: int = Field(32 * 1024 * 1024, ge=0)
-    # With Redis, the cache is shared and each entry kept this long (its memory is Redis's
-    # maxmemory; one entry at most a quarter of response_cache_bytes).
-    response_cache_ttl_s: int = Field(3600, ge=1)
 
     def experiment_queue_size(self) -> int:
         return (

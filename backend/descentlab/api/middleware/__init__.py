@@ -68,8 +68,8 @@ def install_middleware(app: FastAPI, settings: Settings) -> None:
             cache = RedisResponseCache(
                 settings.redis_url,
                 settings.redis_prefix,
-                cache.max_entry_bytes,
-                settings.response_cache_ttl_s,
+                settings.response_cache_entries,
+                settings.response_cache_bytes,
             )
         app.add_middleware(CachedResponses, cache=cache, paths=COMPUTE_PATHS)
         app.state.response_cache = cache

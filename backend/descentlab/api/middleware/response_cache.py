@@ -9,8 +9,7 @@ of computing it again, then read the cache. A hit skips the compute limiter.
 ``X-Cache: hit`` or ``miss`` says which happened.
 
 With Redis configured the entries live there (``RedisResponseCache``), shared by every web
-process, each kept for a while (Redis's ``maxmemory`` evicts the least recently used
-first under ``volatile-lru``, never a live job).
+process, within the same bounds (``redis_lru.py``).
 """
 
 import hashlib
@@ -19,7 +18,7 @@ import logging
 from collections import OrderedDict
 from collections.abc import Collection
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Protocol
 
 import anyio
 import redis
@@ -29,6 +28,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from descentlab.api.middleware.asgi import read_body, replay
 from descentlab.api.redis_connection import AsyncRedis
+from descentlab.api.redis_lru import RedisLru
 
 logger = logging.getLogger(__name__)
 
@@ -79,33 +79,31 @@ class ResponseCache:
 
 
 class RedisResponseCache:
-    """The cache in Redis: one body may use ``max_entry_bytes``, each kept ``ttl_s``. If
-    Redis does not answer, the request is computed (and it is logged)."""
+    """The cache in Redis, bounded like ``ResponseCache`` (entries, bytes, a quarter of
+    them at most for one body). If Redis does not answer, the request is computed (and it
+    is logged)."""
 
-    def __init__(self, redis_url: str, prefix: str, max_entry_bytes: int, ttl_s: int) -> None:
-        self.max_entry_bytes, self.ttl_s = max_entry_bytes, ttl_s
-        self._redis, self._prefix = AsyncRedis(redis_url), prefix
-
-    def _key(self, key: str) -> str:
-        return f"{self._prefix}:cache:{key}"
+    def __init__(self, redis_url: str, prefix: str, max_entries: int, max_bytes: int) -> None:
+        self.max_entry_bytes = max_bytes // 4
+        self._redis = AsyncRedis(redis_url)
+        self._store = RedisLru(prefix, "cache", max_bytes, max_entries)
 
     async def lookup(self, key: str) -> CachedResponse | None:
         try:
-            found: list[Any] = await self._redis.client().hmget(self._key(key), ["type", "body"])
+            content_type, body = await self._redis.client().eval(
+                *self._store.lookup(key, "type", "body")
+            )
         except redis.RedisError:
             logger.exception("the shared response cache is unreachable")
             return None
-        content_type, body = found
         return None if body is None else CachedResponse(content_type or b"", body)
 
     async def keep(self, key: str, entry: CachedResponse) -> None:
         if len(entry.body) > self.max_entry_bytes:
             return
+        fields = {"type": entry.content_type, "body": entry.body}
         try:
-            async with self._redis.client().pipeline(transaction=True) as pipe:
-                pipe.hset(self._key(key), mapping={"type": entry.content_type, "body": entry.body})
-                pipe.expire(self._key(key), self.ttl_s)
-                await pipe.execute()
+            await self._redis.client().eval(*self._store.keep(key, fields))
         except redis.RedisError:
             logger.exception("the shared response cache is unreachable")
 

@@ -59,13 +59,13 @@ class UploadRecord:
 
 
 class UploadBacking(Protocol):
-    """Where uploads are kept for other processes (each call refreshes ``ttl_s``)."""
+    """Where uploads are kept for other processes (each call counts as a use)."""
 
-    def save(self, upload_id: str, record: UploadRecord, ttl_s: float) -> None: ...
+    def save(self, upload_id: str, record: UploadRecord) -> None: ...
 
-    def load(self, upload_id: str, ttl_s: float) -> UploadRecord | None: ...
+    def load(self, upload_id: str) -> UploadRecord | None: ...
 
-    def touch(self, upload_id: str, ttl_s: float) -> None: ...
+    def touch(self, upload_id: str) -> None: ...
 
 
 def parse(record: UploadRecord, upload_id: str) -> Dataset:
@@ -120,7 +120,7 @@ class UploadStore:
         record = UploadRecord(text, label, target_column, task, test_fraction, seed)
         dataset = parse(record, upload_id)
         if self.backing is not None:
-            self.backing.save(upload_id, record, self.ttl_s)
+            self.backing.save(upload_id, record)
         return upload_id, self._keep(upload_id, dataset, label).dataset
 
     def _keep(self, upload_id: str, dataset: Dataset, label: str) -> _Kept:
@@ -165,9 +165,9 @@ class UploadStore:
                 raise UnknownUploadError(upload_id)
             return kept
         if kept is not None:  # used here: kept for the other processes too
-            self.backing.touch(upload_id, self.ttl_s)
+            self.backing.touch(upload_id)
             return kept
-        record = self.backing.load(upload_id, self.ttl_s)  # uploaded to another process
+        record = self.backing.load(upload_id)  # uploaded to another process
         if record is None:
             raise UnknownUploadError(upload_id)
         return self._keep(upload_id, parse(record, upload_id), record.label)
