@@ -170,7 +170,7 @@ def _replicated_part(data: dict[str, Any]) -> str:
         _request_rows(run["requests"]),
     )
     parts = [
-        f"\n### {run['replicas']} web replicas, a worker and Redis behind nginx\n",
+        f"\n### {run['replicas']} web replicas, a worker and Redis behind nginx",
         prose,
         _table(("target", "measured", ""), _targets(run["targets"])),
         request_table,

@@ -10,7 +10,6 @@ to the queue at its next progress report, then exits.
 import logging
 import sys
 
-from descentlab.api.app import enable_compilation_cache
 from descentlab.api.redis_jobs import (
     RedisJobSettings,
     RedisJobStore,
@@ -23,7 +22,7 @@ from descentlab.api.redis_uploads import RedisUploads
 from descentlab.api.schemas.experiments import rebuilt_work
 from descentlab.api.settings import Settings
 from descentlab.core.nets.uploads import UPLOADS
-from descentlab.core.precision import use_engine_precision
+from descentlab.core.precision import enable_compilation_cache, use_engine_precision
 
 
 def run_worker(settings: Settings, queues: list[str], burst: bool = False) -> int:

@@ -4,10 +4,8 @@ import logging
 import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from pathlib import Path
 from typing import Any
 
-import jax
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 from starlette.concurrency import run_in_threadpool
@@ -39,21 +37,10 @@ from descentlab.assets import require_frontend
 from descentlab.core.experiments.costs import Budget
 from descentlab.core.experiments.registry import queue_of
 from descentlab.core.nets.uploads import UPLOADS
-from descentlab.core.precision import use_engine_precision
+from descentlab.core.precision import enable_compilation_cache, use_engine_precision
 from descentlab.core.warmup import warm_everything, warm_first_visit
 
 logger = logging.getLogger(__name__)
-
-
-def enable_compilation_cache(directory: str, max_bytes: int) -> None:
-    """Every program is kept (small ones too), within ``max_bytes`` on disk (LRU)."""
-    if not directory:
-        return
-    Path(directory).mkdir(parents=True, exist_ok=True)
-    jax.config.update("jax_compilation_cache_dir", directory)
-    jax.config.update("jax_compilation_cache_max_size", max_bytes)
-    jax.config.update("jax_persistent_cache_min_compile_time_secs", 0.0)
-    jax.config.update("jax_persistent_cache_min_entry_size_bytes", 0)
 
 
 def job_backend(settings: Settings) -> JobBackend:

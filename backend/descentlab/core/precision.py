@@ -11,8 +11,11 @@ faster than the reference's way (docs/BENCHMARKS.md); on a CPU it changes nothin
 Both are settings of the whole JAX process, which is why importing ``descentlab`` leaves
 them alone: the server, the CLI, the notebook figures and the tests call
 ``use_engine_precision()``; the engine's entry points call ``require_engine_precision()``
-and refuse to compute silently in float32.
+and refuse to compute silently in float32. JAX's persistent compilation cache is another
+such setting (``enable_compilation_cache``: web processes and workers alike).
 """
+
+from pathlib import Path
 
 import jax
 
@@ -31,3 +34,14 @@ def require_engine_precision() -> None:
             "the engine computes in float64: call descentlab.core.use_engine_precision() "
             "first (it switches this process's JAX to float64 and full-precision matmuls)"
         )
+
+
+def enable_compilation_cache(directory: str, max_bytes: int) -> None:
+    """Every program is kept (small ones too), within ``max_bytes`` on disk (LRU)."""
+    if not directory:
+        return
+    Path(directory).mkdir(parents=True, exist_ok=True)
+    jax.config.update("jax_compilation_cache_dir", directory)
+    jax.config.update("jax_compilation_cache_max_size", max_bytes)
+    jax.config.update("jax_persistent_cache_min_compile_time_secs", 0.0)
+    jax.config.update("jax_persistent_cache_min_entry_size_bytes", 0)
