@@ -318,19 +318,25 @@ def test_a_killed_web_process_loses_nothing(
     assert wait_for(second, job_id, finished)["status"] == "done"
 
 
+def kill_its_worker(running: Lab, url: str, job_id: str) -> dict[str, Any]:
+    """Start a worker, SIGKILL it once it runs the job: the job as it is when that worker
+    has been quiet LOST_AFTER_S (queued again, or failed)."""
+    worker = running.worker()
+    wait_for(url, job_id, running_with_progress)
+    stop(worker, hard=True)
+    return wait_for(url, job_id, lambda state: state["status"] != "running", limit_s=30)
+
+
 def test_a_killed_workers_job_is_run_again_by_another_worker(
     redis_url: str, tmp_path: Path
 ) -> None:
     with lab(redis_url, tmp_path, "killed") as running:
         url = running.web()
-        first = running.worker()
         job_id = submit(url, "tab-k", training(seed=8))
-        wait_for(url, job_id, running_with_progress)
-        stop(first, hard=True)
-        # Its job is queued again once the worker has been quiet LOST_AFTER_S...
-        requeued = wait_for(url, job_id, lambda state: state["status"] == "queued", limit_s=30)
+        requeued = kill_its_worker(running, url, job_id)
+        assert requeued["status"] == "queued"
         assert requeued["progress"] == 0 and requeued["partial"] is None
-        running.worker()  # ...and another worker runs it to the end.
+        running.worker()  # another worker runs it to the end
         assert wait_for(url, job_id, finished)["status"] == "done"
 
 
@@ -340,14 +346,8 @@ def test_a_job_that_loses_its_worker_twice_fails_with_the_reason(
     with lab(redis_url, tmp_path, "twice") as running:
         url = running.web()
         job_id = submit(url, "tab-l", training(seed=9, widths=LONG))
-        worker = running.worker()
-        wait_for(url, job_id, running_with_progress)
-        stop(worker, hard=True)
-        wait_for(url, job_id, lambda state: state["status"] == "queued", limit_s=30)
-        worker = running.worker()  # the second attempt
-        wait_for(url, job_id, running_with_progress)
-        stop(worker, hard=True)
-        failed = wait_for(url, job_id, finished, limit_s=30)
+        assert kill_its_worker(running, url, job_id)["status"] == "queued"
+        failed = kill_its_worker(running, url, job_id)  # the second attempt's worker
         assert failed["status"] == "failed"
         assert "stopped 2 times" in failed["error"]
 
