@@ -264,7 +264,7 @@ def test_cancel_stops_a_running_job(watched: Page, live_url: str) -> None:
 
 
 def test_one_tabs_cancel_leaves_a_classmates_identical_run_going(
-    watched: Page, browser: Browser, live_url: str
+    watched: Page, browser: Browser, live_url: str, tmp_path: Path
 ) -> None:
     """Two tabs (each its own client id) train the very same setup: one job runs for both.
     The first tab's Cancel withdraws only its own interest: it shows Cancelled at once,
@@ -303,6 +303,9 @@ def test_one_tabs_cancel_leaves_a_classmates_identical_run_going(
         second.wait_for_function(f"() => ({progress})() > {then}", timeout=FIRST_RESULTS_MS)
         expect(second.locator("#train-job button.run")).to_be_disabled()
         expect(second.locator("#train-job .job-error")).to_be_hidden()
+        for page, name in ((first, "withdrew"), (second, "still-training")):
+            page.locator("#train-job").scroll_into_view_if_needed()
+            save_shot(page, tmp_path, f"networks-shared-job-{name}.png", keep=True)
         second.locator("#train-job button.cancel").click()  # the last one: now it stops
         expect(second.locator("#train-job .job-error")).to_have_text(
             "Cancelled.", timeout=CHANGE_MS
