@@ -92,6 +92,23 @@ def test_the_compute_operations_declare_503_with_retry_after(document: dict[str,
         assert "Retry-After" in operation["responses"]["503"]["headers"]
 
 
+def test_the_operations_on_a_clients_experiments_declare_its_id_header(
+    document: dict[str, Any],
+) -> None:
+    """A generated client must know to send X-Client-Id: its experiments are its own."""
+    declared = {
+        operation["operationId"]
+        for _, _, operation in _operations(document)
+        if any(
+            p["in"] == "header" and p["name"] == "X-Client-Id"
+            for p in operation.get("parameters", [])
+        )
+    }
+    assert declared == {"submit_experiment", "cancel_experiment", "list_my_experiments"}
+    cancel = document["paths"]["/api/experiments/{job_id}"]["delete"]
+    assert "403" in cancel["responses"]
+
+
 def test_the_event_stream_is_declared_as_text(document: dict[str, Any]) -> None:
     operation = document["paths"]["/api/experiments/{job_id}/events"]["get"]
     content = operation["responses"]["200"]["content"]

@@ -8,7 +8,7 @@ from typing import Any
 
 from fastapi import HTTPException, Request
 
-from descentlab.api.clients import client_address, submitter
+from descentlab.api.clients import client_address
 from descentlab.api.jobs import Accepted, JobBackend, QueueFullError, ShareUsedError
 from descentlab.api.schemas.experiments import core_params, experiment_work
 from descentlab.core.experiments.costs import Budget, OverBudgetError, check_budget, estimate
@@ -36,11 +36,11 @@ def admitted(experiment: Any, budget: Budget) -> tuple[str, Callable[..., Any]]:
     return experiment.params.model_dump_json(), experiment_work(experiment)
 
 
-def submit(request: Request, jobs: JobBackend, experiment: Any) -> Accepted:
+def submit(request: Request, jobs: JobBackend, experiment: Any, client: str) -> Accepted:
     """Queue ``experiment`` (identical requests share one job) for the requesting client,
     or raise the 422 of ``admitted``, a 503 (queue full) or a 429 (the client's share used).
     The queue's share counts by address (a per-tab id would let one client take every
-    share); the job is the submitting tab's own (``clients.submitter``)."""
+    share); the job is ``client``'s own (``clients.submitter``)."""
     params, work = admitted(experiment, request.app.state.budget)
     try:
         return jobs.submit(
@@ -48,7 +48,7 @@ def submit(request: Request, jobs: JobBackend, experiment: Any) -> Accepted:
             params,
             work,
             owner=client_address(request.scope),
-            client=submitter(request.scope),
+            client=client,
         )
     except QueueFullError as full:
         raise busy(503, str(full), JOB_RETRY_AFTER_S) from None

@@ -8,8 +8,7 @@ from fastapi.responses import JSONResponse
 from sse_starlette import EventSourceResponse, ServerSentEvent
 
 from descentlab.api import experiments_service, public
-from descentlab.api.clients import CLIENT_ID_HEADER, submitter
-from descentlab.api.deps import JobsDep
+from descentlab.api.deps import JobsDep, SubmitterDep
 from descentlab.api.jobs import FINISHED, JobBackend, NotYoursError
 from descentlab.api.responses import ArrayJSONResponse
 from descentlab.api.schemas.experiments import (
@@ -91,18 +90,17 @@ def _job_or_404(jobs: JobBackend, job_id: str) -> dict[str, object]:
     responses={400: problem_response("Without ?mine: only one's own experiments are listed")},
 )
 def list_my_experiments(
-    request: Request,
     jobs: JobsDep,
+    client: SubmitterDep,
     mine: Annotated[
-        str | None,
-        Query(description=f"required (`?mine`): this client's experiments ({CLIENT_ID_HEADER})"),
+        str | None, Query(description="required (`?mine`): this client's experiments")
     ] = None,
 ) -> list[dict[str, Any]]:
     """The experiments this client submitted and did not cancel, oldest first, with their
     status and progress (not their results), as long as the server keeps them."""
     if mine is None or mine.lower() in ("0", "false", "no"):
         raise HTTPException(400, "only a client's own experiments can be listed: ?mine")
-    return jobs.mine(submitter(request.scope))
+    return jobs.mine(client)
 
 
 @router.post(
@@ -112,11 +110,11 @@ def list_my_experiments(
     responses={**BUSY, **SHARE_USED, **OVER_BUDGET},
 )
 def submit_experiment(
-    experiment: ExperimentRequest, request: Request, jobs: JobsDep
+    experiment: ExperimentRequest, request: Request, jobs: JobsDep, client: SubmitterDep
 ) -> JSONResponse:
     """Queue an experiment; identical requests share one job (and its result). One whose
     estimated time or memory exceeds the server's budget is refused (422) up front."""
-    job = experiments_service.submit(request, jobs, experiment)
+    job = experiments_service.submit(request, jobs, experiment, client)
     return JSONResponse({"id": job.id, "status": job.status}, status_code=202)
 
 
@@ -126,13 +124,13 @@ def get_experiment(job_id: str, jobs: JobsDep) -> ArrayJSONResponse:
 
 
 @router.delete("/{job_id}", response_model=ExperimentPublic, responses={**NOT_FOUND, **NOT_YOURS})
-def cancel_experiment(job_id: str, request: Request, jobs: JobsDep) -> ArrayJSONResponse:
+def cancel_experiment(job_id: str, jobs: JobsDep, client: SubmitterDep) -> ArrayJSONResponse:
     """Withdraw this client's interest in an experiment it submitted. Identical requests
     share one computation: it stops (``cancelled``) once no client wants it, and runs on
     for the others otherwise (the answer then shows it still running). A finished one is
     left as it is."""
     try:
-        job = jobs.cancel(job_id, submitter(request.scope))
+        job = jobs.cancel(job_id, client)
     except NotYoursError:
         raise HTTPException(403, "this client did not submit this experiment") from None
     if job is None:  # unknown, or forgotten meanwhile

@@ -19,6 +19,7 @@ from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
 from descentlab.api import experiments_service
+from descentlab.api.clients import submitter
 from descentlab.api.deps import JobsDep, LimiterDep, SettingsDep
 from descentlab.api.experiments_service import JOB_RETRY_AFTER_S, busy
 from descentlab.api.jobs import JobBackend
@@ -75,7 +76,8 @@ async def _network_lesson_data(
     """The lesson's experiment run as the experiments API runs it (one shared job)."""
     published = scenario.to_json()["experiment"]
     experiment = experiment_request(published)
-    job = experiments_service.submit(request, jobs, experiment)  # as POST /api/experiments
+    client = submitter(request.scope)
+    job = experiments_service.submit(request, jobs, experiment, client)  # as POST /api/experiments
     async for _ in jobs.events(job.id):  # woken by the job's changes until it finishes
         pass
     final = jobs.public(job.id)
