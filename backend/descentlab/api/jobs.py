@@ -50,9 +50,18 @@ class JobCancelledError(Exception):
 class QueueFullError(Exception):
     """Too many jobs waiting: the client should retry later."""
 
+    def __init__(self, live: int) -> None:
+        super().__init__(f"{live} experiments are queued or running; try again in a few seconds")
+
 
 class ShareUsedError(Exception):
     """This client already has its share of the queue: it should wait for one to finish."""
+
+    def __init__(self, mine: int, share: int) -> None:
+        super().__init__(
+            f"this client already has {mine} experiments queued or running (at most "
+            f"{share} at once); wait for one to finish or cancel one"
+        )
 
 
 class JobTimeLimitError(Exception):
@@ -285,15 +294,10 @@ class JobManager:
                 return existing
             live = [job for job in self._jobs.values() if job.status in ("queued", "running")]
             if len(live) >= self._max_active:
-                raise QueueFullError(
-                    f"{len(live)} experiments are queued or running; try again in a few seconds"
-                )
+                raise QueueFullError(len(live))
             mine = sum(job.owner == owner for job in live)
             if owner and mine >= self._share:
-                raise ShareUsedError(
-                    f"this client already has {mine} experiments queued or running (at most "
-                    f"{self._share} at once); wait for one to finish or cancel one"
-                )
+                raise ShareUsedError(mine, self._share)
             job = Job(id=new_job_id(), kind=kind, key=key, owner=owner)
             job.clients[client] = time.time()
             job.wanted.add(client)

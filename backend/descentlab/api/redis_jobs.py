@@ -396,10 +396,17 @@ class RedisJobStore:
             job_id = raw_id.decode()
             if not self.client.sismember(f"{self.job_key(job_id)}:wanted", client):
                 continue
-            public = self.public(job_id)
-            if public is None:  # expired
+            values = self.fields(job_id, "kind", "status", "progress")  # not the result
+            if values is None:  # expired
                 self.client.zrem(mine, raw_id)
                 continue
+            kind, status, progress = (value or b"" for value in values)
+            public = {
+                "id": job_id,
+                "kind": kind.decode(),
+                "status": status.decode(),
+                "progress": float(progress or 0),
+            }
             found.append(summary(public, submitted))
         return found
 
@@ -478,8 +485,9 @@ class RedisJobStore:
             )
             if verdict > 0:
                 logger.warning("job %s lost its worker; queued again (attempt %d)", job_id, verdict)
-                queue = self.fields(job_id, "queue")
-                self.enqueue(job_id, (queue or [b"networks"])[0].decode(), verdict)  # type: ignore[union-attr]
+                found = self.fields(job_id, "queue")
+                if found is not None and found[0] is not None:
+                    self.enqueue(job_id, found[0].decode(), verdict)
             elif verdict == -1:
                 self.finish(
                     job_id,
@@ -548,14 +556,9 @@ class RedisJobs:
         queue = self._queue_of(kind)
         job_id, status, detail = self.store.submit(kind, params, queue, owner, client)
         if status == "full":
-            raise QueueFullError(
-                f"{detail} experiments are queued or running; try again in a few seconds"
-            )
+            raise QueueFullError(int(detail))
         if status == "share":
-            raise ShareUsedError(
-                f"this client already has {detail} experiments queued or running (at most "
-                f"{self.store.config.share} at once); wait for one to finish or cancel one"
-            )
+            raise ShareUsedError(int(detail), self.store.config.share)
         if detail == "new":
             try:
                 self.store.enqueue(job_id, queue, 1)
