@@ -4,9 +4,11 @@ This is how most notebooks and optimizer visualizers compute a path: one optimiz
 step per Python iteration, recording the point each time.
 """
 
+import time
+
 import numpy as np
 
-from bench.workloads import RACE_OPTIMIZERS, START
+from bench.workloads import MAP_COUNT, RACE_OPTIMIZERS, START, hyperparameter_map
 from tests.reference.numpy_optimizers import run_numpy
 
 
@@ -62,3 +64,28 @@ def torch_race(steps: int, rates: dict[str, float] | None = None) -> list[np.nda
             path.append(point.detach().clone())
         paths.append(torch.stack(path).numpy())
     return paths
+
+
+def numpy_map_s(steps: int = 500, count: int = MAP_COUNT, sampled: int = 256) -> float:
+    """The map the naive way: one per-step NumPy run per cell, one cell after another.
+
+    Every cell costs the same number of Python steps, so ``sampled`` cells spread over the
+    grid are timed and the time scaled to all ``count²`` (a full run takes minutes)."""
+    body = hyperparameter_map(steps, count)
+    rates = np.geomspace(body["x"]["min"], body["x"]["max"], count)
+    momenta = np.linspace(body["y"]["min"], body["y"]["max"], count)
+    scale = np.array([1.0, body["surface"]["params"]["condition"]])
+    cells = np.random.default_rng(0).choice(count * count, sampled, replace=False)
+    started = time.perf_counter()
+    with np.errstate(all="ignore"):
+        for cell in cells:
+            j, i = divmod(int(cell), count)
+            run_numpy(
+                "momentum",
+                lambda p: 2.0 * scale * p,
+                np.array(body["start"]),
+                steps,
+                np.full(steps, rates[i]),
+                momentum=momenta[j],
+            )
+    return (time.perf_counter() - started) * count * count / sampled

@@ -135,6 +135,9 @@ def warm_figures() -> dict[str, Any]:
                     post(client, "/api/trajectories", workloads.race(gradient_noise=0.5))
                 ),
                 "sweep": time_calls(post(client, "/api/sweeps", workloads.sweep()), repeats=20),
+                "map": time_calls(
+                    post(client, "/api/maps", workloads.hyperparameter_map()), repeats=20
+                ),
                 "grid": time_calls(post(client, "/api/grid", workloads.grid())),
                 "slider": slider_timing(server.url),
             }
@@ -238,6 +241,16 @@ def render(
             ratio(torch_sweep_s * 1000, sweep.p50_ms),
         ),
     ]
+    hyper_map = warm["map"]
+    map_rows = [
+        ("Descent Lab `POST /api/maps`, p50 (target ≤ 150 ms)", f"{hyper_map.p50_ms:.1f} ms", "1×"),
+        ("Descent Lab, p90", f"{hyper_map.p90_ms:.1f} ms", ""),
+        (
+            "per-step NumPy loop, one cell after another (256 cells timed, scaled)",
+            f"{baseline['numpy_map_s']:.0f} s",
+            ratio(baseline["numpy_map_s"] * 1000, hyper_map.p50_ms),
+        ),
+    ]
     grid_rows = [
         ("Descent Lab `POST /api/grid`, p50 (target ≤ 20 ms)", f"{grid.p50_ms:.1f} ms"),
         ("Descent Lab, p90", f"{grid.p90_ms:.1f} ms"),
@@ -306,7 +319,7 @@ Written by `make bench` (`python -m bench.run_all`) on {written}, {machine}, CPU
 Every Descent Lab figure is measured end to end through HTTP on loopback (uvicorn, the standard
 library's keep-alive client, response body read; the server's response cache off, so every
 request computes), warm unless it says cold, {REPEATS} repetitions
-(20 for the sweep) after 3 warm-up calls. The naive baselines run in the same run, so
+(20 for the sweep and the map) after 3 warm-up calls. The naive baselines run in the same run, so
 the ratios hold even when the machine is noisy.
 
 ## The race: 8 optimizers × 1000 steps on Rosenbrock
@@ -319,6 +332,14 @@ recorded (point, loss, gradient, learning rate, optimizer state).
 ## Learning-rate sweep: 8 optimizers × 64 rates × 500 steps
 
 {table(("how", "time", "vs Descent Lab p50"), sweep_rows)}
+
+## Hyperparameter map: 128 × 128 runs × 500 steps
+
+Heavy ball on the elongated valley (κ = 100) over 128 log-spaced η × 128 momenta, every
+cell's final loss and divergence, the response being 16,384 values and flags
+(`bench.workloads.hyperparameter_map`).
+
+{table(("how", "time", "vs Descent Lab p50"), map_rows)}
 
 ## Grid: 256 × 256 values of Rosenbrock
 
@@ -335,7 +356,7 @@ request, engine, JSON, Plotly redraw. 30 moves after 3 warm-up moves.
 
 ## Start-up and the first request (cold; target: first request ≤ 1.5 s)
 
-The engine is a fixed set of {len(every_program())} programs (four kernels at a few shapes
+The engine is a fixed set of {len(every_program())} programs (five kernels at a few shapes
 each; every surface, optimizer, schedule, step count and typed expression is data for
 them). Before
 the server accepts requests it compiles the default page's two (its grid, and the race
@@ -400,6 +421,7 @@ def main() -> None:
         "numpy_sweep_s": naive_sweep(baselines.numpy_race, 500, 64),
         "torch_sweep_s": naive_sweep(baselines.torch_race, 500, 64),
         "naive_grid_ms": time_calls(naive_grid()).p50_ms,
+        "numpy_map_s": baselines.numpy_map_s(),
     }
     print("networks…", flush=True)
     networks = {

@@ -44,3 +44,18 @@ def sweep(steps: int = 500, count: int = 64) -> dict[str, Any]:
 
 def grid(resolution: int = 256) -> dict[str, Any]:
     return {"surface": "rosenbrock", "resolution": resolution}
+
+
+MAP_COUNT = 128  # cells per axis: the map's largest, 128 × 128 runs
+
+
+def hyperparameter_map(steps: int = 500, count: int = MAP_COUNT) -> dict[str, Any]:
+    """Heavy ball on the valley (κ = 100): ``count`` log-spaced η × ``count`` momenta."""
+    return {
+        "surface": {"id": "elongated_quadratic", "params": {"condition": 100.0}},
+        "start": [-9.0, 1.5],
+        "steps": steps,
+        "optimizer": {"name": "momentum"},
+        "x": {"param": "learning_rate", "min": 1e-4, "max": 1.0, "count": count, "scale": "log"},
+        "y": {"param": "momentum", "min": 0.0, "max": 0.99, "count": count},
+    }

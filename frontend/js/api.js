@@ -42,6 +42,7 @@ export const postGrid = (body) => request("/api/grid", body);
 export const postAnalyze = (body) => request("/api/analyze", body);
 export const postTrajectories = (body) => request("/api/trajectories", body);
 export const postSweeps = (body) => request("/api/sweeps", body);
+export const postMaps = (body) => request("/api/maps", body);
 
 export class Stale extends Error {}
 

@@ -11,10 +11,12 @@ import { displayZ } from "./plots/map.js";
 import { mountControls, mountShare } from "./panels/controls.js";
 import { mountDownloads } from "./panels/downloads.js";
 import { mountExpression } from "./panels/expression.js";
+import { mountHyperMap } from "./panels/hyper_map.js";
 import { mountInspector } from "./panels/inspector.js";
 import { mountLessons } from "./panels/lessons.js";
 import { mountPlayback } from "./panels/playback.js";
 import { mountRuns } from "./panels/runs.js";
+import { mountSurfaceConstants } from "./panels/surface_constants.js";
 import { mountSweep } from "./panels/sweep.js";
 import { Player } from "./player.js";
 import { mountLabData } from "./lab_data.js";
@@ -111,12 +113,14 @@ async function start() {
   const context = { store, player, catalogue, api, surfaceOf, status, renderMap, renderCharts };
   mountControls(context);
   mountExpression(context);
+  mountSurfaceConstants(context);
   mountPlayback(context);
   mountRuns(context);
   mountInspector(context);
   const { lessonOf } = mountLessons(context);
   mountShare({ store, lessonOf });
   mountSweep(context);
+  mountHyperMap(context);
   mountDownloads(context);
 
   if (store.state.embed) {

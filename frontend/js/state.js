@@ -7,6 +7,14 @@ export const PALETTE = [
 ];
 
 export const MAX_RUNS = 8;
+// The hyperparameter map's metrics (POST /api/maps) with their names, and its sizes.
+export const MAP_METRICS = Object.freeze([
+  ["final_loss", "final loss"],
+  ["mean_loss", "mean loss"],
+  ["steps_to_tolerance", "steps to within 10⁻³ of the minimum"],
+  ["diverged", "diverged"],
+]);
+export const MAP_COUNTS = Object.freeze([32, 64, 128]);
 export const STEP_CHOICES = [100, 200, 300, 500, 1000, 2000, 5000];
 
 // A surface the learner types is `surface: CUSTOM_SURFACE` with its text in `expression`;
@@ -41,6 +49,7 @@ export const DEFAULTS = Object.freeze({
   ],
   lesson: null,
   inspect: null,         // [x, y] of the point inspector, or null
+  hmap: null,            // the hyperparameter map (hyper_map.js), or null
   embed: false,
 });
 
@@ -107,6 +116,27 @@ function parseRuns(text) {
   return parsed.length ? parsed : undefined;
 }
 
+// The map's URL form: {r: run, x: [param, min, max, count, scale], y: [...], m: metric}.
+const axisOut = (a) => [a.param, a.min, a.max, a.count, a.scale];
+function axisIn(v) {
+  if (!Array.isArray(v) || v.length !== 5) return null;
+  const [param, min, max, count, scale] = v;
+  const ok = typeof param === "string" && finite(min) && finite(max) && min < max
+    && MAP_COUNTS.includes(count) && ["log", "linear"].includes(scale) && (scale === "linear" || min > 0);
+  return ok ? { param, min, max, count, scale } : null;
+}
+
+function parseMap(text) {
+  const raw = parseJSON(text);
+  if (!raw || typeof raw !== "object") return undefined;
+  const [x, y] = [axisIn(raw.x), axisIn(raw.y)];
+  const metric = MAP_METRICS.some(([m]) => m === raw.m) ? raw.m : null;
+  if (!x || !y || x.param === y.param || !metric || !Number.isInteger(raw.r) || raw.r < 0) return undefined;
+  return { run: raw.r, x, y, metric };
+}
+
+const formatMap = (m) => (m ? JSON.stringify({ r: m.run, x: axisOut(m.x), y: axisOut(m.y), m: m.metric }) : null);
+
 // The URL form of every field but the surface's (below), in the order a link shows them.
 // Short keys, so a shared link stays readable. [key, state field, parse(text) → value, or
 // undefined to keep the default; format(value) → text, or null to leave the key out].
@@ -121,6 +151,7 @@ const URL_FIELDS = [
   ["r", "runs", parseRuns, (v) => JSON.stringify(v.map(compactRun))],
   ["lesson", "lesson", (t) => t, (v) => v || null],
   ["i", "inspect", ...jsonPoint],
+  ["hm", "hmap", parseMap, formatMap],
   ["embed", "embed", (t) => (t === "1" ? true : undefined), (v) => (v ? "1" : null)],
 ];
 

@@ -95,3 +95,17 @@ def sweep_request(**overrides: Any) -> dict[str, Any]:
     }
     body.update(overrides)
     return body
+
+
+def map_request(**overrides: Any) -> dict[str, Any]:
+    """A small, valid POST /api/maps body: heavy ball on the valley over (η, μ)."""
+    body: dict[str, Any] = {
+        "surface": {"id": "elongated_quadratic", "params": {"condition": 10.0}},
+        "start": [-9.0, 1.5],
+        "steps": 100,
+        "optimizer": {"name": "momentum"},
+        "x": {"param": "learning_rate", "min": 1e-3, "max": 0.3, "count": 6, "scale": "log"},
+        "y": {"param": "momentum", "min": 0.0, "max": 0.9, "count": 4},
+    }
+    body.update(overrides)
+    return body

@@ -36,6 +36,7 @@ EXPECTED_HYPERPARAMETERS = {
     "momentum": {"learning_rate", "momentum"},
     "nesterov": {"learning_rate", "momentum"},
     "adagrad": {"learning_rate", "initial_accumulator_value", "eps"},
+    "adagrad_rms": {"learning_rate", "eps"},
     "rmsprop": {"learning_rate", "decay", "eps", "initial_scale", "momentum"},
     "adam": {"learning_rate", "b1", "b2", "eps", "eps_root"},
     "adamw": {"learning_rate", "b1", "b2", "eps", "eps_root", "weight_decay"},
@@ -159,6 +160,7 @@ def test_optimizer_state_views(optimizers: dict[str, dict[str, Any]]) -> None:
     assert optimizers["sgd"]["state"] == []
     assert optimizers["momentum"]["state"] == ["momentum"]
     assert optimizers["adagrad"]["state"] == ["sigma"]
+    assert optimizers["adagrad_rms"]["state"] == ["sigma"]
     assert set(optimizers["adam"]["state"]) == {"momentum", "sigma"}
 
 

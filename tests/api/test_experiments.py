@@ -44,7 +44,10 @@ def test_an_experiment_is_accepted_streams_progress_and_finishes(client: TestCli
     assert accepted["status"] in ("queued", "running", "done")
     events = _events(client, accepted["id"])
     assert events[-1][0] == "done"
-    assert events[0][0] == "progress"
+    # With its kernels compiled by earlier tests the job may finish before the stream
+    # opens: then the stream is the finished job alone (a running job's stream of
+    # progress and patches: tests/api/test_event_streams.py, which holds its job open).
+    assert events[0][0] == "progress" or len(events) == 1
     assert all(name in ("progress", "patch") for name, _ in events[:-1])
     final = strict_json(client.get(f"/api/experiments/{accepted['id']}").text)
     assert final["status"] == "done"

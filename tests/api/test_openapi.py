@@ -86,7 +86,7 @@ def test_every_operation_the_rate_limit_can_refuse_declares_429(document: dict[s
 
 
 def test_the_compute_operations_declare_503_with_retry_after(document: dict[str, Any]) -> None:
-    for path in ("/api/grid", "/api/analyze", "/api/trajectories", "/api/sweeps"):
+    for path in ("/api/grid", "/api/analyze", "/api/trajectories", "/api/sweeps", "/api/maps"):
         operation = document["paths"][path]["post"]
         assert _declares_problem(operation, 503)
         assert "Retry-After" in operation["responses"]["503"]["headers"]

@@ -64,6 +64,11 @@ def _shrink(path: str, body: Any) -> None:
                 body[key] = body[key][:2]
         if isinstance(body.get("learning_rates"), dict):
             _cap(body["learning_rates"], "count", 4)
+    elif path == "/api/maps":
+        _cap(body, "steps", 64)
+        for axis in ("x", "y"):
+            if isinstance(body.get(axis), dict):
+                _cap(body[axis], "count", 8)
     elif path == "/api/grid":
         _cap(body, "resolution", 16)
     elif path == "/api/experiments" and isinstance(body.get("params"), dict):

@@ -123,6 +123,30 @@ class Adagrad(NumpyOptimizer):
         return {"sigma": np.sqrt(self.sum_of_squares + self.eps)}
 
 
+class AdagradRMS(NumpyOptimizer):
+    """The lecture's Adagrad: σ = √((g₁² + … + gₜ²)/t) + ε, θ ← θ − η g/σ.
+
+    Written from the sum (the engine keeps a running mean): the two agree to rounding.
+    """
+
+    name = "adagrad_rms"
+    state_keys = ("sigma",)
+    defaults: ClassVar[Mapping[str, float]] = {"eps": 1e-7}
+    eps: float
+
+    def __init__(self, **hyper: float) -> None:
+        super().__init__(**hyper)
+        self.sum_of_squares = np.zeros(2)
+
+    def _step(self, params: np.ndarray, grad: np.ndarray, lr: float) -> np.ndarray:
+        self.sum_of_squares = self.sum_of_squares + grad**2
+        self.sigma = np.sqrt(self.sum_of_squares / self.t) + self.eps
+        return params - lr * grad / self.sigma
+
+    def state(self) -> dict[str, np.ndarray]:
+        return {"sigma": self.sigma.copy()}
+
+
 class RMSProp(NumpyOptimizer):
     """Tieleman & Hinton 2012, optax form: ν ← α ν + (1−α) g², u = −η g/√(ν + ε).
 
@@ -365,6 +389,7 @@ NUMPY_OPTIMIZERS: Mapping[str, type[NumpyOptimizer]] = {
         Momentum,
         Nesterov,
         Adagrad,
+        AdagradRMS,
         RMSProp,
         Adam,
         AdamW,

@@ -21,6 +21,12 @@ import pytest
 from descentlab.core.analysis import analyze_point
 from descentlab.core.expressions import compile_expression
 from descentlab.core.grid import GRID, MAX_RESOLUTION, evaluate_grid
+from descentlab.core.hyperparameter_maps import (
+    MAX_AXIS_COUNT,
+    MapAxis,
+    hyperparameter_map,
+    tolerance_target,
+)
 from descentlab.core.objective import Objective
 from descentlab.core.optimizers import OPTIMIZERS
 from descentlab.core.programs import Kernel, smallest_fit
@@ -28,6 +34,8 @@ from descentlab.core.schedules import SCHEDULES, ScheduleConfig
 from descentlab.core.surfaces import SURFACES, get_surface
 from descentlab.core.sweep import sweep_learning_rates
 from descentlab.core.trajectory import (
+    MAP,
+    MAP_BUCKETS,
     MAX_RUNS_PER_CALL,
     MAX_STEPS,
     MAX_SWEEP_RATES,
@@ -72,11 +80,13 @@ def warm() -> None:
 
 
 def test_the_set_of_programs_is_small() -> None:
-    # Four kernels; the shapes are buffers (steps), batches (runs, rates) and nothing else.
-    assert len(every_program()) <= 8
+    # Five kernels; the shapes are buffers (steps), batches (runs, rates, map cells) and
+    # nothing else.
+    assert len(every_program()) <= 11
     assert {kernel.name for kernel, _ in every_program()} == {
         "simulate",
         "sweep",
+        "map",
         "grid",
         "derivatives",
     }
@@ -89,6 +99,8 @@ def test_every_admissible_size_fits_a_compiled_shape() -> None:
             assert shape in SIMULATE.shapes
     for rates in range(2, MAX_SWEEP_RATES + 1):
         assert (smallest_fit(rates, RATE_BUCKETS),) in SWEEP.shapes
+    for cells in (4, 1024, 1025, MAX_AXIS_COUNT**2):
+        assert (smallest_fit(cells, MAP_BUCKETS),) in MAP.shapes
     assert GRID.shapes == ((),)
 
 
@@ -191,6 +203,31 @@ def test_sweeps_of_any_size_and_surface_compile_nothing() -> None:
             metric="mean",
         )
     assert first.final_loss.shape == (8,) and second[1].final_loss.shape == (MAX_SWEEP_RATES,)
+    assert log.compiles == []
+    assert log.traces == []
+
+
+@pytest.mark.usefixtures("warm")
+def test_hyperparameter_maps_of_any_size_axes_and_metric_compile_nothing() -> None:
+    momentum = RunConfig(OPTIMIZERS["momentum"], (-9.0, 1.5))
+    with count_compiles() as log:
+        small = hyperparameter_map(
+            _objective(10.0),
+            300,
+            momentum,
+            MapAxis.spaced("learning_rate", 1e-3, 1.0, 7, "log"),
+            MapAxis.spaced("momentum", 0.0, 0.99, 5, "linear"),
+            tolerance_target(VALLEY, 1e-3),
+        )
+        large = hyperparameter_map(
+            Objective.from_surface(get_surface("rosenbrock")),
+            50,
+            _run(start=(-1.0, 2.0)),
+            MapAxis.spaced("learning_rate", 1e-4, 1.0, MAX_AXIS_COUNT, "log"),
+            MapAxis.spaced("b2", 0.5, 0.9999, MAX_AXIS_COUNT, "linear"),
+        )
+    assert small.final_loss.shape == (5, 7)
+    assert large.final_loss.shape == (MAX_AXIS_COUNT, MAX_AXIS_COUNT)
     assert log.compiles == []
     assert log.traces == []
 

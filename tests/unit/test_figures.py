@@ -625,3 +625,34 @@ def test_the_race_is_drawn_as_the_lab_draws_its_map() -> None:
     assert any(t.name == style.ARROWS_NOTE for t in fig.data)
     assert style.halo_for("#F0E442") == style.DARK_HALO  # yellow needs the dark outline
     assert style.halo_for("#0072B2") == style.LIGHT_HALO
+
+
+def test_the_hyperparameter_map_draws_polyaks_region_with_the_runs_values_ringed() -> None:
+    figure = figures.hyperparameter_map_figure(
+        "elongated_quadratic",
+        {"optimizer": "momentum", "learning_rate": 0.01, "momentum": 0.5},
+        {"param": "learning_rate", "min": 1e-3, "max": 1.0, "count": 15, "scale": "log"},
+        {"param": "momentum", "min": 0.0, "max": 0.9, "count": 4},
+        params={"condition": 10.0},
+        steps=300,
+    )
+    values, diverged, ring = figure.data
+    np.testing.assert_allclose(values.x, np.linspace(-3.0, 0.0, 15))  # log₁₀ units
+    assert list(figure.layout.xaxis.tickvals) == [-3, -2, -1, 0]
+    rates, momenta = 10.0 ** np.asarray(values.x), np.asarray(values.y)
+    # Diverged exactly where η·2κ ≥ 2(1 + μ) (no cell of this grid lies on the boundary).
+    expected = rates[None, :] * 20.0 >= 2.0 * (1.0 + momenta[:, None])
+    assert_array_equal(np.array(diverged.z, dtype=float) == 1.0, expected)
+    assert all(v is None for v in np.asarray(values.z)[expected])
+    assert (ring.x[0], ring.y[0]) == pytest.approx((-2.0, 0.5))
+    assert diverged.colorscale[0][1] == "#7f7f7f"
+
+
+def test_a_map_axis_must_be_the_optimizers_own() -> None:
+    with pytest.raises(ValueError, match="no hyperparameter 'b2'"):
+        figures.compute_map(
+            "rosenbrock",
+            {"optimizer": "momentum"},
+            {"param": "learning_rate", "min": 1e-3, "max": 1.0, "scale": "log"},
+            {"param": "b2", "min": 0.0, "max": 0.9},
+        )

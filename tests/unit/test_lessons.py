@@ -27,7 +27,7 @@ from descentlab.core.surfaces import get_surface
 from descentlab.core.trajectory import RunResult
 from descentlab.lessons import LESSONS, SECTIONS, Lesson, NetworkScenario, SurfaceScenario
 from descentlab.lessons.catalogue import SHARP_MINIMUM, get_lesson
-from descentlab.lessons.engine import objective_of, run_configs, run_scenario, start_of
+from descentlab.lessons.engine import map_of, objective_of, run_configs, run_scenario, start_of
 from descentlab.lessons.format import setup_fields
 
 PALETTE_SIZE = 8  # frontend/js/state.js PALETTE
@@ -283,18 +283,61 @@ def _peaks_after_the_floor(loss: np.ndarray) -> list[float]:
     return [float(v) for v in later[1:-1][inner]]
 
 
+@claim("momentum-stability")
+def _momentum_stability(lesson: Lesson) -> None:
+    """At η = 0.015 on λ = 200 plain descent diverges within 5 steps, momentum 0.9 converges
+    (306 → 0.03 by step 100), momentum 0.3 diverges at step 8; the map's grey cells are
+    exactly those with ηλ ≥ 2(1 + μ), its edge from η = 0.01 (μ = 0) to 0.02 (μ → 1)."""
+    runs = runs_of(lesson.id)
+    assert runs["sgd"].diverged_at is not None and runs["sgd"].diverged_at <= 5
+    assert runs["momentum 0.3"].diverged_at == 8
+    heavy = runs["momentum 0.9"]
+    assert heavy.diverged_at is None
+    assert heavy.loss[0] == pytest.approx(306) and heavy.loss[100] == pytest.approx(0.03, abs=0.005)
+    result = map_of(surface(lesson))
+    eta, mu = result.x.values, result.y.values
+    unstable = eta[None, :] * 200.0 >= 2.0 * (1.0 + mu[:, None])
+    near = np.abs(np.log(eta[None, :] * 200.0 / (2.0 * (1.0 + mu[:, None])))) < np.log(1.2)
+    np.testing.assert_array_equal(result.diverged[~near], unstable[~near])
+    # The largest stable η on each row sits just under (1 + μ)/100, within one grid step.
+    grid_step = eta[1] / eta[0]
+    for j in (0, len(mu) - 1):
+        largest = eta[~result.diverged[j]].max()
+        assert (1 + mu[j]) / 100 / grid_step <= largest < (1 + mu[j]) / 100
+    assert mu[0] == 0.0 and mu[-1] == pytest.approx(1.0, abs=1e-3)
+
+
 @claim("adaptive-blowup")
 def _adaptive_blowup(lesson: Lesson) -> None:
-    """After reaching the floor, RMSProp (decay 0.998) shoots back up to ~50, ~26, ~16; with
-    exponential decay the loss never rises above 1 again."""
+    """The lecture's Adagrad reaches the floor at step 27, then σ_y shrinks below
+    η·λ_y/2 = 50 and the loss blows up to ~530, 392, 328, 284, 254 at steps 175, 478, 870,
+    1,336, 1,867; with decay it never rises above 1 after the floor; RMSProp (0.998) shoots
+    up to ~50, ~26, ~16."""
     runs = runs_of(lesson.id)
-    plain, decayed = runs["rmsprop"], runs["rmsprop + decay"]
+    plain, decayed = runs["adagrad (lecture)"], runs["adagrad (lecture) + decay"]
+    assert int(np.argmax(plain.loss < 1.0)) == 27
     peaks = _peaks_after_the_floor(plain.loss)
-    assert len(peaks) == 3
-    for peak, stated in zip(peaks, (50, 26, 16), strict=True):
-        assert peak == pytest.approx(stated, rel=0.1)
+    for peak, stated in zip(peaks, (530, 392, 328, 284, 254), strict=True):
+        assert peak == pytest.approx(stated, rel=0.02)
+    assert len(peaks) == 5
+    assert [int(t) for t in np.flatnonzero(np.isin(plain.loss, peaks))] == [
+        175,
+        478,
+        870,
+        1336,
+        1867,
+    ]
+    sigma_y = plain.state["sigma"][:, 1]  # after update t, i.e. at step t + 1
+    assert sigma_y[149] == pytest.approx(31.7, abs=0.05) and sigma_y[169] == pytest.approx(
+        29.7, abs=0.05
+    )
+    assert np.all(sigma_y[150:172] < 0.5 * 200 / 2)  # η·λ_y/2: past stability before the blow-up
     assert (decayed.loss < 1.0).any() and _peaks_after_the_floor(decayed.loss) == []
-    assert plain.diverged_at is None and decayed.diverged_at is None
+    rmsprop = _peaks_after_the_floor(runs["rmsprop"].loss)
+    assert len(rmsprop) == 3
+    for peak, stated in zip(rmsprop, (50, 26, 16), strict=True):
+        assert peak == pytest.approx(stated, rel=0.1)
+    assert all(r.diverged_at is None for r in runs.values())
 
 
 @claim("warmup")
@@ -500,6 +543,7 @@ def test_network_scenarios_are_requests_the_api_accepts() -> None:
 def test_the_json_form_is_plain_json_with_the_lab_state_fields() -> None:
     lab_fields = {
         "surface", "params", "view", "logScale", "start", "steps", "speed", "runs", "inspect",
+        "hmap",
     }  # fmt: skip
     for lesson in LESSONS:
         body = lesson.to_json()

@@ -128,6 +128,16 @@ def hand_adagrad(
     return [p0, p1, p2, p3]
 
 
+def hand_adagrad_rms(p0: np.ndarray, lr: float, eps: float = 1e-7) -> list[np.ndarray]:
+    g1 = hand_grad(p0)
+    p1 = p0 - lr * g1 / (np.sqrt(g1**2) + eps)
+    g2 = hand_grad(p1)
+    p2 = p1 - lr * g2 / (np.sqrt((g1**2 + g2**2) / 2) + eps)
+    g3 = hand_grad(p2)
+    p3 = p2 - lr * g3 / (np.sqrt((g1**2 + g2**2 + g3**2) / 3) + eps)
+    return [p0, p1, p2, p3]
+
+
 def hand_rmsprop(
     p0: np.ndarray,
     lr: float,
@@ -362,6 +372,10 @@ HAND_CASES: Mapping[str, tuple[HandRule, list[Hyper]]] = {
             {"learning_rate": 0.3, "initial_accumulator_value": 2.0, "eps": 1e-3},
         ],
     ),
+    "adagrad_rms": (
+        hand_adagrad_rms,
+        [{"learning_rate": 0.1}, {"learning_rate": 0.3, "eps": 1e-2}],
+    ),
     "rmsprop": (
         hand_rmsprop,
         [
@@ -480,6 +494,7 @@ REFERENCE_CASES: Mapping[str, list[Hyper]] = {
         {"learning_rate": 0.5},
         {"learning_rate": 1.0, "initial_accumulator_value": 0.5, "eps": 0.0},
     ],
+    "adagrad_rms": [{"learning_rate": 0.05}, {"learning_rate": 0.02, "eps": 1e-3}],
     "rmsprop": [
         {"learning_rate": 0.005},
         {"learning_rate": 0.005, "decay": 0.95, "eps": 0.0},
@@ -580,6 +595,8 @@ def test_300_steps_state_views_match_the_numpy_reference(name: str, key: str) ->
 SIGMA_STEP_CASES = [
     ("adagrad", 0),
     ("adagrad", 1),
+    ("adagrad_rms", 0),
+    ("adagrad_rms", 1),
     ("rmsprop", 0),
     ("rmsprop", 1),
     ("adam", 0),
@@ -594,7 +611,7 @@ SIGMA_STEP_CASES = [
 ]
 
 
-DIVIDES_GRADIENT = {"adagrad", "rmsprop", "adadelta"}
+DIVIDES_GRADIENT = {"adagrad", "adagrad_rms", "rmsprop", "adadelta"}
 
 
 @pytest.mark.parametrize(("name", "case"), SIGMA_STEP_CASES)
@@ -620,7 +637,7 @@ def test_sigma_is_the_divisor_of_the_recorded_step(name: str, case: int) -> None
 #   Adam(nesterov=True) with a constant β₁. No setting makes them the same method.
 # * amsgrad: torch keeps the maximum of the raw v and bias-corrects it afterwards;
 #   optax keeps the maximum of the bias-corrected v̂. They differ from step 2 on.
-# * adabelief, lion: not in torch.optim.
+# * adabelief, lion, adagrad_rms (the lecture's root-mean-square Adagrad): not in torch.optim.
 # * adagrad and rmsprop with ε > 0: torch adds ε outside the square root, optax inside;
 #   only the ε = 0 cases are compared.
 # * radam: torch adds ε to √v before multiplying by √(1−β₂ᵗ) (optax: to √v̂), and

@@ -4,6 +4,7 @@ side is tests/js/parity.test.mjs, on the same file."""
 import json
 from pathlib import Path
 
+from descentlab.core.hyperparameter_maps import map_steps
 from descentlab.core.trajectory import run_labels
 from descentlab.figures import style
 
@@ -23,3 +24,14 @@ def test_the_figures_draw_with_the_labs_colours() -> None:
     assert (want["dark_halo"], want["light_halo"]) == (style.DARK_HALO, style.LIGHT_HALO)
     assert want["warning"] == style.WARNING
     assert want["landscape_colorscale"] == style.LANDSCAPE_COLORSCALE
+    assert (want["diverged"], want["hyper_map_colorscale"], want["hyper_map_log_decades"]) == (
+        style.DIVERGED,
+        style.HYPER_MAP_COLORSCALE,
+        style.HYPER_MAP_LOG_DECADES,
+    )
+
+
+def test_a_map_runs_as_many_steps_as_the_labs() -> None:
+    assert len(CASES["map_steps"]) >= 5
+    for case in CASES["map_steps"]:
+        assert map_steps(case["steps"], case["cells"]) == case["map_steps"], case

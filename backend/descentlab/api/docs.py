@@ -21,6 +21,7 @@ TAGS = [
     {"name": "analyze", "description": "Gradient, Hessian and eigen-directions at a point"},
     {"name": "trajectories", "description": "Optimizer runs on a surface, side by side"},
     {"name": "sweeps", "description": "Many runs at once: a learning-rate sweep"},
+    {"name": "maps", "description": "A run per cell of a grid over two hyperparameters"},
     {"name": "experiments", "description": "Long network experiments as jobs"},
     {"name": "lessons", "description": "The course's lessons, and each as one HTML file"},
     {"name": "export", "description": "A 2-D scenario as one self-contained HTML file"},

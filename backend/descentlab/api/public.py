@@ -6,15 +6,19 @@ Values may hold NumPy arrays: ``api.responses.encode`` writes them, as the route
 
 from typing import Any
 
+import numpy as np
+
 from descentlab.api.convert import objective_for, run_config
 from descentlab.api.schemas.analysis import AnalyzeRequest
 from descentlab.api.schemas.common import DomainModel, ParameterPublic
 from descentlab.api.schemas.experiments import ExperimentKindPublic, field_table
 from descentlab.api.schemas.grid import GridRequest
+from descentlab.api.schemas.maps import MapRequest
 from descentlab.api.schemas.optimizers import OptimizerPublic
 from descentlab.api.schemas.schedules import SchedulePublic
 from descentlab.api.schemas.surfaces import MinimumPublic, SurfacePublic
 from descentlab.api.schemas.trajectories import TrajectoryRequest
+from descentlab.core import hyperparameter_maps
 from descentlab.core.analysis import analyze_point
 from descentlab.core.experiments.registry import EXPERIMENTS
 from descentlab.core.grid import evaluate_grid
@@ -158,3 +162,29 @@ def trajectories(request: TrajectoryRequest) -> Json:
         for r, config, result in zip(request.runs, configs, results, strict=True)
     ]
     return {"steps": request.steps, "runs": runs}
+
+
+def hyperparameter_map(request: MapRequest) -> Json:
+    """One run per cell, ``z[j][i]`` and ``diverged[j][i]`` for ``x[i]``, ``y[j]`` (as the
+    grid lays out ``z``)."""
+    template = run_config(
+        request.optimizer, request.schedule, request.start, request.gradient_noise, request.seed
+    )
+    x, y = (
+        hyperparameter_maps.MapAxis.spaced(a.param, a.min, a.max, a.count, a.scale)
+        for a in (request.x, request.y)
+    )
+    target = request.target() if request.metric == "steps_to_tolerance" else -np.inf
+    result = hyperparameter_maps.hyperparameter_map(
+        objective_for(request.surface), request.steps, template, x, y, target
+    )
+    return {
+        "x": x.values,
+        "y": y.values,
+        "x_param": x.param,
+        "y_param": y.param,
+        "metric": request.metric,
+        "steps": request.steps,
+        "z": result.metric(request.metric),
+        "diverged": result.diverged,
+    }

@@ -10,7 +10,7 @@ fixed structure and compiles once.
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import cache
-from typing import Annotated, Any, TypeAlias
+from typing import Annotated, Any, NamedTuple, TypeAlias
 
 import jax
 import jax.numpy as jnp
@@ -89,6 +89,11 @@ def _adagrad_view(before: State, after: State, hyper: Hyper) -> dict[str, Array]
     return {"sigma": jnp.sqrt(_get(after, "sum_of_squares") + hyper["eps"])}
 
 
+def _root_mean_square_view(before: State, after: State, hyper: Hyper) -> dict[str, Array]:
+    del before
+    return {"sigma": jnp.sqrt(_get(after, "mean_of_squares")) + hyper["eps"]}
+
+
 def _rmsprop_view(before: State, after: State, hyper: Hyper) -> dict[str, Array]:
     del before
     return {
@@ -145,6 +150,45 @@ def _adadelta_view(before: State, after: State, hyper: Hyper) -> dict[str, Array
     # yet: σ, the ratio that divides g, needs the state from before the update too.
     eps = hyper["eps"]
     return {"sigma": jnp.sqrt(_get(after, "e_g") + eps) / jnp.sqrt(_get(before, "e_x") + eps)}
+
+
+class ScaleByRootMeanSquareState(NamedTuple):
+    """How many gradients were seen, and the mean of their squares."""
+
+    seen: Array  # int32: how many gradients
+    mean_of_squares: optax.Updates
+
+
+def scale_by_root_mean_square(eps: float = 1e-7) -> optax.GradientTransformation:
+    """g ↦ g / (√(mean of all past g², this one included) + ε), per coordinate.
+
+    The lecture's Adagrad σ: a root *mean* square, so σ shrinks again after a run of small
+    gradients, which optax's root of the *sum* never does. The mean is kept as a running
+    mean (m ← m + (g² − m)/t), equal to the sum over t without the sum growing.
+    """
+
+    def init_fn(params: optax.Params) -> ScaleByRootMeanSquareState:
+        return ScaleByRootMeanSquareState(
+            seen=jnp.zeros([], jnp.int32), mean_of_squares=jax.tree.map(jnp.zeros_like, params)
+        )
+
+    def update_fn(
+        updates: optax.Updates, state: ScaleByRootMeanSquareState, params: Any = None
+    ) -> tuple[optax.Updates, ScaleByRootMeanSquareState]:
+        del params
+        seen = optax.safe_increment(state.seen)
+        mean = jax.tree.map(
+            lambda m, g: m + (g * g - m) / seen.astype(m.dtype), state.mean_of_squares, updates
+        )
+        scaled = jax.tree.map(lambda g, m: g / (jnp.sqrt(m) + eps), updates, mean)
+        return scaled, ScaleByRootMeanSquareState(seen, mean)
+
+    return optax.GradientTransformation(init_fn, update_fn)
+
+
+def adagrad_rms(learning_rate: float, eps: float = 1e-7) -> optax.GradientTransformation:
+    """The lecture's Adagrad: θ ← θ − η·g/σ, σ = √(mean of past g²) + ε."""
+    return optax.chain(scale_by_root_mean_square(eps), optax.scale_by_learning_rate(learning_rate))
 
 
 def _momentum(learning_rate: float, momentum: float) -> optax.GradientTransformation:
@@ -220,6 +264,17 @@ _OPTIMIZER_LIST: tuple[OptimizerSpec, ...] = (
         ),
         _adagrad_view,
         "Duchi, Hazan & Singer 2011: s ← s + g², θ ← θ − η g / √(s + ε)",
+    ),
+    OptimizerSpec(
+        "adagrad_rms",
+        "Adagrad (the lecture's, root mean square)",
+        adagrad_rms,
+        _learning_rate(1e-1),
+        (_eps("eps", 1e-7, "added to the root mean square"),),
+        _root_mean_square_view,
+        "The lecture's Adagrad: σ = √(mean of all past g²) + ε, θ ← θ − η g / σ. Unlike "
+        "optax's root of the sum, σ shrinks again after small gradients, so the run can "
+        "blow up and come back",
     ),
     OptimizerSpec(
         "rmsprop",

@@ -361,6 +361,7 @@ _SURFACE_LIST: tuple[Surface, ...] = (
                 1.0,
                 1.0e4,
                 "κ, the ratio of the Hessian's eigenvalues (2κ across, 2 along the valley)",
+                log_scale=True,
             ),
         ),
     ),

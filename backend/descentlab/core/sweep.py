@@ -91,6 +91,7 @@ def sweep_learning_rates(
             schedule=schedule_shape(template.schedule)[:MAX_SWEEP_STEPS],
             noise_scale=np.float64(template.gradient_noise),
             seed=np.uint32(template.seed),
+            target=np.float64(-np.inf),
         )
         kind = np.int32(kind_index(template.optimizer))
         return lambda: jax.device_get(SWEEP((bucket,), kind, surface, inputs, box, n_steps))

@@ -6,7 +6,9 @@ the losses a learning-rate sweep ranks by). Everything about a run is data: the 
 the per-step learning rates from the schedule, start points, gradient noise, seeds, and
 the step count, which is a loop bound inside a fixed-size record buffer. So each kernel is
 compiled for a few buffer shapes only (``STEP_BUCKETS`` × ``RUN_BUCKETS``, and
-``RATE_BUCKETS``), all at start-up, and no request compiles.
+``RATE_BUCKETS``), all at start-up, and no request compiles. ``MAP`` is ``SWEEP``'s
+function at the sizes of a hyperparameter map (``MAP_BUCKETS``): every run of a sweep
+already carries its own hyperparameters.
 """
 
 from collections.abc import Callable, Mapping, Sequence
@@ -41,6 +43,10 @@ MAX_RUNS_PER_CALL = RUN_BUCKETS[-1]
 MAX_SWEEP_STEPS = 5_000
 RATE_BUCKETS = (64, 128)
 MAX_SWEEP_RATES = RATE_BUCKETS[-1]
+# Cells of a hyperparameter map: up to 32 × 32, 64 × 64 (the lab's) and 128 × 128
+# (16,384 runs × 500 steps: about 70 ms on 2 cores, BENCHMARKS.md).
+MAP_BUCKETS = (1024, 4096, 16384)
+MAX_MAP_CELLS = MAP_BUCKETS[-1]
 CHUNK = 32  # steps per block of the loops (see ``simulate``)
 
 
@@ -169,7 +175,8 @@ def simulate(surface: SurfaceArgs, inputs: RunInputs, box: Array, n_steps: Array
 
 
 class SweepInputs(NamedTuple):
-    """One optimizer at many base learning rates, from one start, one schedule, one seed."""
+    """One optimizer at many base learning rates (and, in a map, many hyperparameters),
+    from one start, one schedule, one seed."""
 
     start: Arrayish  # (2,)
     hyperparameters: Arrayish  # (rates, HYPER_SIZE)
@@ -177,14 +184,17 @@ class SweepInputs(NamedTuple):
     schedule: Arrayish  # (MAX_SWEEP_STEPS,): the schedule's shape for η = 1
     noise_scale: Arrayish  # ()
     seed: Arrayish  # () uint32
+    target: Arrayish  # (): a loss at or below which a run has reached its goal (−inf: none)
 
 
 class SweepLosses(NamedTuple):
-    """Per run: loss after ``n`` steps, mean loss over steps 0 … n, first unhealthy step."""
+    """Per run: loss after ``n`` steps, mean loss over steps 0 … n, first unhealthy step,
+    first step whose loss is at or below the target."""
 
     final: Array
     mean: Array
     diverged_at: Array  # n + 1 when the run stayed healthy
+    reached_at: Array  # n + 1 when the run never reached the target
 
 
 def sweep_losses(
@@ -201,14 +211,19 @@ def sweep_losses(
     padded = -(-(schedule.shape[0] + 1) // CHUNK) * CHUNK
     schedule = jnp.pad(schedule, (0, padded - schedule.shape[0]))
 
-    Carry = tuple[Array, Array, Array, Array, Array]
+    target = jnp.asarray(inputs.target)
+
+    Carry = tuple[Array, Array, Array, Array, Array, Array]
 
     def step(carry: Carry, xs: tuple[Array, Array, Array]) -> tuple[Carry, None]:
-        points, states, total, final, diverged_at = carry
+        points, states, total, final, diverged_at, reached_at = carry
         t, shape, step_noise = xs
         values, gradients = surface_kernels.values_and_gradients(points, surface)
         counted = t <= n_steps
-        first_bad = counted & ~_is_healthy(points, values, gradients, box) & (diverged_at > t)
+        healthy = _is_healthy(points, values, gradients, box)
+        first_bad = counted & ~healthy & (diverged_at > t)
+        # Only before the run first went wrong: a diverging run's NaN is not a success.
+        first_good = counted & healthy & (values <= target) & (reached_at > t) & (diverged_at > t)
         moved = optimizer_kernels.update(
             kind, states, gradients + step_noise, points, hyper, rates * shape
         )
@@ -218,6 +233,7 @@ def sweep_losses(
             total + jnp.where(counted, values, 0.0),
             jnp.where(counted, values, final),
             jnp.where(first_bad, t, diverged_at),
+            jnp.where(first_good, t, reached_at),
         )
         return carry, None
 
@@ -237,10 +253,10 @@ def sweep_losses(
     zeros = jnp.zeros_like(rates)
     never = jnp.full(rates.shape, n_steps + 1)
     first = optimizer_kernels.init(kind, starts, hyper)
-    carry = (starts, first, zeros, zeros, never)
+    carry = (starts, first, zeros, zeros, never, never)
     chunks = (n_steps + CHUNK) // CHUNK
-    _, _, total, final, diverged_at = jax.lax.fori_loop(0, chunks, block, carry)
-    return SweepLosses(final, total / (n_steps + 1), diverged_at)
+    _, _, total, final, diverged_at, reached_at = jax.lax.fori_loop(0, chunks, block, carry)
+    return SweepLosses(final, total / (n_steps + 1), diverged_at, reached_at)
 
 
 def _simulate_signature(shape: Shape) -> tuple[object, ...]:
@@ -265,6 +281,7 @@ def _sweep_signature(shape: Shape) -> tuple[object, ...]:
         schedule=np.zeros(MAX_SWEEP_STEPS),
         noise_scale=np.float64(0.0),
         seed=np.uint32(0),
+        target=np.float64(0.0),
     )
     return np.int32(0), surface_kernels.example_args(), inputs, np.zeros((2, 2)), np.int32(0)
 
@@ -276,6 +293,7 @@ SIMULATE = Kernel(
     [(runs, steps) for steps in STEP_BUCKETS for runs in RUN_BUCKETS],
 )
 SWEEP = Kernel("sweep", sweep_losses, _sweep_signature, [(rates,) for rates in RATE_BUCKETS])
+MAP = Kernel("map", sweep_losses, _sweep_signature, [(cells,) for cells in MAP_BUCKETS])
 
 
 @dataclass(frozen=True)

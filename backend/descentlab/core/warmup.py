@@ -19,9 +19,9 @@ from descentlab.core.optimizers import OPTIMIZERS, state_keys
 from descentlab.core.precision import require_engine_precision
 from descentlab.core.programs import Kernel, Shape
 from descentlab.core.schedules import learning_rate_series, warm_schedule_kernels
-from descentlab.core.trajectory import SIMULATE, SWEEP
+from descentlab.core.trajectory import MAP, SIMULATE, SWEEP
 
-KERNELS: tuple[Kernel, ...] = (SIMULATE, SWEEP, GRID, DERIVATIVES)
+KERNELS: tuple[Kernel, ...] = (SIMULATE, SWEEP, MAP, GRID, DERIVATIVES)
 Program = tuple[Kernel, Shape]
 
 # The default page: its grid and its race (four runs, 500 steps; the same program runs

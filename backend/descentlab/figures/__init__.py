@@ -14,13 +14,16 @@ from descentlab.figures.experiments.landscape import landscape
 from descentlab.figures.experiments.loss_comparison import loss_comparison
 from descentlab.figures.experiments.minimum_ratio import minimum_ratio
 from descentlab.figures.experiments.normalization import normalization
+from descentlab.figures.hyper_maps import compute_map, hyperparameter_map_figure
 from descentlab.figures.output import to_json
 from descentlab.figures.races import compute_race, loss_curves, race, surface3d
 
 __all__ = [
     "batch_size",
+    "compute_map",
     "compute_race",
     "hessian_spectrum",
+    "hyperparameter_map_figure",
     "landscape",
     "loss_comparison",
     "loss_curves",

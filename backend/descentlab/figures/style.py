@@ -61,6 +61,10 @@ def halo_for(colour: str) -> str:
 # A network's loss landscape (networks/colors.js LANDSCAPE), drawn reversed: low loss
 # dark blue, high loss pale.
 LANDSCAPE_COLORSCALE = "YlGnBu"
+HYPER_MAP_COLORSCALE = "Viridis"  # low (good: a small loss, few steps) dark
+# A map's log colour scale spans at most this many decades below its largest loss.
+HYPER_MAP_LOG_DECADES = 12
+DIVERGED = "#7f7f7f"  # a hyperparameter map's diverged cells: no colour scale reaches it
 PATH_COLOR = PALETTE[4]  # vermillion stands out on YlGnBu
 CONTOUR_LINE = {"width": 0.5, "color": "rgba(0,0,0,0.25)"}  # a network landscape's
 MAP_CONTOUR_LINE = {"width": 0.6, "color": "rgba(29,36,51,0.35)"}  # the 2-D map's

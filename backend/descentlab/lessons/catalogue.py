@@ -8,7 +8,14 @@ change a scenario or an explanation, and change the other with it.
 from collections.abc import Mapping
 
 from descentlab.core.experiments.train import NetworkSetup
-from descentlab.lessons.format import Lesson, NetworkScenario, Run, SurfaceScenario
+from descentlab.lessons.format import (
+    HyperMapSetting,
+    Lesson,
+    MapAxisSetting,
+    NetworkScenario,
+    Run,
+    SurfaceScenario,
+)
 
 ELONGATED_VALLEY = {"condition": 100.0}  # x² + 100y², the lecture's convex valley
 SHARP_MINIMUM = (-0.997557849227381, 0.0)  # sharp_flat's narrow minimum (core/surfaces.py)
@@ -212,6 +219,47 @@ LESSONS: tuple[Lesson, ...] = (
             ),
         ),
     ),
+    Lesson(
+        id="momentum-stability",
+        section="3.3",
+        title="Where momentum converges: Polyak's stability region",
+        summary="A map of 64 × 64 heavy-ball runs shows the learning rates and momenta that "
+        "converge on the valley: the edge is the line ηλ = 2(1 + μ).",
+        explanation="On x² + 100y² the steep direction has curvature λ = 200. Plain descent is "
+        "stable only while ηλ < 2, so at η = 0.015 (ηλ = 3) it diverges within 5 steps. "
+        "Heavy-ball momentum (m ← μm + g, θ ← θ − ηm) is stable while ηλ < 2(1 + μ) "
+        "(Polyak): with μ = 0.9 the same η converges (loss 306 → 0.03 by step 100), with "
+        "μ = 0.3 (limit η < 0.013) it diverges at step 8. The map beside the surface runs "
+        "every (η, μ) of a 64 × 64 grid at once: grey cells diverged, and the grey region "
+        "starts at η = (1 + μ)/100, from 0.01 at μ = 0 to 0.02 at μ → 1 (Distill's "
+        "stability region). Click a cell to race that run.",
+        scenario=SurfaceScenario(
+            surface="elongated_quadratic",
+            params=ELONGATED_VALLEY,
+            steps=500,
+            log_scale=False,
+            runs=(
+                Run("sgd", {"learning_rate": 0.015}, color=0, label="sgd"),
+                Run(
+                    "momentum",
+                    {"learning_rate": 0.015, "momentum": 0.9},
+                    color=1,
+                    label="momentum 0.9",
+                ),
+                Run(
+                    "momentum",
+                    {"learning_rate": 0.015, "momentum": 0.3},
+                    color=4,
+                    label="momentum 0.3",
+                ),
+            ),
+            hyper_map=HyperMapSetting(
+                run=1,
+                x=MapAxisSetting("learning_rate", 1e-4, 1.0, 64, "log"),
+                y=MapAxisSetting("momentum", 0.0, 0.9999, 64),
+            ),
+        ),
+    ),
     # --- 4. Learning rate ---------------------------------------------------------------
     Lesson(
         id="elongated-valley",
@@ -263,14 +311,21 @@ LESSONS: tuple[Lesson, ...] = (
         id="adaptive-blowup",
         section="4.3",
         title="Per-parameter rates blow up and come back; decay fixes it",
-        summary="With a long memory of small gradients, σ shrinks and the steps explode; a "
-        "decaying η removes the explosions.",
-        explanation="The lecture's Adagrad divides by the root MEAN square of past gradients; "
-        "optax's adagrad divides by the root of their SUM, which never blows up, so this "
-        "lesson uses RMSProp with a long memory (decay 0.998) instead. Once the valley floor "
-        "is reached σ_y shrinks, η/σ_y grows past stability and the run shoots up the wall "
-        "(loss back to ~50, then ~26, ~16) before σ catches up. Halving η every 500 steps "
-        "(exponential decay) removes the explosions.",
+        summary="The lecture's Adagrad divides by the root mean square of past gradients: "
+        "after many small ones σ shrinks and the steps explode, again and again; a decaying η "
+        "removes the explosions.",
+        explanation="The lecture's Adagrad (adagrad_rms) divides by σᵢ, the root MEAN square of "
+        "θᵢ's past gradients. On x² + 100y² with η = 0.5 the run reaches the valley floor at "
+        "step 27; there the y-gradients are tiny, so σ_y keeps shrinking (31.7 at step 150, "
+        "29.7 at step 170). Once σ_y is below η·λ_y/2 = 50 the step η/σ_y is past stability "
+        "and the tiny wobble across the valley grows until the loss is back at about 530 "
+        "(step 175). The large gradients push σ_y back up, the run settles, and the small "
+        "ones pull it down again: the loss blows up to about 392, 328, 284 and 254 (steps "
+        "478, 870, 1,336, 1,867). Halving η every 200 steps (exponential decay) keeps η/σ_y "
+        "below the limit: after the floor the loss never rises above 1 again. optax's "
+        "adagrad divides by the root of the SUM, which never shrinks, so it cannot do this; "
+        "RMSProp with a long memory (decay 0.998) shows the same effect more mildly (about "
+        "50, 26, 16).",
         scenario=SurfaceScenario(
             surface="elongated_quadratic",
             params=ELONGATED_VALLEY,
@@ -278,19 +333,20 @@ LESSONS: tuple[Lesson, ...] = (
             speed=10,
             log_scale=False,
             runs=(
-                Run("rmsprop", {"learning_rate": 0.1, "decay": 0.998}, color=4, label="rmsprop"),
+                Run("adagrad_rms", {"learning_rate": 0.5}, color=4, label="adagrad (lecture)"),
                 Run(
-                    "rmsprop",
-                    {"learning_rate": 0.1, "decay": 0.998},
+                    "adagrad_rms",
+                    {"learning_rate": 0.5},
                     color=2,
-                    label="rmsprop + decay",
+                    label="adagrad (lecture) + decay",
                     schedule={
                         "name": "exponential_decay",
-                        "transition_steps": 500,
+                        "transition_steps": 200,
                         "decay_rate": 0.5,
                         "transition_begin": 0,
                     },
                 ),
+                Run("rmsprop", {"learning_rate": 0.1, "decay": 0.998}, color=3, label="rmsprop"),
             ),
         ),
     ),

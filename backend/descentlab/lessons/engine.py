@@ -5,6 +5,15 @@ these functions build the same race from a ``SurfaceScenario`` without the API, 
 (or an export that precomputes a lesson) runs exactly what a learner sees.
 """
 
+from math import inf
+
+from descentlab.core.hyperparameter_maps import (
+    HyperparameterMap,
+    MapAxis,
+    hyperparameter_map,
+    map_steps,
+    tolerance_target,
+)
 from descentlab.core.objective import Objective
 from descentlab.core.surfaces import get_surface
 from descentlab.core.trajectory import RunConfig, RunResult, run_trajectories
@@ -40,3 +49,17 @@ def run_configs(scenario: SurfaceScenario) -> list[RunConfig]:
 def run_scenario(scenario: SurfaceScenario) -> list[RunResult]:
     """Every run of the scenario for its steps, in the order of ``scenario.runs``."""
     return run_trajectories(objective_of(scenario), scenario.steps, run_configs(scenario))
+
+
+def map_of(scenario: SurfaceScenario) -> HyperparameterMap:
+    """The scenario's hyperparameter map as the lab asks for it (``hyper_map.js
+    mapRequest``): its run's settings, at most the steps the map's bound allows."""
+    setting = scenario.hyper_map
+    if setting is None:
+        raise ValueError("the scenario has no hyperparameter map")
+    x, y = (MapAxis.spaced(a.param, a.min, a.max, a.count, a.scale) for a in (setting.x, setting.y))
+    surface = get_surface(scenario.surface)
+    target = tolerance_target(surface, 1e-3) if setting.metric == "steps_to_tolerance" else -inf
+    steps = map_steps(scenario.steps, setting.x.count * setting.y.count)
+    run = run_configs(scenario)[setting.run]
+    return hyperparameter_map(objective_of(scenario), steps, run, x, y, target)

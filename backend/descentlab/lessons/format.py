@@ -11,8 +11,9 @@ it opens, one of two kinds:
   Its ``state`` is the lab's state as ``frontend/js/state.js`` keeps it, every field
   given: ``surface``, ``params`` (the surface's constants), ``view`` ("contour" or
   "surface3d"), ``logScale``, ``start`` (null: the surface's default start), ``steps``,
-  ``speed`` (animation steps per frame), ``runs`` and ``inspect`` (the point inspector's
-  point, or null when it is closed). Each run is ``{optimizer, hyper, schedule, noise,
+  ``speed`` (animation steps per frame), ``runs``, ``inspect`` (the point inspector's
+  point, or null when it is closed) and ``hmap`` (the hyperparameter map beside it, as
+  ``frontend/js/hyper_map.js`` keeps it, or null). Each run is ``{optimizer, hyper, schedule, noise,
   seed, color, label}``: optax's hyperparameter names as ``POST /api/trajectories``
   takes them, a schedule as that endpoint takes it (``{"name", ...its values, "then"?}``)
   or null, the gradient noise σ and its seed, a palette index and a label (null: the
@@ -36,6 +37,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
 from descentlab.core.experiments.train import NetworkSetup
+from descentlab.core.hyperparameter_maps import AxisScale, MapMetric
 from descentlab.lessons.curriculum import SECTIONS
 
 LESSON_ID_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
@@ -80,6 +82,30 @@ class Run:
 
 
 @dataclass(frozen=True)
+class MapAxisSetting:
+    """One axis of a lesson's hyperparameter map, as ``POST /api/maps`` takes it."""
+
+    param: str  # "learning_rate" or one of the run's optimizer's hyperparameters
+    min: float
+    max: float
+    count: int = 64  # 32, 64 or 128 (the lab's choices)
+    scale: AxisScale = "linear"
+
+
+@dataclass(frozen=True)
+class HyperMapSetting:
+    """The hyperparameter map a lesson opens beside the surface: over run ``run``'s knobs."""
+
+    run: int  # index into the scenario's runs
+    x: MapAxisSetting
+    y: MapAxisSetting
+    metric: MapMetric = "final_loss"
+
+    def to_json(self) -> Json:
+        return {"run": self.run, "x": asdict(self.x), "y": asdict(self.y), "metric": self.metric}
+
+
+@dataclass(frozen=True)
 class SurfaceScenario:
     """A 2-D lab scenario; defaults are the lab's own (``DEFAULTS`` in ``state.js``)."""
 
@@ -92,6 +118,7 @@ class SurfaceScenario:
     view: Literal["contour", "surface3d"] = "contour"
     speed: int = 4  # animation steps per frame
     inspect: Point | None = None  # the point inspector's point; None: closed
+    hyper_map: HyperMapSetting | None = None  # the hyperparameter map; None: closed
 
     kind = "surface"
     page = "/"
@@ -109,6 +136,7 @@ class SurfaceScenario:
                 "speed": self.speed,
                 "runs": [run.to_json() for run in self.runs],
                 "inspect": plain(self.inspect),
+                "hmap": None if self.hyper_map is None else self.hyper_map.to_json(),
             },
         }
 

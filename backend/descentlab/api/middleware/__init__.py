@@ -45,7 +45,9 @@ from descentlab.core.nets.uploads import MAX_UPLOAD_BYTES
 
 # The interactive endpoints that compute on every call (all POST). Experiments have their
 # own bounded job queue; catalogue and dataset reads are cheap.
-COMPUTE_PATHS = frozenset({"/api/grid", "/api/analyze", "/api/trajectories", "/api/sweeps"})
+COMPUTE_PATHS = frozenset(
+    {"/api/grid", "/api/analyze", "/api/trajectories", "/api/sweeps", "/api/maps"}
+)
 
 # Smaller answers gain less than their gzip header costs. Level 6 (zlib's default) is within
 # a few per cent of 9's size for the lab's JSON at about half its CPU time.

@@ -10,6 +10,8 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic.alias_generators import to_camel
 
+from descentlab.core.hyperparameter_maps import AxisScale, MapMetric
+
 Point = tuple[float, float]
 
 
@@ -48,6 +50,24 @@ class LessonRunPublic(BaseModel):
     label: str | None = Field(description="null: the optimizer's name")
 
 
+class MapAxisPublic(BaseModel):
+    param: str
+    min: float
+    max: float
+    count: int
+    scale: AxisScale
+
+
+class HyperMapPublic(BaseModel):
+    """The hyperparameter map beside the surface (frontend/js/hyper_map.js): run ``run``'s
+    two knobs on the axes, as POST /api/maps takes them."""
+
+    run: int = Field(description="index into runs")
+    x: MapAxisPublic
+    y: MapAxisPublic
+    metric: MapMetric
+
+
 class LabStatePublic(PageStateModel):
     """The 2-D lab's state (frontend/js/state.js), every scenario field given."""
 
@@ -60,6 +80,7 @@ class LabStatePublic(PageStateModel):
     speed: float = Field(description="animation steps per frame")
     runs: list[LessonRunPublic]
     inspect: Point | None = Field(description="the point inspector's point; null: closed")
+    hmap: HyperMapPublic | None = Field(description="the hyperparameter map; null: closed")
 
 
 class SurfaceScenarioPublic(BaseModel):
