@@ -135,6 +135,33 @@ def _fair_race(client: TestClient, surface: Any, steps: int) -> None:
         _post(client, "/api/trajectories", {"surface": surface, "steps": steps, "runs": batch})
 
 
+def _hyperparameter_maps(client: TestClient) -> int:
+    """The map panel: every optimizer with two knobs, on every surface, at the lab's cell
+    counts (32², 64², 128²) and metrics, each over η and the optimizer's first own knob."""
+    names = [n for n, spec in OPTIMIZERS.items() if spec.hyperparameters]
+    metrics = ("final_loss", "mean_loss", "diverged")
+    for case, surface in enumerate(SURFACE_REFS):
+        name = names[case % len(names)]
+        knob = OPTIMIZERS[name].hyperparameters[0]
+        count = (32, 64, 128)[case % 3]
+        body = _post(
+            client,
+            "/api/maps",
+            {
+                "surface": surface,
+                "start": _start(surface),
+                "steps": 60,
+                "optimizer": {"name": name},
+                "x": {"param": "learning_rate", "min": 1e-4, "max": 1.0, "count": count,
+                      "scale": "log"},
+                "y": {"param": knob.name, "min": knob.lower, "max": knob.upper, "count": count},
+                "metric": metrics[case % len(metrics)],
+            },
+        )  # fmt: skip
+        assert np.shape(body["diverged"]) == (count, count)
+    return len(SURFACE_REFS)
+
+
 @pytest.fixture(scope="module")
 def warm() -> None:
     warm_everything()
@@ -160,6 +187,7 @@ def test_the_whole_lab_compiles_nothing_after_the_warm_up(client: TestClient) ->
         for resolution in (2, 33, 64, 129, 256, 300, 512):
             body = _post(client, "/api/grid", {"surface": TYPED[1], "resolution": resolution})
             assert np.shape(body["z"]) == (resolution, resolution)
+        requests += _hyperparameter_maps(client)
     assert requests > 400
     _assert_nothing_compiled(log)
 
