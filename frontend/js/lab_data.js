@@ -60,7 +60,7 @@ export function mountLabData({ store, api, player, surfaceOf, status, busy, view
     if (JSON.stringify(trajectoryRequest(store.state, surfaceOf(store.state))) !== key) return; // stale
     status("");
     runsKey = key;
-    store.derive({ results: response.runs });
+    store.derive({ results: response.runs, quadratic: response.quadratic ?? null });
     const stepBefore = store.state.step;
     if (source === "slider") {
       player.pause();

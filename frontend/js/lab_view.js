@@ -74,18 +74,24 @@ export function mountLabView({ store, surfaceOf, startOf, status, mapConfig, cha
     store.dispatchEvent(new Event("mapdrawn"));
   };
 
+  let chartRows = 3; // the charts' rows as last drawn (the cursor draws a line on each)
   const renderCharts = () => {
     const state = store.state;
     const results = currentResults();
     const figure = buildChartsFigure({
       runs: results ? state.runs : [], results: results ?? [], step: state.step, steps: state.steps,
-      logLoss: logLossWanted,
+      logLoss: logLossWanted, quadratic: results ? store.derived.quadratic ?? null : null,
     });
+    chartRows = figure.rows;
+    const resized = $("charts").classList.contains("four-rows") !== (figure.rows === 4);
+    $("charts").classList.toggle("four-rows", figure.rows === 4);
     // The checkbox says what the axis is: losses at or below zero force a linear one.
     $("log-loss").disabled = !figure.logLossPossible;
     $("log-loss").checked = logLossWanted && figure.logLossPossible;
     $("log-loss-note").hidden = figure.logLossPossible;
-    Plotly.react($("charts"), figure.data, figure.layout, chartsConfig);
+    const drawn = Plotly.react($("charts"), figure.data, figure.layout, chartsConfig);
+    // A fourth row makes the box taller: the figure takes its new height.
+    if (resized) drawn.then(() => Plotly.Plots.resize($("charts")));
   };
 
   // Animation frames redraw only the foreground (paths, points, arrows) and the charts'
@@ -93,7 +99,7 @@ export function mountLabView({ store, surfaceOf, startOf, status, mapConfig, cha
   const renderCursor = () => {
     renderMap({ background: false });
     // (The charts may not be drawn yet: they follow the map by a frame.)
-    if ($("charts")._fullLayout) Plotly.relayout($("charts"), { shapes: cursorShapes(store.state.step) });
+    if ($("charts")._fullLayout) Plotly.relayout($("charts"), { shapes: cursorShapes(store.state.step, chartRows) });
   };
 
   /** A new surface: forget the zoom and the contour drawn for the old one. */

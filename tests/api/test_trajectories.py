@@ -292,3 +292,31 @@ def test_surface_params_reach_the_run(client: TestClient) -> None:
     # One SGD step: y ← y − η·2κy.
     assert final_y(3.0) == pytest.approx(1.5 - 1e-3 * 2 * 3.0 * 1.5)
     assert final_y(100.0) == pytest.approx(1.5 - 1e-3 * 2 * 100.0 * 1.5)
+
+
+def test_a_quadratic_surface_comes_with_its_eigenbasis_and_each_runs_parts(
+    client: TestClient,
+) -> None:
+    """x² + 100y² (the valley): λ = 2 along x, 200 across; plain descent at η = 0.005 takes
+    the across part to zero in one step (1 − ηλ = 0) while the along part keeps 98 %."""
+    body = _race(
+        client,
+        surface={"id": "elongated_quadratic", "params": {"condition": 100.0}},
+        steps=20,
+        runs=[run_request(optimizer={"name": "sgd", "learning_rate": 0.005}, start=[-9.0, 1.5])],
+    )
+    quadratic = body["quadratic"]
+    assert quadratic["minimum"] == [0.0, 0.0] and quadratic["value"] == 0.0
+    assert quadratic["eigenvalues"] == pytest.approx([2.0, 200.0])
+    (run,) = body["runs"]
+    parts = np.array(run["eigen_components"])
+    assert parts.shape == (21, 2)
+    np.testing.assert_allclose(parts.sum(axis=1), run["loss"], rtol=1e-12)
+    assert parts[0].tolist() == pytest.approx([81.0, 225.0])
+    assert parts[1, 1] < 1e-20 and parts[1, 0] == pytest.approx(81.0 * 0.99**2)
+
+
+def test_other_surfaces_have_no_eigen_parts(client: TestClient) -> None:
+    body = _race(client)
+    assert body["quadratic"] is None
+    assert all(run["eigen_components"] is None for run in body["runs"])

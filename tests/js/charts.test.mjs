@@ -82,3 +82,37 @@ describe("the loss axis", () => {
     assert.equal(figure.layout.yaxis.type, "linear");
   });
 });
+
+describe("the loss by eigendirection (a quadratic surface)", () => {
+  // f = x² + 10y² (fixtures.mjs): λ = 2 along x, 20 along y, minimum 0 at the origin.
+  const QUADRATIC = { minimum: [0, 0], value: 0, eigenvalues: [2, 20], eigenvectors: [[1, 0], [0, 1]] };
+  const withParts = (result) => ({ ...result, eigen_components: result.points.map(([x, y]) => [x * x, 10 * y * y]) });
+
+  it("adds a fourth row: one solid and one dashed line per run, each part of the loss", () => {
+    const results = [makeResult("sgd"), makeResult("momentum", { momentum: true })].map(withParts);
+    const figure = buildChartsFigure({ runs: makeRuns(results), results, step: 2, steps: 10, logLoss: true, quadratic: QUADRATIC });
+    assert.equal(figure.rows, 4);
+    const parts = figure.data.filter((t) => t.yaxis === "y4");
+    assert.equal(parts.length, 2 * results.length);
+    for (const [i, result] of results.entries()) {
+      const [along, across] = parts.slice(2 * i, 2 * i + 2);
+      assert.deepEqual([along.line.dash, across.line.dash], ["solid", "dash"]);
+      assert.equal(along.line.color, PALETTE[i]);
+      // the parts add up to the loss, step by step
+      along.y.forEach((value, t) => assert.ok(Math.abs(value + across.y[t] - result.loss[t]) < 1e-12));
+      assert.match(across.name, /λ = 20$/);
+    }
+    assert.equal(figure.layout.yaxis4.type, "log");
+    assert.equal(figure.layout.shapes.length, 4); // the cursor on every row
+    assert.ok(figure.layout.annotations.some((a) => a.text.includes("λ = 2") && a.text.includes("λ = 20")));
+  });
+
+  it("stays at three rows without a quadratic, and goes linear on a saddle's negative part", () => {
+    const results = [withParts(makeResult("sgd"))];
+    assert.equal(buildChartsFigure({ runs: makeRuns(results), results, step: 0, steps: 10, logLoss: true }).rows, 3);
+    const saddle = [{ ...results[0], eigen_components: results[0].eigen_components.map(([a, b]) => [-a, b]) }];
+    const figure = buildChartsFigure({ runs: makeRuns(saddle), results: saddle, step: 0, steps: 10, logLoss: true, quadratic: { ...QUADRATIC, eigenvalues: [-2, 20] } });
+    assert.equal(figure.layout.yaxis4.type, "linear");
+    assert.equal(cursorShapes(3, 4).length, 4);
+  });
+});

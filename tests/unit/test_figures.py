@@ -656,3 +656,15 @@ def test_a_map_axis_must_be_the_optimizers_own() -> None:
             {"param": "learning_rate", "min": 1e-3, "max": 1.0, "scale": "log"},
             {"param": "b2", "min": 0.0, "max": 0.9},
         )
+
+
+def test_the_eigen_parts_figure_adds_up_to_each_runs_loss() -> None:
+    runs = [{"optimizer": "sgd", "learning_rate": 0.05}]
+    figure = figures.eigen_components("booth", runs, start=(-8.0, 6.0), steps=30)
+    along, across = figure.data
+    (race,) = figures.compute_race("booth", runs, start=(-8.0, 6.0), steps=30).results
+    np.testing.assert_allclose(np.asarray(along.y) + np.asarray(across.y), race.loss, rtol=1e-12)
+    assert (along.line.dash, across.line.dash) == ("solid", "dash")
+    assert "λ = 2" in along.name and "λ = 18" in across.name
+    with pytest.raises(ValueError, match="not a quadratic surface"):
+        figures.eigen_components("rosenbrock", runs)

@@ -23,6 +23,7 @@ from descentlab.core.analysis import analyze_point
 from descentlab.core.experiments.registry import EXPERIMENTS
 from descentlab.core.grid import evaluate_grid
 from descentlab.core.optimizers import OPTIMIZERS, state_keys
+from descentlab.core.quadratic import Quadratic, quadratic_of
 from descentlab.core.schedules import SCHEDULES, WARMUP_PARAMETERS
 from descentlab.core.surfaces import SURFACES
 from descentlab.core.trajectory import run_trajectories
@@ -146,7 +147,9 @@ def trajectories(request: TrajectoryRequest) -> Json:
     configs = [
         run_config(r.optimizer, r.schedule, r.start, r.gradient_noise, r.seed) for r in request.runs
     ]
-    results = run_trajectories(objective_for(request.surface), request.steps, configs)
+    objective = objective_for(request.surface)
+    results = run_trajectories(objective, request.steps, configs)
+    quadratic = quadratic_of(objective)
     runs = [
         {
             "label": r.label or config.optimizer.name,
@@ -158,10 +161,22 @@ def trajectories(request: TrajectoryRequest) -> Json:
             "learning_rate": result.learning_rate,
             "state": result.state,
             "diverged_at": result.diverged_at,
+            "eigen_components": None if quadratic is None else quadratic.components(result.points),
         }
         for r, config, result in zip(request.runs, configs, results, strict=True)
     ]
-    return {"steps": request.steps, "runs": runs}
+    return {"steps": request.steps, "runs": runs, "quadratic": _quadratic(quadratic)}
+
+
+def _quadratic(quadratic: Quadratic | None) -> Json | None:
+    if quadratic is None:
+        return None
+    return {
+        "minimum": quadratic.minimum,
+        "value": quadratic.value,
+        "eigenvalues": quadratic.eigenvalues,
+        "eigenvectors": quadratic.eigenvectors,
+    }
 
 
 def hyperparameter_map(request: MapRequest) -> Json:

@@ -16,12 +16,13 @@ from descentlab.figures.experiments.minimum_ratio import minimum_ratio
 from descentlab.figures.experiments.normalization import normalization
 from descentlab.figures.hyper_maps import compute_map, hyperparameter_map_figure
 from descentlab.figures.output import to_json
-from descentlab.figures.races import compute_race, loss_curves, race, surface3d
+from descentlab.figures.races import compute_race, eigen_components, loss_curves, race, surface3d
 
 __all__ = [
     "batch_size",
     "compute_map",
     "compute_race",
+    "eigen_components",
     "hessian_spectrum",
     "hyperparameter_map_figure",
     "landscape",

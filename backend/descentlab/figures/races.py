@@ -17,6 +17,7 @@ from plotly.subplots import make_subplots
 from descentlab.core.grid import LAB_RESOLUTION, Grid, evaluate_grid
 from descentlab.core.objective import Objective
 from descentlab.core.precision import use_engine_precision
+from descentlab.core.quadratic import quadratic_of
 from descentlab.core.surfaces import Surface, get_surface
 from descentlab.core.trajectory import RunResult, run_labels, run_trajectories
 from descentlab.figures.inputs import DEFAULT_RUNS, RunSpec, run_config
@@ -339,6 +340,52 @@ def loss_curves(
             }
             for k, note in enumerate(map(plotly_text, _divergence_notes(scenario)))
         ],
+    )
+    return figure
+
+
+def eigen_components(
+    surface: str = "elongated_quadratic",
+    runs: Sequence[RunSpec] | None = None,
+    *,
+    start: Sequence[float] | None = None,
+    steps: int = 500,
+    params: Mapping[str, float] | None = None,
+) -> go.Figure:
+    """On a quadratic surface, each run's loss above the stationary point split by
+    eigendirection, ½λᵢ(uᵢ·(θ − θ*))², against the step: solid along the smaller λ, dashed
+    the larger (the lab's fourth chart; Distill's "milestones"). ValueError elsewhere."""
+    scenario = compute_race(surface, runs, start=start, steps=steps, params=params, resolution=None)
+    quadratic = quadratic_of(scenario.objective)
+    if quadratic is None:
+        raise ValueError(f"{surface} is not a quadratic surface: its loss has no eigen-parts")
+    figure = go.Figure()
+    parts = [quadratic.components(result.points) for result in scenario.results]
+    for raw_label, colour, run_parts in zip(scenario.labels, scenario.colours, parts, strict=True):
+        label = plotly_text(raw_label)
+        for direction, dash in enumerate(("solid", "dash")):
+            lam = f"λ = {quadratic.eigenvalues[direction]:.3g}"
+            figure.add_trace(
+                go.Scatter(
+                    x=np.arange(len(run_parts)),
+                    y=run_parts[:, direction],
+                    mode="lines",
+                    name=f"{label}, {lam}",
+                    legendgroup=label,
+                    line={"color": colour, "width": 1.8, "dash": dash},
+                    hovertemplate=f"{label}, {lam}: %{{y:.4g}} at step %{{x}}<extra></extra>",
+                )
+            )
+    values = np.concatenate([p.ravel() for p in parts])
+    log = bool(np.all(values[np.isfinite(values)] >= 0))
+    figure.update_layout(
+        base_layout(title={"text": f"{scenario.surface.name}: the loss per eigendirection"}),
+        xaxis={"title": {"text": "step"}, "range": [0, scenario.steps]},
+        yaxis={
+            "title": {"text": "½λᵢ(uᵢ·(θ − θ*))²"},
+            "type": "log" if log else "linear",
+            "exponentformat": "power",
+        },
     )
     return figure
 

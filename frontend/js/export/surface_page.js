@@ -41,7 +41,7 @@ function start() {
   const results = data.trajectories.runs;
   const store = new Store(labState(data.state));
   const player = new Player(store);
-  store.derive({ grid, results, analysis: analysisOf(data.analyses, store.state.inspect), z: displayZ(grid.z, store.state.logScale) });
+  store.derive({ grid, results, quadratic: data.trajectories.quadratic ?? null, analysis: analysisOf(data.analyses, store.state.inspect), z: displayZ(grid.z, store.state.logScale) });
   const catalogue = {
     surfaces: new Map([[surface.id, surface]]),
     optimizers: new Map(data.optimizers.map((o) => [o.name, o])),

@@ -73,8 +73,27 @@ class RunPublic(BaseModel):
     diverged_at: int | None = Field(
         description="first step whose point left the domain far behind or was not finite"
     )
+    eigen_components: list[tuple[float, float]] | None = Field(
+        description=(
+            "on a quadratic surface, per point the loss above the stationary point split by "
+            "eigendirection, ½λᵢ(uᵢ·(θ − θ*))² in the order of quadratic.eigenvalues (each "
+            "row sums to loss − quadratic.value); null on any other surface"
+        )
+    )
+
+
+class QuadraticPublic(BaseModel):
+    """The surface as f(θ) = value + ½(θ − minimum)ᵀH(θ − minimum): checked, not assumed."""
+
+    minimum: tuple[float, float] = Field(description="θ*, where the gradient is zero")
+    value: float
+    eigenvalues: tuple[float, float] = Field(description="of the Hessian, ascending")
+    eigenvectors: list[tuple[float, float]] = Field(description="unit rows, as eigenvalues")
 
 
 class TrajectoryPublic(BaseModel):
     steps: int
     runs: list[RunPublic]
+    quadratic: QuadraticPublic | None = Field(
+        description="the surface in its eigenbasis when it is quadratic; null otherwise"
+    )
