@@ -4,8 +4,8 @@ import { describe, it } from "node:test";
 
 import { PALETTE } from "../../frontend/js/state.js";
 import {
-  ARROWS_NOTE, ARROW_FRACTION, arrow, buildMapFigure as buildLayers, cursorIndex, displayZ, heightScale,
-  legendEntries, taylorGrid,
+  ARROWS_NOTE, ARROW_FRACTION, SIGMA_BOX_FRACTION, SIGMA_NOTE, arrow, buildMapFigure as buildLayers, cursorIndex,
+  displayZ, heightScale, legendEntries, sigmaBox, sigmaShapes, taylorGrid,
 } from "../../frontend/js/plots/map.js";
 import { NEGATIVE_CURVATURE, POSITIVE_CURVATURE } from "../../frontend/js/plots/colors.js";
 import { SURFACE, f, grad, makeGrid, makeResult, makeRuns } from "./fixtures.mjs";
@@ -348,5 +348,39 @@ describe("the map's frame", () => {
     assert.equal(fittedHeight(grid([-10, 10], [-2, 2]), 745, 520), 240, "at least the minimum");
     assert.equal(fittedHeight(grid([-10, 10], [-4, 4]), 745, 520), 326);
     assert.equal(fittedHeight(grid([-2, 2], [-1, 3]), 745, 520), 520, "a square domain keeps the page's height");
+  });
+});
+
+describe("σ as a box at each run's point", () => {
+  const sigmaResult = () => {
+    const result = makeResult("adagrad", { steps: 6 });
+    // σ after each update (σ_x, σ_y): the y-gradient is 10× steeper, so σ_y is 10× larger
+    result.state = { sigma: result.points.slice(1).map((_, t) => [1 + t, 10 * (1 + t)]) };
+    result.learning_rate = result.learning_rate.map(() => 0.5);
+    return result;
+  };
+
+  it("has sides in the ratio of η/σᵢ, the longer a fixed share of the view, centred on the point", () => {
+    const result = sigmaResult();
+    const [x, y] = result.points[3];
+    const box = sigmaBox(result, 3, x, y, 4);
+    assert.deepEqual(box.scales, [0.5 / 3, 0.5 / 30]);
+    assert.ok(Math.abs((box.x1 - box.x0) / (box.y1 - box.y0) - 10) < 1e-9);
+    assert.ok(Math.abs(box.x1 - box.x0 - SIGMA_BOX_FRACTION * 4) < 1e-12);
+    assert.ok(Math.abs((box.x0 + box.x1) / 2 - x) < 1e-12 && Math.abs((box.y0 + box.y1) / 2 - y) < 1e-12);
+    assert.equal(sigmaBox(result, 0, x, y, 4), null); // no update yet: no σ
+    assert.equal(sigmaBox(makeResult("sgd"), 3, x, y, 4), null); // SGD has no σ
+  });
+
+  it("is drawn as a dashed shape in the run's colour, with a legend key saying what it means", () => {
+    const results = [sigmaResult(), makeResult("sgd")];
+    const runs = makeRuns(results);
+    const figure = buildLayers({ surface: SURFACE, grid: makeGrid(), runs, results, step: 4, logScale: false, view: "contour", start: [-1.5, 2] });
+    const { shapes } = figure.foreground.layout;
+    assert.equal(shapes.length, 1);
+    assert.equal(shapes[0].line.dash, "dash");
+    assert.equal(shapes[0].line.color, PALETTE[runs[0].color]);
+    assert.ok(legendEntries(figure.foreground.data).some((e) => e.name === SIGMA_NOTE && e.kind === "marker"));
+    assert.deepEqual(sigmaShapes(runs, [makeResult("sgd")], 4, 4), []);
   });
 });

@@ -6,7 +6,7 @@ import { describe, it } from "node:test";
 
 import { LANDSCAPE } from "../../frontend/js/networks/colors.js";
 import { DARK_HALO, LIGHT_HALO, MAP_COLORSCALE, WARNING, haloFor } from "../../frontend/js/plots/colors.js";
-import { ARROW_FRACTION, ARROW_OPACITY, ARROWS_NOTE, MAP_CONTOUR_LINE } from "../../frontend/js/plots/map.js";
+import { ARROW_FRACTION, ARROW_OPACITY, ARROWS_NOTE, MAP_CONTOUR_LINE, SIGMA_BOX_FRACTION, SIGMA_NOTE } from "../../frontend/js/plots/map.js";
 import { mapSteps } from "../../frontend/js/hyper_map.js";
 import { DIVERGED_COLOUR, HYPER_MAP_COLORSCALE, LOG_DECADES_SHOWN } from "../../frontend/js/plots/hyper_map.js";
 import { runLabels } from "../../frontend/js/requests.js";
@@ -29,6 +29,7 @@ describe("Python/JS parity", () => {
     assert.deepEqual(Object.fromEntries(PALETTE.map((c) => [c, haloFor(c)])), want.halos);
     assert.deepEqual([ARROW_FRACTION, ARROW_OPACITY, ARROWS_NOTE], [want.arrow_fraction, want.arrow_opacity, want.arrows_note]);
     assert.deepEqual(MAP_CONTOUR_LINE, want.map_contour_line);
+    assert.deepEqual([SIGMA_BOX_FRACTION, SIGMA_NOTE], [want.sigma_box_fraction, want.sigma_note]);
     assert.deepEqual([DIVERGED_COLOUR, HYPER_MAP_COLORSCALE, LOG_DECADES_SHOWN], [want.diverged, want.hyper_map_colorscale, want.hyper_map_log_decades]);
   });
 

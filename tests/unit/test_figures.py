@@ -37,6 +37,7 @@ from descentlab.core.optimizers import OPTIMIZERS
 from descentlab.core.schedules import ScheduleConfig
 from descentlab.core.surfaces import get_surface
 from descentlab.core.trajectory import RunConfig, RunResult, run_trajectories
+from descentlab.figures import style
 from descentlab.figures.experiments import batch_size as batch_size_figure
 from descentlab.figures.experiments import hessian as hessian_figure
 from descentlab.figures.experiments import landscape as landscape_figure
@@ -668,3 +669,18 @@ def test_the_eigen_parts_figure_adds_up_to_each_runs_loss() -> None:
     assert "λ = 2" in along.name and "λ = 18" in across.name
     with pytest.raises(ValueError, match="not a quadratic surface"):
         figures.eigen_components("rosenbrock", runs)
+
+
+def test_the_race_draws_sigma_as_a_box_with_the_ratio_of_the_step_scales() -> None:
+    runs = [{"optimizer": "adagrad", "learning_rate": 0.5}, {"optimizer": "sgd"}]
+    figure = figures.race("elongated_quadratic", runs, start=(-9.0, 1.5), steps=20, step=5)
+    (box,) = figure.layout.shapes  # SGD has no σ
+    (adagrad, _) = figures.compute_race(
+        "elongated_quadratic", runs, start=(-9.0, 1.5), steps=20
+    ).results
+    sigma = adagrad.state["sigma"][4]  # after update 5, at step 5
+    width, height = box.x1 - box.x0, box.y1 - box.y0
+    assert width / height == pytest.approx(sigma[1] / sigma[0], rel=1e-9)  # η/σ_x : η/σ_y
+    assert max(width, height) == pytest.approx(0.3 * 4.0)  # of the view's shorter side (y: 4)
+    assert (box.x0 + box.x1) / 2 == pytest.approx(adagrad.points[5][0])
+    assert any(t.name == style.SIGMA_NOTE for t in figure.data)

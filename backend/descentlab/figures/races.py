@@ -9,6 +9,7 @@ computed here by the same engine calls the API makes (``run_trajectories``,
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import plotly.graph_objects as go
@@ -27,6 +28,8 @@ from descentlab.figures.style import (
     ARROWS_NOTE,
     MAP_COLORSCALE,
     MAP_CONTOUR_LINE,
+    SIGMA_BOX_FRACTION,
+    SIGMA_NOTE,
     STAR,
     base_layout,
     color,
@@ -126,6 +129,44 @@ def _arrow(
         line={"color": colour, "width": 1.5, "dash": "dot"},
         marker={"symbol": "arrow", "angleref": "previous", "size": [0, 10], "color": colour},
     )
+
+
+def _translucent(hex_colour: str, alpha: float) -> str:
+    r, g, b = (int(hex_colour[i : i + 2], 16) for i in (1, 3, 5))
+    return f"rgba({r},{g},{b},{alpha})"
+
+
+def _sigma_boxes(race: Race, step: int | None) -> list[dict[str, Any]]:
+    """Per run that reports σ: a dashed box at its point whose sides are in the ratio of
+    η/σᵢ, the longer ``SIGMA_BOX_FRACTION`` of the view (plots/map.js ``sigmaBox``)."""
+    (x_lo, x_hi), (y_lo, y_hi) = race.objective.domain
+    span = min(x_hi - x_lo, y_hi - y_lo)
+    boxes = []
+    for colour, result in zip(race.colours, race.results, strict=True):
+        sigmas, k = result.state.get("sigma"), _cursor(result, step)
+        if sigmas is None or len(sigmas) == 0 or k < 1:
+            continue
+        row = min(k, len(sigmas)) - 1
+        scales = np.abs(result.learning_rate[min(k, len(result.learning_rate)) - 1] / sigmas[row])
+        if not np.all(np.isfinite(scales)) or scales.max() <= 0:
+            continue
+        half = scales / scales.max() * SIGMA_BOX_FRACTION * span / 2
+        (x, y) = result.points[k]
+        boxes.append(
+            {
+                "type": "rect",
+                "xref": "x",
+                "yref": "y",
+                "x0": x - half[0],
+                "x1": x + half[0],
+                "y0": y - half[1],
+                "y1": y + half[1],
+                "line": {"color": colour, "width": 1.5, "dash": "dash"},  # opaque: see map.js
+                "fillcolor": _translucent(colour, 0.15),
+                "layer": "above",
+            }
+        )
+    return boxes
 
 
 def _run_traces(race: Race, step: int | None) -> list[go.Scatter]:
@@ -243,6 +284,18 @@ def race(
             hoverinfo="skip",
         ),
     ]
+    boxes = _sigma_boxes(scenario, step)
+    if boxes:  # the legend's key for the σ boxes: their shape is to scale, their size not
+        data.append(
+            go.Scatter(
+                x=[None],
+                y=[None],
+                mode="markers",
+                name=SIGMA_NOTE,
+                marker={"symbol": "square-open", "size": 10, "color": "#5b6475"},
+                hoverinfo="skip",
+            )
+        )
     (x_lo, x_hi), (y_lo, y_hi) = scenario.objective.domain
     # Equal scales, as in the lab: angles (a gradient against a contour, two eigenvectors)
     # are true. The legend sits under the plot, off the data.
@@ -266,6 +319,7 @@ def race(
         },
         margin={"l": 60, "r": 20, "t": 50, "b": 130},  # room for two rows of legend
         legend={"orientation": "h", "x": 0, "y": -0.12, "yanchor": "top"},
+        shapes=boxes,
     )
     return go.Figure(data=data, layout=layout)
 

@@ -1,7 +1,7 @@
 // The map's legend as HTML under the plot, so that it never covers a path, a start point
 // or a minimum. Entries come from plots/map.js's legendEntries (the figure's own traces).
 
-const SYMBOLS = { star: "★", "circle-open": "○", "x-thin": "✕", circle: "●" };
+const SYMBOLS = { star: "★", "circle-open": "○", "x-thin": "✕", circle: "●", "square-open": "⬚" };
 
 function swatch({ kind, color, symbol }) {
   const mark = document.createElement("span");

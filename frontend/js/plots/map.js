@@ -15,6 +15,20 @@ import { MAP_COLORSCALE, NEGATIVE_CURVATURE, POSITIVE_CURVATURE, haloFor } from 
 export const ARROW_FRACTION = 0.08;
 export const ARROWS_NOTE = "arrows: direction only, length not to scale";
 export const ARROW_OPACITY = 0.75;
+// σ as a shape: at each run's point, a dashed box whose sides are in the ratio of the
+// per-coordinate step scales η/σᵢ (θᵢ ← θᵢ − (η/σᵢ)mᵢ), its longer side this share of the
+// view: the shape is to scale, the size is not (the legend says so; the numbers are in
+// the box's hover and the run's card).
+export const SIGMA_BOX_FRACTION = 0.3;
+export const SIGMA_NOTE = "dashed box: η/σᵢ per coordinate, shape to scale, size not";
+const SIGMA_FILL_ALPHA = 0.15; // the outline stays opaque: a very flat box is still a dashed line
+
+/** "#RRGGBB" as rgba() with `alpha`. */
+export function translucent(hex, alpha) {
+  const [r, g, b] = [1, 3, 5].map((i) => parseInt(hex.slice(i, i + 2), 16));
+  return `rgba(${r},${g},${b},${alpha})`;
+}
+
 /** The contour lines of the map: thin and translucent, so the paths stay in front. */
 export const MAP_CONTOUR_LINE = { width: 0.6, color: "rgba(29,36,51,0.35)" };
 
@@ -76,9 +90,41 @@ export function viewSpan(grid, ranges) {
   return Math.min(Math.abs(x[1] - x[0]), Math.abs(y[1] - y[0]));
 }
 
+/**
+ * The σ box of a run at cursor row `k`: {x0, x1, y0, y1, scales} around (x, y), or null
+ * where the optimizer reports no σ or no update has happened yet. `scales` are the
+ * per-coordinate η/σᵢ of the update that led here.
+ */
+export function sigmaBox(result, k, x, y, span) {
+  const sigmas = result.state?.sigma;
+  if (!sigmas?.length || k < 1) return null;
+  const sigma = sigmas[Math.min(k, sigmas.length) - 1];
+  const rate = result.learning_rate[Math.min(k, result.learning_rate.length) - 1];
+  const scales = sigma.map((s) => rate / s);
+  const longest = Math.max(...scales.map(Math.abs));
+  if (!(longest > 0) || !scales.every(Number.isFinite)) return null;
+  const [hx, hy] = scales.map((v) => (Math.abs(v) / longest) * SIGMA_BOX_FRACTION * span / 2);
+  return { x0: x - hx, x1: x + hx, y0: y - hy, y1: y + hy, scales };
+}
+
 /** Row index of a run's record at the cursor (a diverged run stops at its last point). */
 export function cursorIndex(result, step) {
   return Math.max(0, Math.min(step, result.points.length - 1));
+}
+
+/** The σ boxes (layout shapes) of every run that reports σ, at the cursor. */
+export function sigmaShapes(runs, results, step, span) {
+  return results.flatMap((result, i) => {
+    const k = cursorIndex(result, step);
+    const [x, y] = result.points[k];
+    const box = sigmaBox(result, k, x, y, span);
+    if (!box) return [];
+    const color = PALETTE[runs[i].color % PALETTE.length];
+    return [{
+      type: "rect", xref: "x", yref: "y", x0: box.x0, x1: box.x1, y0: box.y0, y1: box.y1,
+      line: { color, width: 1.5, dash: "dash" }, fillcolor: translucent(color, SIGMA_FILL_ALPHA), layer: "above",
+    }];
+  });
 }
 
 /** The traces that move with the cursor: per run its halo, path, point and two arrows. */
@@ -232,14 +278,19 @@ export function buildMapFigure(o) {
     type: "scatter", mode: "markers", name: "keyboard crosshair", showlegend: false, x: [o.crosshair[0]], y: [o.crosshair[1]],
     marker: { symbol: "cross-thin-open", size: 22, color: "#1d2433", line: { width: 2, color: "#1d2433" } }, hoverinfo: "skip",
   }] : [];
+  const boxes = sigmaShapes(runs, results, step, viewSpan(grid, o.ranges));
+  const boxKey = boxes.length ? [{
+    type: "scatter", mode: "markers", name: SIGMA_NOTE, meta: "key", x: [], y: [],
+    marker: { symbol: "square-open", size: 10, color: "#5b6475" }, hoverinfo: "skip",
+  }] : [];
   const foreground = {
-    data: [minima, startMarker, ...inspector.foreground, ...moving, ...arrowsKey(moving), ...crosshair],
+    data: [minima, startMarker, ...inspector.foreground, ...moving, ...arrowsKey(moving), ...boxKey, ...crosshair],
     layout: {
       // No legend inside the plot, where it would hide data: the page draws legendEntries
       // under the map, and a downloaded image puts it below the plot (downloads.js).
       ...axes, uirevision: surface.id, showlegend: false,
       paper_bgcolor: "rgba(0,0,0,0)", plot_bgcolor: "rgba(0,0,0,0)",
-      annotations: inspector.annotations, dragmode: "pan", hovermode: "closest",
+      annotations: inspector.annotations, shapes: boxes, dragmode: "pan", hovermode: "closest",
     },
   };
   return { background, foreground };
