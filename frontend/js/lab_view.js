@@ -6,7 +6,8 @@
 import { buildChartsFigure, cursorShapes } from "./plots/charts.js";
 import { renderLegend } from "./plots/legend.js";
 import { fitMapFrame, onMapWidthChange, withFrameHeight } from "./plots/map_frame.js";
-import { buildMapFigure, legendEntries, taylorGrid, viewSpan } from "./plots/map.js";
+import { buildMapFigure, cursorIndex, legendEntries, taylorGrid, viewSpan } from "./plots/map.js";
+import { stepAnatomy } from "./step_anatomy.js";
 
 const $ = (id) => document.getElementById(id);
 
@@ -16,9 +17,11 @@ const $ = (id) => document.getElementById(id);
  * `store.derived` holds what the view draws besides the state: {grid, z (the grid as
  * displayed), results, analysis, crosshair?}; `surfaceOf(state)` the surface's entry and
  * `startOf(state)` the runs' start. Results for another set of runs than the state's are
- * never drawn. Returns {renderMap({background}), renderCharts(), renderCursor(), resetZoom()}.
+ * never drawn. `optimizerOf(name)` is an optimizer's catalogue entry (for the step
+ * anatomy). Returns {renderMap({background}), renderCharts(), renderCursor(), resetZoom(),
+ * zoom(), zoomTo(ranges), anatomy()}.
  */
-export function mountLabView({ store, surfaceOf, startOf, status, mapConfig, chartsConfig }) {
+export function mountLabView({ store, surfaceOf, startOf, optimizerOf, status, mapConfig, chartsConfig }) {
   let ranges = null; // the learner's zoom, which both layers follow
   let fittedFor = null; // the domain, view and frame width the frame was sized for
   let frameHeight = null;
@@ -33,9 +36,15 @@ export function mountLabView({ store, surfaceOf, startOf, status, mapConfig, cha
     const derived = store.derived;
     const inputs = [derived.z, derived.analysis, ranges?.x, ranges?.y, frameHeight];
     if (inputs.every((value, i) => value === backgroundInputs[i])) return;
+    // Only the zoom changed: move the axes (a react with new ranges can fail inside
+    // Plotly's contour when the view holds few grid cells).
+    const zoomOnly = backgroundInputs.length > 0 && [0, 1, 4].every((i) => inputs[i] === backgroundInputs[i]);
     backgroundInputs = inputs;
+    const draw = zoomOnly
+      ? () => Plotly.relayout($("map-bg"), { "xaxis.range": figure.layout.xaxis.range, "yaxis.range": figure.layout.yaxis.range })
+      : () => Plotly.react($("map-bg"), figure.data, figure.layout, { staticPlot: true, responsive: true });
     backgroundDrawn = backgroundDrawn
-      .then(() => Plotly.react($("map-bg"), figure.data, figure.layout, { staticPlot: true, responsive: true }))
+      .then(draw)
       .catch((error) => status(`Could not draw the surface: ${error.message}`));
   };
   const currentResults = () => {
@@ -48,6 +57,17 @@ export function mountLabView({ store, surfaceOf, startOf, status, mapConfig, cha
     return { analysis, taylorGrid: taylorGrid(analysis, grid), span: viewSpan(grid, ranges) };
   };
 
+  /** The step anatomy shown: {point, anatomy, label} of the chosen run's update at the cursor. */
+  const anatomy = () => {
+    const index = store.state.anatomy;
+    const results = currentResults();
+    if (index === null || index === undefined || !results?.[index] || store.state.view !== "contour") return null;
+    const result = results[index];
+    const k = cursorIndex(result, store.state.step);
+    const parts = stepAnatomy(result, k, optimizerOf(store.state.runs[index].optimizer));
+    return parts && { point: result.points[k], anatomy: parts, label: result.label };
+  };
+
   const renderMap = ({ background = true } = {}) => {
     const state = store.state;
     const derived = store.derived;
@@ -58,7 +78,7 @@ export function mountLabView({ store, surfaceOf, startOf, status, mapConfig, cha
     const figure = buildMapFigure({
       surface, grid, displayZ: derived.z, runs: results ? state.runs : [], results: results ?? [],
       step: state.step, logScale: state.logScale, view: state.view, start: startOf(state),
-      inspection: inspection(), ranges, crosshair: derived.crosshair ?? null,
+      inspection: inspection(), ranges, crosshair: derived.crosshair ?? null, anatomy: anatomy(),
     });
     $("map-bg").hidden = figure.background === null;
     // The frame's height follows the surface's shape (before drawing: both layers size to it).
@@ -118,5 +138,17 @@ export function mountLabView({ store, surfaceOf, startOf, status, mapConfig, cha
   };
   store.addEventListener("mapdrawn", () => $("map").on("plotly_relayout", followZoom), { once: true });
 
-  return { renderMap, renderCharts, renderCursor, resetZoom, zoom: () => ranges };
+  /**
+   * Show `view` ({x, y} ranges), or the whole map for null: as a learner's zoom does (a
+   * relayout of the paths layer, which followZoom passes to the contour underneath;
+   * setting the ranges and redrawing both layers at once can fail inside Plotly's contour).
+   */
+  const zoomTo = (view) => {
+    const layout = view
+      ? { "xaxis.range[0]": view.x[0], "xaxis.range[1]": view.x[1], "yaxis.range[0]": view.y[0], "yaxis.range[1]": view.y[1] }
+      : { "xaxis.autorange": true, "yaxis.autorange": true };
+    Plotly.relayout($("map"), layout);
+  };
+
+  return { renderMap, renderCharts, renderCursor, resetZoom, zoom: () => ranges, zoomTo, anatomy };
 }

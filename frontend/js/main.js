@@ -16,6 +16,7 @@ import { mountInspector } from "./panels/inspector.js";
 import { mountLessons } from "./panels/lessons.js";
 import { mountPlayback } from "./panels/playback.js";
 import { mountRuns } from "./panels/runs.js";
+import { mountStepAnatomy } from "./panels/step_anatomy.js";
 import { mountSurfaceConstants } from "./panels/surface_constants.js";
 import { mountSweep } from "./panels/sweep.js";
 import { Player } from "./player.js";
@@ -66,6 +67,7 @@ async function start() {
   const busy = busyIndicator($("busy"), $("busy-announcement"), [$("map"), $("charts")]);
   const view = mountLabView({
     store, surfaceOf, status, startOf: (state) => startOf(state, surfaceOf(state)),
+    optimizerOf: (name) => catalogue.optimizers.get(name),
     mapConfig: MAP_CONFIG, chartsConfig: PLOT_CONFIG,
   });
   const { renderMap, renderCharts, renderCursor } = view;
@@ -121,6 +123,7 @@ async function start() {
   mountShare({ store, lessonOf });
   mountSweep(context);
   mountHyperMap(context);
+  mountStepAnatomy({ store, view });
   mountDownloads(context);
 
   if (store.state.embed) {

@@ -50,6 +50,7 @@ export const DEFAULTS = Object.freeze({
   lesson: null,
   inspect: null,         // [x, y] of the point inspector, or null
   hmap: null,            // the hyperparameter map (hyper_map.js), or null
+  anatomy: null,         // the run whose update at the cursor is taken apart (step_anatomy.js), or null
   embed: false,
 });
 
@@ -152,6 +153,7 @@ const URL_FIELDS = [
   ["lesson", "lesson", (t) => t, (v) => v || null],
   ["i", "inspect", ...jsonPoint],
   ["hm", "hmap", parseMap, formatMap],
+  ["sa", "anatomy", integerIn(0, MAX_RUNS - 1), (v) => (v === null ? null : String(v))],
   ["embed", "embed", (t) => (t === "1" ? true : undefined), (v) => (v ? "1" : null)],
 ];
 

@@ -11,6 +11,7 @@ import { mapSteps } from "../../frontend/js/hyper_map.js";
 import { DIVERGED_COLOUR, HYPER_MAP_COLORSCALE, LOG_DECADES_SHOWN } from "../../frontend/js/plots/hyper_map.js";
 import { runLabels } from "../../frontend/js/requests.js";
 import { PALETTE } from "../../frontend/js/state.js";
+import { PART_COLOURS } from "../../frontend/js/step_anatomy.js";
 
 const CASES = JSON.parse(readFileSync(new URL("../parity/cases.json", import.meta.url), "utf8"));
 
@@ -30,6 +31,7 @@ describe("Python/JS parity", () => {
     assert.deepEqual([ARROW_FRACTION, ARROW_OPACITY, ARROWS_NOTE], [want.arrow_fraction, want.arrow_opacity, want.arrows_note]);
     assert.deepEqual(MAP_CONTOUR_LINE, want.map_contour_line);
     assert.deepEqual([SIGMA_BOX_FRACTION, SIGMA_NOTE], [want.sigma_box_fraction, want.sigma_note]);
+    assert.deepEqual(PART_COLOURS, want.step_part_colours);
     assert.deepEqual([DIVERGED_COLOUR, HYPER_MAP_COLORSCALE, LOG_DECADES_SHOWN], [want.diverged, want.hyper_map_colorscale, want.hyper_map_log_decades]);
   });
 

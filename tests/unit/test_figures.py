@@ -684,3 +684,32 @@ def test_the_race_draws_sigma_as_a_box_with_the_ratio_of_the_step_scales() -> No
     assert max(width, height) == pytest.approx(0.3 * 4.0)  # of the view's shorter side (y: 4)
     assert (box.x0 + box.x1) / 2 == pytest.approx(adagrad.points[5][0])
     assert any(t.name == style.SIGMA_NOTE for t in figure.data)
+
+
+def test_step_parts_take_an_update_apart_at_true_scale() -> None:
+    runs = [
+        {"optimizer": "momentum", "learning_rate": 0.015, "momentum": 0.9},
+        {"optimizer": "adamw", "learning_rate": 0.1, "weight_decay": 0.5},
+        {"optimizer": "rmsprop", "learning_rate": 0.01},
+    ]
+    heavy, adamw, rms = figures.compute_race(
+        "elongated_quadratic", runs, start=(-9.0, 1.5), steps=20
+    ).results
+    parts = figures.step_parts(heavy, 5)
+    assert [label for _, label, _ in parts.parts] == ["−η∇f", "−η·m"]
+    np.testing.assert_allclose(parts.parts[0][2], -0.015 * heavy.gradient[5])
+    np.testing.assert_allclose(parts.step, heavy.points[6] - heavy.points[5])
+    assert parts.other is None  # heavy ball's step is −η·m exactly
+    # AdamW's decoupled weight decay is not in θ − (η/σ)·m̂: the rest is −η·λ·θ.
+    decayed = figures.step_parts(adamw, 5)
+    assert decayed.parts[-1][1] == "−(η/σ)·m"
+    np.testing.assert_allclose(decayed.other, -0.1 * 0.5 * adamw.points[5], rtol=1e-6)
+    # RMSProp: σ divides ∇f (the catalogue says so), and that is its whole step.
+    scaled = figures.step_parts(rms, 5, "gradient")
+    assert [label for _, label, _ in scaled.parts] == ["−η∇f", "−(η/σ)·∇f"]
+    assert scaled.other is None
+    figure = figures.step_anatomy("elongated_quadratic", runs[0], step=5, start=(-9.0, 1.5))
+    texts = [a.text for a in figure.layout.annotations]
+    assert texts == ["−η∇f", "−η·m = step"]
+    with pytest.raises(ValueError, match="no update 20"):
+        figures.step_parts(heavy, 20)

@@ -611,9 +611,6 @@ SIGMA_STEP_CASES = [
 ]
 
 
-DIVIDES_GRADIENT = {"adagrad", "adagrad_rms", "rmsprop", "adadelta"}
-
-
 @pytest.mark.parametrize(("name", "case"), SIGMA_STEP_CASES)
 def test_sigma_is_the_divisor_of_the_recorded_step(name: str, case: int) -> None:
     hyper = REFERENCE_CASES[name][case]
@@ -621,8 +618,10 @@ def test_sigma_is_the_divisor_of_the_recorded_step(name: str, case: int) -> None
     result = bowl_runs(name)[case]
     n = STEPS - 1  # updates between recorded points 0 … STEPS − 1
     step = np.diff(result.points[:STEPS], axis=0)
-    # RMSProp's "momentum" is its trace of whole steps; there the step divides g itself.
-    numerator = result.gradient if name in DIVIDES_GRADIENT else result.state["momentum"]
+    # What the table says σ divides (RMSProp's "momentum" is its trace of whole steps;
+    # there the step divides g itself): the recorded steps must bear it out.
+    divides_gradient = OPTIMIZERS[name].sigma_divides == "gradient"
+    numerator = result.gradient if divides_gradient else result.state["momentum"]
     numerator = numerator[:n]
     predicted = -result.learning_rate[:n, None] * numerator / result.state["sigma"][:n]
     assert_close(predicted, step, 1e-9, f"{name} {hyper}")

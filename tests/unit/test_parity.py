@@ -24,6 +24,7 @@ def test_the_figures_draw_with_the_labs_colours() -> None:
     assert (want["dark_halo"], want["light_halo"]) == (style.DARK_HALO, style.LIGHT_HALO)
     assert want["warning"] == style.WARNING
     assert want["landscape_colorscale"] == style.LANDSCAPE_COLORSCALE
+    assert want["step_part_colours"] == style.STEP_PART_COLOURS
     assert (want["sigma_box_fraction"], want["sigma_note"]) == (
         style.SIGMA_BOX_FRACTION,
         style.SIGMA_NOTE,

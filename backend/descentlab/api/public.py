@@ -58,6 +58,7 @@ def optimizers() -> list[OptimizerPublic]:
                 ParameterPublic(**h.__dict__) for h in (spec.learning_rate, *spec.hyperparameters)
             ],
             state=list(state_keys(spec)),
+            sigma_divides=spec.sigma_divides,
         )
         for spec in OPTIMIZERS.values()
     ]

@@ -10,7 +10,7 @@ fixed structure and compiles once.
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import cache
-from typing import Annotated, Any, NamedTuple, TypeAlias
+from typing import Annotated, Any, Literal, NamedTuple, TypeAlias
 
 import jax
 import jax.numpy as jnp
@@ -37,6 +37,9 @@ class OptimizerSpec:
     hyperparameters: tuple[Parameter, ...]
     state_view: StateView
     reference: str
+    # What σ divides in θ ← θ − (η/σ)·v: the momentum m (Adam and kin) or the gradient g
+    # itself (Adagrad, RMSProp, Adadelta, whose "momentum", if any, is a trace of whole steps).
+    sigma_divides: Literal["momentum", "gradient"] = "momentum"
 
     @property
     def hyperparameter_names(self) -> tuple[str, ...]:
@@ -264,6 +267,7 @@ _OPTIMIZER_LIST: tuple[OptimizerSpec, ...] = (
         ),
         _adagrad_view,
         "Duchi, Hazan & Singer 2011: s ← s + g², θ ← θ − η g / √(s + ε)",
+        sigma_divides="gradient",
     ),
     OptimizerSpec(
         "adagrad_rms",
@@ -275,6 +279,7 @@ _OPTIMIZER_LIST: tuple[OptimizerSpec, ...] = (
         "The lecture's Adagrad: σ = √(mean of all past g²) + ε, θ ← θ − η g / σ. Unlike "
         "optax's root of the sum, σ shrinks again after small gradients, so the run can "
         "blow up and come back",
+        sigma_divides="gradient",
     ),
     OptimizerSpec(
         "rmsprop",
@@ -295,6 +300,7 @@ _OPTIMIZER_LIST: tuple[OptimizerSpec, ...] = (
         ),
         _rmsprop_view,
         "Tieleman & Hinton 2012: v ← α v + (1−α) g², θ ← θ − η g / √(v + ε)",
+        sigma_divides="gradient",
     ),
     OptimizerSpec(
         "adam",
@@ -404,6 +410,7 @@ _OPTIMIZER_LIST: tuple[OptimizerSpec, ...] = (
         ),
         _adadelta_view,
         "Zeiler 2012: step g·√(E[Δx²]+ε)/√(E[g²]+ε), scaled by η (η = 1 is the paper)",
+        sigma_divides="gradient",
     ),
 )
 

@@ -16,7 +16,15 @@ from descentlab.figures.experiments.minimum_ratio import minimum_ratio
 from descentlab.figures.experiments.normalization import normalization
 from descentlab.figures.hyper_maps import compute_map, hyperparameter_map_figure
 from descentlab.figures.output import to_json
-from descentlab.figures.races import compute_race, eigen_components, loss_curves, race, surface3d
+from descentlab.figures.races import (
+    compute_race,
+    eigen_components,
+    loss_curves,
+    race,
+    step_anatomy,
+    step_parts,
+    surface3d,
+)
 
 __all__ = [
     "batch_size",
@@ -31,6 +39,8 @@ __all__ = [
     "minimum_ratio",
     "normalization",
     "race",
+    "step_anatomy",
+    "step_parts",
     "surface3d",
     "to_json",
 ]

@@ -31,6 +31,7 @@ from descentlab.figures.style import (
     SIGMA_BOX_FRACTION,
     SIGMA_NOTE,
     STAR,
+    STEP_PART_COLOURS,
     base_layout,
     color,
     halo_for,
@@ -394,6 +395,98 @@ def loss_curves(
             }
             for k, note in enumerate(map(plotly_text, _divergence_notes(scenario)))
         ],
+    )
+    return figure
+
+
+@dataclass(frozen=True)
+class StepParts:
+    """One update taken apart as the lab's "step parts" do (step_anatomy.js): vectors from
+    ``point`` at true scale, each ``(key, label, vector)``; ``other`` is what the summary
+    θ − (η/σ)·v leaves out of the step taken, or None."""
+
+    k: int
+    point: np.ndarray
+    parts: list[tuple[str, str, np.ndarray]]
+    step: np.ndarray
+    other: np.ndarray | None
+
+
+def step_parts(result: RunResult, k: int, sigma_divides: str = "momentum") -> StepParts:
+    """Update ``k`` of ``result``: −η∇f, −η·m (with momentum), −(η/σ)·v (with σ; v is m, or
+    ∇f where σ divides the gradient), and the step taken."""
+    if not 0 <= k < len(result.points) - 1:
+        raise ValueError(f"no update {k}: the run has {len(result.points) - 1}")
+    eta = result.learning_rate[k]
+    sampled = result.state.get("sampled_gradient")
+    gradient = result.gradient[k] if sampled is None else sampled[k]
+    momenta = None if sigma_divides == "gradient" else result.state.get("momentum")
+    momentum = None if momenta is None else momenta[k]
+    sigmas = result.state.get("sigma")
+    parts = [("gradient", "−η∇f", -eta * gradient)]
+    if momentum is not None:
+        parts.append(("momentum", "−η·m", -eta * momentum))
+    if sigmas is not None:
+        direction, name = (gradient, "∇f") if momentum is None else (momentum, "m")
+        parts.append(("scaled", f"−(η/σ)·{name}", -eta * direction / sigmas[k]))
+    step = result.points[k + 1] - result.points[k]
+    other = step - parts[-1][2]
+    scale = max(float(np.hypot(*step)), float(np.hypot(*parts[-1][2])), 1e-300)
+    exact = float(np.hypot(*other)) <= 1e-9 * scale
+    return StepParts(k, result.points[k], parts, step, None if exact else other)
+
+
+def step_anatomy(
+    surface: str = "elongated_quadratic",
+    run: RunSpec | None = None,
+    step: int = 10,
+    *,
+    start: Sequence[float] | None = None,
+    params: Mapping[str, float] | None = None,
+) -> go.Figure:
+    """One update of ``run`` taken apart, zoomed to it (the lab's "step parts"): the path
+    around it and, from the point at ``step``, −η∇f, −η·m, −(η/σ)·m and the step taken,
+    each an arrow at true scale (one arrow where the last part is the whole step)."""
+    run = run or {"optimizer": "momentum", "learning_rate": 0.015, "momentum": 0.9}
+    scenario = compute_race(surface, [run], start=start, steps=step + 1, params=params)
+    (result,) = scenario.results
+    anatomy = step_parts(result, step, run_config(run, scenario.start).optimizer.sigma_divides)
+    arrows = list(anatomy.parts)
+    if anatomy.other is None:
+        key, label, vector = arrows[-1]
+        arrows[-1] = (key, f"{label} = step", vector)
+    else:
+        arrows.append(("step", "step", anatomy.step))
+    shown = result.points[: step + 2]
+    figure = go.Figure(
+        go.Scatter(
+            x=shown[:, 0],
+            y=shown[:, 1],
+            mode="lines+markers",
+            name=plotly_text(scenario.labels[0]),
+            line={"color": scenario.colours[0], "width": 2},
+        )
+    )
+    (x, y) = anatomy.point
+    for key, label, vector in arrows:
+        colour = STEP_PART_COLOURS[key]
+        figure.add_annotation(
+            x=x + vector[0], y=y + vector[1], ax=x, ay=y, xref="x", yref="y", axref="x",
+            ayref="y", showarrow=True, arrowhead=2, arrowwidth=2, arrowcolor=colour,
+            text=label, font={"color": colour},
+        )  # fmt: skip
+    points = np.vstack([anatomy.point, *(anatomy.point + v for _, _, v in arrows)])
+    low, high = points.min(axis=0), points.max(axis=0)
+    pad = 0.25 * max(float((high - low).max()), 1e-12)
+    figure.update_layout(
+        base_layout(title={"text": f"{scenario.surface.name}: the update from step {step}"}),
+        xaxis={"range": [low[0] - pad, high[0] + pad], "title": {"text": "x"}},
+        yaxis={
+            "range": [low[1] - pad, high[1] + pad],
+            "title": {"text": "y"},
+            "scaleanchor": "x",
+            "scaleratio": 1,
+        },
     )
     return figure
 

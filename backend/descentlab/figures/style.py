@@ -32,6 +32,14 @@ WARNING = "#8F3500"
 ARROW_FRACTION = 0.08
 ARROW_OPACITY = 0.75
 ARROWS_NOTE = "arrows: direction only, length not to scale"
+# The step parts' arrows (step_anatomy.js PART_COLOURS)
+STEP_PART_COLOURS = {
+    "gradient": "#56B4E9",
+    "momentum": "#CC79A7",
+    "scaled": "#D55E00",
+    "step": "#111111",
+    "other": "#8F3500",
+}
 # σ at a run's point: a box with sides in the ratio of η/σᵢ, the longer this share of the view
 SIGMA_BOX_FRACTION = 0.3
 SIGMA_NOTE = "dashed box: η/σᵢ per coordinate, shape to scale, size not"

@@ -58,7 +58,7 @@ function start() {
 
   const { renderMap, renderCharts, renderCursor } = mountLabView({
     store, surfaceOf: () => surface, startOf: (state) => state.start ?? surface.default_start,
-    status, mapConfig, chartsConfig,
+    optimizerOf: (name) => catalogue.optimizers.get(name), status, mapConfig, chartsConfig,
   });
 
   let inspected = store.state.inspect;

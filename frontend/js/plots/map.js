@@ -8,6 +8,7 @@
 
 import { plotlyText } from "../plotly_text.js";
 import { PALETTE } from "../state.js";
+import { PART_COLOURS } from "../step_anatomy.js";
 import { MAP_COLORSCALE, NEGATIVE_CURVATURE, POSITIVE_CURVATURE, haloFor } from "./colors.js";
 
 // Arrows show a direction only: every one is this share of the view's shorter side (the
@@ -162,6 +163,26 @@ export function runTraces(runs, results, step, span) {
   });
 }
 
+/**
+ * The step anatomy at true scale: one solid arrow per part from the run's point, and the
+ * step actually taken, each labelled ({point, anatomy} from step_anatomy.js).
+ */
+export function anatomyAnnotations(shown) {
+  if (!shown) return [];
+  const [x, y] = shown.point;
+  const { anatomy } = shown;
+  // Where the summary is the whole step, its last part is the step: one arrow, both names.
+  const parts = anatomy.other === null
+    ? anatomy.parts.map((p, i, all) => (i === all.length - 1 ? { ...p, label: `${p.label} = step` } : p))
+    : [...anatomy.parts, { key: "step", label: "step", vector: anatomy.step }];
+  return parts
+    .map((part) => {
+      const a = arrow(x, y, part.vector, Math.hypot(...part.vector), PART_COLOURS[part.key], part.label);
+      return a && { ...a, arrowwidth: part.key === "step" ? 2.5 : 1.8, xanchor: "left", yanchor: "bottom", name: part.key };
+    })
+    .filter(Boolean);
+}
+
 function inspectorTraces(inspection) {
   if (!inspection) return { background: [], foreground: [], annotations: [] };
   const { analysis, taylorGrid, span } = inspection;
@@ -290,7 +311,8 @@ export function buildMapFigure(o) {
       // under the map, and a downloaded image puts it below the plot (downloads.js).
       ...axes, uirevision: surface.id, showlegend: false,
       paper_bgcolor: "rgba(0,0,0,0)", plot_bgcolor: "rgba(0,0,0,0)",
-      annotations: inspector.annotations, shapes: boxes, dragmode: "pan", hovermode: "closest",
+      annotations: [...inspector.annotations, ...anatomyAnnotations(o.anatomy ?? null)],
+      shapes: boxes, dragmode: "pan", hovermode: "closest",
     },
   };
   return { background, foreground };

@@ -43,3 +43,6 @@ class OptimizerPublic(BaseModel):
     reference: str
     hyperparameters: list[ParameterPublic]
     state: list[str] = Field(description="what each step's ``state`` holds for this optimizer")
+    sigma_divides: Literal["momentum", "gradient"] = Field(
+        description="what σ divides in θ ← θ − (η/σ)·v: the momentum m, or the gradient itself"
+    )
