@@ -221,7 +221,7 @@ describe("buildMapFigure (3-D)", () => {
     assert.equal(data[0].type, "surface");
     assert.deepEqual(data[0].x, grid.x);
     assert.deepEqual(data[0].z, displayZ(grid.z, true));
-    const lines = data.filter((t) => t.type === "scatter3d" && t.meta !== "halo");
+    const lines = data.filter((t) => t.type === "scatter3d" && !t.meta); // paths: no halo, ball or arrow
     assert.equal(lines.length, results.length);
     assert.deepEqual(lines.map((t) => t.x.length), [7, 7, 3]);
     const scale = heightScale(grid.z, true);
@@ -234,6 +234,28 @@ describe("buildMapFigure (3-D)", () => {
     assert.deepEqual(halos.map((t) => t.x), lines.map((t) => t.x));
     const built = buildLayers(options);
     if ("foreground" in built) assert.equal(built.background, null, "no contour layer under the 3-D view");
+  });
+});
+
+describe("the current point in 3-D", () => {
+  it("is a ball on the surface with −∇f and momentum as 3-D arrows along the tangent plane", () => {
+    const { results, options } = scenario({ step: 4, view: "surface3d", logScale: false });
+    const { data } = buildMapFigure(options);
+    const balls = data.filter((t) => t.meta === "ball");
+    assert.equal(balls.length, results.length);
+    const [x, y] = results[0].points[4];
+    assert.deepEqual([balls[0].x[0], balls[0].y[0], balls[0].z[0]], [x, y, f(x, y)]);
+    const shafts = data.filter((t) => t.meta === "arrow");
+    const heads = data.filter((t) => t.type === "cone");
+    assert.equal(shafts.length, heads.length);
+    // Run 0 (no momentum): one arrow, −∇f, whose rise is the tangent plane's: ∇f·Δ < 0.
+    const [shaft] = shafts.filter((t) => t.name.startsWith(results[0].label) && t.name.endsWith("−∇f"));
+    const [gx, gy] = grad(x, y);
+    const [dx, dy] = [shaft.x[1] - shaft.x[0], shaft.y[1] - shaft.y[0]];
+    assert.ok(Math.abs(dx * gy - dy * gx) < 1e-9 * Math.hypot(gx, gy)); // along −∇f …
+    assert.ok(dx * gx + dy * gy < 0); // … downhill
+    assert.ok(Math.abs(shaft.z[1] - (f(x, y) + gx * dx + gy * dy)) < 1e-9);
+    assert.ok(shafts.some((t) => t.name.endsWith("momentum")), "the momentum run has its arrow");
   });
 });
 

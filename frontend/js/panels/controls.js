@@ -17,6 +17,8 @@ const TAP_PX = 8;
 const TAP_MS = 700;
 // The crosshair moves by this share of the view per arrow key (Shift: ten times more).
 const CROSSHAIR_STEP = 1 / 50;
+// A press this close (pixels) to the start marker drags it (its circle is 14 px across).
+const START_GRAB_PX = 14;
 
 /** Data coordinates of a pointer event on a 2-D Plotly plot, or null outside its axes. */
 function dataPoint(plot, event) {
@@ -83,23 +85,69 @@ export function mountControls({ store, catalogue, surfaceOf, renderMap }) {
     if (clickMode() === "inspect") store.update({ inspect: point });
     else store.update({ start: point });
   };
-  mountMapPointer({ store, choose });
+  mountMapPointer({ store, choose, startOf: (state) => state.start ?? surfaceOf(state).default_start });
+  $("random-start").addEventListener("click", () => {
+    const grid = store.derived.grid;
+    if (!grid) return;
+    store.update({ start: randomStart({ x: [grid.x[0], grid.x.at(-1)], y: [grid.y[0], grid.y.at(-1)] }) });
+  });
   mountMapKeyboard({ store, choose, renderMap, surfaceOf });
 }
 
-/** Clicks and taps on the map (mouse, pen, touch): a short press that barely moves. */
-function mountMapPointer({ store, choose }) {
+/** Page pixels of data point `point` on a 2-D Plotly plot, or null before it is drawn. */
+function pixelOf(plot, point) {
+  const layout = plot._fullLayout;
+  const box = plot.querySelector(".nsewdrag")?.getBoundingClientRect();
+  if (!layout?.xaxis || !box) return null;
+  return [box.left + layout.xaxis.d2p(point[0]), box.top + layout.yaxis.d2p(point[1])];
+}
+
+/**
+ * Clicks and taps on the map (mouse, pen, touch): a short press that barely moves. A press
+ * on the start marker drags it instead: the runs follow the start as it moves (the map
+ * does not pan meanwhile).
+ */
+function mountMapPointer({ store, choose, startOf }) {
   const map = $("map");
   let press = null;
+  let drag = null; // {id}: the start marker is being dragged by this pointer
+  const onStart = (event) => {
+    if (store.state.view !== "contour") return false;
+    const at = pixelOf(map, startOf(store.state));
+    return Boolean(at) && Math.hypot(event.clientX - at[0], event.clientY - at[1]) <= START_GRAB_PX;
+  };
   // Capture: Plotly's drag layer handles the same events for panning.
   map.addEventListener("pointerdown", (event) => {
     // A primary press on the plot itself: not the right button, not the modebar's buttons.
     const onPlot = event.isPrimary && event.button === 0 && !event.target.closest(".modebar");
     press = onPlot ? { x: event.clientX, y: event.clientY, at: performance.now() } : null;
+    if (onPlot && onStart(event)) {
+      drag = { id: event.pointerId };
+      press = null;
+      // No pan: a cancelled pointerdown sends no mousedown to Plotly (touch: below).
+      event.preventDefault();
+      event.stopPropagation();
+    }
   }, { capture: true });
+  map.addEventListener("touchstart", (event) => { if (drag) { event.preventDefault(); event.stopPropagation(); } }, { capture: true, passive: false });
+  let pending = null;
+  window.addEventListener("pointermove", (event) => {
+    if (!drag || event.pointerId !== drag.id) return;
+    event.preventDefault();
+    const point = dataPoint(map, event);
+    if (!point || pending) { if (point) pending = point; return; }
+    pending = point;
+    requestAnimationFrame(() => { store.update({ start: pending }, { source: "slider" }); pending = null; });
+  }, { capture: true, passive: false });
   // On the window: during a mouse press Plotly lays a drag cover over the page, which
   // receives the release.
   window.addEventListener("pointerup", (event) => {
+    if (drag && event.pointerId === drag.id) {
+      drag = null;
+      const point = dataPoint(map, event);
+      if (point) store.update({ start: point }, { source: "slider" });
+      return;
+    }
     const down = press;
     press = null;
     if (!down || !event.isPrimary || store.state.view !== "contour") return;
@@ -108,7 +156,13 @@ function mountMapPointer({ store, choose }) {
     const point = dataPoint(map, event);
     if (point) choose(point);
   }, { capture: true });
-  window.addEventListener("pointercancel", () => { press = null; }, { capture: true });
+  window.addEventListener("pointercancel", () => { press = null; drag = null; }, { capture: true });
+}
+
+/** A start drawn uniformly from the view's domain (the zoom is not a domain). */
+export function randomStart(domain, random = Math.random) {
+  const [[x0, x1], [y0, y1]] = [domain.x, domain.y];
+  return [x0 + (x1 - x0) * random(), y0 + (y1 - y0) * random()];
 }
 
 /** The focusable map: arrow keys move a crosshair, Enter or Space choose its point. */

@@ -209,16 +209,56 @@ function inspectorTraces(inspection) {
   return { background, foreground, annotations: annotations.filter(Boolean) };
 }
 
+/**
+ * A 3-D arrow from the run's point on the surface, along `d` in the (x, y) plane, `length`
+ * long there and rising or falling as the tangent plane does (f + ∇f·Δ, drawn in the
+ * map's height scale): a shaft and a cone for its head. Empty when `d` is zero.
+ */
+export function arrow3d(point, value, gradient, d, length, scale, color, name) {
+  const u = d && unit(d[0], d[1]);
+  if (!u) return [];
+  const [dx, dy] = [u[0] * length, u[1] * length];
+  const tip = [point[0] + dx, point[1] + dy, scale(value + gradient[0] * dx + gradient[1] * dy)];
+  const base = [point[0], point[1], scale(value)];
+  return [
+    {
+      type: "scatter3d", mode: "lines", name, showlegend: false, hoverinfo: "skip", meta: "arrow",
+      x: [base[0], tip[0]], y: [base[1], tip[1]], z: [base[2], tip[2]], line: { color, width: 4 },
+    },
+    {
+      type: "cone", name: `${name} head`, showlegend: false, showscale: false, hoverinfo: "skip",
+      x: [tip[0]], y: [tip[1]], z: [tip[2]], u: [tip[0] - base[0]], v: [tip[1] - base[1]], w: [tip[2] - base[2]],
+      anchor: "tip", sizemode: "absolute", sizeref: 0.35 * length, colorscale: [[0, color], [1, color]],
+    },
+  ];
+}
+
 function surface3d(o, z, scale) {
   const { surface, grid, runs, results, step, logScale } = o;
+  const span = viewSpan(grid, null);
   const paths = results.flatMap((result, i) => {
-    const shown = result.points.slice(0, cursorIndex(result, step) + 1);
+    const k = cursorIndex(result, step);
+    const shown = result.points.slice(0, k + 1);
     const color = PALETTE[runs[i].color % PALETTE.length];
+    const label = plotlyText(result.label);
     const line = { x: shown.map((p) => p[0]), y: shown.map((p) => p[1]), z: result.loss.slice(0, shown.length).map(scale) };
+    const point = shown[shown.length - 1];
+    const g = result.gradient[k];
+    const momenta = result.state.momentum;
+    const m = momenta && k > 0 ? momenta[Math.min(k, momenta.length) - 1] : null;
     return [
       // The halo, as on the contour map: a wider line in the run's contrasting edge colour.
-      { type: "scatter3d", mode: "lines", meta: "halo", name: `${plotlyText(result.label)} outline`, showlegend: false, hoverinfo: "skip", ...line, line: { color: haloFor(color), width: 9 } },
-      { type: "scatter3d", mode: "lines+markers", name: plotlyText(result.label), ...line, line: { color, width: 5 }, marker: { size: 1.5, color } },
+      { type: "scatter3d", mode: "lines", meta: "halo", name: `${label} outline`, showlegend: false, hoverinfo: "skip", ...line, line: { color: haloFor(color), width: 9 } },
+      { type: "scatter3d", mode: "lines+markers", name: label, ...line, line: { color, width: 5 }, marker: { size: 1.5, color } },
+      // The run's current point as a ball on the surface, with −∇f and the momentum.
+      {
+        type: "scatter3d", mode: "markers", meta: "ball", name: `${label} now`, showlegend: false,
+        x: [point[0]], y: [point[1]], z: [scale(result.loss[k])],
+        marker: { size: 8, color, line: { color: haloFor(color), width: 2 } },
+        hovertemplate: `${label}, step ${k}<br>(%{x:.4g}, %{y:.4g})<extra></extra>`,
+      },
+      ...arrow3d(point, result.loss[k], g, g && [-g[0], -g[1]], ARROW_FRACTION * span, scale, color, `${label} −∇f`),
+      ...arrow3d(point, result.loss[k], g, m && [-m[0], -m[1]], 0.7 * ARROW_FRACTION * span, scale, color, `${label} momentum`),
     ];
   });
   return {
