@@ -82,8 +82,9 @@ describe("run labels in the surface lab's figures", () => {
   it("map in 3-D: the path's name", () => {
     for (const hostile of HOSTILE) {
       const { foreground } = buildMapFigure(scenario(hostile[0], "surface3d").options);
-      // [surface, sgd outline, sgd, outline, the hostile path]
-      assertEscaped(foreground, hostile, [".data.3.name", ".data.4.name"]);
+      // [surface, sgd outline, sgd, sgd ball, its −∇f shaft and head, outline, the
+      // hostile path, its ball]
+      assertEscaped(foreground, hostile, [".data.6.name", ".data.7.name", ".data.8.name"]);
     }
   });
 
