@@ -100,6 +100,20 @@ def test_a_lessons_page_holds_what_the_api_answers_the_lab(client: TestClient) -
     assert data["analyses"] == []  # this lesson has no point inspected
 
 
+def test_a_lesson_with_a_map_carries_what_the_api_answers_the_lab_for_it(
+    client: TestClient,
+) -> None:
+    lesson = get_lesson("momentum-stability")
+    data = page_data(client.get(f"/api/lessons/{lesson.id}/export").text)
+    state = lesson.to_json()["scenario"]["state"]
+    request = lab_requests(state, _surface(client, state["surface"]))["map"]
+    # the lab's map request: the run's settings but the two on the axes
+    assert request["optimizer"] == {"name": "momentum"} and request["metric"] == "final_loss"
+    assert data["hyper_map"] == client.post("/api/maps", json=request).json()
+    assert len(data["hyper_map"]["z"]) == 64 and len(data["hyper_map"]["z"][0]) == 64
+    assert page_data(client.get("/api/lessons/momentum-saddle/export").text)["hyper_map"] is None
+
+
 def test_unknown_and_malformed_lesson_ids(client: TestClient) -> None:
     missing = client.get("/api/lessons/no-such-lesson/export")
     assert missing.status_code == 404

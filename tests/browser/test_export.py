@@ -30,6 +30,7 @@ pytestmark = pytest.mark.browser
 
 SURFACE_LESSON = "w1w2-saddle"  # paths, charts, and an open point inspector at a saddle
 NETWORK_LESSON = "loss-comparison"
+MAP_LESSON = "momentum-stability"  # a hyperparameter map beside the surface
 READY_JS = "() => document.body?.dataset.ready === 'true'"
 STEP_JS = "() => Number(document.getElementById('scrub').value)"
 
@@ -40,7 +41,7 @@ def exported(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     folder = tmp_path_factory.mktemp("export")
     return {
         lesson_id: write_lesson(lesson_id, folder / f"{lesson_id}.html")
-        for lesson_id in (SURFACE_LESSON, NETWORK_LESSON)
+        for lesson_id in (SURFACE_LESSON, NETWORK_LESSON, MAP_LESSON)
     }
 
 
@@ -140,6 +141,28 @@ def test_a_2d_lesson_plays_offline(
     )
     save_shot(page, tmp_path, "export-2d-lesson.png", keep=True)
     assert aborted == [] and errors == []
+
+
+def test_a_lessons_hyperparameter_map_and_step_parts_work_offline(
+    offline: tuple[Page, list[str], list[str]], exported: dict[str, Path], tmp_path: Path
+) -> None:
+    page, _aborted, _errors = offline
+    page.goto(exported[MAP_LESSON].as_uri())
+    page.wait_for_function(READY_JS, timeout=CHANGE_MS)
+    page.wait_for_function(
+        "() => (document.getElementById('hmap').data || []).some((t) => t.type === 'heatmap')",
+        timeout=CHANGE_MS,
+    )
+    assert page.locator("#hmap-caption").inner_text().startswith("final loss after 500 steps")
+    if page.locator("#play").text_content() == "❚❚":
+        page.click("#play")  # paused, so the parts stay at one step
+    page.locator("#anatomy-run").select_option(label="momentum 0.9")
+    page.wait_for_function(
+        "() => (document.getElementById('map').layout.annotations || [])"
+        ".some((a) => a.text === '−η·m = step')",
+        timeout=CHANGE_MS,
+    )
+    save_shot(page, tmp_path, "export-hyper-map.png", keep=True)
 
 
 def test_a_2d_lessons_downloads_work_offline(

@@ -80,7 +80,8 @@ describe("exportRequest", () => {
     const state = { ...defaultState(), step: 42, lesson: null, embed: true };
     const body = exportRequest(state, "http://127.0.0.1:8000/?s=beale");
     assert.deepEqual(Object.keys(body.state).sort(),
-      ["inspect", "logScale", "params", "runs", "speed", "start", "steps", "surface", "view"]);
+      ["hmap", "inspect", "logScale", "params", "runs", "speed", "start", "steps", "surface", "view"]);
+    assert.equal(body.state.hmap, null); // no map open
     assert.equal(body.link, "http://127.0.0.1:8000/?s=beale");
     assert.ok(body.state.runs.every((run) => run.label === null)); // required by the schema
     const labelled = exportRequest({ ...state, runs: [makeRun("adam", {}, { label: "fast" })] }, null);

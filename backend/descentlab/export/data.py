@@ -5,7 +5,8 @@ A 2-D scenario is the lab's state (a lesson's ``scenario.state``, camelCase as
 sends (``frontend/js/requests.js``: the grid at the API's resolution, the race with the runs'
 labels, the point inspector's analysis) and answers them with the API's own route
 functions, so the inlined data are the bytes ``POST /api/grid``, ``/api/trajectories`` and
-``/api/analyze`` return, decoded. Where the inspector is open, the point one "step along
+``/api/analyze`` (and, with the hyperparameter map open, ``/api/maps``) return, decoded.
+Where the inspector is open, the point one "step along
 the escape direction" away is analysed too, so that button works offline. The catalogue
 entries the page draws with (the surface, the optimizers and schedules of the run cards)
 are ``GET /api/surfaces``, ``/api/optimizers`` and ``/api/schedules``'s.
@@ -26,8 +27,10 @@ from descentlab.api.responses import encode
 from descentlab.api.schemas.analysis import AnalyzeRequest
 from descentlab.api.schemas.experiments import ExperimentRequest, core_params
 from descentlab.api.schemas.grid import GridRequest
+from descentlab.api.schemas.maps import MapRequest
 from descentlab.api.schemas.trajectories import TrajectoryRequest
 from descentlab.core.experiments.registry import EXPERIMENTS
+from descentlab.core.hyperparameter_maps import map_steps
 from descentlab.core.trajectory import run_labels
 
 Json = dict[str, Any]
@@ -77,6 +80,33 @@ def lab_requests(state: Mapping[str, Any], surface: Mapping[str, Any]) -> Json:
         "grid": {"surface": ref},  # the API's own resolution, as gridRequest sends it
         "trajectories": {"surface": ref, "steps": state["steps"], "runs": runs},
         "inspect": None if point is None else {"surface": ref, "point": list(point)},
+        "map": _map_request(state, ref, runs),
+    }
+
+
+def _map_request(state: Mapping[str, Any], ref: Any, runs: Sequence[Json]) -> Json | None:
+    """The hyperparameter map's request as the lab sends it (hyper_map.js ``mapRequest``)."""
+    setting = state.get("hmap")
+    if not setting:
+        return None
+    run = runs[setting["run"]]
+    optimizer = {
+        k: v
+        for k, v in run["optimizer"].items()
+        if k not in (setting["x"]["param"], setting["y"]["param"])
+    }
+    cells = setting["x"]["count"] * setting["y"]["count"]
+    return {
+        "surface": ref,
+        "start": run["start"],
+        "steps": map_steps(state["steps"], cells),
+        "optimizer": optimizer,
+        **({"schedule": run["schedule"]} if "schedule" in run else {}),
+        "x": setting["x"],
+        "y": setting["y"],
+        "metric": setting["metric"],
+        "gradient_noise": run["gradient_noise"],
+        "seed": run["seed"],
     }
 
 
@@ -113,6 +143,7 @@ class LabRequests:
     grid: GridRequest
     trajectories: TrajectoryRequest
     inspect: AnalyzeRequest | None  # the point inspector's, when it is open
+    hyper_map: MapRequest | None  # the hyperparameter map's, when it is open
 
 
 def validated_requests(state: Mapping[str, Any]) -> LabRequests:
@@ -130,6 +161,9 @@ def validated_requests(state: Mapping[str, Any]) -> LabRequests:
             inspect=None
             if requests["inspect"] is None
             else AnalyzeRequest.model_validate(requests["inspect"]),
+            hyper_map=None
+            if requests["map"] is None
+            else MapRequest.model_validate(requests["map"]),
         )
     except ValidationError as invalid:
         problems = "; ".join(
@@ -151,6 +185,9 @@ def surface_data(state: Mapping[str, Any]) -> Json:
         "grid": grid_data,
         "trajectories": _body(public.trajectories(requests.trajectories)),
         "analyses": _analyses(requests.inspect, grid_data["x"]),
+        "hyper_map": None
+        if requests.hyper_map is None
+        else _body(public.hyperparameter_map(requests.hyper_map)),
     }
 
 

@@ -10,6 +10,10 @@ import { latexToText } from "../latex.js";
 import { mountInspector } from "../panels/inspector.js";
 import { mountPlayback } from "../panels/playback.js";
 import { mountRuns } from "../panels/runs.js";
+import { mountStepAnatomy } from "../panels/step_anatomy.js";
+import { runValue } from "../hyper_map.js";
+import { buildMapFigure as buildHyperMapFigure, mapCaption, mapSummary } from "../plots/hyper_map.js";
+import { runLabels } from "../requests.js";
 import { Player } from "../player.js";
 import { mountLabView } from "../lab_view.js";
 import { displayZ } from "../plots/map.js";
@@ -26,6 +30,20 @@ export function labState(scenario) {
     ...(run.label ? { label: run.label } : {}),
   }));
   return { ...defaultState(), ...structuredClone(scenario), params: scenario.params ?? {}, runs, step: 0, lesson: null, embed: false };
+}
+
+/** The hyperparameter map as computed for the file (read-only: another needs the server). */
+function showHyperMap(map, state, catalogue, config) {
+  if (!map || !state.hmap) return;
+  const run = state.runs[state.hmap.run];
+  const optimizer = catalogue.optimizers.get(run.optimizer);
+  const label = runLabels(state.runs)[state.hmap.run];
+  const marker = { x: runValue(run, optimizer, map.x_param), y: runValue(run, optimizer, map.y_param), label };
+  $("hmap-panel").hidden = false;
+  const figure = buildHyperMapFigure({ map, scales: { x: state.hmap.x.scale, y: state.hmap.y.scale }, marker });
+  Plotly.newPlot($("hmap"), figure.data, figure.layout, config);
+  $("hmap-caption").textContent = mapCaption(map, label);
+  $("hmap").setAttribute("aria-label", `Hyperparameter map: ${mapSummary(map)}`);
 }
 
 /** The inlined analysis of `point` (as the inspector matches them), or null. */
@@ -56,10 +74,11 @@ function start() {
   $("surface-description").textContent = surface.description;
   $("inspector").hidden = !data.analyses.length;
 
-  const { renderMap, renderCharts, renderCursor } = mountLabView({
+  const view = mountLabView({
     store, surfaceOf: () => surface, startOf: (state) => state.start ?? surface.default_start,
     optimizerOf: (name) => catalogue.optimizers.get(name), status, mapConfig, chartsConfig,
   });
+  const { renderMap, renderCharts, renderCursor } = view;
 
   let inspected = store.state.inspect;
   store.subscribe((state, changed) => {
@@ -84,6 +103,8 @@ function start() {
   mountPlayback({ store, player });
   mountRuns({ store, catalogue });
   mountInspector({ store });
+  mountStepAnatomy({ store, view });
+  showHyperMap(data.hyper_map, store.state, catalogue, plotConfig({ filename: `${stem}-hyperparameter-map` }));
   for (const radio of document.querySelectorAll("input[name=view]")) {
     radio.checked = radio.value === store.state.view;
     radio.addEventListener("change", () => store.update({ view: radio.value }));

@@ -14,10 +14,10 @@ const $ = (id) => document.getElementById(id);
 
 /** The body of POST /api/export: the scenario fields of the lab's state, and a way back. */
 export function exportRequest(state, link) {
-  const { surface, params, view, logScale, start, steps, speed, runs, inspect } = state;
+  const { surface, params, view, logScale, start, steps, speed, runs, inspect, hmap } = state;
   // A run without a label is named after its optimizer: the API's form says so with null.
   const labelled = runs.map((run) => ({ ...run, label: run.label ?? null }));
-  return { state: { surface, params, view, logScale, start, steps, speed, runs: labelled, inspect }, link };
+  return { state: { surface, params, view, logScale, start, steps, speed, runs: labelled, inspect, hmap: hmap ?? null }, link };
 }
 
 async function downloadScenario(state, button, status) {

@@ -80,7 +80,7 @@ class LabStatePublic(PageStateModel):
     speed: float = Field(description="animation steps per frame")
     runs: list[LessonRunPublic]
     inspect: Point | None = Field(description="the point inspector's point; null: closed")
-    hmap: HyperMapPublic | None = Field(description="the hyperparameter map; null: closed")
+    hmap: HyperMapPublic | None = Field(None, description="the hyperparameter map; null: closed")
 
 
 class SurfaceScenarioPublic(BaseModel):
