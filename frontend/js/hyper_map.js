@@ -11,13 +11,16 @@ import { startOf, surfaceRef } from "./requests.js";
 import { sliderRange } from "./sliders.js";
 
 export { MAP_COUNTS, MAP_METRICS } from "./state.js";
-// The API's bound on cells × steps (core/hyperparameter_maps.py MAX_MAP_WORK) and on steps.
+// The API's bound on runs × steps (core/hyperparameter_maps.py MAX_MAP_WORK), the compiled
+// batches the cells are rounded up to (core/trajectory.py MAP_BUCKETS) and the step limit.
 export const MAX_MAP_WORK = 128 * 128 * 1000;
+const MAP_BUCKETS = [1024, 4096, 16384];
 const MAX_SWEEP_STEPS = 5000;
 
 /** The steps a map runs for a race of `steps` (core's map_steps; tests/parity/cases.json). */
 export function mapSteps(steps, cells) {
-  return Math.min(steps, Math.floor(MAX_MAP_WORK / cells), MAX_SWEEP_STEPS);
+  const batch = MAP_BUCKETS.find((size) => cells <= size) ?? MAP_BUCKETS.at(-1);
+  return Math.min(steps, Math.floor(MAX_MAP_WORK / batch), MAX_SWEEP_STEPS);
 }
 // Which knob goes on y by default: the one the lectures map against η (Distill's β for
 // heavy ball, β₂ for Adam, RMSProp's α), else the optimizer's first.
@@ -34,14 +37,9 @@ export function defaultAxis(parameter, count = 64) {
   return { param: parameter.name, min: range.min, max: range.max, count, scale };
 }
 
-/** The optimizer's knobs (η first), as the catalogue lists them. */
-export function mapParameters(optimizer) {
-  return optimizer.hyperparameters;
-}
-
 /** A new map for run `index`: η on x, the lecture's partner on y; null for one knob (SGD). */
 export function defaultMap(optimizer, index = 0) {
-  const knobs = mapParameters(optimizer);
+  const knobs = optimizer.hyperparameters;
   if (knobs.length < 2) return null;
   const rate = knobs.find((p) => p.name === "learning_rate") ?? knobs[0];
   const others = knobs.filter((p) => p !== rate);
@@ -49,16 +47,21 @@ export function defaultMap(optimizer, index = 0) {
   return { run: index, x: defaultAxis(rate), y: defaultAxis(partner), metric: "final_loss" };
 }
 
-/** The map settings kept valid for the runs: a removed run or a switched optimizer gets a
- * new default map for the run now there; a map for one knob is none. */
-export function fitMap(hmap, runs, optimizers) {
+/**
+ * The map settings kept valid for the runs and the surface: a removed run or a switched
+ * optimizer gets a new default map for the run now there; a map for one knob is none; the
+ * steps to the minimum fall back to the final loss on a surface without a known minimum.
+ */
+export function fitMap(hmap, runs, optimizers, surface = null) {
   if (!hmap) return null;
   const index = Math.min(hmap.run, runs.length - 1);
   const optimizer = optimizers.get(runs[index].optimizer);
   if (!optimizer) return null;
-  const names = new Set(mapParameters(optimizer).map((p) => p.name));
-  if (index === hmap.run && names.has(hmap.x.param) && names.has(hmap.y.param) && hmap.x.param !== hmap.y.param) return hmap;
-  return defaultMap(optimizer, index);
+  const names = new Set(optimizer.hyperparameters.map((p) => p.name));
+  const fits = index === hmap.run && names.has(hmap.x.param) && names.has(hmap.y.param) && hmap.x.param !== hmap.y.param;
+  const fitted = fits ? hmap : defaultMap(optimizer, index);
+  const reachable = !surface || surface.minima?.length > 0;
+  return fitted && fitted.metric === "steps_to_tolerance" && !reachable ? { ...fitted, metric: "final_loss" } : fitted;
 }
 
 /** The value a run uses for `param`: its own, else the catalogue's default. */

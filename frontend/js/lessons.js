@@ -59,7 +59,7 @@ export function pageOf(lesson) {
 
 // The 2-D lab's fields a lesson sets; those it leaves out go back to their defaults, so
 // nothing from the previous scenario (a start point, an inspected point) leaks into it.
-export const LAB_FIELDS = ["surface", "params", "view", "logScale", "start", "steps", "step", "speed", "runs", "inspect", "hmap"];
+export const LAB_FIELDS = ["surface", "params", "view", "logScale", "start", "steps", "step", "speed", "runs", "inspect", "hmap", "anatomy"];
 // The Networks page's fields a lesson (or a setup preset) sets: the training setup. The
 // landscape and Hessian settings stay as they are.
 export const SETUP_FIELDS = [

@@ -36,7 +36,9 @@ export function stepAnatomy(result, k, optimizer) {
   const step = sub(result.points[k + 1], result.points[k]);
   const summary = parts.at(-1).vector;
   const other = sub(step, summary);
-  const exact = norm(other) <= 1e-9 * Math.max(norm(step), norm(summary), 1e-300);
+  // Equal to rounding: relative to the step, and to the points it is the difference of.
+  const size = Math.max(norm(result.points[k]), norm(result.points[k + 1]));
+  const exact = norm(other) <= Math.max(1e-9 * Math.max(norm(step), norm(summary)), 1e-13 * size, 1e-300);
   return { k, eta, gradient, momentum, sigma, parts, step, other: exact ? null : other };
 }
 

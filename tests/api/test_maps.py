@@ -122,10 +122,18 @@ def test_learning_rate_need_not_be_an_axis(client: TestClient) -> None:
             },
             "cells × steps",
         ),
+        (  # 65 × 64 cells run in the 16,384 batch: 16,384 × 1,001 steps is too many
+            {
+                "steps": 1001,
+                "x": {"param": "learning_rate", "min": 1e-3, "max": 0.1, "count": 65},
+                "y": {"param": "momentum", "min": 0.0, "max": 0.9, "count": 64},
+            },
+            "rounded up to the compiled batch",
+        ),
         (
             {
                 "surface": {"expression": "x^2 + 3*y^2 + sin(x*y) + cos(x) + exp(-y^2)"},
-                "steps": 900,
+                "steps": 1000,
                 "x": {"param": "learning_rate", "min": 1e-3, "max": 0.1, "count": 128},
                 "y": {"param": "momentum", "min": 0.0, "max": 0.9, "count": 128},
             },

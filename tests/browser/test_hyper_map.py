@@ -88,6 +88,7 @@ def test_the_map_shows_polyaks_region_and_a_click_sets_the_run(
         save_shot(page, tmp_path, "hyper-map-1400.png", keep=True)
 
         i, j = 40, 20
+        page.locator("#hmap").scroll_into_view_if_needed()  # (clicks land in the viewport)
         page.mouse.click(*page.evaluate(CELL_PIXELS_JS, [i, j]))
         expected = {"learning_rate": heatmap["x"][i], "momentum": heatmap["y"][j]}
         _wait_for_run(page, expected)

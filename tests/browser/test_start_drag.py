@@ -73,3 +73,13 @@ def test_a_random_start_lies_in_the_domain_and_every_run_takes_it(
             ([a, b]) => Math.abs(a - {x}) < 1e-9 && Math.abs(b - {y}) < 1e-9)""",
         timeout=CHANGE_MS,
     )
+
+
+def test_a_click_on_the_start_marker_is_a_click(page: Page, live_url: str) -> None:
+    """Only a press that moves drags the start: "Click: inspects" on the marker inspects."""
+    open_lab(page, live_url + "/?s=himmelblau", min_paths=3)
+    start = page.evaluate(FIRST_POINTS_JS)[0]
+    page.locator("input[name=click-mode][value=inspect]").check()
+    page.mouse.click(*page.evaluate(TO_PIXELS_JS, start))
+    page.wait_for_function("() => new URLSearchParams(location.search).has('i')", timeout=CHANGE_MS)
+    assert _start(page) == []  # the start did not move (it is still the default)

@@ -64,6 +64,10 @@ test("the map follows the runs: a removed run or a switched optimizer gets a fre
   assert.equal(removed.run, 0);
   assert.equal(fitMap(hmap, [makeRun("sgd")], OPTIMIZERS), null);
   assert.equal(fitMap(null, runs, OPTIMIZERS), null);
+  // The steps to the minimum need a known minimum: the saddle's map shows the final loss.
+  const steps = { ...hmap, metric: "steps_to_tolerance" };
+  assert.equal(fitMap(steps, runs, OPTIMIZERS, { minima: [{ x: 0, y: 0, value: 0 }] }), steps);
+  assert.equal(fitMap(steps, runs, OPTIMIZERS, { minima: [] }).metric, "final_loss");
 });
 
 test("the map is in the URL and a malformed one is ignored", () => {
@@ -125,6 +129,8 @@ test("colours stay linear when a loss is not positive, and for steps", () => {
 test("ticks every few decades on a wide log axis; the nearest cell on each scale", () => {
   const wide = axisLayout([1e-8, 1e3], "log", "η");
   assert.ok(wide.tickvals.length <= 7 && wide.tickvals[0] === -8);
+  const narrow = axisLayout([0.02, 0.05], "log", "η"); // no power of ten inside
+  assert.deepEqual(narrow.ticktext, ["0.02", "0.032", "0.05"]);
   assert.equal(nearestIndex([1e-3, 1e-2, 1e-1], 0.04, "log"), 2);
   assert.equal(nearestIndex([1e-3, 1e-2, 1e-1], 0.04, "linear"), 1);
 });

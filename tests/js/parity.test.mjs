@@ -11,7 +11,8 @@ import { mapSteps } from "../../frontend/js/hyper_map.js";
 import { DIVERGED_COLOUR, HYPER_MAP_COLORSCALE, LOG_DECADES_SHOWN } from "../../frontend/js/plots/hyper_map.js";
 import { runLabels } from "../../frontend/js/requests.js";
 import { PALETTE } from "../../frontend/js/state.js";
-import { PART_COLOURS } from "../../frontend/js/step_anatomy.js";
+import { PART_COLOURS, stepAnatomy } from "../../frontend/js/step_anatomy.js";
+import { sigmaBox } from "../../frontend/js/plots/map.js";
 
 const CASES = JSON.parse(readFileSync(new URL("../parity/cases.json", import.meta.url), "utf8"));
 
@@ -38,5 +39,28 @@ describe("Python/JS parity", () => {
   it("runs a hyperparameter map for as many steps as the Python side", () => {
     assert.ok(CASES.map_steps.length >= 5);
     for (const c of CASES.map_steps) assert.equal(mapSteps(c.steps, c.cells), c.map_steps, JSON.stringify(c));
+  });
+
+  const near = (a, b) => a.every((v, i) => Math.abs(v - b[i]) <= 1e-12);
+
+  it("takes an update apart as the Python side does", () => {
+    assert.ok(CASES.step_parts.length >= 4);
+    for (const c of CASES.step_parts) {
+      const a = stepAnatomy(c.run, c.k, { sigma_divides: c.sigma_divides });
+      assert.deepEqual(a.parts.map((p) => p.label), c.labels);
+      a.parts.forEach((p, i) => assert.ok(near(p.vector, c.vectors[i]), `${p.label}: ${p.vector}`));
+      if (c.other === null) assert.equal(a.other, null);
+      else assert.ok(near(a.other, c.other), `other: ${a.other}`);
+    }
+  });
+
+  it("draws σ's box as the Python side does", () => {
+    assert.ok(CASES.sigma_box.length >= 3);
+    for (const c of CASES.sigma_box) {
+      const [x, y] = c.run.points[c.k];
+      const box = sigmaBox(c.run, c.k, x, y, c.span);
+      if (c.halves === null) assert.equal(box, null);
+      else assert.ok(near([(box.x1 - box.x0) / 2, (box.y1 - box.y0) / 2], c.halves));
+    }
   });
 });

@@ -9,7 +9,7 @@ a program compiled at start-up.
 """
 
 from dataclasses import dataclass
-from typing import Literal, get_args
+from typing import Literal
 
 import jax
 import numpy as np
@@ -22,6 +22,7 @@ from descentlab.core.precision import require_engine_precision
 from descentlab.core.programs import smallest_fit
 from descentlab.core.schedules import schedule_shape
 from descentlab.core.surfaces import Surface
+from descentlab.core.sweep import MAX_TYPED_SWEEP_WORK
 from descentlab.core.trajectory import (
     MAP,
     MAP_BUCKETS,
@@ -32,26 +33,35 @@ from descentlab.core.trajectory import (
 )
 
 MapMetric = Literal["final_loss", "mean_loss", "steps_to_tolerance", "diverged"]
-MAP_METRICS: tuple[str, ...] = get_args(MapMetric)
 AxisScale = Literal["log", "linear"]
 MAX_AXIS_COUNT = 128  # 128 × 128 = MAX_MAP_CELLS
-# Cells × steps of one map: 128 × 128 cells × 1,000 steps (about 0.15 s on 2 cores), or
-# fewer cells for longer runs.
+# Runs × steps of one map, counting the runs the kernel computes (the cells rounded up to a
+# compiled batch): 128 × 128 runs × 1,000 steps (about 0.15 s on 2 cores), or fewer runs
+# for longer ones.
 MAX_MAP_WORK = MAX_MAP_CELLS * 1_000
-# A typed surface's interpreter runs each instruction for every step of every cell of the
-# bucket; the same bound as a typed sweep's (core/sweep.MAX_TYPED_SWEEP_WORK).
-MAX_TYPED_MAP_WORK = 64_000_000
+# A typed surface's interpreter runs each instruction for every step of every run. Over a
+# map's thousands of runs it costs about 5.5 ns a unit on 2 cores (41 instructions × 500
+# steps × 4,096 runs: 0.46 s), against ~25 ns in a sweep's small batches, so this bounds
+# a typed map near 1.4 s, as MAX_TYPED_SWEEP_WORK bounds a typed sweep.
+MAX_TYPED_MAP_WORK = 4 * MAX_TYPED_SWEEP_WORK
+# steps_to_tolerance: how close to the surface's lowest known minimum counts as there.
+DEFAULT_TOLERANCE = 1e-3
+
+
+def map_work(cells: int, steps: int) -> int:
+    """Runs × steps the kernel computes for a map of ``cells`` (rounded up to its batch)."""
+    return smallest_fit(cells, MAP_BUCKETS) * steps
 
 
 def map_steps(steps: int, cells: int) -> int:
-    """The steps the lab's map runs for a race of ``steps``: as many as the bound on cells ×
+    """The steps the lab's map runs for a race of ``steps``: as many as the bound on runs ×
     steps allows (the lab's ``mapRequest`` does the same; tests/parity/cases.json)."""
-    return min(steps, MAX_MAP_WORK // cells, MAX_SWEEP_STEPS)
+    return min(steps, MAX_MAP_WORK // smallest_fit(cells, MAP_BUCKETS), MAX_SWEEP_STEPS)
 
 
 def typed_map_work(instructions: int, steps: int, cells: int) -> int:
     """The units of interpreter work a map of a typed surface costs."""
-    return instructions * steps * smallest_fit(cells, MAP_BUCKETS)
+    return instructions * map_work(cells, steps)
 
 
 def axis_parameters(spec: OptimizerSpec, x_param: str, y_param: str) -> tuple[Parameter, Parameter]:
@@ -104,8 +114,9 @@ class HyperparameterMap:
     """Every cell's run, as arrays ``[j, i]`` for ``y.values[j]``, ``x.values[i]``.
 
     Losses are NaN where the run diverged; ``reached_at`` is NaN where the run never
-    came within the target (or had none); ``diverged_at`` is the first unhealthy step, -1
-    where the run stayed healthy.
+    came within the target (or had none) or diverged after all (a run that passes the
+    minimum on its way out is no success); ``diverged_at`` is the first unhealthy step,
+    -1 where the run stayed healthy.
     """
 
     x: MapAxis
@@ -196,6 +207,6 @@ def hyperparameter_map(
         steps=steps,
         final_loss=np.where(diverged, np.nan, cells(losses.final)),
         mean_loss=np.where(diverged, np.nan, cells(losses.mean)),
-        reached_at=np.where(reached_at <= steps, reached_at, np.nan),
+        reached_at=np.where((reached_at <= steps) & ~diverged, reached_at, np.nan),
         diverged_at=np.where(diverged, diverged_at, -1).astype(np.int64),
     )

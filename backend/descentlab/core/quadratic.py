@@ -65,7 +65,9 @@ def quadratic_of(objective: Objective) -> Quadratic | None:
     surface = grid.z.ravel()
     if not np.all(np.isfinite(surface)):
         return None
-    scale = max(float(np.max(np.abs(surface))), 1.0)
+    # Relative to the surface's own size (no floor: a surface of tiny values is judged on
+    # its own scale, not accepted because every value is near 0).
+    scale = float(np.max(np.abs(surface)))
     if float(np.max(np.abs(model - surface))) > MODEL_RTOL * scale:
         return None
     return quadratic

@@ -8,6 +8,7 @@ import numpy as np
 import plotly.graph_objects as go
 
 from descentlab.core.hyperparameter_maps import (
+    DEFAULT_TOLERANCE,
     HyperparameterMap,
     MapAxis,
     MapMetric,
@@ -38,10 +39,11 @@ def compute_map(
     start: Sequence[float] | None = None,
     steps: int = 500,
     params: Mapping[str, float] | None = None,
-    tolerance: float = 1e-3,
+    tolerance: float = DEFAULT_TOLERANCE,
 ) -> HyperparameterMap:
     """Every cell's run (see ``core.hyperparameter_maps``); ``run`` as ``figures.race``
-    takes one, its two axis hyperparameters set per cell."""
+    takes one, its two axis hyperparameters set per cell. ``reached_at`` is all NaN on a
+    surface without a known minimum."""
     use_engine_precision()
     try:
         spec = get_surface(surface)
@@ -88,10 +90,12 @@ def hyperparameter_map_figure(
     start: Sequence[float] | None = None,
     steps: int = 500,
     params: Mapping[str, float] | None = None,
-    tolerance: float = 1e-3,
+    tolerance: float = DEFAULT_TOLERANCE,
 ) -> go.Figure:
     """A heatmap of ``metric`` over ``x`` × ``y`` (defaults: heavy ball on the valley,
     η from 10⁻⁴ to 1 on a log axis × momentum from 0 to 0.99: Polyak's region)."""
+    if metric == "steps_to_tolerance":  # as the API: a 422 there, a ValueError here
+        tolerance_target(get_surface(surface), tolerance)
     run = run or {"optimizer": "momentum", "learning_rate": 1e-3, "momentum": 0.9}
     x = x or {"param": "learning_rate", "min": 1e-4, "max": 1.0, "scale": "log"}
     y = y or {"param": "momentum", "min": 0.0, "max": 0.99}

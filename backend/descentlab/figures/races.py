@@ -137,21 +137,31 @@ def _translucent(hex_colour: str, alpha: float) -> str:
     return f"rgba({r},{g},{b},{alpha})"
 
 
+def sigma_box_halves(result: RunResult, k: int, span: float) -> np.ndarray | None:
+    """The σ box's half sides at row ``k`` (plots/map.js ``sigmaBox``): in the ratio of the
+    η/σᵢ of the update that led there, the longer side ``SIGMA_BOX_FRACTION`` of ``span``;
+    None without σ or before the first update."""
+    sigmas = result.state.get("sigma")
+    if sigmas is None or len(sigmas) == 0 or k < 1:
+        return None
+    row = min(k, len(sigmas)) - 1
+    scales = np.abs(result.learning_rate[min(k, len(result.learning_rate)) - 1] / sigmas[row])
+    if not np.all(np.isfinite(scales)) or scales.max() <= 0:
+        return None
+    halves: np.ndarray = scales / scales.max() * SIGMA_BOX_FRACTION * span / 2
+    return halves
+
+
 def _sigma_boxes(race: Race, step: int | None) -> list[dict[str, Any]]:
-    """Per run that reports σ: a dashed box at its point whose sides are in the ratio of
-    η/σᵢ, the longer ``SIGMA_BOX_FRACTION`` of the view (plots/map.js ``sigmaBox``)."""
+    """Per run that reports σ: a dashed box at its point (``sigma_box_halves``)."""
     (x_lo, x_hi), (y_lo, y_hi) = race.objective.domain
     span = min(x_hi - x_lo, y_hi - y_lo)
     boxes = []
     for colour, result in zip(race.colours, race.results, strict=True):
-        sigmas, k = result.state.get("sigma"), _cursor(result, step)
-        if sigmas is None or len(sigmas) == 0 or k < 1:
+        k = _cursor(result, step)
+        half = sigma_box_halves(result, k, span)
+        if half is None:
             continue
-        row = min(k, len(sigmas)) - 1
-        scales = np.abs(result.learning_rate[min(k, len(result.learning_rate)) - 1] / sigmas[row])
-        if not np.all(np.isfinite(scales)) or scales.max() <= 0:
-            continue
-        half = scales / scales.max() * SIGMA_BOX_FRACTION * span / 2
         (x, y) = result.points[k]
         boxes.append(
             {
@@ -431,8 +441,10 @@ def step_parts(result: RunResult, k: int, sigma_divides: str = "momentum") -> St
         parts.append(("scaled", f"−(η/σ)·{name}", -eta * direction / sigmas[k]))
     step = result.points[k + 1] - result.points[k]
     other = step - parts[-1][2]
-    scale = max(float(np.hypot(*step)), float(np.hypot(*parts[-1][2])), 1e-300)
-    exact = float(np.hypot(*other)) <= 1e-9 * scale
+    # Equal to rounding: relative to the step, and to the points it is the difference of.
+    size = max(float(np.hypot(*result.points[k])), float(np.hypot(*result.points[k + 1])))
+    relative = 1e-9 * max(float(np.hypot(*step)), float(np.hypot(*parts[-1][2])))
+    exact = float(np.hypot(*other)) <= max(relative, 1e-13 * size, 1e-300)
     return StepParts(k, result.points[k], parts, step, None if exact else other)
 
 

@@ -8,6 +8,7 @@ these functions build the same race from a ``SurfaceScenario`` without the API, 
 from math import inf
 
 from descentlab.core.hyperparameter_maps import (
+    DEFAULT_TOLERANCE,
     HyperparameterMap,
     MapAxis,
     hyperparameter_map,
@@ -59,7 +60,8 @@ def map_of(scenario: SurfaceScenario) -> HyperparameterMap:
         raise ValueError("the scenario has no hyperparameter map")
     x, y = (MapAxis.spaced(a.param, a.min, a.max, a.count, a.scale) for a in (setting.x, setting.y))
     surface = get_surface(scenario.surface)
-    target = tolerance_target(surface, 1e-3) if setting.metric == "steps_to_tolerance" else -inf
+    reaching = setting.metric == "steps_to_tolerance"
+    target = tolerance_target(surface, DEFAULT_TOLERANCE) if reaching else -inf
     steps = map_steps(scenario.steps, setting.x.count * setting.y.count)
     run = run_configs(scenario)[setting.run]
     return hyperparameter_map(objective_of(scenario), steps, run, x, y, target)

@@ -110,7 +110,11 @@ function pixelOf(plot, point) {
 function mountMapPointer({ store, choose, startOf }) {
   const map = $("map");
   let press = null;
-  let drag = null; // {id}: the start marker is being dragged by this pointer
+  // {id, x, y, moving}: a press on the start marker; past TAP_PX it drags the start, a
+  // shorter press is a click like any other (so "Click: inspects" still inspects there).
+  let drag = null;
+  let frame = null; // the animation frame that moves the start to `pending`
+  let pending = null;
   const onStart = (event) => {
     if (store.state.view !== "contour") return false;
     const at = pixelOf(map, startOf(store.state));
@@ -122,31 +126,38 @@ function mountMapPointer({ store, choose, startOf }) {
     const onPlot = event.isPrimary && event.button === 0 && !event.target.closest(".modebar");
     press = onPlot ? { x: event.clientX, y: event.clientY, at: performance.now() } : null;
     if (onPlot && onStart(event)) {
-      drag = { id: event.pointerId };
-      press = null;
+      drag = { id: event.pointerId, x: event.clientX, y: event.clientY, moving: false };
       // No pan: a cancelled pointerdown sends no mousedown to Plotly (touch: below).
       event.preventDefault();
       event.stopPropagation();
     }
   }, { capture: true });
   map.addEventListener("touchstart", (event) => { if (drag) { event.preventDefault(); event.stopPropagation(); } }, { capture: true, passive: false });
-  let pending = null;
   window.addEventListener("pointermove", (event) => {
     if (!drag || event.pointerId !== drag.id) return;
     event.preventDefault();
-    const point = dataPoint(map, event);
-    if (!point || pending) { if (point) pending = point; return; }
+    drag.moving ||= Math.hypot(event.clientX - drag.x, event.clientY - drag.y) > TAP_PX;
+    const point = drag.moving ? dataPoint(map, event) : null;
+    if (!point) return;
     pending = point;
-    requestAnimationFrame(() => { store.update({ start: pending }, { source: "slider" }); pending = null; });
+    frame ??= requestAnimationFrame(() => {
+      frame = null;
+      store.update({ start: pending }, { source: "slider" });
+    });
   }, { capture: true, passive: false });
   // On the window: during a mouse press Plotly lays a drag cover over the page, which
   // receives the release.
   window.addEventListener("pointerup", (event) => {
     if (drag && event.pointerId === drag.id) {
+      const moved = drag.moving;
       drag = null;
-      const point = dataPoint(map, event);
-      if (point) store.update({ start: point }, { source: "slider" });
-      return;
+      if (frame !== null) { cancelAnimationFrame(frame); frame = null; } // the release wins
+      if (moved) {
+        const point = dataPoint(map, event);
+        if (point) store.update({ start: point }, { source: "slider" });
+        press = null;
+        return;
+      }
     }
     const down = press;
     press = null;

@@ -26,7 +26,10 @@ export function axisLayout(values, scale, title) {
   const ticks = [];
   const step = Math.max(1, Math.ceil((Math.floor(hi) - Math.ceil(lo)) / 6));
   for (let k = Math.ceil(lo); k <= Math.floor(hi); k += step) ticks.push(k);
-  return { ...axis, tickvals: ticks, ticktext: ticks.map(power) };
+  if (ticks.length >= 2) return { ...axis, tickvals: ticks, ticktext: ticks.map(power) };
+  // Less than a decade or so: the ends and the middle, as numbers.
+  const within = [lo, (lo + hi) / 2, hi];
+  return { ...axis, tickvals: within, ticktext: within.map((k) => String(Number((10 ** k).toPrecision(2)))) };
 }
 
 /**

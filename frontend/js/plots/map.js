@@ -214,11 +214,13 @@ function inspectorTraces(inspection) {
  * long there and rising or falling as the tangent plane does (f + ∇f·Δ, drawn in the
  * map's height scale): a shaft and a cone for its head. Empty when `d` is zero.
  */
-export function arrow3d(point, value, gradient, d, length, scale, color, name) {
+export function arrow3d(point, value, gradient, d, length, scale, color, name, zRange = [-Infinity, Infinity]) {
   const u = d && unit(d[0], d[1]);
   if (!u) return [];
   const [dx, dy] = [u[0] * length, u[1] * length];
-  const tip = [point[0] + dx, point[1] + dy, scale(value + gradient[0] * dx + gradient[1] * dy)];
+  // Within the drawn surface's heights: a steep tangent must not stretch the z axis.
+  const rise = scale(value + gradient[0] * dx + gradient[1] * dy);
+  const tip = [point[0] + dx, point[1] + dy, Math.min(Math.max(rise, zRange[0]), zRange[1])];
   const base = [point[0], point[1], scale(value)];
   return [
     {
@@ -236,6 +238,8 @@ export function arrow3d(point, value, gradient, d, length, scale, color, name) {
 function surface3d(o, z, scale) {
   const { surface, grid, runs, results, step, logScale } = o;
   const span = viewSpan(grid, null);
+  const heights = z.flat().filter((v) => v !== null && Number.isFinite(v));
+  const zRange = [Math.min(...heights), Math.max(...heights)];
   const paths = results.flatMap((result, i) => {
     const k = cursorIndex(result, step);
     const shown = result.points.slice(0, k + 1);
@@ -257,8 +261,8 @@ function surface3d(o, z, scale) {
         marker: { size: 8, color, line: { color: haloFor(color), width: 2 } },
         hovertemplate: `${label}, step ${k}<br>(%{x:.4g}, %{y:.4g})<extra></extra>`,
       },
-      ...arrow3d(point, result.loss[k], g, g && [-g[0], -g[1]], ARROW_FRACTION * span, scale, color, `${label} −∇f`),
-      ...arrow3d(point, result.loss[k], g, m && [-m[0], -m[1]], 0.7 * ARROW_FRACTION * span, scale, color, `${label} momentum`),
+      ...arrow3d(point, result.loss[k], g, g && [-g[0], -g[1]], ARROW_FRACTION * span, scale, color, `${label} −∇f`, zRange),
+      ...arrow3d(point, result.loss[k], g, m && [-m[0], -m[1]], 0.7 * ARROW_FRACTION * span, scale, color, `${label} momentum`, zRange),
     ];
   });
   return {

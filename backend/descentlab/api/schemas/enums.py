@@ -11,6 +11,7 @@ from pydantic import WithJsonSchema
 
 from descentlab.api.jobs import JobStatus as JobStatusLiteral
 from descentlab.core.experiments.landscape import Directions
+from descentlab.core.hyperparameter_maps import AxisScale, MapMetric
 from descentlab.core.nets.models import Activation, LossName, Task
 
 # name → its values, as OpenAPI components: filled by ``named``.
@@ -50,6 +51,8 @@ def core_literal(hint: Any) -> Any | None:
 TaskName = named("Task", get_args(Task))
 DirectionsName = named("Directions", get_args(Directions))
 JobStatus = named("JobStatus", get_args(JobStatusLiteral))
+MapMetricName = named("MapMetric", get_args(MapMetric))
+AxisScaleName = named("AxisScale", get_args(AxisScale))
 
 
 def declare(document: dict[str, Any]) -> dict[str, Any]:

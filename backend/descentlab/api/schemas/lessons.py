@@ -7,10 +7,10 @@ scenario's ``state`` as it is.
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 from pydantic.alias_generators import to_camel
 
-from descentlab.core.hyperparameter_maps import AxisScale, MapMetric
+from descentlab.api.schemas.enums import AxisScaleName, MapMetricName
 
 Point = tuple[float, float]
 
@@ -55,17 +55,17 @@ class MapAxisPublic(BaseModel):
     min: float
     max: float
     count: int
-    scale: AxisScale
+    scale: AxisScaleName
 
 
 class HyperMapPublic(BaseModel):
     """The hyperparameter map beside the surface (frontend/js/hyper_map.js): run ``run``'s
     two knobs on the axes, as POST /api/maps takes them."""
 
-    run: int = Field(description="index into runs")
+    run: int = Field(ge=0, description="index into runs")
     x: MapAxisPublic
     y: MapAxisPublic
-    metric: MapMetric
+    metric: MapMetricName
 
 
 class LabStatePublic(PageStateModel):
@@ -81,6 +81,12 @@ class LabStatePublic(PageStateModel):
     runs: list[LessonRunPublic]
     inspect: Point | None = Field(description="the point inspector's point; null: closed")
     hmap: HyperMapPublic | None = Field(None, description="the hyperparameter map; null: closed")
+
+    @model_validator(mode="after")
+    def _map_of_a_run(self) -> "LabStatePublic":
+        if self.hmap is not None and self.hmap.run >= len(self.runs):
+            raise ValueError(f"hmap.run must index one of the {len(self.runs)} runs")
+        return self
 
 
 class SurfaceScenarioPublic(BaseModel):

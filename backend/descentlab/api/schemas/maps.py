@@ -5,17 +5,18 @@ from typing import Annotated
 from pydantic import BaseModel, Field, model_validator
 
 from descentlab.api.schemas.common import Point, StrictModel
+from descentlab.api.schemas.enums import AxisScaleName, MapMetricName
 from descentlab.api.schemas.optimizers import OptimizerRequest
 from descentlab.api.schemas.schedules import ScheduleRequest
 from descentlab.api.schemas.surfaces import ExpressionSurface, SurfaceRef, program_of
 from descentlab.api.schemas.trajectories import GradientNoise, Seed
 from descentlab.core.hyperparameter_maps import (
+    DEFAULT_TOLERANCE,
     MAX_AXIS_COUNT,
     MAX_MAP_WORK,
     MAX_TYPED_MAP_WORK,
-    AxisScale,
-    MapMetric,
     axis_parameters,
+    map_work,
     tolerance_target,
     typed_map_work,
 )
@@ -31,7 +32,7 @@ class MapAxisRequest(StrictModel):
     min: float = Field(description="the first value, within the hyperparameter's bounds")
     max: float = Field(description="the last value, above min")
     count: Annotated[int, Field(ge=2, le=MAX_AXIS_COUNT)] = 64
-    scale: AxisScale = Field("linear", description="log needs min > 0")
+    scale: AxisScaleName = Field("linear", description="log needs min > 0")
 
 
 class MapRequest(StrictModel):
@@ -46,7 +47,7 @@ class MapRequest(StrictModel):
     )
     x: MapAxisRequest
     y: MapAxisRequest
-    metric: MapMetric = Field(
+    metric: MapMetricName = Field(
         "final_loss",
         description=(
             "what z holds: the loss after the last step, the mean loss over the steps, the "
@@ -55,7 +56,8 @@ class MapRequest(StrictModel):
         ),
     )
     tolerance: Annotated[float, Field(gt=0.0, le=1e6)] = Field(
-        1e-3, description="for steps_to_tolerance: how close to the minimum's value counts"
+        DEFAULT_TOLERANCE,
+        description="for steps_to_tolerance: how close to the minimum's value counts",
     )
     gradient_noise: GradientNoise = 0.0
     seed: Seed = 0
@@ -70,10 +72,11 @@ class MapRequest(StrictModel):
             if axis.scale == "log" and axis.min <= 0:
                 raise ValueError(f"{name}: a log axis needs min > 0")
         cells = self.x.count * self.y.count
-        if cells * self.steps > MAX_MAP_WORK:
+        work = map_work(cells, self.steps)
+        if work > MAX_MAP_WORK:
             raise ValueError(
-                f"cells × steps = {cells * self.steps} exceeds {MAX_MAP_WORK}; "
-                "use fewer cells or steps"
+                f"cells × steps = {work} (cells rounded up to the compiled batch) exceeds "
+                f"{MAX_MAP_WORK}; use fewer cells or steps"
             )
         if isinstance(self.surface, ExpressionSurface):
             size = len(program_of(self.surface.expression).instructions)
@@ -100,12 +103,13 @@ class MapPublic(BaseModel):
     y: list[float] = Field(description="y.param's value in each row")
     x_param: str
     y_param: str
-    metric: str
+    metric: MapMetricName
     steps: int
     z: list[list[float | None]] = Field(
         description=(
             "z[j][i] for x.values[i], y.values[j]: the metric; null where the run diverged "
-            "(losses) or never came within the tolerance (steps_to_tolerance)"
+            "(losses) or never came within the tolerance before it would have diverged "
+            "(steps_to_tolerance)"
         )
     )
     diverged: list[list[bool]] = Field(
