@@ -114,6 +114,15 @@ def test_a_lesson_with_a_map_carries_what_the_api_answers_the_lab_for_it(
     assert page_data(client.get("/api/lessons/momentum-saddle/export").text)["hyper_map"] is None
 
 
+def test_a_scenario_whose_map_names_no_run_is_a_422(client: TestClient) -> None:
+    state = get_lesson("momentum-stability").to_json()["scenario"]["state"]
+    for run in (3, -1):  # the lesson has three runs
+        broken = {**state, "hmap": {**state["hmap"], "run": run}}
+        response = client.post("/api/export", json={"state": broken})
+        assert response.status_code == 422, response.text
+        assert "run" in response.text
+
+
 def test_unknown_and_malformed_lesson_ids(client: TestClient) -> None:
     missing = client.get("/api/lessons/no-such-lesson/export")
     assert missing.status_code == 404

@@ -151,3 +151,18 @@ def test_steps_to_tolerance_needs_a_known_minimum() -> None:
         tolerance_target(get_surface("saddle"), 1e-3)
     with pytest.raises(ValueError, match="known minimum"):
         tolerance_target(None, 1e-3)
+
+
+def test_a_run_that_passes_the_target_and_then_diverges_did_not_reach_it() -> None:
+    # From (0.001, 0.001) the loss starts within 1e-3 of the minimum; at η = 0.15 (ηλ = 3)
+    # the run then leaves: no step counts as reached. At η = 0.01 it stays: step 0.
+    result = hyperparameter_map(
+        _valley(10.0),
+        400,
+        RunConfig(OPTIMIZERS["momentum"], (0.001, 0.001)),
+        MapAxis("learning_rate", np.array([0.01, 0.15])),
+        MapAxis("momentum", np.array([0.0])),
+        tolerance_target(VALLEY, 1e-3),
+    )
+    assert result.diverged.tolist() == [[False, True]]
+    assert result.reached_at[0, 0] == 0.0 and np.isnan(result.reached_at[0, 1])
