@@ -15,10 +15,9 @@ from descentlab.core.hyperparameter_maps import (
     hyperparameter_map,
     tolerance_target,
 )
-from descentlab.core.objective import Objective
 from descentlab.core.precision import use_engine_precision
 from descentlab.core.surfaces import get_surface
-from descentlab.figures.inputs import RunSpec, run_config
+from descentlab.figures.inputs import RunSpec, run_config, surface_setup
 from descentlab.figures.style import (
     DIVERGED,
     HYPER_MAP_COLORSCALE,
@@ -45,18 +44,12 @@ def compute_map(
     takes one, its two axis hyperparameters set per cell. ``reached_at`` is all NaN on a
     surface without a known minimum."""
     use_engine_precision()
-    try:
-        spec = get_surface(surface)
-        constants = spec.params_from(params)
-    except KeyError as error:
-        raise ValueError(error.args[0]) from None
-    begin = spec.default_start if start is None else (float(start[0]), float(start[1]))
+    spec, objective, begin = surface_setup(surface, params, start)
     x_axis, y_axis = (
         MapAxis.spaced(a["param"], a["min"], a["max"], a.get("count", 64), a.get("scale", "linear"))
         for a in (x, y)
     )
     target = tolerance_target(spec, tolerance) if spec.minima else -np.inf
-    objective = Objective.from_surface(spec, constants)
     return hyperparameter_map(objective, steps, run_config(run, begin), x_axis, y_axis, target)
 
 

@@ -13,6 +13,8 @@ from dataclasses import fields, replace
 from typing import Any, TypeVar
 
 from descentlab.core.experiments.train import NetworkSetup
+from descentlab.core.objective import Objective
+from descentlab.core.surfaces import Surface, get_surface
 from descentlab.core.trajectory import RunConfig
 
 RunSpec = Mapping[str, Any]
@@ -27,6 +29,20 @@ DEFAULT_RUNS: tuple[RunSpec, ...] = (
     {"optimizer": "adam", "learning_rate": 0.05},
 )
 _RUN_KEYS = {"optimizer", "schedule", "gradient_noise", "seed", "label", "start"}
+
+
+def surface_setup(
+    surface: str, params: Mapping[str, float] | None, start: Sequence[float] | None
+) -> tuple[Surface, Objective, tuple[float, float]]:
+    """The surface named ``surface`` with its constants changed by ``params``, and the runs'
+    start (the surface's default when None); unknown names raise ValueError."""
+    try:
+        spec = get_surface(surface)
+        constants = spec.params_from(params)
+    except KeyError as error:
+        raise ValueError(error.args[0]) from None
+    begin = spec.default_start if start is None else (float(start[0]), float(start[1]))
+    return spec, Objective.from_surface(spec, constants), begin
 
 
 def run_config(run: RunSpec, start: Sequence[float]) -> RunConfig:

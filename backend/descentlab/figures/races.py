@@ -19,9 +19,9 @@ from descentlab.core.grid import LAB_RESOLUTION, Grid, evaluate_grid
 from descentlab.core.objective import Objective
 from descentlab.core.precision import use_engine_precision
 from descentlab.core.quadratic import quadratic_of
-from descentlab.core.surfaces import Surface, get_surface
+from descentlab.core.surfaces import Surface
 from descentlab.core.trajectory import RunResult, run_labels, run_trajectories
-from descentlab.figures.inputs import DEFAULT_RUNS, RunSpec, run_config
+from descentlab.figures.inputs import DEFAULT_RUNS, RunSpec, run_config, surface_setup
 from descentlab.figures.style import (
     ARROW_FRACTION,
     ARROW_OPACITY,
@@ -70,13 +70,7 @@ def compute_race(
     """Run the race and evaluate the grid (see ``figures.inputs`` for what a run is);
     switches JAX to the engine's float64 (``core/precision.py``)."""
     use_engine_precision()
-    try:
-        spec = get_surface(surface)
-        constants = spec.params_from(params)
-    except KeyError as error:
-        raise ValueError(error.args[0]) from None
-    objective = Objective.from_surface(spec, constants)
-    begin = spec.default_start if start is None else (float(start[0]), float(start[1]))
+    spec, objective, begin = surface_setup(surface, params, start)
     chosen = list(DEFAULT_RUNS if runs is None else runs)
     configs = [run_config(run, begin) for run in chosen]
     return Race(
