@@ -41,6 +41,7 @@ def _free_play_state(**changes: Any) -> dict[str, Any]:
         "speed": 4,
         "runs": runs,
         "inspect": None,
+        "hmap": None,
     }
     return {**state, **changes}
 

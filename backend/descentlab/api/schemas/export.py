@@ -4,7 +4,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, Field, model_validator
 
-from descentlab.api.schemas.lessons import LabStatePublic
+from descentlab.api.schemas.lessons import HyperMapPublic, LabStatePublic
 
 MAX_SPEED = 100  # animation steps per frame, as decodeState in state.js accepts them
 
@@ -30,4 +30,10 @@ class ScenarioExportRequest(BaseModel):
             raise ValueError(f"state.speed must be in (0, {MAX_SPEED}] steps per frame")
         if any(run.color < 0 for run in self.state.runs):
             raise ValueError("a run's color is an index into the palette: 0 or more")
+        if self.state.hmap is not None:
+            hmap = HyperMapPublic.model_validate(self.state.hmap)  # a ValidationError: 422
+            if hmap.run >= len(self.state.runs):
+                raise ValueError(
+                    f"state.hmap.run must index one of the {len(self.state.runs)} runs"
+                )
         return self
