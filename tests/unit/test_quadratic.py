@@ -5,15 +5,19 @@ For gradient descent on a quadratic each eigendirection evolves on its own: the 
 of the parts here (Distill's "milestones"), beside the analytic eigenpairs of each surface.
 """
 
+from typing import Any
+
 import numpy as np
 import pytest
 
 from descentlab.core.expressions import compile_expression
 from descentlab.core.objective import Objective
 from descentlab.core.optimizers import OPTIMIZERS
+from descentlab.core.programs import Kernel
 from descentlab.core.quadratic import quadratic_of
 from descentlab.core.surfaces import SURFACES, get_surface
 from descentlab.core.trajectory import RunConfig, run_trajectories
+from descentlab.core.warmup import FIRST_VISIT
 
 QUADRATIC_SURFACES = {  # id: (θ*, f(θ*), eigenvalues ascending), worked out by hand
     "elongated_quadratic": ((0.0, 0.0), 0.0, (2.0, 200.0)),  # x² + 100y²
@@ -62,9 +66,28 @@ def test_the_parts_add_up_to_the_loss_and_shrink_by_one_minus_eta_lambda_squared
         objective, 40, [RunConfig(OPTIMIZERS["sgd"], (-8.0, 6.0), {"learning_rate": eta})]
     )
     parts = quadratic.components(run.points)
-    np.testing.assert_allclose(parts.sum(axis=1), run.loss - quadratic.value, rtol=1e-12)
+    # (to the fit's rounding: 1e-12 of the surface's size)
+    atol = 1e-12 * run.loss[0]
+    np.testing.assert_allclose(parts.sum(axis=1), run.loss - quadratic.value, rtol=1e-12, atol=atol)
     expected = parts[0] * (1 - eta * quadratic.eigenvalues) ** (2 * np.arange(41))[:, None]
     # (to rounding: θ − θ* loses digits near θ*, ~1e-16 of the start)
     np.testing.assert_allclose(parts, expected, rtol=1e-9, atol=1e-12 * parts[0].max())
     # (1 − 0.05·18)² = 0.01 per step across, (1 − 0.1)² = 0.81 along: one is gone, one is not
     assert parts[10, 1] < 1e-18 * parts[0, 1] and parts[10, 0] > 0.1 * parts[0, 0]
+
+
+def test_the_check_runs_on_the_first_visits_programs_only(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The race route asks for the quadratic on a new surface's first race: it must need no
+    program beyond those compiled before the server listens (warmup.FIRST_VISIT), or that
+    race would wait for a compile (measured: 3.7 s instead of 35 ms, before this check)."""
+    called: list[str] = []
+    original = Kernel.__call__
+
+    def spy(self: Kernel, shape: Any, *args: Any) -> Any:
+        called.append(self.name)
+        return original(self, shape, *args)
+
+    monkeypatch.setattr(Kernel, "__call__", spy)
+    quadratic_of.cache_clear()
+    assert quadratic_of(Objective.from_surface(get_surface("matyas"))) is not None
+    assert called and set(called) <= {kernel.name for kernel, _ in FIRST_VISIT}
