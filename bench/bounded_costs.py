@@ -29,7 +29,7 @@ import json, resource, sys, time
 import jax, jax.numpy as jnp, numpy as np
 from jax.flatten_util import ravel_pytree
 from descentlab.core.experiments import batch_size
-from descentlab.core.experiments.hessian import flat_loss
+from descentlab.core.nets.network_losses import flat_loss
 from descentlab.core.experiments.train import NetworkSetup, load_dataset, model_for
 from descentlab.core.nets.models import init_batch_stats, init_params
 

@@ -137,6 +137,8 @@ MAXIMUMS: list[tuple[str, dict[str, Any]]] = [
             "top_k": 20,
             "iterations": 200,
             "probes": 64,
+            "per_layer": True,
+            "slice_span": 10.0,
         },
     ),
     (
@@ -176,6 +178,16 @@ MAXIMUMS: list[tuple[str, dict[str, Any]]] = [
             "polish_steps": 1000,
         },
     ),
+    (
+        "skip_connections",
+        {
+            "setup": {"depth": 20, "channels": 32, "epochs": 22, "batch_size": 1},
+            "seeds": 5,
+            "resolution": 51,
+            "slice_samples": 2048,
+            "iterations": 100,
+        },
+    ),
 ]
 
 
@@ -189,6 +201,7 @@ KNOBS: dict[str, list[tuple[str, ...]]] = {
         ("iterations",),
         ("setup", "epochs"),
         ("setup", "n_samples"),
+        ("per_layer",),
     ],
     "landscape": [("resolution",), ("setup", "epochs"), ("setup", "n_samples")],
     "batch_size": [
@@ -209,6 +222,14 @@ KNOBS: dict[str, list[tuple[str, ...]]] = {
         ("steps",),
     ],
     "minimum_ratio": [("polish_steps",), ("widths",), ("seeds",), ("setup", "epochs")],
+    "skip_connections": [
+        ("seeds",),
+        ("resolution",),
+        ("setup", "epochs"),
+        ("iterations",),
+        ("slice_samples",),
+        ("setup", "channels"),
+    ],
 }
 MINIMUMS = {
     "iterations": 8,
@@ -217,6 +238,8 @@ MINIMUMS = {
     "n_samples": 40,
     "probes": 2,
     "batch_sizes": 2,
+    "slice_samples": 32,
+    "channels": 2,
 }
 
 
@@ -241,6 +264,9 @@ def largest_admitted(kind: str, budget: Any) -> dict[str, Any]:
                     holder[path[-1]] = value[: max(low, len(value) // 2)]
                     break
                 continue
+            if value is True:  # a part of the work that can be left out (per_layer)
+                holder[path[-1]] = False
+                break
             value = low if value is None else value
             if value > low:
                 holder[path[-1]] = max(low, value // 2)

@@ -26,6 +26,7 @@ def test_the_menu_lists_every_dataset_with_its_shape(client: TestClient) -> None
         "fixed_size": False,
         "feature_names": ["x₁", "x₂"],
         "class_names": [],
+        "image_shape": None,
     }
     assert menu["moons"]["description"].startswith("Two interleaving half circles")
     assert menu["blobs"]["description"].startswith("Three round clouds of points")
@@ -35,7 +36,10 @@ def test_the_menu_lists_every_dataset_with_its_shape(client: TestClient) -> None
     assert iris["fixed_size"] is True
     assert (iris["input_dim"], iris["n_classes"]) == (4, 3)
     assert iris["class_names"] == ["setosa", "versicolor", "virginica"]
-    assert not any(entry["fixed_size"] for name, entry in menu.items() if name != "iris")
+    digits = menu["digits"]
+    assert (digits["input_dim"], digits["n_classes"], digits["image_shape"]) == (64, 10, [8, 8, 1])
+    assert {name for name, entry in menu.items() if entry["fixed_size"]} == {"iris", "digits"}
+    assert {name for name, entry in menu.items() if entry["image_shape"]} == {"digits"}
 
 
 def test_a_dataset_is_the_generators_own_split(client: TestClient) -> None:

@@ -29,6 +29,12 @@ CASES = {
     "batch_size": {"setup": SMALL_SETUP, "batch_sizes": [4, "full"], "resolution": 9},
     "normalization": {"setup": {"epochs": 3, "n_samples": 40}, "steps": 20, "resolution": 11},
     "minimum_ratio": {"seeds": 1, "widths": [[3]], "polish_steps": 10},
+    "skip_connections": {
+        "setup": {"depth": 4, "channels": 2, "epochs": 1},
+        "resolution": 5,
+        "slice_samples": 32,
+        "iterations": 8,
+    },
 }
 
 

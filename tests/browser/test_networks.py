@@ -1,6 +1,8 @@
 """The Networks page in a real browser, against the real server: the data plot, a link, a
 lesson, Train (progress bar, live and final curves, decision boundary), Cancel, the
-landscape, the Hessian, an experiment card, invalid input, and an error from the API.
+landscape (PCA and Hessian planes), the Hessian (with its layers and eigenvector slices),
+experiment cards (skip connections too), a CNN on the digits, invalid input, and an error
+from the API.
 
 Every test but one also checks that the page logged no errors and asked nothing of another
 host (``watched``); the one that provokes a 422 allows exactly that failed request.
@@ -14,7 +16,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import Browser, ConsoleMessage, Page, Request, Route, expect
 
-from tests.browser.lab_page import CHANGE_MS, FIRST_RESULTS_MS, query, save_shot
+from tests.browser.lab_page import CHANGE_MS, FIRST_RESULTS_MS, SHOTS, query, save_shot
 
 pytestmark = pytest.mark.browser
 
@@ -177,9 +179,9 @@ def test_train_shows_a_progress_bar_then_curves_and_the_decision_boundary(
     expect(page.locator("#train-job .job-status")).to_be_hidden()
     assert sent == [{"kind": "train", "params": sent[0]["params"]}]
     assert sent[0]["params"] == {
-        "dataset": "moons", "n_samples": 100, "noise": 0.2, "data_seed": 0, "widths": [8],
-        "activation": "tanh", "batch_norm": False, "loss": "cross_entropy", "optimizer": "adam",
-        "learning_rate": 0.01, "batch_size": 32, "epochs": 6, "seed": 0,
+        "dataset": "moons", "n_samples": 100, "noise": 0.2, "data_seed": 0, "architecture": "mlp",
+        "widths": [8], "activation": "tanh", "batch_norm": False, "loss": "cross_entropy",
+        "optimizer": "adam", "learning_rate": 0.01, "batch_size": 32, "epochs": 6, "seed": 0,
     }  # fmt: skip
 
     # The bar showed while the job ran, moved forward, and ended full.
@@ -347,6 +349,22 @@ def test_landscape_draws_a_contour_with_the_path(
     assert len(sent) == 1  # the view changed without another job
     page.wait_for_function("() => location.search.includes('lv=surface3d')", timeout=CHANGE_MS)
 
+    # The plane of the Hessian's top two eigenvectors: a span (in unit steps), no margin,
+    # and the two eigenvalues on the axes and in the notes.
+    page.check("input[name=landscape-view][value=contour]")
+    page.select_option("#directions", "hessian")
+    expect(page.locator("#span")).to_be_visible()
+    expect(page.locator("#margin")).to_be_hidden()
+    page.locator("#landscape-job button.run").click()
+    notes = page.locator("#landscape-notes")
+    expect(notes).to_contain_text("Hessian's top two eigenvectors, λ₁ =", timeout=FIRST_RESULTS_MS)
+    assert sent[1]["params"]["directions"] == "hessian"
+    title = page.evaluate("document.getElementById('landscape-plot').layout.xaxis.title.text")
+    assert title.startswith("eigenvector 1 (λ₁ = ")
+    page.wait_for_function("() => location.search.includes('dir=hessian')", timeout=CHANGE_MS)
+    page.locator("#landscape-panel").scroll_into_view_if_needed()
+    save_shot(page, tmp_path, "networks-landscape-hessian.png", keep=True)
+
 
 def test_hessian_shows_the_density_spectrum_and_numbers(
     watched: Page, live_url: str, tmp_path: Path
@@ -372,6 +390,20 @@ def test_hessian_shows_the_density_spectrum_and_numbers(
     assert rows["parameters"] == str(SMALL_PARAMETERS)
     assert len(rows["top eigenvalues"].split(", ")) == 3
     assert rows["minimum ratio"].endswith(f"of {SMALL_PARAMETERS}")
+    # Each layer's own block: 2 → 8 (24 parameters) and 8 → 2 (18), two bars each.
+    layers = traces(page, "layers-plot")
+    assert [t["name"] for t in layers] == ["top eigenvalue", "trace (Hutchinson)"]
+    assert layers[0]["y"] == ["layer 1 (2 → 8)", "layer 2 (8 → 2)"]
+    cells = page.locator("#layers-table tbody tr").evaluate_all(
+        "(rows) => rows.map((r) => [r.cells[0].textContent, r.cells[1].textContent])"
+    )
+    assert cells == [["layer 1 (2 → 8)", "24"], ["layer 2 (8 → 2)", "18"]]
+    # The loss along the top eigenvector and a random direction, 41 steps from −0.5 to 0.5.
+    slices = traces(page, "slices-plot")
+    assert [t["name"] for t in slices] == ["top eigenvector", "random direction"]
+    assert len(slices[0]["x"]) == 41
+    assert (slices[0]["x"][0], slices[0]["x"][-1]) == pytest.approx((-0.5, 0.5))
+    page.locator("#hessian-output").scroll_into_view_if_needed()
     save_shot(page, tmp_path, "networks-hessian.png", keep=True)
 
 
@@ -471,7 +503,7 @@ def test_the_experiment_tabs_move_with_the_arrow_keys(watched: Page, live_url: s
     open_networks(page, live_url + "/networks.html")
     tabs = page.locator("#experiment-tabs [role=tab]")
     kinds = [(tab.get_attribute("id") or "").removeprefix("tab-") for tab in tabs.all()]
-    assert len(kinds) == 4
+    assert len(kinds) == 5
     expect(page.locator("#experiment-tabs")).to_have_attribute("role", "tablist")
 
     def expect_selected(kind: str) -> None:
@@ -497,7 +529,7 @@ def test_the_experiment_tabs_move_with_the_arrow_keys(watched: Page, live_url: s
             break
     expect_selected(kinds[start])
     page.keyboard.press("ArrowRight")
-    expect_selected(kinds[(start + 1) % 4])
+    expect_selected(kinds[(start + 1) % len(kinds)])
     page.keyboard.press("ArrowLeft")
     expect_selected(kinds[start])
     page.keyboard.press("End")
@@ -618,3 +650,143 @@ def test_an_uploaded_csv_is_shown_selected_trained_and_its_errors_named(
     expect(page.locator("#dataset")).to_have_value(upload_id)  # the good table stays chosen
     assert [text for text in logged if "422" not in text] == []  # only the refused upload
     assert len(logged) == 1
+
+
+def test_choosing_a_cnn_moves_to_the_digits_and_trains_one(
+    watched: Page, live_url: str, tmp_path: Path
+) -> None:
+    """A CNN reads images: choosing it on the moons moves to the digits (the tables greyed
+    in the menu), shows depth, channels and skips in place of widths and batch norm, checks
+    that the depth is even, and sends a CNN setup without the MLP's fields."""
+    page = watched
+    open_networks(page, f"{live_url}/networks.html?{SMALL}")
+    page.select_option("#architecture", "cnn")
+    expect(page.locator("#dataset")).to_have_value("digits")
+    expect(page.locator("#widths")).to_be_hidden()
+    expect(page.locator("#batch-norm")).to_be_hidden()
+    expect(page.locator("#depth")).to_have_value("8")
+    expect(page.locator("#skip-connections")).to_be_checked()
+    expect(page.locator("#parameter-count")).to_contain_text("3,674 parameters · 8×8×1 image")
+    assert page.locator("#dataset option[value=moons]").is_disabled()
+    assert page.locator("#dataset option[value=digits]").is_enabled()
+    page.wait_for_function(
+        "() => location.search.includes('arch=cnn') && location.search.includes('d=digits')",
+        timeout=CHANGE_MS,
+    )
+
+    page.fill("#depth", "5")
+    expect(page.locator("#depth")).to_have_attribute("aria-invalid", "true")
+    expect(page.locator("#setup-errors")).to_have_text("depth must be even")
+    page.fill("#depth", "4")
+    page.fill("#channels", "2")
+    page.fill("#epochs", "1")
+    page.locator("#skip-connections").uncheck()
+    expect(page.locator("#setup-errors")).to_be_hidden()
+    expect(page.locator("#parameter-count")).to_contain_text("126 parameters")
+    expect(page.locator("#parameter-count")).to_contain_text("without skips")
+
+    sent = posted_experiments(page)
+    page.locator("#train-job button.run").click()
+    page.wait_for_function(
+        "() => document.body.dataset.trained === 'true'", timeout=FIRST_RESULTS_MS
+    )
+    expect(page.locator("#train-job .job-error")).to_be_hidden()
+    params = sent[0]["params"]
+    assert {k: params[k] for k in ("dataset", "architecture", "depth", "channels")} == {
+        "dataset": "digits", "architecture": "cnn", "depth": 4, "channels": 2,
+    }  # fmt: skip
+    assert params["skip_connections"] is False
+    assert "widths" not in params and "batch_norm" not in params
+    expect(page.locator("#train-summary")).to_contain_text("126 parameters")
+    save_shot(page, tmp_path, "networks-cnn.png", keep=True)
+
+    page.select_option("#architecture", "mlp")  # back to the tables
+    expect(page.locator("#widths")).to_be_visible()
+    assert page.locator("#dataset option[value=moons]").is_enabled()
+
+
+# What the skip-connections card sends, shrunk on the way to seconds of work (the card
+# itself offers only seeds and depth; the API's defaults take ~45 s).
+TINY_SKIPS = {
+    "setup": {"channels": 2, "epochs": 1},
+    "resolution": 5,
+    "slice_samples": 32,
+    "iterations": 8,
+}
+
+SKIP_CONTOURS_JS = """() => [...document.querySelectorAll(
+        '#experiment-skip_connections .js-plotly-plot')]
+    .filter((plot) => plot.data[0]?.type === 'contour')
+    .map((plot) => {
+        const c = plot.data[0];
+        return {id: plot.id, zmin: c.zmin, zmax: c.zmax, contours: c.contours,
+                autocontour: c.autocontour, rows: c.z.length,
+                box: plot.getBoundingClientRect().toJSON()};
+    })"""
+
+
+def test_the_skip_connections_card_draws_both_slices_on_one_colour_scale(
+    watched: Page, live_url: str
+) -> None:
+    page = watched
+    page.set_viewport_size({"width": 1400, "height": 900})
+    SHOTS.mkdir(parents=True, exist_ok=True)
+
+    def shrink(route: Route) -> None:
+        body = json.loads(route.request.post_data or "{}")
+        if body.get("kind") == "skip_connections":
+            params = body["params"]
+            params["setup"] = {**params.get("setup", {}), **TINY_SKIPS["setup"]}
+            params.update({k: v for k, v in TINY_SKIPS.items() if k != "setup"})
+        route.continue_(post_data=json.dumps(body))
+
+    page.route("**/api/experiments", shrink)
+    open_networks(page, live_url + "/networks.html?x=skip_connections")
+    card = page.locator("#experiment-skip_connections")
+    expect(card).to_be_visible()
+    expect(card.locator(".lesson-section")).to_have_text(
+        "Curriculum 6. Normalization changes the landscape"
+    )
+    expect(card.locator("input[name=seeds]")).to_have_value("1")
+    expect(card.locator("input[name='setup.depth']")).to_have_value("20")
+    card.locator("input[name='setup.depth']").fill("5")
+    sent = posted_experiments(page)
+    card.locator("button.run").click()
+    expect(card.locator(".job-error")).to_contain_text("depth must be even")
+    card.locator("input[name='setup.depth']").fill("4")
+    card.locator("button.run").click()
+    expect(card).to_have_attribute("data-drawn", "true", timeout=FIRST_RESULTS_MS)
+    # The card's fields as the page sends them (shrunk only on the way to the server).
+    assert sent == [{"kind": "skip_connections", "params": {"seeds": 1, "setup": {"depth": 4}}}]
+
+    contours = page.evaluate(SKIP_CONTOURS_JS)
+    assert [c["id"] for c in contours] == [
+        "skip-connections-seed0-with", "skip-connections-seed0-without",
+    ]  # fmt: skip
+    with_skips, without = contours
+    assert with_skips["rows"] == without["rows"] == 5
+    for key in ("zmin", "zmax", "contours"):
+        assert with_skips[key] == without[key], key  # one colour scale
+    assert with_skips["autocontour"] is False
+    assert with_skips["zmin"] < with_skips["zmax"]
+    # Side by side at this width: the same row, the second to the right of the first.
+    assert abs(with_skips["box"]["top"] - without["box"]["top"]) < 2
+    assert without["box"]["left"] > with_skips["box"]["right"] - 2
+    curves = traces(page, "skip-connections-curves")
+    assert len(curves) == 4  # train and test, with and without
+    rows = card.locator(".results-table tbody tr")
+    expect(rows).to_have_count(2)
+    expect(card.locator(".note").nth(1)).to_contain_text("with skip connections was smoother")
+    expect(card.locator(".note").nth(1)).to_contain_text("of 1")
+    legends = page.evaluate(LEGEND_OVERLAPS_JS, card.element_handle())
+    assert [entry for entry in legends if entry["hit"] or not entry["inside"]] == []
+    card.scroll_into_view_if_needed()
+    card.screenshot(path=str(SHOTS / "networks-skip-connections-1400.png"))
+
+    # A phone: the slices stack, and nothing makes the page scroll sideways.
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.wait_for_timeout(300)
+    boxes = page.evaluate(SKIP_CONTOURS_JS)
+    assert boxes[1]["box"]["top"] >= boxes[0]["box"]["bottom"] - 2
+    assert page.evaluate("() => document.documentElement.scrollWidth") <= 390
+    card.screenshot(path=str(SHOTS / "networks-skip-connections-390.png"))

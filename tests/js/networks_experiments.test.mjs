@@ -9,10 +9,15 @@ import { batchAxis, summaryTable, timingTraces } from "../../frontend/js/network
 import { LEGEND_ROW, PLOT_HEIGHT, legendEntries } from "../../frontend/js/networks/experiments/common.js";
 import { ratioTraces, summaryText } from "../../frontend/js/networks/experiments/minimum_ratio.js";
 import { batchNormTraces } from "../../frontend/js/networks/experiments/normalization.js";
+import {
+  LEVELS, MEASURE_COLUMNS, comparisonText, lossRange, sharedScale,
+} from "../../frontend/js/networks/experiments/skip_connections.js";
 import { getPath, withPath } from "../../frontend/js/networks/presets.js";
 import { EXPERIMENT_KINDS, apiField, limitOf, withinLimit } from "../../frontend/js/networks/state.js";
 import { PALETTE } from "../../frontend/js/networks/colors.js";
-import { makeBatchSize, makeLossComparison, makeMinimumRatio, makeNormalization } from "./networks_fixtures.mjs";
+import {
+  makeBatchSize, makeLossComparison, makeMinimumRatio, makeNormalization, makeSkipConnections,
+} from "./networks_fixtures.mjs";
 
 const byKind = Object.fromEntries(EXPERIMENTS.map((e) => [e.kind, e]));
 const plots = (items) => items.filter((i) => i.type === "plot");
@@ -191,6 +196,100 @@ describe("normalization views", () => {
   });
 });
 
+describe("skip_connections views", () => {
+  const result = makeSkipConnections({ seeds: 2 });
+  const items = byKind.skip_connections.views(result);
+  const slices = plots(items).filter((p) => p.id !== "skip-connections-curves");
+  const close = (a, b) => assert.ok(Math.abs(a - b) < 1e-12, `${a} ≉ ${b}`);
+
+  it("draws each seed's pair of slices, with then without, whatever order the networks come in", () => {
+    const expected = [
+      "skip-connections-seed0-with", "skip-connections-seed0-without",
+      "skip-connections-seed1-with", "skip-connections-seed1-without", "skip-connections-curves",
+    ];
+    assert.deepEqual(ids(items), expected);
+    const shuffled = { ...result, networks: [...result.networks].reverse() };
+    assert.deepEqual(ids(byKind.skip_connections.views(shuffled)), expected);
+    assert.match(slices[0].title, /^With skip connections \(seed 0\)/);
+    assert.match(slices[1].title, /^Without skip connections \(seed 0\)/);
+  });
+
+  it("puts every slice on one colour scale: log₁₀ of the loss, the same ends and the same levels", () => {
+    const contours = slices.map((p) => p.figure.data[0]);
+    assert.ok(contours.every((c) => c.type === "contour"));
+    const [lo, hi] = [Math.log10(0.05), Math.log10(5)];
+    for (const c of contours) {
+      close(c.zmin, lo);
+      close(c.zmax, hi);
+      assert.equal(c.zauto, false);
+      assert.equal(c.autocontour, false);
+      assert.deepEqual(c.contours, contours[0].contours);
+      assert.deepEqual(c.colorbar, contours[0].colorbar);
+    }
+    close(contours[0].contours.start, lo);
+    close(contours[0].contours.end, hi);
+    close(contours[0].contours.size, (hi - lo) / LEVELS);
+    // The rougher slice without skips reaches the top of the scale, the one with stays low.
+    close(contours[1].z[0][0], Math.log10(5));
+    close(contours[0].z[1][1], Math.log10(0.05));
+    assert.equal(contours[0].text[1][1], "0.05"); // the hover says the loss itself
+    const ticks = contours[0].colorbar.ticktext;
+    assert.deepEqual([ticks[0], ticks.at(-1)], ["0.05", "5"]);
+  });
+
+  it("keeps one unit as long on both axes and marks the trained weights", () => {
+    for (const item of slices) {
+      const { layout, data } = item.figure;
+      assert.equal(layout.yaxis.scaleanchor, "x");
+      assert.deepEqual(layout.xaxis.range, [-1, 1]);
+      assert.deepEqual([data[1].name, data[1].x, data[1].y], ["trained weights", [0], [0]]);
+    }
+  });
+
+  it("draws both variants' curves, one colour each, one legend entry per variant and curve", () => {
+    const curves = plots(items).find((p) => p.id === "skip-connections-curves");
+    assert.equal(curves.figure.data.length, 8);
+    assert.equal(legendEntries(curves.figure), 4);
+    const shown = curves.figure.data.filter((t) => t.showlegend);
+    assert.deepEqual(shown.map((t) => [t.name, t.line.dash]), [
+      ["with skip connections: train", "solid"], ["with skip connections: test", "dash"],
+      ["without skip connections: train", "solid"], ["without skip connections: test", "dash"],
+    ]);
+    const colours = new Set(curves.figure.data.map((t) => t.line.color));
+    assert.deepEqual([...colours], [PALETTE[0], PALETTE[4]]);
+  });
+
+  it("lists every network's measures, seed by seed, and its centre check", () => {
+    const tableItem = items.find((i) => i.type === "table");
+    assert.deepEqual(tableItem.columns, MEASURE_COLUMNS);
+    assert.equal(tableItem.rows.length, 4);
+    assert.ok(tableItem.rows.every((row) => row.length === MEASURE_COLUMNS.length));
+    assert.deepEqual(tableItem.rows.map((r) => [r[0], r[1]]), [["0", "with"], ["0", "without"], ["1", "with"], ["1", "without"]]);
+    assert.deepEqual(tableItem.rows[1].slice(5, 11), ["0.4", "75.0%", "1", "8", "-3", "0.375"]);
+    assert.equal(tableItem.rows[0][11], "✓");
+    assert.match(tableItem.rows[1][11], /^✗/);
+  });
+
+  it("says per measure in how many seeds the skips were smoother, ties named", () => {
+    const notes = items.filter((i) => i.type === "note").map((i) => i.text);
+    assert.equal(notes[1], comparisonText(result.comparison));
+    assert.equal(notes[1], "Seeds in which the network with skip connections was smoother (lower): negative curvature 2 of 2, "
+      + "non-convex share 2 of 2, local minima 0 of 2 (2 tied), sharpness λ_max 2 of 2, |λ_min / λ_max| 2 of 2.");
+    assert.match(notes[0], /depth 20, 9 blocks, 8 channels, relu on digits, 12 epochs of adam/);
+    assert.match(notes[0], /averages 256 training samples/);
+    assert.match(notes[0], /loss 0\.05 to 5\./);
+  });
+
+  it("falls back to the grids' own range, and to a linear scale when a loss is not positive", () => {
+    assert.deepEqual(lossRange({ ...result, z_range: [null, 5] }), [0.05, 5]);
+    const linear = sharedScale([0, 2]);
+    assert.equal(linear.log, false);
+    assert.deepEqual([linear.trace.zmin, linear.trace.zmax, linear.height(1)], [0, 2, 1]);
+    const flat = sharedScale([1, 1]);
+    assert.ok(flat.trace.contours.size > 0);
+  });
+});
+
 describe("experiment legends", () => {
   // The normalization experiment at three learning rates: six entries, once drawn over its curves.
   const sixEntries = makeNormalization();
@@ -199,6 +298,7 @@ describe("experiment legends", () => {
   bn.runs = [...bn.runs, { ...bn.runs[0], learning_rate: 3 }, { ...bn.runs[1], learning_rate: 3 }];
   const results = {
     minimum_ratio: makeMinimumRatio(), batch_size: makeBatchSize(), loss_comparison: makeLossComparison(), normalization: sixEntries,
+    skip_connections: makeSkipConnections(),
   };
 
   it("puts every legend under the plot area, in room added for it, so it covers no data", () => {

@@ -52,7 +52,7 @@ export function makeLandscape(directions = "pca") {
   return result;
 }
 
-export function makeHessian({ spectrum = true } = {}) {
+export function makeHessian({ spectrum = true, perLayer = true, slices = true } = {}) {
   const result = {
     parameters: 6, train_loss: 0.125, gradient_norm: 0.0031,
     top_eigenvalues: [4.5, 2, 0.5], most_negative_eigenvalue: -0.25,
@@ -60,6 +60,17 @@ export function makeHessian({ spectrum = true } = {}) {
     density: { x: [-1, 0, 1, 2, 3, 4, 5], y: [0, 0.2, 0.5, 0, 0.1, 0.05, 0.2] },
     history: makeHistory(),
   };
+  if (perLayer) {
+    // Each layer's own block: the first is ~100× as curved as the last.
+    result.per_layer = [
+      { layer: "layer 1 (2 → 2)", parameters: 6, top_eigenvalue: 40, trace: { estimate: 55, standard_error: 5 } },
+      { layer: "layer 2 (2 → 1)", parameters: 3, top_eigenvalue: 0.4, trace: { estimate: 0.6, standard_error: 0.1 } },
+    ];
+  }
+  if (slices) {
+    const x = [-0.5, -0.25, 0, 0.25, 0.5];
+    result.eigenvector_slices = { x, top_eigenvector: x.map((a) => 0.125 + 2.25 * a * a), random: x.map((a) => 0.125 + 0.1 * a * a) };
+  }
   if (spectrum) {
     result.spectrum = [-0.25, 0, 0.1, 0.5, 2, 4.5];
     result.minimum_ratio = { ratio: 4 / 6, positive: 4, negative: 1, near_zero: 1, total: 6, tolerance: 1e-6 };
@@ -141,6 +152,45 @@ export function makeNormalization() {
         { batch_norm: false, learning_rate: 0.1, ...surface, centre: { grid: 0, direct: 0, matches: true } },
         { batch_norm: true, learning_rate: 0.1, ...surface, centre: { grid: 0, direct: 0, matches: true } },
       ],
+    },
+  };
+}
+
+/**
+ * A skip_connections result: `seeds` pairs of 3 × 3 slices, the network without skips
+ * rougher (and its loss higher) than the one with, in the API's order (seed 0 with, seed 0
+ * without, …). The slices' losses span 0.05 … 5 over all networks, which `z_range` says.
+ */
+export function makeSkipConnections({ seeds = 2 } = {}) {
+  const axis = [-1, 0, 1];
+  const network = (seed, skips) => {
+    const [low, high] = skips ? [0.05 + 0.01 * seed, 0.5] : [0.2, 5 - seed];
+    const z = axis.map((b) => axis.map((a) => (a === 0 && b === 0 ? low : a * b > 0 ? high : (low + high) / 2)));
+    return {
+      seed, skip_connections: skips, parameters: 126, train_loss: low, test_accuracy: skips ? 0.9 : 0.6,
+      history: makeHistory({ epochs: 3 }), x: axis, y: axis, z,
+      centre: { grid: low, direct: low, matches: skips || seed > 0 },
+      measures: {
+        negative_curvature: skips ? 0.1 : 0.4, nonconvex_share: skips ? 0.25 : 0.75, local_minima: 1,
+        sharpness: skips ? 2 : 8, lowest_eigenvalue: skips ? -0.1 : -3, centre_ratio: skips ? 0.05 : 0.375,
+      },
+    };
+  };
+  const networks = Array.from({ length: seeds }, (_, s) => [network(s, true), network(s, false)]).flat();
+  const pick = (skips, key) => networks.filter((n) => n.skip_connections === skips).map((n) => n.measures[key]);
+  const comparison = ["negative_curvature", "nonconvex_share", "local_minima", "sharpness", "centre_ratio"].map((measure) => {
+    const withSkips = pick(true, measure);
+    const withoutSkips = pick(false, measure);
+    return {
+      measure, with_skips: withSkips, without_skips: withoutSkips, seeds,
+      lower_with_skips: withSkips.filter((v, i) => v < withoutSkips[i]).length,
+    };
+  });
+  return {
+    slice_samples: 256, z_range: [0.05, 5], networks, comparison,
+    setup: {
+      dataset: "digits", architecture: "cnn", depth: 20, channels: 8, skip_connections: true, activation: "relu",
+      optimizer: "adam", learning_rate: 0.003, batch_size: 64, epochs: 12, seed: 0,
     },
   };
 }

@@ -33,6 +33,21 @@ describe("lesson settings", () => {
     assert.ok(settings.setup.some((s) => s.label === "learning rate η" && s.value === "0.1"));
   });
 
+  it("names a CNN's depth, channels and skips, not the MLP's widths it never had", () => {
+    const cnn = { ...SETUP, architecture: "cnn", depth: 20, channels: 8, skip_connections: true };
+    const settings = lessonSettings({ kind: "skip_connections", params: { seeds: 2, slice_samples: 256, setup: cnn } });
+    const text = settingsText(settings);
+    assert.match(text, /architecture CNN \(ResNet-style\) · depth 20 · channels 8/);
+    assert.match(text, /skip connections with and without/); // the API's per-run words
+    assert.match(text, /init seed 0 and the next, one per pair/);
+    assert.match(text, /samples per slice point 256/);
+    assert.ok(!labels(settings.setup).includes("hidden widths"));
+    assert.ok(!labels(settings.setup).includes("batch norm"));
+    const mlp = lessonSettings({ kind: "hessian", params: { setup: { ...SETUP, architecture: "mlp", depth: 8, channels: 8 } } });
+    assert.ok(!labels(mlp.setup).includes("depth"));
+    assert.ok(labels(mlp.setup).includes("hidden widths"));
+  });
+
   it("lists architectures in place of the setup's widths, and an experiment without a network alone", () => {
     const ratio = lessonSettings({ kind: "minimum_ratio", params: { widths: [[4], [6, 6]], seeds: 6, setup: SETUP } });
     assert.equal(ratio.experiment[0].value, "4; 6 × 6");

@@ -4,12 +4,13 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 
 import {
-  DEFAULTS, decodeState, defaultState, encodeState,
+  DEFAULTS, LIMITS, decodeState, defaultState, encodeState, limitOf, withinLimit,
 } from "../../frontend/js/networks/state.js";
 import {
-  datasetQuery, fittingLoss, lossesFor, parameterCount, parseNumber, parseWidths, sameData, sanitize,
-  setupErrors, setupParams,
+  convParameterCount, datasetQuery, firstImageDataset, fittingLoss, imageShape, lossesFor, parameterCount, parseNumber,
+  parseWidths, sameData, sanitize, setupErrors, setupParams, startFeatures,
 } from "../../frontend/js/networks/setup.js";
+import { architectureText } from "../../frontend/js/networks/form.js";
 
 const query = (entries) => `?${new URLSearchParams(entries).toString()}`;
 
@@ -20,6 +21,14 @@ function richState() {
     activation: "relu", batchNorm: true, loss: "softmax_mse", optimizer: "sgd", learningRate: 0.5,
     batchSize: "full", epochs: 120, seed: 42, directions: "random", resolution: 21, span: 0.5,
     margin: 0.1, landscapeView: "surface3d", topK: 3, iterations: 32, probes: 4, experiment: "normalization",
+  };
+}
+
+/** A CNN on the digits, every network field off its default. */
+function cnnState() {
+  return {
+    ...defaultState(), dataset: "digits", architecture: "cnn", depth: 20, channels: 32, skipConnections: false,
+    activation: "relu", directions: "hessian", experiment: "skip_connections", features: [27, 36],
   };
 }
 
@@ -36,6 +45,28 @@ describe("encodeState / decodeState", () => {
       const s = { ...defaultState(), widths, batchSize: 4096 };
       assert.deepEqual(decodeState(`?${encodeState(s)}`), s);
     }
+  });
+
+  it("round-trips the architecture: a CNN's depth, channels and skips, the Hessian's plane, the skip tab", () => {
+    assert.deepEqual([DEFAULTS.architecture, DEFAULTS.depth, DEFAULTS.channels, DEFAULTS.skipConnections], ["mlp", 8, 8, true]);
+    const state = cnnState();
+    const q = new URLSearchParams(encodeState(state));
+    assert.deepEqual(
+      ["arch", "dp", "ch", "sk", "dir", "x"].map((k) => q.get(k)),
+      ["cnn", "20", "32", "0", "hessian", "skip_connections"],
+    );
+    assert.deepEqual(decodeState(`?${q}`), state);
+    for (const depth of [4, 6, 18]) {
+      const s = { ...defaultState(), architecture: "cnn", depth, channels: 2 };
+      assert.deepEqual(decodeState(`?${encodeState(s)}`), s);
+    }
+  });
+
+  it("ignores an odd, too shallow or too deep network, and an unknown architecture", () => {
+    for (const dp of ["7", "2", "22", "8.5", "x"]) assert.equal(decodeState(query({ dp })).depth, DEFAULTS.depth, dp);
+    for (const ch of ["1", "33", "2.5"]) assert.equal(decodeState(query({ ch })).channels, DEFAULTS.channels, ch);
+    assert.equal(decodeState(query({ arch: "transformer" })).architecture, "mlp");
+    assert.equal(decodeState(query({ sk: "yes" })).skipConnections, true);
   });
 
   it("writes only what differs from the defaults, with short keys", () => {
@@ -88,6 +119,25 @@ describe("parseWidths / parseNumber", () => {
   });
 });
 
+describe("a depth's bound: even (the stem, two per block, the dense layer)", () => {
+  it("takes the step from the API's field, or knows a depth's while the API does not send it", () => {
+    assert.deepEqual(LIMITS.depth, { min: 4, max: 20, integer: true, exclusiveMin: false, step: 2 });
+    assert.equal(limitOf({ name: "setup.depth", type: "integer", minimum: 4 }).step, 2);
+    assert.equal(limitOf({ name: "width", type: "integer", multiple_of: 8 }).step, 8);
+    assert.equal(limitOf({ name: "setup.epochs", type: "integer" }).step, undefined);
+    assert.ok(withinLimit(8, LIMITS.depth));
+    assert.ok(!withinLimit(9, LIMITS.depth));
+  });
+
+  it("says an odd depth must be even", () => {
+    assert.equal(parseNumber("9", LIMITS.depth, "depth").error, "depth must be even");
+    assert.equal(parseNumber("22", LIMITS.depth, "depth").error, "depth must be at least 4 and at most 20");
+    assert.deepEqual(parseNumber("12", LIMITS.depth, "depth"), { value: 12 });
+    assert.equal(parseNumber("9", { step: 3 }, "n").error, undefined);
+    assert.equal(parseNumber("10", { step: 3 }, "n").error, "n must be a multiple of 3");
+  });
+});
+
 describe("parameterCount", () => {
   it("counts weights and biases per layer, and BN's scale and shift", () => {
     // 2 → 16 → 16 → 2: (2+1)·16 + (16+1)·16 + (16+1)·2
@@ -95,14 +145,34 @@ describe("parameterCount", () => {
     assert.equal(parameterCount({ inputDim: 2, widths: [16, 16], outputDim: 2, batchNorm: true }), 354 + 64);
     assert.equal(parameterCount({ inputDim: 4, widths: [], outputDim: 3, batchNorm: true }), 15);
   });
+
+  it("counts a ResNet-style CNN's kernels and biases as the API's ConvSpec does", () => {
+    // The API's count_params for digits (8 × 8 × 1, 10 classes) at three sizes.
+    const digits = { imageShape: [8, 8, 1], outputDim: 10 };
+    assert.equal(convParameterCount({ ...digits, depth: 8, channels: 8 }), 3674);
+    assert.equal(convParameterCount({ ...digits, depth: 4, channels: 2 }), 126);
+    assert.equal(convParameterCount({ ...digits, depth: 20, channels: 8 }), 10682);
+  });
+
+  it("describes the network in a line: an MLP's sizes, a CNN's blocks and skips", () => {
+    const digits = { name: "digits", task: "classification", input_dim: 64, n_classes: 10 };
+    const moons = { name: "moons", task: "classification", input_dim: 2, n_classes: 2 };
+    assert.equal(architectureText(defaultState(), moons), "354 parameters · 2 → 16 → 16 → 2");
+    assert.equal(
+      architectureText({ ...defaultState(), architecture: "cnn", skipConnections: false }, digits),
+      "3,674 parameters · 8×8×1 image → stem conv → 3 blocks of 2 convs, 8 channels, without skips → pool → 10",
+    );
+    assert.match(architectureText({ ...defaultState(), architecture: "cnn", depth: 4 }, digits), /→ 1 block of 2 convs, 8 channels, with skips/);
+  });
 });
 
 describe("the setup's request body and checks", () => {
   const moons = { name: "moons", task: "classification", input_dim: 2, n_classes: 2, fixed_size: false };
   const regression = { name: "regression", task: "regression", input_dim: 2, n_classes: 0, fixed_size: false };
   const iris = { name: "iris", task: "classification", input_dim: 4, n_classes: 3, fixed_size: true };
+  const digits = { name: "digits", label: "digits", task: "classification", input_dim: 64, n_classes: 10, fixed_size: true };
   const catalogue = {
-    datasets: new Map([moons, regression, iris].map((d) => [d.name, d])),
+    datasets: new Map([moons, regression, iris, digits].map((d) => [d.name, d])),
     optimizers: new Map([["adam", {}], ["sgd", {}]]),
   };
 
@@ -116,10 +186,49 @@ describe("the setup's request body and checks", () => {
   it("builds NetworkSetupParams in the API's names; a full batch is the largest it takes", () => {
     const body = setupParams(richState());
     assert.deepEqual(body, {
-      dataset: "iris", n_samples: 1200, noise: 0.35, data_seed: 7, widths: [], activation: "relu",
+      dataset: "iris", n_samples: 1200, noise: 0.35, data_seed: 7, architecture: "mlp", widths: [], activation: "relu",
       batch_norm: true, loss: "softmax_mse", optimizer: "sgd", learning_rate: 0.5, batch_size: "full",
       epochs: 120, seed: 42,
     });
+  });
+
+  it("sends a CNN's depth, channels and skips, and not an MLP's widths or batch norm", () => {
+    const body = setupParams({ ...cnnState(), batchNorm: true });
+    assert.deepEqual(
+      [body.architecture, body.depth, body.channels, body.skip_connections, body.dataset],
+      ["cnn", 20, 32, false, "digits"],
+    );
+    assert.ok(!("widths" in body) && !("batch_norm" in body));
+    assert.ok(!("depth" in setupParams(defaultState())), "an MLP is sent without a CNN's fields");
+  });
+
+  it("knows which data a CNN reads: images only", () => {
+    assert.deepEqual(imageShape(digits), [8, 8, 1]);
+    assert.deepEqual(imageShape({ name: "upload", image_shape: [4, 4, 3] }), [4, 4, 3]); // the API's word, once it sends one
+    assert.equal(imageShape(moons), null);
+    assert.equal(imageShape(undefined), null);
+    assert.equal(firstImageDataset(catalogue.datasets), digits);
+    assert.deepEqual(setupErrors(cnnState(), digits), []);
+    const [table] = setupErrors({ ...cnnState(), dataset: "moons" }, moons);
+    assert.match(table, /a CNN reads images and moons is a table/);
+  });
+
+  it("gives a CNN on a table the image data (or, with none, an MLP)", () => {
+    const defaults = defaultState();
+    const clean = sanitize({ ...defaults, architecture: "cnn", dataset: "moons", loss: "mse" }, catalogue, defaults);
+    assert.deepEqual([clean.architecture, clean.dataset, clean.loss], ["cnn", "digits", "cross_entropy"]);
+    const noImages = { ...catalogue, datasets: new Map([["moons", moons]]) };
+    assert.equal(sanitize({ ...defaults, architecture: "cnn" }, noImages, defaults).architecture, "mlp");
+    assert.deepEqual(sanitize(cnnState(), catalogue, defaults), cnnState());
+  });
+
+  it("starts an image's data plot at two pixels by its centre, not its blank corner", () => {
+    assert.deepEqual(startFeatures(digits), [27, 36]); // pixels (4, 4) and (5, 5) of 8 × 8
+    assert.deepEqual(startFeatures({ name: "rgb", image_shape: [4, 4, 3] }), [15, 30]);
+    assert.deepEqual(startFeatures(iris), [0, 1]);
+    const defaults = defaultState();
+    assert.deepEqual(sanitize({ ...defaults, dataset: "digits" }, catalogue, defaults).features, [27, 36]);
+    assert.deepEqual(sanitize({ ...defaults, dataset: "digits", features: [8, 9] }, catalogue, defaults).features, [8, 9]);
   });
 
   it("says when samples × epochs exceed the API's budget or the loss does not fit", () => {

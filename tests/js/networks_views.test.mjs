@@ -9,10 +9,13 @@ import {
 } from "../../frontend/js/networks/boundary_view.js";
 import { PALETTE, classColor, tint } from "../../frontend/js/networks/colors.js";
 import { buildDataFigure, pointTraces, targetRange } from "../../frontend/js/networks/dataset_view.js";
-import { buildDensityFigure, buildSpectrumFigure, densityFloor, hessianRows } from "../../frontend/js/networks/hessian_view.js";
+import {
+  LAYER_COLUMNS, buildDensityFigure, buildLayersFigure, buildSlicesFigure, buildSpectrumFigure, densityFloor, hessianRows,
+  layerRows,
+} from "../../frontend/js/networks/hessian_view.js";
 import { isUnknownKind, jobView, problemMessage } from "../../frontend/js/networks/job.js";
 import {
-  buildLandscapeFigure, labelIndices, landscapeHeights, landscapeNotes, pathLabels, sampleGrid,
+  axisTitles, buildLandscapeFigure, labelIndices, landscapeHeights, landscapeNotes, logColorbar, pathLabels, sampleGrid,
 } from "../../frontend/js/networks/landscape_view.js";
 import { buildCurvesFigure, trainSummary } from "../../frontend/js/networks/train_view.js";
 import {
@@ -38,10 +41,12 @@ describe("data plot", () => {
     assert.equal(total, data.x_train.length + data.x_test.length);
   });
 
-  it("keys the markers in the legend's title, with no annotation to lie over the legend", () => {
+  it("leaves the legend to the classes: no title to crowd their entries, no annotation over them", () => {
+    // (The key to the markers is the panel's caption, data_panel.js.)
     const { layout } = buildDataFigure({ data: makeDataset() });
-    assert.equal(layout.legend.title.text.trim(), "filled: train · hollow: test");
+    assert.equal(layout.legend.title, undefined);
     assert.equal(layout.annotations, undefined);
+    assert.equal(layout.legend.orientation, "h");
   });
 
   it("plots the chosen features, named on the axes", () => {
@@ -222,6 +227,27 @@ describe("landscape", () => {
     assert.equal(labels[30], "epoch 30");
   });
 
+  it("names the Hessian's eigenvectors with their eigenvalues, on the axes and in the notes", () => {
+    const result = { ...makeLandscape("hessian"), eigenvalues: [12.5, 0.75] };
+    assert.deepEqual(axisTitles(result), ["eigenvector 1 (λ₁ = 12.5)", "eigenvector 2 (λ₂ = 0.75)"]);
+    const figure = buildLandscapeFigure(result);
+    assert.equal(figure.layout.xaxis.title.text, "eigenvector 1 (λ₁ = 12.5)");
+    assert.equal(figure.data.length, 2, "no path on the Hessian's plane");
+    assert.equal(buildLandscapeFigure(result, { view: "surface3d" }).layout.scene.yaxis.title.text, "eigenvector 2 (λ₂ = 0.75)");
+    const notes = landscapeNotes(result);
+    assert.equal(notes.length, 2);
+    assert.match(notes[0], /^The plane of the Hessian's top two eigenvectors, λ₁ = 12\.5 and λ₂ = 0\.75:/);
+    assert.match(notes[1], /Centre check/);
+    assert.deepEqual(axisTitles({ directions: "hessian" }), ["eigenvector 1", "eigenvector 2"]);
+    assert.equal(landscapeNotes({ directions: "random", eigenvalues: [1, 2] }).length, 0);
+  });
+
+  it("labels a log colour bar with the loss itself", () => {
+    const bar = logColorbar(-2, 2);
+    assert.deepEqual(bar.tickvals, [-2, -1, 0, 1, 2]);
+    assert.deepEqual(bar.ticktext, ["0.01", "0.1", "1", "10", "100"]);
+  });
+
   it("states the PCA and centre checks", () => {
     const notes = landscapeNotes(makeLandscape());
     assert.equal(notes[0], "The two PCA directions explain 90.0% and 8.0% of the path's movement; the plane captures 98.0% of it.");
@@ -256,6 +282,56 @@ describe("Hessian", () => {
     assert.equal(rows["most negative eigenvalue"], "-0.25");
     assert.equal(rows["minimum ratio"], "0.667: 4 positive, 1 negative, 1 near zero (|λ| ≤ 1.00e-6) of 6");
     assert.match(Object.fromEntries(hessianRows(makeHessian({ spectrum: false })))["minimum ratio"], /not computed/);
+  });
+});
+
+describe("Hessian per layer and along its top eigenvector", () => {
+  it("bars each layer's top eigenvalue and trace ± standard error, layer 1 on top, on a log axis", () => {
+    const result = makeHessian();
+    const figure = buildLayersFigure(result);
+    const [top, trace] = figure.data;
+    assert.deepEqual([top.type, top.orientation, trace.orientation], ["bar", "h", "h"]);
+    assert.deepEqual(top.y, ["layer 1 (2 → 2)", "layer 2 (2 → 1)"]);
+    assert.deepEqual(top.x, [40, 0.4]);
+    assert.deepEqual(trace.x, [55, 0.6]);
+    assert.deepEqual(trace.error_x.array, [5, 0.1]);
+    assert.deepEqual(top.customdata, ["6 parameters", "3 parameters"]);
+    assert.equal(figure.layout.xaxis.type, "log"); // two decades apart
+    assert.equal(figure.layout.yaxis.autorange, "reversed");
+    assert.equal(figure.layout.barmode, "group");
+    assert.ok(figure.layout.height > 100);
+  });
+
+  it("grows a row per layer, and keeps a linear axis for a negative trace", () => {
+    const layer = (k, estimate) => ({ layer: `block ${k} conv 1`, parameters: 584, top_eigenvalue: 1, trace: { estimate, standard_error: 0.5 } });
+    const deep = { per_layer: Array.from({ length: 20 }, (_, k) => layer(k, 1)) };
+    const shallow = { per_layer: [layer(0, 1), layer(1, -0.5)] };
+    assert.ok(buildLayersFigure(deep).layout.height - buildLayersFigure(shallow).layout.height >= 18 * 25);
+    assert.equal(buildLayersFigure(shallow).layout.xaxis.type, "linear");
+  });
+
+  it("tabulates each layer, and has nothing when the layers were not asked for", () => {
+    const rows = layerRows(makeHessian());
+    assert.deepEqual(rows[0], ["layer 1 (2 → 2)", "6", "40", "55 ± 5"]);
+    assert.equal(rows[0].length, LAYER_COLUMNS.length);
+    const without = makeHessian({ perLayer: false });
+    assert.equal(buildLayersFigure(without), null);
+    assert.deepEqual(layerRows(without), []);
+    assert.equal(buildLayersFigure({ ...without, per_layer: [] }), null);
+  });
+
+  it("draws the loss along the top eigenvector beside a random direction, with a legend above the plot", () => {
+    const result = makeHessian();
+    const figure = buildSlicesFigure(result);
+    assert.deepEqual(figure.data.map((t) => t.name), ["top eigenvector", "random direction"]);
+    assert.deepEqual(figure.data[0].x, result.eigenvector_slices.x);
+    assert.deepEqual(figure.data[0].y, result.eigenvector_slices.top_eigenvector);
+    assert.deepEqual(figure.data[1].y, result.eigenvector_slices.random);
+    assert.deepEqual(figure.data.map((t) => t.line.dash), ["solid", "dash"]);
+    assert.ok(Math.max(...figure.data[0].y) > Math.max(...figure.data[1].y), "the top eigenvector is the sharper one");
+    assert.deepEqual([figure.layout.legend.y, figure.layout.legend.yanchor], [1, "bottom"]);
+    assert.ok(figure.layout.margin.t >= 25, "room above the plot for the legend");
+    assert.equal(buildSlicesFigure(makeHessian({ slices: false })), null);
   });
 });
 

@@ -36,7 +36,9 @@ export function mountDataPanel({ store, catalogue, api }) {
       if (index === null || index >= snapshots) slider.value = slider.max;
       $("epoch-label").textContent = `epoch ${snapshot(boundary, index).epoch}`;
     }
-    $("data-caption").textContent = `${data.x_train.length} train · ${data.x_test.length} test`;
+    // The key to the markers: in the legend's title it pushed the class entries right and
+    // Plotly's wrapping cut the last of each row off (ten digits on a phone lost two).
+    $("data-caption").textContent = `${data.x_train.length} train (filled) · ${data.x_test.length} test (hollow)`;
     draw($("data-plot"), () => buildDataFigure({ data, features: state.features, boundary, index }))
       .then(() => { document.body.dataset.dataDrawn = "true"; })
       .catch((error) => status(`Could not draw the data: ${error.message}`));

@@ -74,12 +74,10 @@ export function buildDataFigure({ data, features = [0, 1], boundary = null, inde
       margin: { l: 50, r: 10, t: 30, b: 42 },
       xaxis: { title: { text: plotlyText(names[features[0]] ?? ""), standoff: 4 }, zeroline: false },
       yaxis: { title: { text: plotlyText(names[features[1]] ?? ""), standoff: 4 }, zeroline: false, ...(square ? { scaleanchor: "x" } : {}) },
-      // The key to the markers is the legend's title: it wraps with the legend's entries
-      // instead of lying over them on a narrow screen.
-      legend: {
-        orientation: "h", x: 0, y: 1.02, yanchor: "bottom",
-        title: { text: "filled: train · hollow: test ", font: { size: 11, color: "#5b6475" } },
-      },
+      // Above the plot, in room Plotly makes for it. The key to the markers (filled: train,
+      // hollow: test) is the panel's caption: as the legend's title, or an annotation, it
+      // crowded or covered the entries.
+      legend: { orientation: "h", x: 0, y: 1.02, yanchor: "bottom" },
     },
   };
 }

@@ -4,7 +4,10 @@
 // lesson.
 
 import { BATCH_CHOICES, CHOICES, LIMITS } from "./state.js";
-import { fittingLoss, formatWidths, lossesFor, outputDim, parameterCount, parseNumber, parseWidths } from "./setup.js";
+import {
+  ARCHITECTURES, convParameterCount, firstImageDataset, fittingLoss, formatWidths, imageShape, lossesFor, outputDim,
+  parameterCount, parseNumber, parseWidths, startFeatures,
+} from "./setup.js";
 
 const $ = (id) => document.getElementById(id);
 
@@ -13,12 +16,16 @@ const number = (id, field, label, group) => ({
   id, field, group, parse: (text) => parseNumber(text, LIMITS[field], label), format: String,
 });
 
-// Typed fields: element id, state field, how to read and write it, the group its errors show in.
+// Typed fields: element id, state field, how to read and write it, the group its errors
+// show in, and the architecture it belongs to (its error counts only while that one is
+// chosen: a CNN is sent without the MLP's widths).
 const TEXT_FIELDS = [
   number("n-samples", "nSamples", "samples", "setup"),
   number("noise", "noise", "noise", "setup"),
   number("data-seed", "dataSeed", "data seed", "setup"),
-  { id: "widths", field: "widths", group: "setup", parse: parseWidths, format: formatWidths },
+  { id: "widths", field: "widths", group: "setup", parse: parseWidths, format: formatWidths, architecture: "mlp" },
+  { ...number("depth", "depth", "depth", "setup"), architecture: "cnn" },
+  { ...number("channels", "channels", "channels", "setup"), architecture: "cnn" },
   number("learning-rate", "learningRate", "learning rate", "setup"),
   number("epochs", "epochs", "epochs", "setup"),
   number("seed", "seed", "init seed", "setup"),
@@ -48,6 +55,23 @@ export function fillSelect(select, options) {
   }));
 }
 
+/** The network in one line: its parameter count and its layers. */
+export function architectureText(state, info) {
+  const out = outputDim(info);
+  const shape = imageShape(info);
+  if (state.architecture === "cnn" && shape) {
+    const count = convParameterCount({ imageShape: shape, channels: state.channels, depth: state.depth, outputDim: out });
+    const blocks = (state.depth - 2) / 2;
+    return `${count.toLocaleString("en")} parameters · ${shape.join("×")} image → stem conv → ${blocks} `
+      + `block${blocks === 1 ? "" : "s"} of 2 convs, ${state.channels} channels, ${state.skipConnections ? "with" : "without"} `
+      + `skips → pool → ${out}`;
+  }
+  const sizes = [info.input_dim, ...state.widths, out];
+  const count = parameterCount({ inputDim: info.input_dim, widths: state.widths, outputDim: out, batchNorm: state.batchNorm });
+  return `${count.toLocaleString("en")} parameters · ${sizes.join(" → ")}`
+    + (state.batchNorm ? " (with batch-norm scale and shift)" : "");
+}
+
 /** Wire the form to `store`; returns {sync(state), errors(group)}. */
 export function mountForm({ store, catalogue }) {
   const errors = new Map(); // field id → message
@@ -57,13 +81,16 @@ export function mountForm({ store, catalogue }) {
   // The menu: the generated datasets, then uploads (added as they come), by their labels.
   const fillDatasets = () => fillSelect($("dataset"), [...catalogue.datasets.values()].map((d) => [d.name, d.label ?? d.name]));
   fillDatasets();
+  fillSelect($("architecture"), ARCHITECTURES.filter((a) => CHOICES.architecture.includes(a.name)).map((a) => [a.name, a.title]));
   fillSelect($("activation"), CHOICES.activation.map((a) => [a, a]));
   fillSelect($("optimizer"), [...catalogue.optimizers.values()].map((o) => [o.name, `${o.name} — ${o.title}`]));
   fillSelect($("batch-size"), [...BATCH_CHOICES.map((b) => [String(b), String(b)]), ["full", "full batch"]]);
 
+  // The fields whose errors count now: every one but the other architecture's.
+  const live = (spec) => !spec.architecture || spec.architecture === store.state.architecture;
   const showErrors = () => {
     for (const group of ["setup", "landscape", "hessian"]) {
-      const messages = TEXT_FIELDS.filter((f) => f.group === group && errors.has(f.id)).map((f) => errors.get(f.id));
+      const messages = TEXT_FIELDS.filter((f) => f.group === group && live(f) && errors.has(f.id)).map((f) => errors.get(f.id));
       const box = $(`${group}-errors`);
       box.textContent = messages.join(" · ");
       box.hidden = !messages.length;
@@ -82,11 +109,22 @@ export function mountForm({ store, catalogue }) {
     });
   }
 
-  $("dataset").addEventListener("change", (event) => {
-    const info = catalogue.datasets.get(event.target.value);
-    const features = store.state.features.every((f) => f < info.input_dim) ? store.state.features : [0, 1];
-    update({ dataset: info.name, loss: fittingLoss(store.state.loss, info.task), features });
+  const datasetPatch = (info) => {
+    const features = store.state.features.every((f) => f < info.input_dim) && !imageShape(info)
+      ? store.state.features : startFeatures(info);
+    return { dataset: info.name, loss: fittingLoss(store.state.loss, info.task), features };
+  };
+  // (While a CNN is chosen the menu offers image data only: see `sync`.)
+  $("dataset").addEventListener("change", (event) => update(datasetPatch(catalogue.datasets.get(event.target.value))));
+  // A CNN reads images: choosing it on a table moves to the first image dataset (digits),
+  // rather than sending a setup the API refuses.
+  $("architecture").addEventListener("change", (event) => {
+    const architecture = event.target.value;
+    const images = firstImageDataset(catalogue.datasets);
+    const move = architecture === "cnn" && !imageShape(datasetOf(store.state)) && images;
+    update({ architecture, ...(move ? datasetPatch(images) : {}) });
   });
+  $("skip-connections").addEventListener("change", (e) => update({ skipConnections: e.target.checked }));
   $("activation").addEventListener("change", (e) => update({ activation: e.target.value }));
   $("loss").addEventListener("change", (e) => update({ loss: e.target.value }));
   $("optimizer").addEventListener("change", (e) => update({ optimizer: e.target.value }));
@@ -105,10 +143,7 @@ export function mountForm({ store, catalogue }) {
   const showParameterCount = (state) => {
     const info = datasetOf(state);
     if (!info) return;
-    const sizes = [info.input_dim, ...state.widths, outputDim(info)];
-    const count = parameterCount({ inputDim: info.input_dim, widths: state.widths, outputDim: outputDim(info), batchNorm: state.batchNorm });
-    $("parameter-count").textContent = `${count.toLocaleString("en")} parameters · ${sizes.join(" → ")}`
-      + (state.batchNorm ? " (with batch-norm scale and shift)" : "");
+    $("parameter-count").textContent = architectureText(state, info);
   };
 
   /**
@@ -127,7 +162,16 @@ export function mountForm({ store, catalogue }) {
     $("activation").value = state.activation;
     $("optimizer").value = state.optimizer;
     $("batch-size").value = String(state.batchSize);
+    $("architecture").value = state.architecture;
     $("batch-norm").checked = state.batchNorm;
+    $("skip-connections").checked = state.skipConnections;
+    const cnn = state.architecture === "cnn";
+    document.querySelectorAll("#setup .mlp-only").forEach((el) => { el.hidden = cnn; });
+    document.querySelectorAll("#setup .cnn-only").forEach((el) => { el.hidden = !cnn; });
+    // A CNN reads images: the tables stay in the menu, greyed, so it is clear why.
+    for (const option of $("dataset").options) {
+      option.disabled = cnn && !imageShape(catalogue.datasets.get(option.value)) && option.value !== state.dataset;
+    }
     $("directions").value = state.directions;
     for (const radio of document.querySelectorAll("input[name=landscape-view]")) radio.checked = radio.value === state.landscapeView;
     for (const spec of fields ? TEXT_FIELDS : []) {
@@ -150,7 +194,8 @@ export function mountForm({ store, catalogue }) {
       fillSelect($(id), names.map((n, j) => [String(j), n]));
       $(id).value = String(state.features[axis]);
     }
-    document.querySelectorAll("#landscape-panel .random-only").forEach((el) => { el.hidden = state.directions !== "random"; });
+    // The span sizes a plane of directions (random or the Hessian's), not the PCA one.
+    document.querySelectorAll("#landscape-panel .span-only").forEach((el) => { el.hidden = state.directions === "pca"; });
     document.querySelectorAll("#landscape-panel .pca-only").forEach((el) => { el.hidden = state.directions !== "pca"; });
     showParameterCount(state);
   };
@@ -158,7 +203,7 @@ export function mountForm({ store, catalogue }) {
   return {
     sync,
     showParameterCount,
-    /** The messages of every field of `groups` that holds an invalid value now. */
-    errors: (...groups) => TEXT_FIELDS.filter((f) => groups.includes(f.group) && errors.has(f.id)).map((f) => errors.get(f.id)),
+    /** The messages of every field of `groups` that holds an invalid value now (and is sent). */
+    errors: (...groups) => TEXT_FIELDS.filter((f) => groups.includes(f.group) && live(f) && errors.has(f.id)).map((f) => errors.get(f.id)),
   };
 }

@@ -1,6 +1,7 @@
 // A trained network's loss landscape (Li et al. 2018): the 2-D slice as a contour or a
 // 3-D surface, with the training path projected onto the PCA plane and labelled by epoch,
-// and the checks that travel with it (explained variance, path captured, centre). Pure.
+// and the checks that travel with it (explained variance, path captured, the Hessian
+// plane's eigenvalues, centre). Pure.
 
 import { INK, LANDSCAPE, PALETTE } from "./colors.js";
 import { formatNumber, percent } from "./format.js";
@@ -41,11 +42,8 @@ export function pathLabels(epochs) {
   return epochs.map((e, i) => (shown.has(i) ? `epoch ${e}` : ""));
 }
 
-function colorbar(log, z) {
-  if (!log) return { title: { text: "loss", side: "right" }, thickness: 12 };
-  const values = z.flat().filter((v) => v !== null);
-  const lo = Math.min(...values);
-  const hi = Math.max(...values);
+/** A colour bar over log₁₀ heights lo … hi, its five ticks labelled with the loss itself. */
+export function logColorbar(lo, hi) {
   const tickvals = Array.from({ length: 5 }, (_, k) => lo + ((hi - lo) * k) / 4);
   return {
     title: { text: "loss (log scale)", side: "right" }, thickness: 12, tickvals,
@@ -53,8 +51,23 @@ function colorbar(log, z) {
   };
 }
 
-const axisTitles = (result) => (result.directions === "pca"
-  ? ["PCA direction 1", "PCA direction 2"] : ["random direction 1 (α)", "random direction 2 (β)"]);
+function colorbar(log, z) {
+  if (!log) return { title: { text: "loss", side: "right" }, thickness: 12 };
+  const values = z.flat().filter((v) => v !== null);
+  return logColorbar(Math.min(...values), Math.max(...values));
+}
+
+/** The plane's two axis titles; the Hessian's eigenvectors with their eigenvalues. */
+export function axisTitles(result) {
+  if (result.directions === "pca") return ["PCA direction 1", "PCA direction 2"];
+  if (result.directions === "hessian") {
+    const [l1, l2] = result.eigenvalues ?? [];
+    // (Unicode subscripts: the 3-D scene's titles take no markup.)
+    const named = (k, sub, l) => `eigenvector ${k}${l === undefined ? "" : ` (λ${sub} = ${formatNumber(l)})`}`;
+    return [named(1, "₁", l1), named(2, "₂", l2)];
+  }
+  return ["random direction 1 (α)", "random direction 2 (β)"];
+}
 
 /** The landscape figure; `view` is "contour" or "surface3d". */
 export function buildLandscapeFigure(result, { view = "contour" } = {}) {
@@ -114,13 +127,19 @@ export function buildLandscapeFigure(result, { view = "contour" } = {}) {
   };
 }
 
-/** The checks as sentences: PCA's explained variance and path captured, the centre check. */
+/** The checks as sentences: PCA's explained variance and path captured, the Hessian's λ, the centre. */
 export function landscapeNotes(result) {
   const notes = [];
   const ratio = result.explained_variance_ratio;
   if (ratio) {
     notes.push(`The two PCA directions explain ${percent(ratio[0])} and ${percent(ratio[1])} of the path's `
       + `movement; the plane captures ${percent(result.path_captured)} of it.`);
+  }
+  const eigenvalues = result.eigenvalues;
+  if (result.directions === "hessian" && eigenvalues?.length === 2) {
+    notes.push(`The plane of the Hessian's top two eigenvectors, λ₁ = ${formatNumber(eigenvalues[0])} and `
+      + `λ₂ = ${formatNumber(eigenvalues[1])}: the most curved directions at the trained weights, each a unit `
+      + "vector, so a step of 1 moves the weights by 1 (not filter-normalized).");
   }
   const c = result.centre;
   if (c) {

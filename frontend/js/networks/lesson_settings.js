@@ -14,17 +14,26 @@ const EXPERIMENT_LABELS = {
   widths: "architectures (hidden widths)", polish_steps: "polishing steps", weight_decay: "weight decay",
   optimizer: "optimizer", learning_rate: "learning rate η", y3: "logit y₃", start: "start", resolution: "grid points",
   top_k: "top eigenvalues", iterations: "Lanczos steps", span: "slice span ±", timing_repeats: "timed epochs",
+  slice_samples: "samples per slice point", per_layer: "per-layer curvature", slice_span: "eigenvector slice ±",
 };
 // The training setup's (NetworkSetupParams), in the setup form's words.
 const SETUP_LABELS = {
-  dataset: "dataset", n_samples: "samples", noise: "noise", data_seed: "data seed", widths: "hidden widths",
+  dataset: "dataset", n_samples: "samples", noise: "noise", data_seed: "data seed", architecture: "architecture",
+  widths: "hidden widths", depth: "depth", channels: "channels", skip_connections: "skip connections",
   activation: "activation", batch_norm: "batch norm", loss: "loss", optimizer: "optimizer",
   learning_rate: "learning rate η", batch_size: "batch size", epochs: "epochs", seed: "init seed",
+};
+const ARCHITECTURE_WORDS = { mlp: "MLP", cnn: "CNN (ResNet-style)" };
+// The setup fields of the architecture not chosen: the network that ran had none of them.
+const OTHER_ARCHITECTURE = {
+  mlp: ["depth", "channels", "skip_connections"],
+  cnn: ["widths", "batch_norm"],
 };
 
 const widthsText = (widths) => (widths.length ? widths.join(" × ") : "none (linear)");
 
 function valueText(key, value) {
+  if (key === "architecture") return ARCHITECTURE_WORDS[value] ?? String(value);
   if (typeof value === "boolean") return value ? "on" : "off";
   if (typeof value === "number") return formatNumber(value);
   if (!Array.isArray(value)) return String(value).replaceAll("_", " ");
@@ -46,7 +55,9 @@ export function lessonSettings({ kind, params }) {
   const { setup, ...own } = params;
   // The setup fields the experiment sets per run (the API's `per_run`, GET /api/experiments/kinds).
   const perRun = perRunOf(kind);
+  const unused = OTHER_ARCHITECTURE[setup?.architecture ?? "mlp"] ?? [];
   const setupEntries = Object.entries(setup ?? {}).flatMap(([key, value]) => {
+    if (unused.includes(key)) return [];
     if (!(key in perRun)) return [entry(SETUP_LABELS, key, value)];
     const words = perRun[key]?.replaceAll("{value}", valueText(key, value));
     return words ? [{ label: SETUP_LABELS[key] ?? key, value: words }] : [];

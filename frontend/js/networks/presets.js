@@ -63,6 +63,23 @@ export const EXPERIMENT_PRESETS = [
       { name: "steps", label: "linear steps" },
     ],
   },
+  {
+    // No section of the curriculum is about architecture; section 6's subject is what
+    // makes a landscape smooth or rough, which is what this measures.
+    kind: "skip_connections",
+    title: "Skip connections",
+    section: "6. Normalization changes the landscape",
+    text: "Li et al. (2018) showed that skip connections keep a deep network's loss landscape smooth, "
+      + "while the same network without them becomes chaotic. This trains one ResNet-style network on "
+      + "8 × 8 handwritten digits with and without its skips, slices both along filter-normalized random "
+      + "directions on one colour scale, and counts how chaotic each slice is: how much it curves down, "
+      + "its local minima, and the Hessian's extreme eigenvalues at the trained weights. Li et al. saw the "
+      + "difference at depths 56 to 110 on CIFAR-10; here the depth is at most 20, so see what still holds.",
+    fields: [
+      { name: "seeds", label: "seeds (pairs)" },
+      { name: "setup.depth", label: "depth" },
+    ],
+  },
 ];
 
 /** The value at a dotted `path` of `params` ("setup.epochs"), or undefined. */
@@ -105,5 +122,14 @@ export const SETUP_LESSONS = [
     id: "iris",
     title: "Iris: four real measurements, three species",
     state: { dataset: "iris", widths: [8], epochs: 100, features: [2, 3] },
+  },
+  {
+    id: "digits-cnn",
+    title: "Digits: a small ResNet-style CNN on 8 × 8 images",
+    // (Features: pixels (4, 4) and (5, 5), by the centre; the corners are blank in every digit.)
+    state: {
+      dataset: "digits", architecture: "cnn", depth: 8, channels: 8, activation: "relu", learningRate: 0.003,
+      batchSize: 64, epochs: 12, features: [27, 36],
+    },
   },
 ];

@@ -1,5 +1,6 @@
 // The training setup: reading the form's text into checked values, the loss menu that
-// fits a dataset, the parameter count, and the API's request bodies. Pure.
+// fits a dataset, the architectures that fit it, the parameter count, and the API's
+// request bodies. Pure.
 
 import { BUDGET, LIMITS } from "./state.js";
 
@@ -32,6 +33,9 @@ export function parseNumber(text, limit, label) {
   const value = Number(trimmed);
   if (trimmed === "" || !Number.isFinite(value)) return { error: `${label}: “${trimmed}” is not a number` };
   if (limit.integer && !Number.isInteger(value)) return { error: `${label} must be a whole number` };
+  if (limit.step && value % limit.step !== 0) {
+    return { error: `${label} must be ${limit.step === 2 ? "even" : `a multiple of ${limit.step}`}` };
+  }
   const tooLow = limit.min !== undefined && (limit.exclusiveMin ? value <= limit.min : value < limit.min);
   if (tooLow || (limit.max !== undefined && value > limit.max)) {
     return { error: `${label} must be ${rangeText(limit)}` };
@@ -56,6 +60,35 @@ export function parseWidths(text) {
 
 export const formatWidths = (widths) => widths.join(", ");
 
+export const ARCHITECTURES = [
+  { name: "mlp", title: "MLP (dense layers)" },
+  { name: "cnn", title: "CNN (ResNet-style)" },
+];
+
+// (height, width, channels) of the datasets whose rows are images, which a convolutional
+// network needs. The API knows this (a dataset's `image_shape`) but its menu does not say
+// yet: until GET /api/datasets sends `image_shape`, the page knows its one image dataset.
+const IMAGE_SHAPES = { digits: [8, 8, 1] };
+
+/** A dataset's image shape [height, width, channels], or null for a table. */
+export const imageShape = (dataset) => dataset?.image_shape ?? IMAGE_SHAPES[dataset?.name] ?? null;
+
+/**
+ * The two features the data plot starts with: for an image, two pixels on its diagonal
+ * next to the centre (an image's first pixels, its corner, are blank in every digit);
+ * else the first two.
+ */
+export function startFeatures(dataset) {
+  const shape = imageShape(dataset);
+  if (!shape) return [0, 1];
+  const [height, width, channels] = shape;
+  const pixel = (row, column) => (row * width + column) * channels;
+  return [pixel(height / 2 - 1, width / 2 - 1), pixel(height / 2, width / 2)].map(Math.floor);
+}
+
+/** The first dataset of the menu a CNN can read, or null. */
+export const firstImageDataset = (datasets) => [...datasets.values()].find((d) => imageShape(d)) ?? null;
+
 /** How many outputs the network needs: one logit per class, or one value. */
 export const outputDim = (dataset) => (dataset.task === "classification" ? dataset.n_classes : 1);
 
@@ -67,6 +100,16 @@ export function parameterCount({ inputDim, widths, outputDim: out, batchNorm }) 
   return total + (batchNorm ? 2 * widths.reduce((a, b) => a + b, 0) : 0);
 }
 
+/**
+ * A ResNet-style network's trainable scalars (the API's ConvSpec): a 3 × 3 stem convolution
+ * to `channels`, (depth − 2) / 2 blocks of two 3 × 3 convolutions, then pooling and one
+ * dense layer; each layer with its bias. Skips add no parameters.
+ */
+export function convParameterCount({ imageShape: [, , inChannels], channels, depth, outputDim: out }) {
+  const conv = (input) => 9 * input * channels + channels;
+  return conv(inChannels) + (depth - 2) * conv(channels) + (channels + 1) * out;
+}
+
 /** What is wrong with the state as a whole (fields are checked as they are typed). */
 export function setupErrors(state, dataset) {
   const errors = [];
@@ -74,11 +117,26 @@ export function setupErrors(state, dataset) {
   else if (!lossesFor(dataset.task).some((l) => l.name === state.loss)) {
     errors.push(`the loss ${state.loss} does not fit a ${dataset.task} dataset`);
   }
+  if (dataset && state.architecture === "cnn" && !imageShape(dataset)) {
+    errors.push(`a CNN reads images and ${dataset.label ?? dataset.name} is a table: choose the digits dataset or an MLP`);
+  }
   if (state.nSamples * state.epochs > BUDGET.sampleEpochs) {
     errors.push(`samples × epochs must be at most ${BUDGET.sampleEpochs.toLocaleString("en")} `
       + `(${state.nSamples} × ${state.epochs}); use fewer epochs or samples`);
   }
   return errors;
+}
+
+/**
+ * The network's own fields: an MLP's widths and batch norm, or a CNN's depth, channels and
+ * skips. Only the chosen architecture's are sent: the API ignores a CNN's widths (and
+ * refuses its batch norm), and requests that differ only there are one job.
+ */
+function architectureParams(state) {
+  if (state.architecture === "cnn") {
+    return { architecture: "cnn", depth: state.depth, channels: state.channels, skip_connections: state.skipConnections };
+  }
+  return { architecture: "mlp", widths: [...state.widths], batch_norm: state.batchNorm };
 }
 
 /** The API's NetworkSetupParams for the state. */
@@ -88,9 +146,8 @@ export function setupParams(state) {
     n_samples: state.nSamples,
     noise: state.noise,
     data_seed: state.dataSeed,
-    widths: [...state.widths],
+    ...architectureParams(state),
     activation: state.activation,
-    batch_norm: state.batchNorm,
     loss: state.loss,
     optimizer: state.optimizer,
     learning_rate: state.learningRate,
@@ -124,18 +181,26 @@ export function sameData(setup, query, fixedSize) {
 
 /**
  * Drop what the catalogue does not know (an old or hand-edited URL): an unknown dataset
- * or optimizer takes the default, the loss follows the dataset's task, and the plotted
- * features stay within its inputs. `catalogue` holds Maps by name; `defaults` a state.
+ * or optimizer takes the default, a CNN gets image data (else it is an MLP), the loss
+ * follows the dataset's task, and the plotted features stay within its inputs.
+ * `catalogue` holds Maps by name; `defaults` a state.
  */
 export function sanitize(state, catalogue, defaults) {
   const clean = { ...state };
   if (!catalogue.datasets.has(clean.dataset)) clean.dataset = defaults.dataset;
   if (!catalogue.optimizers.has(clean.optimizer)) clean.optimizer = defaults.optimizer;
+  if (clean.architecture === "cnn" && !imageShape(catalogue.datasets.get(clean.dataset))) {
+    const images = firstImageDataset(catalogue.datasets);
+    if (images) clean.dataset = images.name;
+    else clean.architecture = "mlp";
+  }
   const dataset = catalogue.datasets.get(clean.dataset);
   if (dataset) {
     clean.loss = fittingLoss(clean.loss, dataset.task);
     const fits = clean.features[0] !== clean.features[1] && clean.features.every((f) => f < dataset.input_dim);
-    if (!fits) clean.features = [0, 1];
+    // (Features at their default, which a link leaves out, are an image's blank corner.)
+    const unset = JSON.stringify(clean.features) === JSON.stringify(defaults.features);
+    if (!fits || unset) clean.features = startFeatures(dataset);
   }
   return clean;
 }

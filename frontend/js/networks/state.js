@@ -4,7 +4,7 @@
 
 export const BATCH_CHOICES = Array.from({ length: 13 }, (_, i) => 2 ** i); // 1 … 4096
 // (A batch size may also be "full", the API's own word for the whole training set.)
-export const EXPERIMENT_KINDS = ["minimum_ratio", "batch_size", "loss_comparison", "normalization"];
+export const EXPERIMENT_KINDS = ["minimum_ratio", "batch_size", "loss_comparison", "normalization", "skip_connections"];
 
 // State field → [experiment kind, the field's path in its params]: where its default and
 // bounds come from.
@@ -13,7 +13,11 @@ const FROM_API = {
   nSamples: ["train", "n_samples"],
   noise: ["train", "noise"],
   dataSeed: ["train", "data_seed"],
+  architecture: ["train", "architecture"],
   widths: ["train", "widths"],
+  depth: ["train", "depth"],
+  channels: ["train", "channels"],
+  skipConnections: ["train", "skip_connections"],
   activation: ["train", "activation"],
   batchNorm: ["train", "batch_norm"],
   loss: ["train", "loss"],
@@ -61,12 +65,19 @@ export function apiField(kind, path) {
   return field;
 }
 
-/** A numeric field's bounds as `withinLimit` reads them. */
+// A number's step where the API takes only multiples (a ResNet-style network's depth: the
+// stem, two layers per block, the dense layer). The API checks it (MultipleOf), but
+// GET /api/experiments/kinds does not say so yet: until it sends `multiple_of`, the page
+// knows this one, by the field's last name, so that an odd depth is caught as it is typed.
+const STEPS = { depth: 2 };
+
+/** A numeric field's bounds as `withinLimit` reads them; `step`: values are its multiples. */
 export const limitOf = (field) => ({
   min: field.minimum ?? undefined,
   max: field.maximum ?? undefined,
   integer: field.type === "integer",
   exclusiveMin: field.exclusive_minimum,
+  step: field.multiple_of ?? STEPS[field.name.split(".").at(-1)],
 });
 
 /**
@@ -99,10 +110,11 @@ export function defaultState() {
   return structuredClone({ ...DEFAULTS });
 }
 
-/** Whether `value` is a number within `limit` ({min, max, integer, exclusiveMin}). */
+/** Whether `value` is a number within `limit` ({min, max, integer, exclusiveMin, step}). */
 export function withinLimit(value, limit) {
   if (typeof value !== "number" || !Number.isFinite(value)) return false;
   if (limit.integer && !Number.isInteger(value)) return false;
+  if (limit.step && value % limit.step !== 0) return false;
   if (limit.min !== undefined && (limit.exclusiveMin ? value <= limit.min : value < limit.min)) return false;
   return limit.max === undefined || value <= limit.max;
 }
@@ -129,7 +141,11 @@ const URL_FIELDS = {
   nz: ["noise", ...number("noise")],
   ds: ["dataSeed", ...number("dataSeed")],
   f: ["features", ...list((v) => v.length === 2 && v.every((i) => Number.isInteger(i) && i >= 0 && i < 64))],
+  arch: ["architecture", ...apiChoice("architecture")],
   w: ["widths", ...list(isWidths)],
+  dp: ["depth", ...number("depth")],
+  ch: ["channels", ...number("channels")],
+  sk: ["skipConnections", ...flag],
   act: ["activation", ...apiChoice("activation")],
   bn: ["batchNorm", ...flag],
   loss: ["loss", ...apiChoice("loss")],

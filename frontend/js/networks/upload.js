@@ -70,6 +70,7 @@ export function mountUpload({ store, catalogue, api }) {
       catalogue.datasets.set(entry.name, entry);
       say(describeUpload(dataset), false);
       store.update({
+        architecture: "mlp", // a table: a CNN reads images only
         dataset: entry.name,
         loss: fittingLoss(store.state.loss, entry.task),
         features: [0, Math.min(1, entry.input_dim - 1)],

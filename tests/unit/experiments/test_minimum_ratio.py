@@ -15,7 +15,6 @@ from jax.flatten_util import ravel_pytree
 from jax.tree_util import Partial
 
 from descentlab.core.experiments import minimum_ratio as minimum_ratio_module
-from descentlab.core.experiments.hessian import flat_loss
 from descentlab.core.experiments.minimum_ratio import (
     MinimumRatioParams,
     epochs_trained,
@@ -26,6 +25,7 @@ from descentlab.core.experiments.train import NetworkSetup, load_dataset, model_
 from descentlab.core.nets.datasets import Dataset
 from descentlab.core.nets.hessian import minimum_ratio
 from descentlab.core.nets.models import MLPSpec, Weights, apply, cross_entropy, init_params
+from descentlab.core.nets.network_losses import flat_loss
 from descentlab.core.nets.training import TrainingRun, train
 from descentlab.core.optimizers import get_optimizer
 from tests.compile_counter import count_compiles

@@ -9,7 +9,6 @@ import pytest
 from jax.flatten_util import ravel_pytree
 from jax.tree_util import Partial
 
-from descentlab.core.experiments.hessian import flat_loss
 from descentlab.core.experiments.normalization import (
     BOUNCE,
     NormalizationParams,
@@ -21,6 +20,7 @@ from descentlab.core.experiments.normalization import (
 from descentlab.core.experiments.train import NetworkSetup, train_setup
 from descentlab.core.nets.hessian import dense_hessian
 from descentlab.core.nets.models import MLPSpec, apply, init_params
+from descentlab.core.nets.network_losses import flat_loss
 
 
 def _full_batch_loss(spec: MLPSpec, trained: Any, dataset: Any, unravel: Any) -> Any:

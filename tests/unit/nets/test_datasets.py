@@ -8,6 +8,7 @@ from descentlab.core.nets.datasets import (
     DATASETS,
     Dataset,
     blobs,
+    digits,
     from_csv,
     iris,
     moons,
@@ -85,6 +86,25 @@ def test_iris_is_the_real_table() -> None:
     assert data.feature_names == ("sepal_length", "sepal_width", "petal_length", "petal_width")
     assert x.min() > 0 and x.max() < 8  # centimetres
     np.testing.assert_allclose(x.mean(axis=0), [5.843, 3.054, 3.759, 1.199], atol=2e-3)
+
+
+def test_digits_are_the_real_images() -> None:
+    data = digits()
+    x, y = _all(data)
+    assert x.shape == (1797, 64) and data.n_classes == 10 and data.image_shape == (8, 8, 1)
+    # The class sizes of the UCI optdigits test set (its documentation, per digit 0 … 9).
+    assert np.bincount(y).tolist() == [178, 182, 177, 183, 181, 182, 181, 179, 174, 180]
+    assert data.class_names == tuple(str(d) for d in range(10))
+    # Pixels count on-pixels of 4 × 4 blocks, 0 … 16, scaled to [0, 1]: multiples of 1/16.
+    assert x.min() == 0.0 and x.max() == 1.0
+    np.testing.assert_array_equal(np.round(x * 16), x * 16)
+    # The first image of the table is a 0: a ring, dark in the middle column of its centre.
+    first = digits(seed=0)
+    zeros = np.concatenate([first.x_train[first.y_train == 0], first.x_test[first.y_test == 0]])
+    mean_zero = zeros.mean(axis=0).reshape(8, 8)
+    assert mean_zero[3:5, 3:5].mean() < 0.25 < mean_zero[3:5, 1].mean()
+    # The split is stratified: every digit in both parts, about a quarter of each in test.
+    assert np.all(np.bincount(data.y_test, minlength=10) >= 40)
 
 
 def test_bad_generator_arguments() -> None:

@@ -18,13 +18,12 @@ from jax.tree_util import Partial
 
 from descentlab.core import experiments, nets
 from descentlab.core.analysis import analyze_point
-from descentlab.core.experiments.hessian import _flat_loss, flat_loss
-from descentlab.core.experiments.landscape import _network_loss
 from descentlab.core.experiments.train import NetworkSetup, train_setup
 from descentlab.core.grid import evaluate_grid
 from descentlab.core.nets import hessian, kernel_cache
 from descentlab.core.nets.kernel_cache import KERNELS
 from descentlab.core.nets.models import MLPSpec
+from descentlab.core.nets.network_losses import _flat_loss, _network_loss, flat_loss
 from descentlab.core.objective import Objective
 from descentlab.core.optimizers import OPTIMIZERS
 from descentlab.core.schedules import ScheduleConfig, schedule_shape

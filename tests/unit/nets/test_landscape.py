@@ -298,3 +298,30 @@ def test_new_directions_and_params_do_not_recompile(
         landscape.slice_1d(mlp_loss, params, d, np.linspace(-2, 2, 8), data)
     assert log.compiles == [], log.compiles
     assert log.traces == [], log.traces
+
+
+def test_slice_shape_reads_curvature_and_minima_of_known_surfaces() -> None:
+    from descentlab.core.nets.landscape import slice_shape
+
+    x = np.linspace(-1.0, 1.0, 31)
+    y = np.linspace(-2.0, 2.0, 41)  # other spacing along y: curvatures use each axis's own
+    gx, gy = np.meshgrid(x, y)
+    bowl = slice_shape(x, y, gx**2 + 3 * gy**2)
+    assert bowl == {"negative_curvature": 0.0, "nonconvex_share": 0.0, "local_minima": 1}
+    # A saddle curving down a quarter as much as up: the ratio is 1/4 at every point.
+    saddle = slice_shape(x, y, gx**2 - 0.25 * gy**2)
+    assert saddle["negative_curvature"] == pytest.approx(0.25)
+    assert saddle["nonconvex_share"] == 1.0 and saddle["local_minima"] == 0
+    # cos 6x · cos 6y: its minima are the points of the π/6 lattice where one cosine is 1
+    # and the other −1; those inside the grid's interior, each one grid point.
+    wavy = np.cos(6 * gx) * np.cos(6 * gy)
+    xs, ys = np.arange(-6, 7) * np.pi / 6, np.arange(-12, 13) * np.pi / 6
+    expected = sum(
+        1
+        for a in xs
+        for b in ys
+        if abs(a) < 1 - 1 / 15 and abs(b) < 2 - 1 / 10 and np.cos(6 * a) * np.cos(6 * b) < -0.99
+    )
+    assert slice_shape(x, y, wavy)["local_minima"] == expected > 4
+    with pytest.raises(ValueError, match="3 × 3"):
+        slice_shape(x[:2], y[:2], np.zeros((2, 2)))

@@ -83,6 +83,7 @@ def _summaries() -> tuple[DatasetSummaryPublic, ...]:
                 fixed_size=name in FIXED_SIZE,
                 feature_names=list(sample.feature_names),
                 class_names=list(sample.class_names),
+                image_shape=list(sample.image_shape) if sample.image_shape else None,
             )
         )
     return tuple(summaries)

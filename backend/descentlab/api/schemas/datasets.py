@@ -17,6 +17,9 @@ class DatasetSummaryPublic(BaseModel):
     fixed_size: bool = Field(description="real data: n_samples and noise do not apply")
     feature_names: list[str]
     class_names: list[str] = Field(description="empty when the classes are just numbered")
+    image_shape: list[int] | None = Field(
+        None, description="[height, width, channels] when each row is an image (cnn)"
+    )
 
 
 class DatasetPublic(BaseModel):

@@ -11,6 +11,7 @@ from pydantic import WithJsonSchema
 
 from descentlab.api.jobs import JobStatus as JobStatusLiteral
 from descentlab.core.experiments.landscape import Directions
+from descentlab.core.experiments.train import Architecture
 from descentlab.core.hyperparameter_maps import AxisScale, MapMetric
 from descentlab.core.nets.models import Activation, LossName, Task
 
@@ -39,6 +40,7 @@ CORE_LITERALS: dict[Any, str] = {
     LossName: "Loss",
     Task: "Task",
     Directions: "Directions",
+    Architecture: "Architecture",
 }
 
 

@@ -210,6 +210,7 @@ class ExperimentFieldPublic(BaseModel):
     )
     min_items: int | None = None
     max_items: int | None = None
+    multiple_of: float | None = Field(None, description="the value is a multiple of this")
     items: "ExperimentFieldPublic | None" = Field(None, description="an array's elements")
     description: str | None = None
 
@@ -253,6 +254,8 @@ def _field_public(name: str, hint: Any, default: Any) -> ExperimentFieldPublic:
                     out["min_items"] = mark.min_length
                 elif isinstance(mark, annotated_types.MaxLen):
                     out["max_items"] = mark.max_length
+                elif isinstance(mark, annotated_types.MultipleOf):
+                    out["multiple_of"] = mark.multiple_of
         elif origin in (Union, type(int | None)):
             options = [a for a in get_args(hint) if a is not type(None)]
             out["nullable"] = len(options) < len(get_args(hint))

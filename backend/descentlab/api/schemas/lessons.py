@@ -103,7 +103,11 @@ class NetworksStatePublic(PageStateModel):
     n_samples: int
     noise: float
     data_seed: int
+    architecture: str
     widths: list[int]
+    depth: int
+    channels: int
+    skip_connections: bool
     activation: str
     batch_norm: bool
     loss: str

@@ -30,6 +30,7 @@ TrainSetup: Any = PARAMS_MODELS["train"]
 LossComparisonParams: Any = PARAMS_MODELS["loss_comparison"]
 BatchSizeSetup: Any = _setup_model("batch_size")
 MinimumRatioSetup: Any = _setup_model("minimum_ratio")
+SkipConnectionsSetup: Any = _setup_model("skip_connections")
 
 
 class Out(BaseModel):
@@ -133,6 +134,23 @@ class MinimumRatioOut(Out):
     tolerance: float
 
 
+class LayerCurvatureOut(Out):
+    """One layer's own block of the Hessian (the other layers held fixed)."""
+
+    layer: str
+    parameters: int
+    top_eigenvalue: Number
+    trace: TraceOut
+
+
+class EigenvectorSlicesOut(Out):
+    """The loss at θ + αv for a unit v: the top eigenvector, and a random direction."""
+
+    x: Numbers
+    top_eigenvector: Numbers
+    random: Numbers
+
+
 class HessianResult(Out):
     parameters: int
     train_loss: Number
@@ -144,6 +162,8 @@ class HessianResult(Out):
     history: HistoryOut
     spectrum: Numbers | None = Field(None, description="every eigenvalue (small networks)")
     minimum_ratio: MinimumRatioOut | None = Field(None, description="with the spectrum")
+    eigenvector_slices: EigenvectorSlicesOut
+    per_layer: list[LayerCurvatureOut] | None = Field(None, description="when asked for")
 
 
 class CentreOut(Out):
@@ -160,6 +180,7 @@ class LandscapeResult(Out):
     path_epochs: list[int] | None = None
     explained_variance_ratio: Numbers | None = None
     path_captured: Number | None = None
+    eigenvalues: Numbers | None = Field(None, description="hessian: the two directions' λ")
     x: Numbers
     y: Numbers
     z: Grid
@@ -313,6 +334,52 @@ class MinimumRatioResult(Out):
     setup: MinimumRatioSetup
 
 
+class SliceMeasuresOut(Out):
+    """How smooth one slice is (``landscape.slice_shape``) and the Hessian at its centre."""
+
+    negative_curvature: Number = Field(
+        description="mean over the slice of max(0, −λ₂)/max(|λ₁|, |λ₂|), the slice's own "
+        "principal curvatures: 0 convex, 1 as much down as up"
+    )
+    nonconvex_share: Number = Field(description="share of the slice curving down somewhere")
+    local_minima: int = Field(description="grid points below all eight neighbours")
+    sharpness: Number = Field(description="the top Hessian eigenvalue at the trained weights")
+    lowest_eigenvalue: Number = Field(description="the most negative one there (Lanczos)")
+    centre_ratio: Number = Field(description="|λmin/λmax| at the trained weights (Li et al.)")
+
+
+class SkipNetworkOut(Out):
+    seed: int
+    skip_connections: bool
+    parameters: int
+    train_loss: Number
+    test_accuracy: Number
+    history: HistoryOut
+    x: Numbers
+    y: Numbers
+    z: Grid
+    centre: CentreOut
+    measures: SliceMeasuresOut
+
+
+class SkipComparisonOut(Out):
+    """One measure for both variants, seed by seed (smaller is smoother for each)."""
+
+    measure: str
+    with_skips: Numbers
+    without_skips: Numbers
+    lower_with_skips: int = Field(description="seeds in which the network with skips was lower")
+    seeds: int
+
+
+class SkipConnectionsResult(Out):
+    slice_samples: int = Field(description="training samples each slice's loss averages")
+    z_range: list[Number] = Field(description="the lowest and highest loss of all slices")
+    networks: list[SkipNetworkOut]
+    comparison: list[SkipComparisonOut]
+    setup: SkipConnectionsSetup
+
+
 # Each kind's result, and what it shows while running (None: only its progress).
 RESULTS: dict[str, tuple[type[BaseModel], type[BaseModel] | None]] = {
     "loss_comparison": (LossComparisonResult, None),
@@ -322,6 +389,7 @@ RESULTS: dict[str, tuple[type[BaseModel], type[BaseModel] | None]] = {
     "batch_size": (BatchSizeResult, None),
     "normalization": (NormalizationResult, None),
     "minimum_ratio": (MinimumRatioResult, None),
+    "skip_connections": (SkipConnectionsResult, None),
 }
 
 

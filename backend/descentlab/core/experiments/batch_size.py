@@ -32,9 +32,8 @@ from jax.flatten_util import ravel_pytree
 from jax.tree_util import Partial
 
 from descentlab.core.base import Doc, Result
-from descentlab.core.experiments.hessian import LossOfTheta, check_top_k, flat_loss
+from descentlab.core.experiments.hessian import check_top_k
 from descentlab.core.experiments.json_safe import finite_list, finite_or_none
-from descentlab.core.experiments.landscape import network_loss
 from descentlab.core.experiments.train import (
     FULL_BATCH,
     MAX_SAMPLE_EPOCHS,
@@ -47,7 +46,8 @@ from descentlab.core.experiments.train import (
     samples_per_batch,
 )
 from descentlab.core.nets import hessian, kernel_cache, landscape
-from descentlab.core.nets.models import MLPSpec, Weights
+from descentlab.core.nets.models import ModelSpec, Weights
+from descentlab.core.nets.network_losses import LossOfTheta, flat_loss, network_loss
 from descentlab.core.nets.training import (
     BATCH_SIZES,
     TrainingRun,
@@ -242,7 +242,7 @@ def gradient_noise(spread: float, n: int, batch_size: int) -> float:
 
 
 def time_epoch(
-    spec: MLPSpec,
+    spec: ModelSpec,
     setup: NetworkSetup,
     optimizer: OptimizerSpec,
     trained: TrainResult,
@@ -343,7 +343,7 @@ def comparison(small: Run, large: Run) -> dict[str, Any]:
 
 
 def _measure(
-    spec: MLPSpec,
+    spec: ModelSpec,
     params: BatchSizeParams,
     optimizer: OptimizerSpec,
     data: tuple[Array, Array],

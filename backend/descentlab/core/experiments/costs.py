@@ -17,19 +17,28 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from descentlab.core.experiments.batch_size import BatchSizeParams, actual_batch_sizes
-from descentlab.core.experiments.hessian import HessianParams
+from descentlab.core.experiments.hessian import SLICE_POINTS, HessianParams
 from descentlab.core.experiments.landscape import LandscapeParams
 from descentlab.core.experiments.loss_comparison import LossComparisonParams
 from descentlab.core.experiments.minimum_ratio import MinimumRatioParams, epochs_trained
 from descentlab.core.experiments.normalization import NormalizationParams
+from descentlab.core.experiments.skip_connections import SkipConnectionsParams
 from descentlab.core.experiments.train import (
     NetworkSetup,
     load_dataset,
     model_for,
+    sample_count,
     samples_per_batch,
 )
 from descentlab.core.nets import hessian, landscape
-from descentlab.core.nets.models import count_params
+from descentlab.core.nets.models import (
+    ConvSpec,
+    ModelSpec,
+    activations,
+    count_params,
+    layer_blocks,
+    multiply_adds,
+)
 
 MB = 2**20
 
@@ -104,16 +113,31 @@ def sequence(parts: Sequence[Cost]) -> Cost:
     return total
 
 
+# A convolution's multiply-adds run slower than a dense layer's on a CPU (3 × 3
+# neighbourhoods gathered, 8–32 channels): per multiply-add, measured for the depth-20,
+# 8-channel network on 2 cores, a loss evaluation 5.5×, an HVP 2.5×, a training step 1.4×
+# an MLP's unit costs (``python -m bench.cnn``); the largest, so estimates stay above.
+CONV_WORK_FACTOR = 5.5
+
+
+def work_factor(spec: ModelSpec) -> float:
+    return CONV_WORK_FACTOR if isinstance(spec, ConvSpec) else 1.0
+
+
 @dataclass(frozen=True)
 class Network:
-    """The sizes the unit costs multiply: parameters, samples, activations per sample."""
+    """The sizes the unit costs multiply: parameters, samples, work and activations per
+    sample. ``work`` is one sample's multiply-adds: an MLP's parameter count, give or take
+    its biases; a convolution uses each weight at every pixel."""
 
     parameters: int
+    work: int
     n_train: int
     n_test: int
     units: int  # hidden units plus outputs: activations per sample
     outputs: int
     shape: str  # what a compiled kernel is specialized to (widths, batch norm, dataset)
+    size: tuple[str, ...] = ("widths",)  # the setup fields that set its size
 
 
 def network(setup: NetworkSetup) -> Network:
@@ -121,12 +145,13 @@ def network(setup: NetworkSetup) -> Network:
     spec = model_for(setup, dataset)
     return Network(
         count_params(spec),
+        max(count_params(spec), int(multiply_adds(spec) * work_factor(spec))),
         int(dataset.x_train.shape[0]),
         int(dataset.x_test.shape[0]),
-        sum(spec.widths) + spec.output_dim,
+        activations(spec),
         spec.output_dim,
-        f"{spec.input_dim}-{'-'.join(map(str, spec.widths))}-{spec.output_dim}"
-        f"{'-bn' if spec.batch_norm else ''}/{dataset.x_train.shape[0]}",
+        f"{spec}/{dataset.x_train.shape[0]}",
+        ("widths",) if setup.architecture == "mlp" else ("depth", "channels"),
     )
 
 
@@ -148,13 +173,13 @@ def training(
     evaluations = epochs * (net.n_train + net.n_test) * EVAL_SAMPLE_PARAMETER_S
     cells = BOUNDARY_CELLS if boundary else 0
     previews = epochs * cells * EVAL_SAMPLE_PARAMETER_S
-    seconds = steps * per_step + net.parameters * (samples + evaluations + previews)
+    seconds = steps * per_step + net.work * (samples + evaluations + previews)
     kept = (epochs + 1) * (net.parameters * 4 * snapshots + cells * net.outputs * 4)
     working = 4 * (
         8 * net.parameters  # parameters, gradients, optimizer states, their flat copies
         + 4 * max(batch, net.n_train + net.n_test, cells) * net.units  # activations
     )
-    drivers = ("epochs", "n_samples", "widths", "batch_size")
+    drivers = ("epochs", "n_samples", *net.size, "batch_size")
     kernels = frozenset({f"train/{net.shape}/{batch}/{setup.optimizer}"})
     return Cost(seconds, kept, working, drivers, kernels)
 
@@ -164,11 +189,11 @@ def hvps(
 ) -> Cost:
     """``count`` Hessian-vector products over the training set, ``batch`` vmapped at once,
     by the compiled ``kernel``."""
-    seconds = count * net.n_train * net.parameters * HVP_SAMPLE_PARAMETER_S
+    seconds = count * net.n_train * net.work * HVP_SAMPLE_PARAMETER_S
     activations = net.n_train * net.units * 4 * HVP_ACTIVATION_COPIES
     working = batch * (activations + 4 * 4 * net.parameters)
     kernels = frozenset({f"{kernel}/{net.shape}/{batch}"})
-    return Cost(seconds, 0.0, working, (*drivers, "n_samples", "widths"), kernels)
+    return Cost(seconds, 0.0, working, (*drivers, "n_samples", *net.size), kernels)
 
 
 def lanczos(iterations: int, net: Network, runs: int = 1, itemsize: int = 4) -> Cost:
@@ -204,11 +229,12 @@ def evaluations(
     points: int,
     net: Network,
     samples: int | None = None,
-    drivers: tuple[str, ...] = ("resolution", "n_samples", "widths"),
+    drivers: tuple[str, ...] | None = None,
 ) -> Cost:
     """The loss at ``points`` parameter vectors over ``samples`` (default: the training set)."""
     samples = net.n_train if samples is None else samples
-    seconds = points * samples * net.parameters * EVAL_SAMPLE_PARAMETER_S
+    drivers = ("resolution", "n_samples", *net.size) if drivers is None else drivers
+    seconds = points * samples * net.work * EVAL_SAMPLE_PARAMETER_S
     working = 4 * (8 * net.parameters + 4 * samples * net.units)
     kernels = frozenset({f"evaluate/{net.shape}/{samples}"})
     return Cost(seconds, points * 4.0, working, drivers, kernels)
@@ -238,6 +264,14 @@ def _hessian(params: HessianParams) -> Cost:
         hvps(params.probes, net, "hutchinson", batch=min(hessian.TRACE_BATCH, params.probes)),
         quadrature(params.iterations, params.probes, net),
     ]
+    parts.append(evaluations(2 * SLICE_POINTS, net, drivers=("setup",)))  # the 1-D slices
+    if params.per_layer:  # each layer's block: HVPs of the whole network, a block's basis
+        spec = model_for(params.setup, load_dataset(params.setup))
+        for _, _, size in layer_blocks(spec):
+            block = replace(net, parameters=size, shape=f"{net.shape}/block{size}")
+            parts.append(lanczos(params.iterations, block))
+            batch = min(hessian.TRACE_BATCH, params.probes)
+            parts.append(hvps(params.probes, block, "hutchinson", batch=batch))
     if net.parameters <= hessian.FULL_SPECTRUM_LIMIT:
         parts.append(dense_spectrum(net))
     return sequence(parts)
@@ -248,9 +282,10 @@ def _landscape(params: LandscapeParams) -> Cost:
     snapshots = params.setup.epochs + 1  # their Gram matrix, and one slab at a time
     pca = snapshots**2 * 8.0 + 4 * landscape.PCA_CHUNK_BYTES
     slice_ = evaluations(params.resolution**2, net)
-    return sequence(
-        [training(params.setup, net), replace(slice_, working_bytes=slice_.working_bytes + pca)]
-    )
+    parts = [training(params.setup, net), replace(slice_, working_bytes=slice_.working_bytes + pca)]
+    if params.directions == "hessian":  # the top two eigenvectors first
+        parts.insert(1, lanczos(hessian.DEFAULT_ITERATIONS, net))
+    return sequence(parts)
 
 
 def _batch_size(params: BatchSizeParams) -> Cost:
@@ -308,6 +343,26 @@ def _minimum_ratio(params: MinimumRatioParams) -> Cost:
     return sequence(parts)
 
 
+def _skip_connections(params: SkipConnectionsParams) -> Cost:
+    """Per seed and variant: training, a slice over ``slice_samples`` rows, one Lanczos run."""
+    net = network(params.setup)
+    rows = min(params.slice_samples, net.n_train)
+    sample = replace(net, n_train=rows, shape=net.shape.rsplit("/", 1)[0] + f"/{rows}")
+    drivers = ("resolution", "slice_samples", "depth", "channels")
+    parts = []
+    for skip in (True, False):
+        # The two variants are two programs; the seeds reuse them.
+        variant = replace(sample, shape=f"{sample.shape}/{skip}")
+        trained = replace(net, shape=f"{net.shape}/{skip}")
+        for _ in range(params.seeds):
+            parts += [
+                training(params.setup, trained, boundary=False),
+                evaluations(params.resolution**2, variant, rows, drivers),
+                lanczos(params.iterations, variant),
+            ]
+    return sequence(parts)
+
+
 ESTIMATES: dict[type, Callable[[Any], Cost]] = {
     LossComparisonParams: _loss_comparison,
     NetworkSetup: _train,
@@ -316,12 +371,20 @@ ESTIMATES: dict[type, Callable[[Any], Cost]] = {
     BatchSizeParams: _batch_size,
     NormalizationParams: _normalization,
     MinimumRatioParams: _minimum_ratio,
+    SkipConnectionsParams: _skip_connections,
 }
 
 
 def estimate(params: object) -> Cost:
-    """The cost of running the experiment whose core parameters are ``params``."""
-    return ESTIMATES[type(params)](params)
+    """The cost of running the experiment whose core parameters are ``params``.
+
+    Real data (iris, digits, an upload) has the size it has: its ``n_samples`` is never
+    named as a parameter to lower."""
+    cost = ESTIMATES[type(params)](params)
+    setup = params if isinstance(params, NetworkSetup) else getattr(params, "setup", None)
+    if isinstance(setup, NetworkSetup) and sample_count(setup) != setup.n_samples:
+        return replace(cost, drivers=tuple(d for d in cost.drivers if d != "n_samples"))
+    return cost
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,10 @@ Trains the setup, then reads the Hessian at the trained weights (evaluation mode
 batch-norm network's loss is a fixed function of its weights): the top eigenvalues and
 the most negative one (Lanczos), the trace (Hutchinson), the eigenvalue density
 (stochastic Lanczos quadrature), and, up to 3,000 parameters, the full spectrum with its
-minimum ratio (the share of positive eigenvalues).
+minimum ratio (the share of positive eigenvalues). Per layer (PyHessian's most asked-for
+view): each layer's own block of the Hessian, its top eigenvalue and trace. And the loss
+along the top eigenvector beside a random direction of the same length (PyHessian's
+tutorial): how much sharper the sharpest direction is than a typical one.
 """
 
 from collections.abc import Callable
@@ -15,7 +18,7 @@ from typing import Annotated, Any
 import jax
 import jax.numpy as jnp
 import numpy as np
-from annotated_types import Ge, Le
+from annotated_types import Ge, Gt, Le
 from jax import Array
 from jax.flatten_util import ravel_pytree
 from jax.tree_util import Partial
@@ -28,10 +31,15 @@ from descentlab.core.experiments.train import (
     model_for,
     train_setup,
 )
-from descentlab.core.nets import hessian, kernel_cache
-from descentlab.core.nets.models import LOSSES, MLPSpec, apply, count_params, init_params
+from descentlab.core.nets import hessian, landscape
+from descentlab.core.nets.models import (
+    ModelSpec,
+    count_params,
+    layer_blocks,
+)
+from descentlab.core.nets.network_losses import flat_loss, network_loss
 
-LossOfTheta = Callable[..., Array]
+SLICE_POINTS = 41
 
 
 @dataclass(frozen=True)
@@ -43,6 +51,10 @@ class HessianParams:
     iterations: Annotated[int, Ge(8), Le(200), Doc("Lanczos steps")] = 64
     # Two at least: the trace's standard error is a spread over probes.
     probes: Annotated[int, Ge(2), Le(64), Doc("random probes (trace, density)")] = 16
+    per_layer: Annotated[bool, Doc("each layer's block: its top eigenvalue and trace")] = True
+    slice_span: Annotated[
+        float, Gt(0), Le(10), Doc("the 1-D slices: α ∈ [−span, span] along unit directions")
+    ] = 0.5
 
 
 def check_top_k(top_k: int, iterations: int, setup: NetworkSetup) -> None:
@@ -61,42 +73,28 @@ def check_params(params: HessianParams) -> None:
     check_top_k(params.top_k, params.iterations, params.setup)
 
 
-def flat_loss(spec: MLPSpec, loss_name: str, batch_statistics: bool = False) -> LossOfTheta:
-    """The one ``_flat_loss`` for these arguments, however they are passed (a cache
-    alone would key ``f(s, l)`` and ``f(s, l, False)`` apart and compile twice)."""
-    return _flat_loss(spec, loss_name, bool(batch_statistics))
-
-
-@kernel_cache.builder
-def _flat_loss(spec: MLPSpec, loss_name: str, batch_statistics: bool) -> LossOfTheta:
-    """``loss(batch_stats, x, y, theta)`` for one architecture, made once per (spec, loss).
-
-    Batch norm normalizes with the running averages in ``batch_stats`` (evaluation mode),
-    or, with ``batch_statistics``, with the statistics of the data passed in (training
-    mode over the whole set: the full-batch loss that training itself descends).
-
-    Its identity is what the Hessian kernels compile for; the data travel as traced
-    arguments of a ``Partial``, so another dataset of the same shape reuses the code.
-    ``theta`` is cut into the parameter tree in its own dtype (``ravel_pytree``'s unravel
-    would cast a float64 ``theta`` back to float32 and lose the full spectrum's accuracy).
-    """
-    # Only the template's shapes are needed: traced, not compiled.
-    template = jax.eval_shape(partial(init_params, spec), jax.random.key(0))
-    leaves, treedef = jax.tree.flatten(template)
-    shapes = [leaf.shape for leaf in leaves]
-    per_example = LOSSES[loss_name].per_example
-
-    def loss(batch_stats: Any, x: Array, y: Array, theta: Array) -> Array:
-        parts, at = [], 0
-        for shape in shapes:
-            size = int(np.prod(shape))
-            parts.append(theta[at : at + size].reshape(shape))
-            at += size
-        params = jax.tree.unflatten(treedef, parts)
-        outputs, _ = apply(spec, params, batch_stats, x.astype(theta.dtype), train=batch_statistics)
-        return jnp.mean(per_example(outputs, y))
-
-    return loss
+def _eigenvector_slices(
+    params: HessianParams,
+    spec: ModelSpec,
+    trained: Any,
+    dataset: Any,
+    top_vector: np.ndarray,
+    key: Array,
+    progress: Callable[[float], None],
+) -> dict[str, Any]:
+    """The training loss along the top eigenvector and along a random unit direction."""
+    loss = network_loss(spec, params.setup.loss)
+    data = (trained.batch_stats, jnp.asarray(dataset.x_train), jnp.asarray(dataset.y_train))
+    alphas = np.linspace(-params.slice_span, params.slice_span, SLICE_POINTS)
+    noise = np.asarray(jax.random.normal(jax.random.fold_in(key, 7), top_vector.shape))
+    curves = {}
+    for name, vector in (("top_eigenvector", top_vector), ("random", noise)):
+        direction = landscape.unflatten(trained.params, vector / np.linalg.norm(vector))
+        curve = landscape.slice_1d(
+            loss, trained.params, direction, alphas, data, between=partial(progress, 0.65)
+        )
+        curves[name] = curve["y"]
+    return {"x": alphas, **curves}
 
 
 def run(params: HessianParams, progress: Callable[[float], None]) -> Result:
@@ -108,8 +106,17 @@ def run(params: HessianParams, progress: Callable[[float], None]) -> Result:
     key = jax.random.key(params.setup.seed)
     # Each long computation reports between its pieces: where a cancel is noticed.
     top = hessian.top_eigenvalues(
-        bound, theta, params.top_k, params.iterations, key, between=partial(progress, 0.6)
+        bound,
+        theta,
+        params.top_k,
+        params.iterations,
+        key,
+        vectors=True,
+        between=partial(progress, 0.6),
     )
+    progress(0.65)
+    assert top.vectors is not None  # asked for
+    slices = _eigenvector_slices(params, spec, trained, dataset, top.vectors[0], key, progress)
     progress(0.7)
     lowest = hessian.most_negative_eigenvalue(
         bound, theta, params.iterations, key, between=partial(progress, 0.7)
@@ -122,6 +129,16 @@ def run(params: HessianParams, progress: Callable[[float], None]) -> Result:
         bound, theta, params.iterations, params.probes, key, between=partial(progress, 0.8)
     )
     progress(0.9)
+    if params.per_layer:
+        blocks = hessian.per_block(
+            bound,
+            theta,
+            layer_blocks(spec),
+            params.iterations,
+            params.probes,
+            key,
+            between=partial(progress, 0.9),
+        )
     result: dict[str, Any] = {
         "parameters": int(theta.size),
         "train_loss": float(trained.history["train_loss"][-1]),
@@ -131,7 +148,21 @@ def run(params: HessianParams, progress: Callable[[float], None]) -> Result:
         "trace": {"estimate": trace.trace, "standard_error": trace.standard_error},
         "density": {"x": density.grid, "y": density.density},
         "history": trained.history,
+        "eigenvector_slices": slices,
     }
+    if params.per_layer:
+        result["per_layer"] = [
+            {
+                "layer": block.name,
+                "parameters": block.size,
+                "top_eigenvalue": block.top_eigenvalue,
+                "trace": {
+                    "estimate": block.trace.trace,
+                    "standard_error": block.trace.standard_error,
+                },
+            }
+            for block in blocks
+        ]
     if theta.size <= hessian.FULL_SPECTRUM_LIMIT:
         spectrum = hessian.full_spectrum(bound, theta)
         ratio = hessian.minimum_ratio(spectrum.eigenvalues)

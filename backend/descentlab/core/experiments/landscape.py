@@ -1,9 +1,10 @@
 """A trained network's loss landscape (the ``landscape`` experiment; Li et al. 2018).
 
 Trains the setup, then evaluates the training loss on a 2-D slice through the trained
-weights: along two random filter-normalized directions, or along the top two PCA
-directions of the training trajectory with the projected path drawn on top. The sanity
-checks travel with the result: the slice's centre against the model's own loss, and how
+weights: along two random filter-normalized directions, along the top two PCA
+directions of the training trajectory with the projected path drawn on top, or along the
+Hessian's top two eigenvectors there (unit vectors: the sharpest plane through the point).
+The sanity checks travel with the result: the slice's centre against the model's own loss, and how
 much of the path the PCA plane captures.
 """
 
@@ -16,14 +17,16 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 from annotated_types import Ge, Gt, Le
-from jax import Array
+from jax.flatten_util import ravel_pytree
+from jax.tree_util import Partial
 
 from descentlab.core.base import Doc, Result
 from descentlab.core.experiments.train import NetworkSetup, check, train_setup
-from descentlab.core.nets import kernel_cache, landscape
-from descentlab.core.nets.models import LOSSES, MLPSpec, Weights, apply
+from descentlab.core.nets import hessian, landscape
+from descentlab.core.nets.network_losses import flat_loss, network_loss
 
-Directions = Literal["pca", "random"]  # the trajectory's PCA plane, or random directions
+# The trajectory's PCA plane, random directions, or the Hessian's top two eigenvectors.
+Directions = Literal["pca", "random", "hessian"]
 
 
 @dataclass(frozen=True)
@@ -33,10 +36,18 @@ class LandscapeParams:
     setup: NetworkSetup = field(default_factory=NetworkSetup)
     directions: Annotated[
         Directions,
-        Doc("filter-normalized random directions, or the trajectory's PCA plane"),
+        Doc(
+            "filter-normalized random directions, the trajectory's PCA plane, or the "
+            "Hessian's top two eigenvectors"
+        ),
     ] = "pca"
     resolution: Annotated[int, Ge(5), Le(61)] = 31
-    span: Annotated[float, Gt(0), Le(10), Doc("random: α, β ∈ [−span, span]")] = 1.0
+    span: Annotated[
+        float,
+        Gt(0),
+        Le(10),
+        Doc("random, hessian: α, β ∈ [−span, span] (weight norms; unit lengths for hessian)"),
+    ] = 1.0
     margin: Annotated[
         float, Ge(0), Le(2), Doc("PCA: the path's extent, widened by this fraction each side")
     ] = 0.25
@@ -45,29 +56,6 @@ class LandscapeParams:
 def check_params(params: LandscapeParams) -> None:
     """Raise ValueError for what cannot run (told to the user as a 422)."""
     check(params.setup)
-
-
-def network_loss(
-    spec: MLPSpec, loss_name: str, batch_statistics: bool = False
-) -> Callable[[Weights, Any], Array]:
-    """The one ``_network_loss`` for these arguments (see ``hessian.flat_loss``)."""
-    return _network_loss(spec, loss_name, bool(batch_statistics))
-
-
-@kernel_cache.builder
-def _network_loss(
-    spec: MLPSpec, loss_name: str, batch_statistics: bool
-) -> Callable[[Weights, Any], Array]:
-    """``loss(params, (batch_stats, x, y))``, one function per spec: evaluation mode, or
-    with ``batch_statistics`` batch norm over the data passed in (see ``flat_loss``)."""
-    per_example = LOSSES[loss_name].per_example
-
-    def loss(params: Weights, data: Any) -> Array:
-        batch_stats, x, y = data
-        outputs, _ = apply(spec, params, batch_stats, x, train=batch_statistics)
-        return jnp.mean(per_example(outputs, y))
-
-    return loss
 
 
 def _axis(lo: float, hi: float, margin: float, resolution: int) -> np.ndarray:
@@ -91,6 +79,22 @@ def run(params: LandscapeParams, progress: Callable[[float], None]) -> Result:
             "explained_variance_ratio": pca.explained_variance_ratio,
             "path_captured": pca.captured,
         }
+    elif params.directions == "hessian":
+        theta, _ = ravel_pytree(trained.params)
+        bound = Partial(flat_loss(spec, params.setup.loss), *data)
+        top = hessian.top_eigenvalues(
+            bound,
+            theta,
+            2,
+            hessian.DEFAULT_ITERATIONS,
+            jax.random.key(params.setup.seed),
+            vectors=True,
+            between=partial(progress, 0.5),
+        )
+        assert top.vectors is not None  # asked for
+        d1, d2 = (landscape.unflatten(trained.params, vector) for vector in top.vectors)
+        alphas = betas = np.linspace(-params.span, params.span, params.resolution)
+        result["eigenvalues"] = top.values
     else:
         key = jax.random.key(params.setup.seed)
         d1 = landscape.random_direction(trained.params, jax.random.fold_in(key, 1))

@@ -56,13 +56,12 @@ from jax.tree_util import Partial
 from numpy.typing import ArrayLike
 
 from descentlab.core.base import Doc, Result
-from descentlab.core.experiments.hessian import flat_loss
 from descentlab.core.experiments.json_safe import finite_or_none
 from descentlab.core.experiments.train import (
     NetworkSetup,
     check,
     load_dataset,
-    model_for,
+    mlp_for,
     sample_count,
     samples_per_batch,
 )
@@ -76,6 +75,7 @@ from descentlab.core.nets.models import (
     init_batch_stats,
     init_params,
 )
+from descentlab.core.nets.network_losses import flat_loss
 from descentlab.core.nets.training import TrainingRun, train
 from descentlab.core.optimizers import get_optimizer
 from descentlab.core.precision import require_engine_precision
@@ -293,6 +293,8 @@ def check_params(params: MinimumRatioParams) -> None:
     """Raise ValueError when the request cannot run (told to the user as a 422)."""
     setup = params.setup
     check(setup)
+    if setup.architecture != "mlp":
+        raise ValueError("the minimum ratio experiment varies an mlp's widths")
     if sample_count(setup) > MAX_SAMPLES:
         raise ValueError(f"n_samples must be at most {MAX_SAMPLES} here (dense Hessians)")
     if setup.batch_norm:
@@ -313,7 +315,7 @@ def check_params(params: MinimumRatioParams) -> None:
         raise ValueError(f"weight_decay must be non-negative, got {params.weight_decay}")
     dataset = load_dataset(setup)  # its input and output sizes fix the parameter counts
     for widths in params.widths:
-        count = count_params(model_for(replace(setup, widths=widths), dataset))
+        count = count_params(mlp_for(replace(setup, widths=widths), dataset))
         if count > MAX_PARAMETERS:
             raise ValueError(
                 f"widths {widths} give {count} parameters; at most {MAX_PARAMETERS} per network"
@@ -351,7 +353,7 @@ def run(params: MinimumRatioParams, progress: Callable[[float], None]) -> Result
     check_params(params)
     setup = params.setup
     dataset = load_dataset(setup)
-    specs = [model_for(replace(setup, widths=w), dataset) for w in params.widths]
+    specs = [mlp_for(replace(setup, widths=w), dataset) for w in params.widths]
     x, y = jnp.asarray(dataset.x_train), jnp.asarray(dataset.y_train)
     total = len(specs) * params.seeds
     networks: list[dict[str, Any]] = []

@@ -65,9 +65,7 @@ from jax.flatten_util import ravel_pytree
 from jax.tree_util import Partial
 
 from descentlab.core.base import Doc, Point, Result
-from descentlab.core.experiments.hessian import flat_loss
 from descentlab.core.experiments.json_safe import finite_or_none
-from descentlab.core.experiments.landscape import network_loss
 from descentlab.core.experiments.train import (
     MAX_SAMPLE_EPOCHS,
     NetworkSetup,
@@ -79,7 +77,8 @@ from descentlab.core.grid import evaluate_grid
 from descentlab.core.nets import landscape
 from descentlab.core.nets.datasets import XY, Dataset, scaled_features, standardize
 from descentlab.core.nets.hessian import top_eigenvalues
-from descentlab.core.nets.models import MLPSpec, Weights
+from descentlab.core.nets.models import ModelSpec, Weights
+from descentlab.core.nets.network_losses import flat_loss, network_loss
 from descentlab.core.nets.training import TrainResult
 from descentlab.core.objective import Objective
 from descentlab.core.optimizers import OPTIMIZERS, OptimizerName, get_optimizer
@@ -150,6 +149,8 @@ def check_params(params: NormalizationParams) -> None:
     if params.optimizer not in OPTIMIZERS:
         raise ValueError(f"unknown optimizer {params.optimizer!r}; known: {', '.join(OPTIMIZERS)}")
     check(params.setup)
+    if params.setup.architecture != "mlp":
+        raise ValueError("the normalization experiment compares batch norm in an mlp")
     runs = 2 * (len(params.learning_rates) + 1)  # with and without BN, plus the slice's
     if sample_count(params.setup) * params.setup.epochs * runs > 4 * MAX_SAMPLE_EPOCHS:
         raise ValueError(f"n_samples × epochs × runs exceeds {4 * MAX_SAMPLE_EPOCHS}")
@@ -293,7 +294,7 @@ def _last(history: dict[str, list[float]], name: str) -> float | None:
 
 
 def _sharpness(
-    spec: MLPSpec,
+    spec: ModelSpec,
     loss_name: str,
     trained: TrainResult,
     data: BatchData,
@@ -335,7 +336,7 @@ def _directions(params: Weights, key: Array) -> tuple[Weights, Weights]:
 
 def _slice(
     params: NormalizationParams,
-    spec: MLPSpec,
+    spec: ModelSpec,
     trained: TrainResult,
     data: BatchData,
     key: Array,

@@ -20,6 +20,7 @@ from descentlab.core.experiments import (
     loss_comparison,
     minimum_ratio,
     normalization,
+    skip_connections,
     train,
 )
 
@@ -91,6 +92,16 @@ EXPERIMENTS: dict[str, Experiment] = {
             minimum_ratio.check_params,
             minimum_ratio.run,
             per_run={"widths": None, "epochs": "0 to {value}, one count per network"},
+        ),
+        Experiment(
+            "skip_connections",
+            skip_connections.SkipConnectionsParams,
+            skip_connections.check_params,
+            skip_connections.run,
+            per_run={
+                "skip_connections": "with and without",
+                "seed": "{value} and the next, one per pair (seeds)",
+            },
         ),
     )
 }

@@ -8,12 +8,20 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 
-from annotated_types import Ge, Gt, Le, MaxLen
+from annotated_types import Ge, Gt, Le, MaxLen, MultipleOf
 
 from descentlab.core.base import Doc, OneOf, Result
 from descentlab.core.experiments import Progress
-from descentlab.core.nets.datasets import DATASETS, FIXED_SIZE, Dataset
-from descentlab.core.nets.models import LOSSES, Activation, LossName, MLPSpec, count_params
+from descentlab.core.nets.datasets import DATASETS, FIXED_SIZE, IMAGE_DATASETS, Dataset
+from descentlab.core.nets.models import (
+    LOSSES,
+    Activation,
+    ConvSpec,
+    LossName,
+    MLPSpec,
+    ModelSpec,
+    count_params,
+)
 from descentlab.core.nets.training import Preview, TrainingRun, TrainResult, train
 from descentlab.core.nets.uploads import MAX_ROWS, UPLOAD_ID, UPLOADS, UnknownUploadError
 from descentlab.core.optimizers import OPTIMIZERS, OptimizerName, get_optimizer
@@ -26,6 +34,9 @@ Seed = Annotated[int, Ge(0), Le(2**31 - 1)]
 SampleCount = Annotated[int, Ge(20), Le(MAX_ROWS)]
 Noise = Annotated[float, Ge(0), Le(2)]
 Width = Annotated[int, Ge(1), Le(256)]
+Architecture = Literal["mlp", "cnn"]
+# A ResNet-style network's weight layers: the stem, two per block, the dense layer (even).
+Depth = Annotated[int, Ge(4), Le(20), MultipleOf(2)]
 Rate = Annotated[float, Gt(0), Le(10)]
 # A batch size: a number of samples, or "full" for the whole training set (one update per
 # epoch: gradient descent), whatever its size.
@@ -35,7 +46,12 @@ BatchSize = Annotated[int, Ge(1), Le(4096)] | Literal["full"]
 
 @dataclass(frozen=True)
 class NetworkSetup:
-    """A dataset, an MLP and how to train it; defaults finish in seconds on 2 cores."""
+    """A dataset, a network and how to train it; defaults finish in seconds on 2 cores.
+
+    ``architecture`` "mlp" uses ``widths`` (and may use batch norm); "cnn", for image data
+    (``digits``), is ``models.ConvSpec``: ``depth`` weight layers of ``channels`` channels,
+    with or without ``skip_connections``.
+    """
 
     dataset: Annotated[
         str,
@@ -45,7 +61,13 @@ class NetworkSetup:
     n_samples: SampleCount = 400
     noise: Noise = 0.2
     data_seed: Seed = 0
+    architecture: Annotated[
+        Architecture, Doc("a multi-layer perceptron, or a ResNet-style convolutional network")
+    ] = "mlp"
     widths: Annotated[tuple[Width, ...], MaxLen(4), Doc("hidden layers' widths")] = (16, 16)
+    depth: Annotated[Depth, Doc("cnn: weight layers (stem, two per block, dense)")] = 8
+    channels: Annotated[int, Ge(2), Le(32), Doc("cnn: channels of every convolution")] = 8
+    skip_connections: Annotated[bool, Doc("cnn: each block adds its input to its output")] = True
     activation: Activation = "tanh"
     batch_norm: bool = False
     loss: LossName = "cross_entropy"
@@ -95,6 +117,15 @@ def check(setup: NetworkSetup) -> None:
     )
     if LOSSES[setup.loss].task != task:
         raise ValueError(f"loss {setup.loss!r} does not fit the {task} dataset {setup.dataset!r}")
+    if setup.architecture == "cnn":
+        if load_dataset(setup).image_shape is None:
+            images = ", ".join(name for name in DATASETS if name in IMAGE_DATASETS)
+            raise ValueError(
+                f"a convolutional network needs images; {setup.dataset!r} is a table "
+                f"(image datasets: {images})"
+            )
+        if setup.batch_norm:
+            raise ValueError("batch_norm is offered for the mlp architecture only")
     if setup.optimizer not in OPTIMIZERS:
         raise ValueError(f"unknown optimizer {setup.optimizer!r}; known: {', '.join(OPTIMIZERS)}")
     samples = sample_count(setup)
@@ -109,7 +140,23 @@ def samples_per_batch(batch_size: int | str, n_train: int) -> int:
     return n_train if batch_size == FULL_BATCH else min(int(batch_size), n_train)
 
 
-def model_for(setup: NetworkSetup, dataset: Dataset) -> MLPSpec:
+def model_for(setup: NetworkSetup, dataset: Dataset) -> ModelSpec:
+    if setup.architecture == "cnn":
+        if dataset.image_shape is None:
+            raise ValueError(f"a convolutional network needs images; {dataset.name} is a table")
+        return ConvSpec(
+            dataset.image_shape,
+            setup.channels,
+            setup.depth,
+            dataset.output_dim,
+            setup.skip_connections,
+            setup.activation,
+        )
+    return mlp_for(setup, dataset)
+
+
+def mlp_for(setup: NetworkSetup, dataset: Dataset) -> MLPSpec:
+    """The setup's MLP (``widths``), whatever its ``architecture`` says."""
     return MLPSpec(
         input_dim=dataset.input_dim,
         widths=setup.widths,
@@ -123,7 +170,7 @@ def train_setup(
     setup: NetworkSetup,
     progress: Callable[[float], None] | None = None,
     preview: Callable[[Preview], None] | None = None,
-) -> tuple[Dataset, MLPSpec, TrainResult]:
+) -> tuple[Dataset, ModelSpec, TrainResult]:
     require_engine_precision()
     check(setup)
     dataset = load_dataset(setup)

@@ -5,16 +5,21 @@ train and test, and stored as float32 NumPy arrays: the networks compute in floa
 though the engine turns on float64 for the 2-D surfaces. Classification labels are int32
 class indices 0 … k−1; regression targets are float32 of shape ``(n,)``.
 
-The real dataset is Fisher's iris (150 flowers, 4 measurements, 3 species; Fisher 1936, in
-the public domain), a 4 kB CSV that ships inside this package (``core/nets/iris.csv``).
+Two real datasets ship inside this package: Fisher's iris (150 flowers, 4 measurements, 3
+species; Fisher 1936, in the public domain; ``core/nets/iris.csv``, 4 kB) and the 8 × 8
+handwritten digits (1,797 images of 10 digits; Alpaydin & Kaynak 1998, the test set of the
+UCI "Optical Recognition of Handwritten Digits" data, CC BY 4.0, as scikit-learn also ships
+it; ``core/nets/digits.csv.gz``, 57 kB: 64 pixel counts 0–16 then the digit, per row).
 """
 
 import csv
+import gzip
 import io
 import math
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
+from functools import lru_cache
 from importlib import resources
 
 import numpy as np
@@ -39,6 +44,9 @@ class Dataset:
     n_classes: int
     feature_names: tuple[str, ...]
     class_names: tuple[str, ...] = ()
+    # (height, width, channels) when each row is an image stored row-major, channels last:
+    # what a convolutional network needs to know to read it. None for plain tables.
+    image_shape: tuple[int, int, int] | None = None
 
     def __post_init__(self) -> None:
         for array in (self.x_train, self.y_train, self.x_test, self.y_test):
@@ -69,6 +77,7 @@ def _split(
     test_fraction: float,
     rng: np.random.Generator,
     class_names: Sequence[str] = (),
+    image_shape: tuple[int, int, int] | None = None,
 ) -> Dataset:
     """Shuffle and split; classification splits each class separately (stratified)."""
     _check_split(test_fraction)
@@ -100,6 +109,7 @@ def _split(
         n_classes,
         tuple(feature_names),
         tuple(class_names),
+        image_shape,
     )
 
 
@@ -255,9 +265,38 @@ def iris(test_fraction: float = 0.25, seed: int = 0) -> Dataset:
     )
 
 
+@lru_cache(maxsize=1)  # one table, read once per process
+def _digits_table() -> np.ndarray:
+    """The packed table, read once per process (every check of a setup loads its data)."""
+    packed = (resources.files("descentlab.core.nets") / "digits.csv.gz").read_bytes()
+    table = np.loadtxt(io.StringIO(gzip.decompress(packed).decode("ascii")), delimiter=",")
+    table.flags.writeable = False
+    return table
+
+
+DIGITS_SIDE = 8
+DIGITS_LEVELS = 16  # a pixel counts the on-pixels of a 4 × 4 block: 0 … 16
+
+
+def digits(test_fraction: float = 0.25, seed: int = 0) -> Dataset:
+    """Handwritten digits 0–9 as 8 × 8 images (1,797), for convolutional networks.
+
+    Read from the copy that ships inside this package; pixels scaled to [0, 1].
+    """
+    table = _digits_table()
+    x, y = table[:, :-1] / DIGITS_LEVELS, table[:, -1].astype(np.int64)
+    side = DIGITS_SIDE
+    pixels = [f"pixel ({r + 1}, {c + 1})" for r in range(side) for c in range(side)]
+    rng = np.random.default_rng(seed)
+    names = [str(d) for d in range(10)]
+    return _split(
+        "digits", x, y, "classification", 10, pixels, test_fraction, rng, names, (side, side, 1)
+    )
+
+
 # Every generator takes ``test_fraction`` and ``seed``; the 2-D ones and ``regression`` also
 # ``n_samples`` and ``noise``, ``spirals`` ``arms``, ``blobs`` ``centres``, ``circles``
-# ``factor``. ``iris`` is fixed data, so it takes only the split's two.
+# ``factor``. ``iris`` and ``digits`` are fixed data, so they take only the split's two.
 DATASETS: Mapping[str, Callable[..., Dataset]] = {
     "moons": moons,
     "circles": circles,
@@ -266,10 +305,13 @@ DATASETS: Mapping[str, Callable[..., Dataset]] = {
     "blobs": blobs,
     "regression": regression,
     "iris": iris,
+    "digits": digits,
 }
 
 # Real data: its size and noise are what they are (it takes only the split's settings).
-FIXED_SIZE = frozenset({"iris"})
+FIXED_SIZE = frozenset({"iris", "digits"})
+# Rows that are images (``Dataset.image_shape``): what a convolutional network can read.
+IMAGE_DATASETS = frozenset({"digits"})
 
 MAX_CLASSES = 20  # an integer target with more distinct values than this is regression
 

@@ -647,3 +647,66 @@ def minimum_ratio(eigenvalues: ArrayLike, tolerance: float | None = None) -> Min
         total=int(values.size),
         tolerance=tol,
     )
+
+
+# ----------------------------------------------------------------------------- blocks
+
+
+def _block_loss(loss: Partial, theta: Array, start: Array, u: Array) -> Array:
+    """``loss`` with θ[start : start + len(u)] moved by u and the rest held at θ."""
+    block = jax.lax.dynamic_slice(theta, (start,), (u.shape[0],))
+    return loss(jax.lax.dynamic_update_slice(theta, block + u, (start,)))
+
+
+def block_loss(loss: FlatLoss, theta: ArrayLike, start: int, size: int) -> tuple[Partial, Array]:
+    """One block of parameters as a loss of its own, and the point to read it at (u = 0).
+
+    Its Hessian at u = 0 is H's diagonal block ``H[s:s+size, s:s+size]``, so every
+    function here (Lanczos, Hutchinson, the dense spectrum) reads a layer's own curvature
+    with the others held fixed. θ and the block's start are traced: the blocks of one size
+    share one compiled program whatever network they sit in.
+    """
+    n = _size(theta)
+    if not (start >= 0 and size >= 1 and start + size <= n):
+        raise ValueError(f"block [{start}, {start + size}) is outside θ's {n} entries")
+    theta = jnp.asarray(theta)
+    bound = Partial(_block_loss, _as_partial(loss), theta, jnp.asarray(start, jnp.int32))
+    return bound, jnp.zeros(size, theta.dtype)
+
+
+@dataclass(frozen=True)
+class BlockCurvature:
+    """One block's (a layer's) own Hessian: its top eigenvalue and its trace."""
+
+    name: str
+    start: int
+    size: int
+    top_eigenvalue: float
+    top_residual: float  # ‖Hy − λy‖ of the top Ritz pair (0: the block was exhausted)
+    trace: TraceEstimate
+
+
+def per_block(
+    loss: FlatLoss,
+    theta: ArrayLike,
+    blocks: list[tuple[str, int, int]],
+    iterations: int = DEFAULT_ITERATIONS,
+    probes: int = DEFAULT_PROBES,
+    key: Array | None = None,
+    *,
+    between: Between = None,
+) -> list[BlockCurvature]:
+    """Each named block's top eigenvalue (Lanczos, exact once the steps cover the block)
+    and Hutchinson trace. The blocks' traces sum to tr H when they tile θ; each block's top
+    eigenvalue lies between its largest diagonal entry and λmax(H) (Cauchy interlacing)."""
+    key = _key(key)
+    out = []
+    for index, (name, start, size) in enumerate(blocks):
+        bound, at = block_loss(loss, theta, start, size)
+        block_key = jax.random.fold_in(key, index)
+        top = top_eigenvalues(bound, at, 1, iterations, block_key, between=between)
+        trace = hutchinson_trace(bound, at, probes, block_key, between=between)
+        out.append(
+            BlockCurvature(name, start, size, float(top.values[0]), float(top.residuals[0]), trace)
+        )
+    return out

@@ -1,7 +1,9 @@
-"""Multi-layer perceptrons as plain pytrees, and the losses the lessons compare.
+"""Multi-layer perceptrons and small convolutional networks as plain pytrees, and the
+losses the lessons compare.
 
-A model is an ``MLPSpec`` (static: hashable, a jit argument) plus ``Weights`` (a pytree of
-float32 arrays). Nothing is a class with hidden state, so ``jax.grad``, ``ravel_pytree``,
+A model is a ``ModelSpec`` (an ``MLPSpec`` or a ``ConvSpec``; static: hashable, a jit
+argument) plus ``Weights`` (a pytree of float32 arrays, one dict per weight layer).
+Nothing is a class with hidden state, so ``jax.grad``, ``ravel_pytree``,
 Hessian-vector products and landscape slices all work on the same dictionaries.
 
 Batch normalization (Ioffe & Szegedy 2015) follows each hidden layer's affine map and
@@ -61,15 +63,121 @@ class MLPSpec:
         return (self.input_dim, *self.widths, self.output_dim)
 
 
+@dataclass(frozen=True)
+class ConvSpec:
+    """A ResNet-style convolutional network for small images, with or without its skips.
+
+    A 3 × 3 stem convolution to ``channels`` channels, then ``(depth − 2) / 2`` blocks of
+    two 3 × 3 convolutions at the image's resolution and that width; a block maps h to
+    act(conv₂(act(conv₁(h))) + h) with skip connections and to act(conv₂(act(conv₁(h))))
+    without (Li et al. 2018's "noshort" networks); then global average pooling and one dense
+    layer. ``depth`` counts the weight layers, as ResNet-20 does. Both variants have the same
+    parameters, so the same weights and directions fit either.
+    """
+
+    image_shape: tuple[int, int, int]  # (height, width, channels) of the input rows
+    channels: int
+    depth: int
+    output_dim: int
+    skip_connections: bool = True
+    activation: Activation = "relu"
+
+    def __post_init__(self) -> None:
+        if self.depth < 4 or self.depth % 2:
+            raise ValueError(
+                f"depth must be even and at least 4 (the stem, two per block, the dense "
+                f"layer), got {self.depth}"
+            )
+
+    batch_norm = False  # not offered: kept so that code reading ``spec.batch_norm`` works
+
+    @property
+    def blocks(self) -> int:
+        return (self.depth - 2) // 2
+
+    @property
+    def input_dim(self) -> int:
+        height, width, channels = self.image_shape
+        return height * width * channels
+
+    @property
+    def kernel_shapes(self) -> tuple[tuple[int, ...], ...]:
+        """Every weight layer's kernel: 3 × 3 × in × out convolutions, then the dense one."""
+        c = self.channels
+        stem = (3, 3, self.image_shape[2], c)
+        return (stem, *[(3, 3, c, c)] * (2 * self.blocks), (c, self.output_dim))
+
+    @property
+    def multiply_adds(self) -> int:
+        """Multiply-adds of one sample's forward pass: each convolution weight is used at
+        every pixel (what sets the cost, where an MLP's parameters do)."""
+        height, width, _ = self.image_shape
+        convolutions = sum(int(np.prod(shape)) for shape in self.kernel_shapes[:-1])
+        return height * width * convolutions + self.channels * self.output_dim
+
+    @property
+    def activations(self) -> int:
+        """Values one sample's forward pass holds per layer: each convolution's input and
+        output at every pixel (XLA builds the 3 × 3 neighbourhoods of ``_convolve`` as it
+        multiplies; measured peaks stay within the estimates built on this count)."""
+        height, width, _ = self.image_shape
+        per_pixel = sum(shape[2] + shape[3] for shape in self.kernel_shapes[:-1])
+        return height * width * per_pixel + self.output_dim
+
+
+ModelSpec: TypeAlias = MLPSpec | ConvSpec
+
+
+def multiply_adds(spec: ModelSpec) -> int:
+    """One sample's forward pass in multiply-adds: an MLP's weights are each used once."""
+    if isinstance(spec, ConvSpec):
+        return spec.multiply_adds
+    return sum(a * b for a, b in itertools.pairwise(spec.sizes))
+
+
+def activations(spec: ModelSpec) -> int:
+    """Activations per sample: hidden units and outputs (an image's every pixel per layer)."""
+    if isinstance(spec, ConvSpec):
+        return spec.activations
+    return sum(spec.widths) + spec.output_dim
+
+
+def layer_names(spec: ModelSpec) -> tuple[str, ...]:
+    """A name per weight layer (per entry of ``params["layers"]``), as the lab shows them."""
+    if isinstance(spec, ConvSpec):
+        blocks = [f"block {b + 1} conv {i + 1}" for b in range(spec.blocks) for i in range(2)]
+        return ("stem conv", *blocks, "dense")
+    sizes = spec.sizes
+    return tuple(f"layer {i + 1} ({a} → {b})" for i, (a, b) in enumerate(itertools.pairwise(sizes)))
+
+
 def _init_std(activation: str, fan_in: int, fan_out: int, hidden: bool) -> float:
     if hidden and activation in _HE_INIT:
         return float((2.0 / fan_in) ** 0.5)
     return float((2.0 / (fan_in + fan_out)) ** 0.5)
 
 
+def _init_conv(spec: ConvSpec, key: Array) -> Weights:
+    """He-scaled Gaussian kernels (fan-in: 3 × 3 × in), Glorot for the dense layer, zero
+    biases; one draw cut into layers, as for an MLP."""
+    shapes = spec.kernel_shapes
+    sizes = [int(np.prod(shape)) for shape in shapes]
+    normal = jax.random.normal(key, (sum(sizes),), dtype=jnp.float32)
+    offsets = np.cumsum([0, *sizes])
+    layers = []
+    for i, shape in enumerate(shapes):
+        fan_in, fan_out = int(np.prod(shape[:-1])), shape[-1]
+        std = _init_std(spec.activation, fan_in, fan_out, hidden=i < len(shapes) - 1)
+        weights = normal[offsets[i] : offsets[i + 1]].reshape(shape)
+        layers.append({"w": std * weights, "b": jnp.zeros(fan_out, dtype=jnp.float32)})
+    return {"layers": layers}
+
+
 @kernel_cache.jit(static_argnames="spec")
-def init_params(spec: MLPSpec, key: Array) -> Weights:
+def init_params(spec: ModelSpec, key: Array) -> Weights:
     """Gaussian weights scaled for the activation (He or Glorot), zero biases, BN γ=1, β=0."""
+    if isinstance(spec, ConvSpec):
+        return _init_conv(spec, key)
     sizes = spec.sizes
     shapes = list(itertools.pairwise(sizes))
     # One draw for every weight, cut into layers: a single random kernel compiles much
@@ -89,17 +197,19 @@ def init_params(spec: MLPSpec, key: Array) -> Weights:
     return {"layers": layers}
 
 
-def init_batch_stats(spec: MLPSpec) -> BatchStats:
+def init_batch_stats(spec: ModelSpec) -> BatchStats:
     """Running mean 0 and variance 1 per BN layer (empty lists without batch norm)."""
-    widths = spec.widths if spec.batch_norm else ()
+    widths = spec.widths if isinstance(spec, MLPSpec) and spec.batch_norm else ()
     return {
         "mean": [jnp.zeros(w, dtype=jnp.float32) for w in widths],
         "var": [jnp.ones(w, dtype=jnp.float32) for w in widths],
     }
 
 
-def count_params(spec: MLPSpec) -> int:
+def count_params(spec: ModelSpec) -> int:
     """Number of trainable scalars (weights, biases, BN scale and shift)."""
+    if isinstance(spec, ConvSpec):
+        return sum(int(np.prod(shape)) + shape[-1] for shape in spec.kernel_shapes)
     sizes = spec.sizes
     total = sum((a + 1) * b for a, b in itertools.pairwise(sizes))
     return total + (2 * sum(spec.widths) if spec.batch_norm else 0)
@@ -116,8 +226,45 @@ def _masked_moments(h: Array, mask: Array | None) -> tuple[Array, Array]:
     return mean, var
 
 
+def _convolve(h: Array, layer: dict[str, Array]) -> Array:
+    """A 3 × 3 convolution, stride 1, zero padding that keeps the size ("same"), plus bias.
+
+    Computed as one matrix product of each pixel's 3 × 3 neighbourhood ("im2col") with the
+    kernel, not by XLA's convolution: on a CPU, a convolution's gradient inside a loop (a
+    training epoch's scan, Lanczos, the landscape's chunks) ran 6-8 times slower than this
+    (``bench/cnn_kernels.py``), and products differentiate to products again.
+    """
+    _, height, width, channels = h.shape
+    padded = jnp.pad(h, ((0, 0), (1, 1), (1, 1), (0, 0)))
+    patches = jnp.concatenate(
+        [padded[:, i : i + height, j : j + width, :] for i in range(3) for j in range(3)],
+        axis=-1,
+    )
+    return patches @ layer["w"].reshape(9 * channels, -1) + layer["b"][None, None, None, :]
+
+
+def _apply_conv(spec: ConvSpec, params: Weights, x: Array) -> Array:
+    activation = ACTIVATIONS[spec.activation]
+    layers = params["layers"]
+    h = activation(_convolve(x.reshape(x.shape[0], *spec.image_shape), layers[0]))
+
+    def block(h: Array, pair: tuple[dict[str, Array], dict[str, Array]]) -> tuple[Array, None]:
+        first, second = pair
+        residual = _convolve(activation(_convolve(h, first)), second)
+        return activation(residual + h if spec.skip_connections else residual), None
+
+    # The blocks have one shape: a loop over them compiles one block, not ``blocks`` copies
+    # (a depth-20 network's training epoch compiled in 8 s unrolled).
+    if spec.blocks:
+        pairs = [(layers[1 + 2 * b], layers[2 + 2 * b]) for b in range(spec.blocks)]
+        stacked = jax.tree.map(lambda *leaves: jnp.stack(leaves), *pairs)
+        h, _ = jax.lax.scan(block, h, stacked)
+    pooled = jnp.mean(h, axis=(1, 2))
+    return pooled @ layers[-1]["w"] + layers[-1]["b"][None, :]
+
+
 def apply(
-    spec: MLPSpec,
+    spec: ModelSpec,
     params: Weights,
     batch_stats: BatchStats,
     x: Array,
@@ -130,8 +277,10 @@ def apply(
     ``train`` is a Python bool (it changes the computation). In training mode with batch
     norm, ``mask`` (``(n,)`` bool) marks the real rows of a padded batch, so padding
     never moves the statistics. Without batch norm, and in evaluation mode, the stats
-    come back unchanged.
+    come back unchanged. A ``ConvSpec`` reads each row of ``x`` as an image.
     """
+    if isinstance(spec, ConvSpec):
+        return _apply_conv(spec, params, x), batch_stats
     activation = ACTIVATIONS[spec.activation]
     layers = params["layers"]
     means, variances = [], []
@@ -217,3 +366,15 @@ LOSSES: Mapping[str, Loss] = {
         Loss("mse", "Mean squared error", "regression", _mse),
     )
 }
+
+
+def layer_blocks(spec: ModelSpec) -> list[tuple[str, int, int]]:
+    """Each weight layer's (name, start, size) in ``ravel_pytree(params)``: a layer's
+    leaves (weights, bias, batch-norm scale and shift) are one contiguous run there."""
+    template = jax.eval_shape(partial(init_params, spec), jax.random.key(0))
+    blocks, start = [], 0
+    for name, layer in zip(layer_names(spec), template["layers"], strict=True):
+        size = sum(int(np.prod(leaf.shape)) for leaf in jax.tree.leaves(layer))
+        blocks.append((name, start, size))
+        start += size
+    return blocks

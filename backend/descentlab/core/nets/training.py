@@ -32,7 +32,7 @@ from descentlab.core.nets.datasets import Dataset
 from descentlab.core.nets.models import (
     LOSSES,
     BatchStats,
-    MLPSpec,
+    ModelSpec,
     Weights,
     apply,
     init_batch_stats,
@@ -85,7 +85,7 @@ def _masked_mean(values: Array, mask: Array) -> Array:
 
 @kernel_cache.jit(static_argnames=("spec", "loss_name", "batch_size", "optimizer"))
 def train_epoch(
-    spec: MLPSpec,
+    spec: ModelSpec,
     loss_name: str,
     batch_size: int,
     optimizer: OptimizerSpec,
@@ -133,7 +133,7 @@ def train_epoch(
 
 
 def _metrics(
-    spec: MLPSpec, loss_name: str, params: Weights, batch_stats: BatchStats, x: Array, y: Array
+    spec: ModelSpec, loss_name: str, params: Weights, batch_stats: BatchStats, x: Array, y: Array
 ) -> tuple[Array, Array]:
     loss = LOSSES[loss_name]
     outputs, _ = apply(spec, params, batch_stats, x, False)
@@ -146,7 +146,7 @@ def _metrics(
 
 @kernel_cache.jit(static_argnames=("spec", "loss_name"))
 def evaluate(
-    spec: MLPSpec, loss_name: str, params: Weights, batch_stats: BatchStats, x: Array, y: Array
+    spec: ModelSpec, loss_name: str, params: Weights, batch_stats: BatchStats, x: Array, y: Array
 ) -> tuple[Array, Array]:
     """Mean loss and accuracy in evaluation mode (accuracy is 0 for regression)."""
     return _metrics(spec, loss_name, params, batch_stats, x, y)
@@ -162,7 +162,7 @@ class Observation(NamedTuple):
 
 @kernel_cache.jit(static_argnames=("spec", "loss_name"))
 def observe(
-    spec: MLPSpec,
+    spec: ModelSpec,
     loss_name: str,
     params: Weights,
     batch_stats: BatchStats,
@@ -253,7 +253,7 @@ class TrainingRun:
     name, ``learning_rate`` included; missing ones take their defaults), the schedule, the
     batches and epochs, the seed of the initial weights and shuffles, and what to record."""
 
-    spec: MLPSpec
+    spec: ModelSpec
     loss_name: str
     optimizer: OptimizerSpec
     hyperparameters: Mapping[str, float]

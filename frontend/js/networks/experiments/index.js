@@ -6,7 +6,10 @@ import * as batchSize from "./batch_size.js";
 import * as lossComparison from "./loss_comparison.js";
 import * as minimumRatio from "./minimum_ratio.js";
 import * as normalization from "./normalization.js";
+import * as skipConnections from "./skip_connections.js";
 
-const VIEWS = Object.fromEntries([minimumRatio, batchSize, lossComparison, normalization].map((m) => [m.kind, m.views]));
+const VIEWS = Object.fromEntries(
+  [minimumRatio, batchSize, lossComparison, normalization, skipConnections].map((m) => [m.kind, m.views]),
+);
 
 export const EXPERIMENTS = EXPERIMENT_PRESETS.map((preset) => ({ ...preset, views: VIEWS[preset.kind] }));
