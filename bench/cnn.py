@@ -13,7 +13,6 @@
 """
 
 import time
-from collections.abc import Callable
 from typing import Any
 
 import jax
@@ -22,6 +21,7 @@ import numpy as np
 from jax.flatten_util import ravel_pytree
 from jax.tree_util import Partial
 
+from bench.landscape import best_of
 from descentlab.core.nets import hessian, landscape, models
 from descentlab.core.nets.datasets import digits
 from descentlab.core.nets.models import ConvSpec, MLPSpec, init_params, layer_blocks
@@ -33,15 +33,6 @@ SAMPLES = 512  # training samples the slice's loss averages (the first of the di
 RESOLUTION = 21
 REFERENCE_ROWS = 2
 REFERENCE_BATCH = 128
-
-
-def best_of(call: Callable[[], Any], repeats: int) -> float:
-    seconds = []
-    for _ in range(repeats):
-        started = time.perf_counter()
-        call()
-        seconds.append(time.perf_counter() - started)
-    return min(seconds)
 
 
 def torch_reference(

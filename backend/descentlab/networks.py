@@ -112,18 +112,7 @@ def hessian(
     }
     if per_layer:
         blocks = _hessian.per_block(bound, theta, layer_blocks(params), iterations, probes, key)
-        result["per_layer"] = [
-            {
-                "layer": block.name,
-                "parameters": block.size,
-                "top_eigenvalue": block.top_eigenvalue,
-                "trace": {
-                    "estimate": block.trace.trace,
-                    "standard_error": block.trace.standard_error,
-                },
-            }
-            for block in blocks
-        ]
+        result["per_layer"] = _hessian.block_rows(blocks)
     if theta.size <= _hessian.FULL_SPECTRUM_LIMIT:
         spectrum = _hessian.full_spectrum(bound, theta).eigenvalues
         result["spectrum"] = spectrum

@@ -7,6 +7,7 @@ change a scenario or an explanation, and change the other with it.
 
 from collections.abc import Mapping
 
+from descentlab.core.experiments.skip_connections import SkipConnectionsParams
 from descentlab.core.experiments.train import NetworkSetup
 from descentlab.lessons.format import (
     HyperMapSetting,
@@ -35,6 +36,9 @@ NORMALIZATION = NetworkScenario(
     # of the rates that ran, rather than an η that never did.
     setup=NetworkSetup(activation="relu", optimizer="sgd", learning_rate=0.1),
 )
+
+# The skip-connection experiment's own default setup: depth 20, 8 channels, digits.
+SKIP_CONNECTIONS_SETUP = SkipConnectionsParams().setup
 
 LESSONS: tuple[Lesson, ...] = (
     # --- 1. Critical points -------------------------------------------------------------
@@ -556,6 +560,30 @@ LESSONS: tuple[Lesson, ...] = (
         "while batch norm trains on (97%). The 2-D slices show both landscapes around the η = 0.1 "
         "solutions.",
         scenario=NORMALIZATION,
+    ),
+    Lesson(
+        id="skip-connections",
+        section="6.3",
+        title="Skip connections at depth 20: trainable, not yet smoother",
+        summary="The same 20-layer convolutional network with and without skip connections "
+        "on handwritten digits: the skips make it train; the slices around both solutions look "
+        "alike.",
+        explanation="Li et al. (2018) found that deep networks without skip connections have "
+        "chaotic landscapes while ResNets stay smooth, and that the difference grows with depth "
+        "(ResNet-56 and -110 on CIFAR-10). Here a ResNet-style network of depth 20 (8 channels) "
+        "is trained on the 8 × 8 digits with and without its skips, three seeds, 12 epochs of "
+        "Adam each, and each solution's filter-normalized slice is measured. What holds in "
+        "every seed: with skips the network trains, to a training loss of 0.20–0.45 and 83–91% "
+        "test accuracy, while the plain network lags at 0.50–1.59 and 35–77%. What does not: "
+        "at this depth the slices do not separate the two. The plain network's slice curves "
+        "down more in one seed of three and less in the others, and has the extra local minima "
+        "in one seed only; the skip networks' minima are even the sharper ones (λ_max 296–627 "
+        "against 279–478).",
+        scenario=NetworkScenario(
+            experiment="skip_connections",
+            params={"seeds": 3},
+            setup=SKIP_CONNECTIONS_SETUP,
+        ),
     ),
 )
 

@@ -151,18 +151,7 @@ def run(params: HessianParams, progress: Callable[[float], None]) -> Result:
         "eigenvector_slices": slices,
     }
     if params.per_layer:
-        result["per_layer"] = [
-            {
-                "layer": block.name,
-                "parameters": block.size,
-                "top_eigenvalue": block.top_eigenvalue,
-                "trace": {
-                    "estimate": block.trace.trace,
-                    "standard_error": block.trace.standard_error,
-                },
-            }
-            for block in blocks
-        ]
+        result["per_layer"] = hessian.block_rows(blocks)
     if theta.size <= hessian.FULL_SPECTRUM_LIMIT:
         spectrum = hessian.full_spectrum(bound, theta)
         ratio = hessian.minimum_ratio(spectrum.eigenvalues)

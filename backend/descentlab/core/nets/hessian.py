@@ -50,7 +50,7 @@ everything else) and ``gradient`` return JAX arrays.
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import jax
 import jax.numpy as jnp
@@ -684,6 +684,19 @@ class BlockCurvature:
     top_eigenvalue: float
     top_residual: float  # ‖Hy − λy‖ of the top Ritz pair (0: the block was exhausted)
     trace: TraceEstimate
+
+
+def block_rows(blocks: list[BlockCurvature]) -> list[dict[str, Any]]:
+    """The blocks as results report them (``per_layer``): name, size, top λ, trace."""
+    return [
+        {
+            "layer": block.name,
+            "parameters": block.size,
+            "top_eigenvalue": block.top_eigenvalue,
+            "trace": {"estimate": block.trace.trace, "standard_error": block.trace.standard_error},
+        }
+        for block in blocks
+    ]
 
 
 def per_block(
