@@ -120,9 +120,9 @@ describe("parseWidths / parseNumber", () => {
 });
 
 describe("a depth's bound: even (the stem, two per block, the dense layer)", () => {
-  it("takes the step from the API's field, or knows a depth's while the API does not send it", () => {
+  it("takes the step from the API's field (its multiple_of)", () => {
     assert.deepEqual(LIMITS.depth, { min: 4, max: 20, integer: true, exclusiveMin: false, step: 2 });
-    assert.equal(limitOf({ name: "setup.depth", type: "integer", minimum: 4 }).step, 2);
+    assert.equal(limitOf({ name: "setup.depth", type: "integer", minimum: 4 }).step, undefined);
     assert.equal(limitOf({ name: "width", type: "integer", multiple_of: 8 }).step, 8);
     assert.equal(limitOf({ name: "setup.epochs", type: "integer" }).step, undefined);
     assert.ok(withinLimit(8, LIMITS.depth));
@@ -155,7 +155,7 @@ describe("parameterCount", () => {
   });
 
   it("describes the network in a line: an MLP's sizes, a CNN's blocks and skips", () => {
-    const digits = { name: "digits", task: "classification", input_dim: 64, n_classes: 10 };
+    const digits = { name: "digits", task: "classification", input_dim: 64, n_classes: 10, image_shape: [8, 8, 1] };
     const moons = { name: "moons", task: "classification", input_dim: 2, n_classes: 2 };
     assert.equal(architectureText(defaultState(), moons), "354 parameters · 2 → 16 → 16 → 2");
     assert.equal(
@@ -170,7 +170,7 @@ describe("the setup's request body and checks", () => {
   const moons = { name: "moons", task: "classification", input_dim: 2, n_classes: 2, fixed_size: false };
   const regression = { name: "regression", task: "regression", input_dim: 2, n_classes: 0, fixed_size: false };
   const iris = { name: "iris", task: "classification", input_dim: 4, n_classes: 3, fixed_size: true };
-  const digits = { name: "digits", label: "digits", task: "classification", input_dim: 64, n_classes: 10, fixed_size: true };
+  const digits = { name: "digits", label: "digits", task: "classification", input_dim: 64, n_classes: 10, fixed_size: true, image_shape: [8, 8, 1] };
   const catalogue = {
     datasets: new Map([moons, regression, iris, digits].map((d) => [d.name, d])),
     optimizers: new Map([["adam", {}], ["sgd", {}]]),
@@ -204,7 +204,7 @@ describe("the setup's request body and checks", () => {
 
   it("knows which data a CNN reads: images only", () => {
     assert.deepEqual(imageShape(digits), [8, 8, 1]);
-    assert.deepEqual(imageShape({ name: "upload", image_shape: [4, 4, 3] }), [4, 4, 3]); // the API's word, once it sends one
+    assert.deepEqual(imageShape({ name: "upload", image_shape: [4, 4, 3] }), [4, 4, 3]); // the API's word
     assert.equal(imageShape(moons), null);
     assert.equal(imageShape(undefined), null);
     assert.equal(firstImageDataset(catalogue.datasets), digits);

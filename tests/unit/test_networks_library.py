@@ -83,8 +83,8 @@ def test_a_landscape_along_the_hessians_eigenvectors_and_a_random_plane() -> Non
 
 def plain_loss(params: dict[str, Any], data: tuple[jax.Array, jax.Array]) -> jax.Array:
     x, y = data
-    hidden = jnp.tanh(x @ params["hidden"]["kernel"] + params["hidden"]["bias"])
-    return _cross_entropy(hidden @ params["out"]["kernel"] + params["out"]["bias"], y)
+    hidden = jnp.tanh(x @ params["hidden"]["kernel"] + params["hidden"]["bias"][None, :])
+    return _cross_entropy(hidden @ params["out"]["kernel"] + params["out"]["bias"][None, :], y)
 
 
 def test_a_plain_pytree_names_its_blocks_and_a_repeat_compiles_nothing() -> None:
@@ -97,6 +97,7 @@ def test_a_plain_pytree_names_its_blocks_and_a_repeat_compiles_nothing() -> None
     assert networks.layer_blocks({"w": jnp.zeros(3)}) == [("w", 0, 3)]
     networks.hessian(plain_loss, params, (X, Y), top_k=2, iterations=16, probes=4)
     moved = jax.tree.map(lambda a: a + 0.1, params)  # other values, same shapes
+    other = (X[::-1], Y[::-1])  # other data, same shapes
     with count_compiles() as log:
-        networks.hessian(plain_loss, moved, (X[::-1], Y[::-1]), top_k=2, iterations=16, probes=4)
+        networks.hessian(plain_loss, moved, other, top_k=2, iterations=16, probes=4)
     assert log.compiles == []

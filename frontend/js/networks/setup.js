@@ -65,13 +65,9 @@ export const ARCHITECTURES = [
   { name: "cnn", title: "CNN (ResNet-style)" },
 ];
 
-// (height, width, channels) of the datasets whose rows are images, which a convolutional
-// network needs. The API knows this (a dataset's `image_shape`) but its menu does not say
-// yet: until GET /api/datasets sends `image_shape`, the page knows its one image dataset.
-const IMAGE_SHAPES = { digits: [8, 8, 1] };
-
-/** A dataset's image shape [height, width, channels], or null for a table. */
-export const imageShape = (dataset) => dataset?.image_shape ?? IMAGE_SHAPES[dataset?.name] ?? null;
+/** A dataset's image shape [height, width, channels] (GET /api/datasets' `image_shape`, which
+ * a convolutional network needs), or null for a table. */
+export const imageShape = (dataset) => dataset?.image_shape ?? null;
 
 /**
  * The two features the data plot starts with: for an image, two pixels on its diagonal

@@ -65,19 +65,14 @@ export function apiField(kind, path) {
   return field;
 }
 
-// A number's step where the API takes only multiples (a ResNet-style network's depth: the
-// stem, two layers per block, the dense layer). The API checks it (MultipleOf), but
-// GET /api/experiments/kinds does not say so yet: until it sends `multiple_of`, the page
-// knows this one, by the field's last name, so that an odd depth is caught as it is typed.
-const STEPS = { depth: 2 };
-
 /** A numeric field's bounds as `withinLimit` reads them; `step`: values are its multiples. */
 export const limitOf = (field) => ({
   min: field.minimum ?? undefined,
   max: field.maximum ?? undefined,
   integer: field.type === "integer",
   exclusiveMin: field.exclusive_minimum,
-  step: field.multiple_of ?? STEPS[field.name.split(".").at(-1)],
+  // Values the API takes only as multiples (a ResNet-style network's even depth).
+  step: field.multiple_of ?? undefined,
 });
 
 /**
