@@ -295,6 +295,11 @@ def test_one_tabs_cancel_leaves_a_classmates_identical_run_going(
             expect(page.locator("#train-job .job-label")).to_contain_text(
                 "Training…", timeout=CHANGE_MS
             )
+        # The listeners read each response's body on their own time: wait for both.
+        for _ in range(CHANGE_MS // 50):
+            if len(ids) == 2:
+                break
+            first.wait_for_timeout(50)
         assert len(ids) == 2 and ids[0] == ids[1], "identical requests share one job"
         first.locator("#train-job button.cancel").click()
         expect(first.locator("#train-job .job-error")).to_have_text("Cancelled.", timeout=CHANGE_MS)
