@@ -29,7 +29,13 @@ from descentlab.core import trajectory
 from descentlab.core.device import on_cpu
 from descentlab.core.experiments.train import NetworkSetup, load_dataset, model_for, train_setup
 from descentlab.core.nets import landscape
-from descentlab.core.nets.training import TrainingRun, train, train_epoch
+from descentlab.core.nets.training import (
+    NO_PENALTY,
+    TrainingRun,
+    train,
+    train_epoch,
+    whole_epoch,
+)
 from descentlab.core.objective import Objective
 from descentlab.core.optimizers import get_optimizer
 from descentlab.core.surfaces import get_surface
@@ -131,10 +137,12 @@ def batch_size_timing() -> list[dict[str, float]]:
         rates = jnp.full((steps,), 0.05, jnp.float32)
         state = _state(trained, optimizer)
 
-        def epoch(batch: int = batch, state: Any = state, rates: Any = rates) -> None:
+        def epoch(
+            batch: int = batch, state: Any = state, rates: Any = rates, steps: int = steps
+        ) -> None:
             out, _ = train_epoch(
                 spec, "cross_entropy", batch, optimizer, state, x, y,
-                jax.random.key(0), rates, {},
+                jax.random.key(0), rates, {}, NO_PENALTY, whole_epoch(steps),
             )  # fmt: skip
             jax.block_until_ready(out)
 

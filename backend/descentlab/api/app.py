@@ -26,6 +26,7 @@ from descentlab.api.routes import (
     grid,
     health,
     lessons,
+    live,
     maps,
     sweeps,
     trajectories,
@@ -116,6 +117,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         sweeps,
         maps,
         experiments,
+        live,
         lessons,
         export,
     ):

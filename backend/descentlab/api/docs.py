@@ -22,7 +22,9 @@ TAGS = [
     {"name": "trajectories", "description": "Optimizer runs on a surface, side by side"},
     {"name": "sweeps", "description": "Many runs at once: a learning-rate sweep"},
     {"name": "maps", "description": "A run per cell of a grid over two hyperparameters"},
+    {"name": "features", "description": "The input features a network on 2-D data may read"},
     {"name": "experiments", "description": "Long network experiments as jobs"},
+    {"name": "live", "description": "Live training: a few updates per call, Play / Step"},
     {"name": "lessons", "description": "The course's lessons, and each as one HTML file"},
     {"name": "export", "description": "A 2-D scenario as one self-contained HTML file"},
 ]

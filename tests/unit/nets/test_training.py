@@ -22,12 +22,14 @@ from descentlab.core.nets.models import (
     init_params,
 )
 from descentlab.core.nets.training import (
+    NO_PENALTY,
     TrainingRun,
     TrainResult,
     TrainState,
     init_optimizer_state,
     train,
     train_epoch,
+    whole_epoch,
 )
 from descentlab.core.optimizers import OPTIMIZERS
 from descentlab.core.schedules import ScheduleConfig
@@ -122,7 +124,9 @@ def test_shuffling_is_new_each_epoch_and_reproducible(run: TrainResult) -> None:
     rates = jnp.full(6, 0.5, dtype=jnp.float32)
 
     def epoch(key: jax.Array) -> np.ndarray:
-        new, _ = train_epoch(SPEC, "cross_entropy", 8, SGD, state, x, y, key, rates, {})
+        new, _ = train_epoch(
+            SPEC, "cross_entropy", 8, SGD, state, x, y, key, rates, {}, NO_PENALTY, whole_epoch(6)
+        )
         return np.asarray(ravel_pytree(new.params)[0])
 
     base = jax.random.fold_in(jax.random.key(0), 1)

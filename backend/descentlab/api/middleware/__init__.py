@@ -45,9 +45,12 @@ from descentlab.core.nets.uploads import MAX_UPLOAD_BYTES
 
 # The interactive endpoints that compute on every call (all POST). Experiments have their
 # own bounded job queue; catalogue and dataset reads are cheap.
-COMPUTE_PATHS = frozenset(
+# Their answers are cached: the same request is asked again by the next student.
+CACHED_PATHS = frozenset(
     {"/api/grid", "/api/analyze", "/api/trajectories", "/api/sweeps", "/api/maps"}
 )
+# A live training step carries its run's state: never asked twice, so never cached.
+COMPUTE_PATHS = CACHED_PATHS | {"/api/live/steps"}
 
 # Smaller answers gain less than their gzip header costs. Level 6 (zlib's default) is within
 # a few per cent of 9's size for the lab's JSON at about half its CPU time.
@@ -73,7 +76,7 @@ def install_middleware(app: FastAPI, settings: Settings) -> None:
                 settings.response_cache_entries,
                 settings.response_cache_bytes,
             )
-        app.add_middleware(CachedResponses, cache=cache, paths=COMPUTE_PATHS)
+        app.add_middleware(CachedResponses, cache=cache, paths=CACHED_PATHS)
         app.state.response_cache = cache
     app.add_middleware(
         BodySizeLimit,

@@ -25,6 +25,7 @@ from descentlab.core.experiments.train import (
     Noise,
     SampleCount,
     Seed,
+    TestFraction,
     is_upload,
     load_dataset,
 )
@@ -43,6 +44,7 @@ router = APIRouter(prefix="/api/datasets", tags=["datasets"])
 SampleCountQuery = Annotated[SampleCount, Query()]
 NoiseQuery = Annotated[Noise, Query(allow_inf_nan=False)]
 SeedQuery = Annotated[Seed, Query()]
+TestFractionQuery = Annotated[TestFraction, Query(allow_inf_nan=False)]
 # What browsers and clients send a CSV file as (a generated client sends bytes as a file).
 CSV_TYPES = (
     "text/csv",
@@ -53,7 +55,9 @@ CSV_TYPES = (
 )
 
 
-def _make(name: str, n_samples: int = 400, noise: float = 0.2, seed: int = 0) -> Dataset:
+def _make(
+    name: str, n_samples: int = 400, noise: float = 0.2, seed: int = 0, test_fraction: float = 0.25
+) -> Dataset:
     if is_upload(name):
         try:
             return UPLOADS.get(name)
@@ -61,7 +65,9 @@ def _make(name: str, n_samples: int = 400, noise: float = 0.2, seed: int = 0) ->
             raise HTTPException(404, str(unknown)) from None
     if name not in DATASETS:
         raise HTTPException(404, f"no dataset {name!r}; known: {', '.join(DATASETS)}")
-    setup = NetworkSetup(dataset=name, n_samples=n_samples, noise=noise, data_seed=seed)
+    setup = NetworkSetup(
+        dataset=name, n_samples=n_samples, noise=noise, data_seed=seed, test_fraction=test_fraction
+    )
     return load_dataset(setup)
 
 
@@ -122,10 +128,11 @@ def get_dataset(
     n_samples: SampleCountQuery = NetworkSetup.n_samples,
     noise: NoiseQuery = NetworkSetup.noise,
     seed: SeedQuery = NetworkSetup.data_seed,
+    test_fraction: TestFractionQuery = NetworkSetup.test_fraction,
 ) -> ArrayJSONResponse:
     """The train and test split a training run with these settings would use (an upload:
     its own split; the settings do not apply)."""
-    dataset = _make(name, n_samples, noise, seed)
+    dataset = _make(name, n_samples, noise, seed, test_fraction)
     if is_upload(name):
         return ArrayJSONResponse(_public(dataset, UPLOADS.label(name), fixed_size=True))
     return ArrayJSONResponse(_public(dataset, name, fixed_size=name in FIXED_SIZE))

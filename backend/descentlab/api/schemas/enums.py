@@ -13,7 +13,7 @@ from descentlab.api.jobs import JobStatus as JobStatusLiteral
 from descentlab.core.experiments.landscape import Directions
 from descentlab.core.experiments.train import Architecture
 from descentlab.core.hyperparameter_maps import AxisScale, MapMetric
-from descentlab.core.nets.models import Activation, LossName, Task
+from descentlab.core.nets.models import Activation, LossName, Regularization, Task
 
 # name → its values, as OpenAPI components: filled by ``named``.
 COMPONENTS: dict[str, tuple[str, ...]] = {}
@@ -41,6 +41,7 @@ CORE_LITERALS: dict[Any, str] = {
     Task: "Task",
     Directions: "Directions",
     Architecture: "Architecture",
+    Regularization: "Regularization",
 }
 
 

@@ -42,8 +42,10 @@ from descentlab.core.experiments.train import (
     check,
     load_dataset,
     model_for,
+    refuse_penalty,
     sample_count,
     samples_per_batch,
+    setup_penalty,
 )
 from descentlab.core.nets import hessian, kernel_cache, landscape
 from descentlab.core.nets.models import ModelSpec, Weights
@@ -56,6 +58,7 @@ from descentlab.core.nets.training import (
     init_optimizer_state,
     train,
     train_epoch,
+    whole_epoch,
 )
 from descentlab.core.optimizers import OptimizerSpec, get_optimizer
 from descentlab.core.precision import require_engine_precision
@@ -106,6 +109,7 @@ class BatchSizeParams:
 def check_params(params: BatchSizeParams) -> None:
     """Raise ValueError for what cannot run (told to the user as a 422)."""
     check(params.setup)
+    refuse_penalty(params.setup, "the sharpness compared is the data's loss alone")
     if params.setup.batch_norm:
         raise ValueError(
             "batch norm is not available here: a batch of one has no spread to normalize "
@@ -266,13 +270,26 @@ def time_epoch(
     x, y = data
     rates = jnp.full(trained.steps_per_epoch, rate)
     key = jax.random.key(setup.seed)
+    penalty = np.asarray(setup_penalty(setup), dtype=np.float32)
+    window = whole_epoch(trained.steps_per_epoch)
     jax.block_until_ready((state, x, y, rates, key))
 
     def once() -> float:
         start = time.perf_counter()
         jax.block_until_ready(
             train_epoch(
-                spec, setup.loss, trained.batch_size, optimizer, state, x, y, key, rates, hyper
+                spec,
+                setup.loss,
+                trained.batch_size,
+                optimizer,
+                state,
+                x,
+                y,
+                key,
+                rates,
+                hyper,
+                penalty,
+                window,
             )
         )
         return time.perf_counter() - start

@@ -16,19 +16,19 @@ from functools import partial
 from typing import Annotated, Any
 
 import jax
-import jax.numpy as jnp
 import numpy as np
 from annotated_types import Ge, Gt, Le
 from jax import Array
 from jax.flatten_util import ravel_pytree
-from jax.tree_util import Partial
 
 from descentlab.core.base import Doc, Result
 from descentlab.core.experiments.train import (
     NetworkSetup,
     check,
+    flat_objective,
     load_dataset,
     model_for,
+    objective_data,
     train_setup,
 )
 from descentlab.core.nets import hessian, landscape
@@ -37,7 +37,7 @@ from descentlab.core.nets.models import (
     count_params,
     layer_blocks,
 )
-from descentlab.core.nets.network_losses import flat_loss, network_loss
+from descentlab.core.nets.network_losses import network_loss
 
 SLICE_POINTS = 41
 
@@ -84,7 +84,7 @@ def _eigenvector_slices(
 ) -> dict[str, Any]:
     """The training loss along the top eigenvector and along a random unit direction."""
     loss = network_loss(spec, params.setup.loss)
-    data = (trained.batch_stats, jnp.asarray(dataset.x_train), jnp.asarray(dataset.y_train))
+    data = objective_data(params.setup, trained.batch_stats, dataset.x_train, dataset.y_train)
     alphas = np.linspace(-params.slice_span, params.slice_span, SLICE_POINTS)
     noise = np.asarray(jax.random.normal(jax.random.fold_in(key, 7), top_vector.shape))
     curves = {}
@@ -100,8 +100,8 @@ def _eigenvector_slices(
 def run(params: HessianParams, progress: Callable[[float], None]) -> Result:
     dataset, spec, trained = train_setup(params.setup, lambda f: progress(0.6 * f))
     theta, _ = ravel_pytree(trained.params)
-    bound = Partial(
-        flat_loss(spec, params.setup.loss), trained.batch_stats, dataset.x_train, dataset.y_train
+    bound = flat_objective(
+        spec, params.setup, trained.batch_stats, dataset.x_train, dataset.y_train
     )
     key = jax.random.key(params.setup.seed)
     # Each long computation reports between its pieces: where a cancel is noticed.

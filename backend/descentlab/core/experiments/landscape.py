@@ -14,16 +14,20 @@ from functools import partial
 from typing import Annotated, Any, Literal
 
 import jax
-import jax.numpy as jnp
 import numpy as np
 from annotated_types import Ge, Gt, Le
 from jax.flatten_util import ravel_pytree
-from jax.tree_util import Partial
 
 from descentlab.core.base import Doc, Result
-from descentlab.core.experiments.train import NetworkSetup, check, train_setup
+from descentlab.core.experiments.train import (
+    NetworkSetup,
+    check,
+    flat_objective,
+    objective_data,
+    train_setup,
+)
 from descentlab.core.nets import hessian, landscape
-from descentlab.core.nets.network_losses import flat_loss, network_loss
+from descentlab.core.nets.network_losses import network_loss
 
 # The trajectory's PCA plane, random directions, or the Hessian's top two eigenvectors.
 Directions = Literal["pca", "random", "hessian"]
@@ -66,7 +70,7 @@ def _axis(lo: float, hi: float, margin: float, resolution: int) -> np.ndarray:
 def run(params: LandscapeParams, progress: Callable[[float], None]) -> Result:
     dataset, spec, trained = train_setup(params.setup, lambda f: progress(0.5 * f))
     loss = network_loss(spec, params.setup.loss)
-    data = (trained.batch_stats, jnp.asarray(dataset.x_train), jnp.asarray(dataset.y_train))
+    data = objective_data(params.setup, trained.batch_stats, dataset.x_train, dataset.y_train)
     result: dict[str, Any] = {"directions": params.directions}
     if params.directions == "pca":
         pca = landscape.pca_directions(trained.snapshots, landscape.flatten(trained.params))
@@ -81,7 +85,9 @@ def run(params: LandscapeParams, progress: Callable[[float], None]) -> Result:
         }
     elif params.directions == "hessian":
         theta, _ = ravel_pytree(trained.params)
-        bound = Partial(flat_loss(spec, params.setup.loss), *data)
+        bound = flat_objective(
+            spec, params.setup, trained.batch_stats, dataset.x_train, dataset.y_train
+        )
         top = hessian.top_eigenvalues(
             bound,
             theta,

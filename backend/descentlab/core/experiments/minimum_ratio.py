@@ -62,6 +62,7 @@ from descentlab.core.experiments.train import (
     check,
     load_dataset,
     mlp_for,
+    refuse_penalty,
     sample_count,
     samples_per_batch,
 )
@@ -293,6 +294,7 @@ def check_params(params: MinimumRatioParams) -> None:
     """Raise ValueError when the request cannot run (told to the user as a 422)."""
     setup = params.setup
     check(setup)
+    refuse_penalty(setup, "the minima compared are the data's loss alone")
     if setup.architecture != "mlp":
         raise ValueError("the minimum ratio experiment varies an mlp's widths")
     if sample_count(setup) > MAX_SAMPLES:

@@ -70,6 +70,7 @@ from descentlab.core.experiments.train import (
     MAX_SAMPLE_EPOCHS,
     NetworkSetup,
     check,
+    refuse_penalty,
     sample_count,
     train_setup,
 )
@@ -149,6 +150,7 @@ def check_params(params: NormalizationParams) -> None:
     if params.optimizer not in OPTIMIZERS:
         raise ValueError(f"unknown optimizer {params.optimizer!r}; known: {', '.join(OPTIMIZERS)}")
     check(params.setup)
+    refuse_penalty(params.setup, "the curvatures compared are the data's loss alone")
     if params.setup.architecture != "mlp":
         raise ValueError("the normalization experiment compares batch norm in an mlp")
     runs = 2 * (len(params.learning_rates) + 1)  # with and without BN, plus the slice's

@@ -26,19 +26,20 @@ import jax.numpy as jnp
 import numpy as np
 from annotated_types import Ge, Gt, Le
 from jax.flatten_util import ravel_pytree
-from jax.tree_util import Partial
 
 from descentlab.core.base import Doc, Result
 from descentlab.core.experiments.train import (
     MAX_SAMPLE_EPOCHS,
     NetworkSetup,
     check,
+    flat_objective,
+    objective_data,
     sample_count,
     train_setup,
 )
 from descentlab.core.nets import hessian, landscape
 from descentlab.core.nets.models import count_params
-from descentlab.core.nets.network_losses import flat_loss, network_loss
+from descentlab.core.nets.network_losses import network_loss
 
 # Smaller is smoother for every measure compared; each is read per network.
 MEASURES: tuple[str, ...] = (
@@ -147,12 +148,12 @@ def run(params: SkipConnectionsParams, progress: Callable[[float], None]) -> Res
                 d2,
                 axis,
                 axis,
-                (trained.batch_stats, x, y),
+                objective_data(setup, trained.batch_stats, x, y),
                 between=partial(report, 0.3),
             )
             report(0.85)
             theta, _ = ravel_pytree(trained.params)
-            bound = Partial(flat_loss(spec, setup.loss), trained.batch_stats, x, y)
+            bound = flat_objective(spec, setup, trained.batch_stats, x, y)
             ritz = hessian.lanczos(
                 bound, theta, params.iterations, key, between=partial(report, 0.85)
             )

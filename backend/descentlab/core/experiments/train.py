@@ -8,11 +8,23 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 
-from annotated_types import Ge, Gt, Le, MaxLen, MultipleOf
+import jax.numpy as jnp
+from annotated_types import Ge, Gt, Le, MaxLen, MinLen, MultipleOf
+from jax import Array
+from jax.tree_util import Partial
+from jax.typing import ArrayLike
 
 from descentlab.core.base import Doc, OneOf, Result
 from descentlab.core.experiments import Progress
-from descentlab.core.nets.datasets import DATASETS, FIXED_SIZE, IMAGE_DATASETS, Dataset
+from descentlab.core.nets.datasets import (
+    DATASETS,
+    FEATURES,
+    FIXED_SIZE,
+    IMAGE_DATASETS,
+    PLANE_FEATURES,
+    Dataset,
+    with_features,
+)
 from descentlab.core.nets.models import (
     LOSSES,
     Activation,
@@ -20,8 +32,11 @@ from descentlab.core.nets.models import (
     LossName,
     MLPSpec,
     ModelSpec,
+    Regularization,
     count_params,
+    penalty_rates,
 )
+from descentlab.core.nets.network_losses import flat_loss
 from descentlab.core.nets.training import Preview, TrainingRun, TrainResult, train
 from descentlab.core.nets.uploads import MAX_ROWS, UPLOAD_ID, UPLOADS, UnknownUploadError
 from descentlab.core.optimizers import OPTIMIZERS, OptimizerName, get_optimizer
@@ -33,6 +48,7 @@ MAX_SAMPLE_EPOCHS = 200_000
 Seed = Annotated[int, Ge(0), Le(2**31 - 1)]
 SampleCount = Annotated[int, Ge(20), Le(MAX_ROWS)]
 Noise = Annotated[float, Ge(0), Le(2)]
+TestFraction = Annotated[float, Ge(0.1), Le(0.9)]
 Width = Annotated[int, Ge(1), Le(256)]
 Architecture = Literal["mlp", "cnn"]
 # A ResNet-style network's weight layers: the stem, two per block, the dense layer (even).
@@ -42,6 +58,7 @@ Rate = Annotated[float, Gt(0), Le(10)]
 # epoch: gradient descent), whatever its size.
 FULL_BATCH: Literal["full"] = "full"
 BatchSize = Annotated[int, Ge(1), Le(4096)] | Literal["full"]
+FeatureName = Annotated[str, OneOf(tuple(FEATURES), name="Feature")]
 
 
 @dataclass(frozen=True)
@@ -61,6 +78,16 @@ class NetworkSetup:
     n_samples: SampleCount = 400
     noise: Noise = 0.2
     data_seed: Seed = 0
+    test_fraction: Annotated[
+        TestFraction,
+        Doc("the share held out as test data (an upload keeps the split it was uploaded with)"),
+    ] = 0.25
+    features: Annotated[
+        tuple[FeatureName, ...],
+        MinLen(1),
+        MaxLen(len(FEATURES)),
+        Doc("what the network reads of each 2-D point (x1, x2: the point itself)"),
+    ] = PLANE_FEATURES
     architecture: Annotated[
         Architecture, Doc("a multi-layer perceptron, or a ResNet-style convolutional network")
     ] = "mlp"
@@ -73,6 +100,10 @@ class NetworkSetup:
     loss: LossName = "cross_entropy"
     optimizer: OptimizerName = "adam"
     learning_rate: Rate = 0.01
+    regularization: Annotated[
+        Regularization, Doc("a penalty on the weights: l1 rate·Σ|w|, l2 rate/2·Σw²")
+    ] = "none"
+    regularization_rate: Annotated[float, Ge(0), Le(10), Doc("the penalty's rate λ")] = 0.001
     batch_size: BatchSize = 32
     epochs: Annotated[int, Ge(1), Le(500)] = 30
     seed: Annotated[int, Ge(0), Le(2**31 - 1), Doc("the initial weights' seed")] = 0
@@ -86,13 +117,16 @@ def load_dataset(setup: NetworkSetup) -> Dataset:
     """The setup's data: an upload as it was parsed; a generated one from its settings."""
     if is_upload(setup.dataset):
         try:
-            return UPLOADS.get(setup.dataset)
+            return with_features(UPLOADS.get(setup.dataset), setup.features)
         except UnknownUploadError as unknown:
             raise ValueError(str(unknown)) from None
     make = DATASETS[setup.dataset]
+    split = {"test_fraction": setup.test_fraction, "seed": setup.data_seed}
     if setup.dataset in FIXED_SIZE:
-        return make(seed=setup.data_seed)
-    return make(n_samples=setup.n_samples, noise=setup.noise, seed=setup.data_seed)
+        dataset = make(**split)
+    else:
+        dataset = make(n_samples=setup.n_samples, noise=setup.noise, **split)
+    return with_features(dataset, setup.features)
 
 
 def sample_count(setup: NetworkSetup) -> int:
@@ -126,6 +160,10 @@ def check(setup: NetworkSetup) -> None:
             )
         if setup.batch_norm:
             raise ValueError("batch_norm is offered for the mlp architecture only")
+        if setup.features != PLANE_FEATURES:
+            raise ValueError("input features are offered for the mlp architecture only")
+    if setup.features != PLANE_FEATURES:
+        load_dataset(setup)  # the features' own check: 2-D points, no repeats
     if setup.optimizer not in OPTIMIZERS:
         raise ValueError(f"unknown optimizer {setup.optimizer!r}; known: {', '.join(OPTIMIZERS)}")
     samples = sample_count(setup)
@@ -138,6 +176,44 @@ def check(setup: NetworkSetup) -> None:
 def samples_per_batch(batch_size: int | str, n_train: int) -> int:
     """How many samples one update takes: ``FULL_BATCH`` and sizes past the set are all."""
     return n_train if batch_size == FULL_BATCH else min(int(batch_size), n_train)
+
+
+def setup_penalty(setup: NetworkSetup) -> tuple[float, float]:
+    """The setup's ``[λ₁, λ₂]`` (``models.weight_penalty``)."""
+    l1, l2 = penalty_rates(setup.regularization, setup.regularization_rate).tolist()
+    return l1, l2
+
+
+def penalty_array(setup: NetworkSetup) -> Array | None:
+    """The setup's ``[λ₁, λ₂]`` as the losses take it, or None without a penalty (so an
+    unregularized loss runs the programs it always ran)."""
+    if setup.regularization == "none" or setup.regularization_rate == 0:
+        return None
+    return jnp.asarray(setup_penalty(setup), dtype=jnp.float32)
+
+
+def objective_data(setup: NetworkSetup, batch_stats: Any, x: ArrayLike, y: ArrayLike) -> tuple:
+    """``network_loss``'s data for the objective the setup trains on (the penalty with it)."""
+    penalty = penalty_array(setup)
+    data = (batch_stats, jnp.asarray(x), jnp.asarray(y))
+    return data if penalty is None else (*data, penalty)
+
+
+def flat_objective(
+    spec: ModelSpec, setup: NetworkSetup, batch_stats: Any, x: ArrayLike, y: ArrayLike
+) -> Partial:
+    """``flat_loss`` bound to the data (and the penalty): the Hessian's loss of θ."""
+    penalty = penalty_array(setup)
+    bound = flat_loss(spec, setup.loss)
+    if penalty is None:
+        return Partial(bound, batch_stats, x, y)
+    return Partial(bound, batch_stats, x, y, penalty=penalty)
+
+
+def refuse_penalty(setup: NetworkSetup, why: str) -> None:
+    """A 422 for experiments whose measures are of the data's loss alone."""
+    if setup.regularization != "none":
+        raise ValueError(f"regularization is not offered here: {why}")
 
 
 def model_for(setup: NetworkSetup, dataset: Dataset) -> ModelSpec:
@@ -183,6 +259,7 @@ def train_setup(
         samples_per_batch(setup.batch_size, len(dataset.x_train)),
         setup.epochs,
         setup.seed,
+        penalty=setup_penalty(setup),
     )
     result = train(run, dataset, progress, preview)
     return dataset, spec, result

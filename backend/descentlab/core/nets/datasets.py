@@ -47,10 +47,28 @@ class Dataset:
     # (height, width, channels) when each row is an image stored row-major, channels last:
     # what a convolutional network needs to know to read it. None for plain tables.
     image_shape: tuple[int, int, int] | None = None
+    # When the inputs are features of points on the x₁, x₂ plane (``with_features``): the
+    # points (train, test), which the lab draws, and the features' names in ``FEATURES``.
+    plane: tuple[np.ndarray, np.ndarray] | None = None
+    features: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
-        for array in (self.x_train, self.y_train, self.x_test, self.y_test):
+        for array in (self.x_train, self.y_train, self.x_test, self.y_test, *(self.plane or ())):
             array.flags.writeable = False
+
+    @property
+    def plane_points(self) -> tuple[np.ndarray, np.ndarray] | None:
+        """Train and test points on the x₁, x₂ plane, where the data lie on one: what the
+        decision boundary and the network diagram are drawn over."""
+        if self.plane is not None:
+            return self.plane
+        if self.input_dim == 2 and self.image_shape is None:
+            return self.x_train, self.x_test
+        return None
+
+    def inputs_at(self, points: np.ndarray) -> np.ndarray:
+        """The network's inputs at points ``(n, 2)`` of the plane: their features, if any."""
+        return featurize(points, self.features) if self.features else points
 
     @property
     def input_dim(self) -> int:
@@ -60,6 +78,63 @@ class Dataset:
     def output_dim(self) -> int:
         """How many outputs a model needs: one logit per class, or one value."""
         return self.n_classes if self.task == "classification" else 1
+
+
+@dataclass(frozen=True)
+class Feature:
+    """An input the network may read instead of the raw point: a function of (x₁, x₂)."""
+
+    label: str
+    of: Callable[[np.ndarray, np.ndarray], np.ndarray]
+
+
+# TensorFlow Playground's input features, in its order. With x₁² and x₂² a network without
+# hidden layers separates the circles; with sin x₁ and sin x₂ a small one follows spirals.
+FEATURES: Mapping[str, Feature] = {
+    "x1": Feature("x₁", lambda x1, x2: x1),
+    "x2": Feature("x₂", lambda x1, x2: x2),
+    "x1_squared": Feature("x₁²", lambda x1, x2: x1 * x1),
+    "x2_squared": Feature("x₂²", lambda x1, x2: x2 * x2),
+    "x1_x2": Feature("x₁x₂", lambda x1, x2: x1 * x2),
+    "sin_x1": Feature("sin(x₁)", lambda x1, x2: np.sin(x1)),
+    "sin_x2": Feature("sin(x₂)", lambda x1, x2: np.sin(x2)),
+}
+PLANE_FEATURES = ("x1", "x2")  # the points themselves: no features computed
+
+
+def featurize(points: np.ndarray, features: Sequence[str]) -> np.ndarray:
+    """The named features of points ``(n, 2)``, one column each, in float32."""
+    x1, x2 = points[:, 0].astype(np.float64), points[:, 1].astype(np.float64)
+    return np.stack([FEATURES[name].of(x1, x2) for name in features], axis=1).astype(np.float32)
+
+
+def with_features(dataset: Dataset, features: Sequence[str]) -> Dataset:
+    """The dataset with ``features`` of its plane points as inputs (the points kept for
+    drawing); the points themselves for ``PLANE_FEATURES``."""
+    features = tuple(features)
+    unknown = [name for name in features if name not in FEATURES]
+    if unknown:
+        raise ValueError(f"unknown features {unknown}; known: {', '.join(FEATURES)}")
+    if len(set(features)) != len(features):
+        raise ValueError(f"features repeat: {list(features)}")
+    if features == PLANE_FEATURES and dataset.plane is None:
+        return dataset
+    points = dataset.plane_points
+    if points is None:
+        raise ValueError(
+            f"input features are computed from points (x₁, x₂); {dataset.name} has "
+            f"{dataset.input_dim} inputs{' (images)' if dataset.image_shape else ''}"
+        )
+    train, test = points
+    names = tuple(FEATURES[name].label for name in features)
+    return replace(
+        dataset,
+        x_train=featurize(train, features),
+        x_test=featurize(test, features),
+        feature_names=names,
+        plane=(train, test),
+        features=features,
+    )
 
 
 def _check_split(test_fraction: float) -> None:
@@ -511,6 +586,9 @@ def standardize(dataset: Dataset) -> Dataset:
         name=f"{dataset.name} (standardized)",
         x_train=scale(dataset.x_train),
         x_test=scale(dataset.x_test),
+        # The inputs are no longer features of the points as they were computed.
+        plane=None,
+        features=(),
     )
 
 
@@ -524,4 +602,7 @@ def scaled_features(dataset: Dataset, scales: Sequence[float]) -> Dataset:
         name=f"{dataset.name} (scaled {', '.join(f'{s:g}' for s in factors)})",
         x_train=(dataset.x_train * factors).astype(np.float32),
         x_test=(dataset.x_test * factors).astype(np.float32),
+        # The inputs are no longer features of the points as they were computed.
+        plane=None,
+        features=(),
     )

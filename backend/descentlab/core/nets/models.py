@@ -281,13 +281,34 @@ def apply(
     """
     if isinstance(spec, ConvSpec):
         return _apply_conv(spec, params, x), batch_stats
+    outputs, stats = _apply_mlp(spec, params, batch_stats, x, train, momentum, mask)
+    return outputs[-1], stats
+
+
+def layer_outputs(spec: MLPSpec, params: Weights, batch_stats: BatchStats, x: Array) -> list[Array]:
+    """Each layer's output in evaluation mode, ``(n, width)``: the hidden layers' activations,
+    then the network's outputs (what the network diagram draws, unit by unit)."""
+    return _apply_mlp(spec, params, batch_stats, x, False, BN_MOMENTUM, None)[0]
+
+
+def _apply_mlp(
+    spec: MLPSpec,
+    params: Weights,
+    batch_stats: BatchStats,
+    x: Array,
+    train: bool,
+    momentum: float | Array,
+    mask: Array | None,
+) -> tuple[list[Array], BatchStats]:
     activation = ACTIVATIONS[spec.activation]
     layers = params["layers"]
     means, variances = [], []
+    outputs = []
     h = x
     for i, layer in enumerate(layers):
         h = h @ layer["w"] + layer["b"][None, :]
         if i == len(layers) - 1:
+            outputs.append(h)
             break
         if spec.batch_norm:
             if train:
@@ -299,9 +320,10 @@ def apply(
             h = (h - mean[None, :]) * jax.lax.rsqrt(var + BN_EPS)[None, :]
             h = h * layer["scale"][None, :] + layer["bias"][None, :]
         h = activation(h)
+        outputs.append(h)
     if spec.batch_norm and train:
-        return h, {"mean": means, "var": variances}
-    return h, batch_stats
+        return outputs, {"mean": means, "var": variances}
+    return outputs, batch_stats
 
 
 # Losses. Each per-example loss maps (outputs (n, k), targets (n,)) to (n,); the public
@@ -366,6 +388,30 @@ LOSSES: Mapping[str, Loss] = {
         Loss("mse", "Mean squared error", "regression", _mse),
     )
 }
+
+
+# Weight penalties (TensorFlow Playground's L1 / L2): on every weight matrix or kernel
+# ("w"), never on biases or batch-norm shifts and scales, as Keras' kernel regularizers.
+Regularization = Literal["none", "l1", "l2"]
+
+
+def penalty_rates(regularization: Regularization, rate: float) -> np.ndarray:
+    """``[λ₁, λ₂]`` for ``weight_penalty``: the chosen kind's rate, zero for the other.
+
+    Traced as data, so switching between none, L1 and L2 or changing the rate compiles
+    nothing."""
+    return np.array(
+        [rate if regularization == "l1" else 0.0, rate if regularization == "l2" else 0.0],
+        dtype=np.float32,
+    )
+
+
+def weight_penalty(params: Weights, rates: Array) -> Array:
+    """λ₁·Σ|w| + λ₂/2·Σw² over the weights: the L2 term's gradient is λ₂·w, so λ₂ is
+    PyTorch's ``weight_decay`` for plain SGD; the L1 term's is λ₁·sign(w)."""
+    absolute = sum(jnp.sum(jnp.abs(layer["w"])) for layer in params["layers"])
+    squared = sum(jnp.sum(jnp.square(layer["w"])) for layer in params["layers"])
+    return rates[0] * absolute + 0.5 * rates[1] * squared
 
 
 def layer_blocks(spec: ModelSpec) -> list[tuple[str, int, int]]:

@@ -16,7 +16,14 @@ import numpy as np
 from jax import Array
 
 from descentlab.core.nets import kernel_cache
-from descentlab.core.nets.models import LOSSES, ModelSpec, Weights, apply, init_params
+from descentlab.core.nets.models import (
+    LOSSES,
+    ModelSpec,
+    Weights,
+    apply,
+    init_params,
+    weight_penalty,
+)
 
 LossOfTheta = Callable[..., Array]
 
@@ -29,7 +36,9 @@ def flat_loss(spec: ModelSpec, loss_name: str, batch_statistics: bool = False) -
 
 @kernel_cache.builder
 def _flat_loss(spec: ModelSpec, loss_name: str, batch_statistics: bool) -> LossOfTheta:
-    """``loss(batch_stats, x, y, theta)`` for one architecture, made once per (spec, loss).
+    """``loss(batch_stats, x, y, theta, penalty=None)`` for one architecture, made once per
+    (spec, loss). ``penalty``, ``[λ₁, λ₂]`` when given, adds ``models.weight_penalty``: the
+    objective a regularized network was trained on (bind it as a ``Partial`` keyword).
 
     Batch norm normalizes with the running averages in ``batch_stats`` (evaluation mode),
     or, with ``batch_statistics``, with the statistics of the data passed in (training
@@ -46,7 +55,9 @@ def _flat_loss(spec: ModelSpec, loss_name: str, batch_statistics: bool) -> LossO
     shapes = [leaf.shape for leaf in leaves]
     per_example = LOSSES[loss_name].per_example
 
-    def loss(batch_stats: Any, x: Array, y: Array, theta: Array) -> Array:
+    def loss(
+        batch_stats: Any, x: Array, y: Array, theta: Array, penalty: Array | None = None
+    ) -> Array:
         parts, at = [], 0
         for shape in shapes:
             size = int(np.prod(shape))
@@ -54,7 +65,8 @@ def _flat_loss(spec: ModelSpec, loss_name: str, batch_statistics: bool) -> LossO
             at += size
         params = jax.tree.unflatten(treedef, parts)
         outputs, _ = apply(spec, params, batch_stats, x.astype(theta.dtype), train=batch_statistics)
-        return jnp.mean(per_example(outputs, y))
+        data_loss = jnp.mean(per_example(outputs, y))
+        return data_loss if penalty is None else data_loss + weight_penalty(params, penalty)
 
     return loss
 
@@ -71,12 +83,14 @@ def _network_loss(
     spec: ModelSpec, loss_name: str, batch_statistics: bool
 ) -> Callable[[Weights, Any], Array]:
     """``loss(params, (batch_stats, x, y))``, one function per spec: evaluation mode, or
-    with ``batch_statistics`` batch norm over the data passed in (see ``flat_loss``)."""
+    with ``batch_statistics`` batch norm over the data passed in (see ``flat_loss``).
+    ``data`` may carry a fourth entry, the ``[λ₁, λ₂]`` of a weight penalty to add."""
     per_example = LOSSES[loss_name].per_example
 
     def loss(params: Weights, data: Any) -> Array:
-        batch_stats, x, y = data
+        batch_stats, x, y, *penalty = data
         outputs, _ = apply(spec, params, batch_stats, x, train=batch_statistics)
-        return jnp.mean(per_example(outputs, y))
+        data_loss = jnp.mean(per_example(outputs, y))
+        return data_loss + weight_penalty(params, penalty[0]) if penalty else data_loss
 
     return loss

@@ -37,6 +37,7 @@ from descentlab.core.nets.models import (
     apply,
     init_batch_stats,
     init_params,
+    weight_penalty,
 )
 from descentlab.core.optimizers import OptimizerSpec
 from descentlab.core.schedules import ScheduleConfig, learning_rate_series
@@ -83,6 +84,14 @@ def _masked_mean(values: Array, mask: Array) -> Array:
     return jnp.sum(weights * values) / jnp.maximum(jnp.sum(weights), 1.0)
 
 
+NO_PENALTY = np.zeros(2, dtype=np.float32)  # [λ₁, λ₂] of ``models.weight_penalty``
+
+
+def whole_epoch(steps: int) -> np.ndarray:
+    """The ``window`` of ``train_epoch`` that runs every step of the epoch."""
+    return np.array([0, steps], dtype=np.int32)
+
+
 @kernel_cache.jit(static_argnames=("spec", "loss_name", "batch_size", "optimizer"))
 def train_epoch(
     spec: ModelSpec,
@@ -95,11 +104,17 @@ def train_epoch(
     key: Array,
     learning_rates: Array,
     hyperparameters: Mapping[str, Array],
+    penalty: Array,
+    window: Array,
 ) -> tuple[TrainState, Array]:
     """One epoch: shuffle with ``key``, then one update per batch of ``batch_size`` rows.
 
-    ``learning_rates`` holds η for each of the epoch's ``ceil(n / batch_size)`` steps.
-    Returns the new state and each step's training-mode minibatch loss.
+    ``learning_rates`` holds η for each of the epoch's ``ceil(n / batch_size)`` steps;
+    ``penalty`` is ``[λ₁, λ₂]`` of the weight penalty added to the loss. Only the steps
+    ``window[0] ≤ i < window[1]`` update (the others pass the state on untouched): live
+    training runs an epoch a few batches at a time with the same shuffle, in the same
+    program as a whole epoch. Returns the new state and each step's training-mode
+    minibatch objective (loss plus penalty; 0 outside the window).
     """
     per_example = LOSSES[loss_name].per_example
     n = x.shape[0]
@@ -109,13 +124,14 @@ def train_epoch(
     mask = jnp.arange(steps * batch_size) < n
     transform = _optimizer(optimizer, learning_rates[0], hyperparameters)
 
-    def step(carry: TrainState, batch: tuple[Array, Array, Array]) -> tuple[TrainState, Array]:
+    def update(carry: TrainState, batch: tuple[Array, Array, Array]) -> tuple[TrainState, Array]:
         params, batch_stats, opt_state = carry
         index, batch_mask, learning_rate = batch
 
         def loss_fn(p: Weights) -> tuple[Array, BatchStats]:
             outputs, new_stats = apply(spec, p, batch_stats, x[index], True, mask=batch_mask)
-            return _masked_mean(per_example(outputs, y[index]), batch_mask), new_stats
+            data_loss = _masked_mean(per_example(outputs, y[index]), batch_mask)
+            return data_loss + weight_penalty(p, penalty), new_stats
 
         (loss, new_stats), grads = jax.value_and_grad(loss_fn, has_aux=True)(params)
         opt_state = opt_state._replace(
@@ -124,7 +140,18 @@ def train_epoch(
         updates, opt_state = transform.update(grads, opt_state, params)
         return TrainState(optax.apply_updates(params, updates), new_stats, opt_state), loss
 
+    def skip(carry: TrainState, batch: tuple[Array, Array, Array]) -> tuple[TrainState, Array]:
+        return carry, jnp.zeros((), dtype=jnp.float32)
+
+    def step(
+        carry: TrainState, batch: tuple[Array, Array, Array, Array]
+    ) -> tuple[TrainState, Array]:
+        i, *rest = batch
+        inside = (window[0] <= i) & (i < window[1])
+        return jax.lax.cond(inside, update, skip, carry, tuple(rest))
+
     batches = (
+        jnp.arange(steps),
         order.reshape(steps, batch_size),
         mask.reshape(steps, batch_size),
         learning_rates,
@@ -155,7 +182,7 @@ def evaluate(
 class Observation(NamedTuple):
     """What the host records after an epoch, computed in one call (one compile, one sync)."""
 
-    metrics: Array  # (4,): train loss, train accuracy, test loss, test accuracy
+    metrics: Array  # (5,): train loss, train accuracy, test loss, test accuracy, penalty
     flat_params: Array  # (n_params,) in ravel_pytree order
     grid_outputs: Array | None  # (points, k) class probabilities, or (points, 1) outputs
 
@@ -169,17 +196,20 @@ def observe(
     train_data: tuple[Array, Array],
     test_data: tuple[Array, Array],
     grid: Array | None,
+    penalty: Array,
 ) -> Observation:
-    """Evaluation-mode metrics on both splits, the flattened weights, and the grid's view."""
+    """Evaluation-mode metrics on both splits (the data's loss, without the penalty, which
+    comes last on its own), the flattened weights, and the grid's view."""
     train_metrics = _metrics(spec, loss_name, params, batch_stats, *train_data)
     test_metrics = _metrics(spec, loss_name, params, batch_stats, *test_data)
+    penalty_now = weight_penalty(params, penalty).astype(jnp.float32)
     flat, _ = ravel_pytree(params)
     outputs = None
     if grid is not None:
         outputs, _ = apply(spec, params, batch_stats, grid, False)
         if LOSSES[loss_name].task == "classification":
             outputs = jax.nn.softmax(outputs, axis=-1)
-    return Observation(jnp.stack([*train_metrics, *test_metrics]), flat, outputs)
+    return Observation(jnp.stack([*train_metrics, *test_metrics, penalty_now]), flat, outputs)
 
 
 class Preview(NamedTuple):
@@ -217,10 +247,12 @@ class TrainResult:
     batch_size: int
 
 
-def _grid_axes(dataset: Dataset, resolution: int) -> tuple[np.ndarray, np.ndarray]:
-    """Evenly spaced axes over the data's range plus a 10% margin on each side."""
-    points = np.concatenate([dataset.x_train, dataset.x_test])
-    low, high = points.min(axis=0), points.max(axis=0)
+def grid_axes(
+    points: tuple[np.ndarray, np.ndarray], resolution: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Evenly spaced axes over the plane points' range plus a 10% margin on each side."""
+    both = np.concatenate(points)
+    low, high = both.min(axis=0), both.max(axis=0)
     margin = 0.1 * np.maximum(high - low, 1e-6)
     low, high = low - margin, high + margin
     return (
@@ -229,7 +261,14 @@ def _grid_axes(dataset: Dataset, resolution: int) -> tuple[np.ndarray, np.ndarra
     )
 
 
-def _hyperparameter_values(
+def grid_points(axes: tuple[np.ndarray, np.ndarray]) -> np.ndarray:
+    """The grid's points ``(len(y) · len(x), 2)``, row by row: rows follow y, columns x, as
+    Plotly's z is indexed."""
+    gx, gy = np.meshgrid(*axes)
+    return np.stack([gx.ravel(), gy.ravel()], axis=1)
+
+
+def hyperparameter_values(
     optimizer: OptimizerSpec, hyperparameters: Mapping[str, float]
 ) -> tuple[float, dict[str, Array]]:
     known = {"learning_rate", *optimizer.hyperparameter_names}
@@ -263,6 +302,7 @@ class TrainingRun:
     schedule: ScheduleConfig | None = None
     snapshot_every: int = 1
     boundary_resolution: int | None = 40  # the decision boundary's grid; None: none
+    penalty: tuple[float, float] = (0.0, 0.0)  # [λ₁, λ₂] of ``models.weight_penalty``
 
 
 def train(
@@ -301,7 +341,7 @@ def train(
     n_train = dataset.x_train.shape[0]
     batch_size = min(batch_size, n_train)
     steps = steps_per_epoch(n_train, batch_size)
-    eta, hyper = _hyperparameter_values(optimizer, hyperparameters)
+    eta, hyper = hyperparameter_values(optimizer, hyperparameters)
     rates = learning_rate_series(eta, schedule, epochs * steps).astype(np.float32)
     rates = rates.reshape(epochs, steps)
 
@@ -315,10 +355,11 @@ def train(
     )
     axes = None
     grid = None
-    if boundary_resolution is not None and dataset.input_dim == 2:
-        axes = _grid_axes(dataset, boundary_resolution)
-        gx, gy = np.meshgrid(*axes)  # rows follow y, columns follow x
-        grid = jnp.asarray(np.stack([gx.ravel(), gy.ravel()], axis=1), dtype=jnp.float32)
+    plane = dataset.plane_points
+    if boundary_resolution is not None and plane is not None:
+        axes = grid_axes(plane, boundary_resolution)
+        grid = jnp.asarray(dataset.inputs_at(grid_points(axes)), dtype=jnp.float32)
+    penalty = np.asarray(run.penalty, dtype=np.float32)
 
     base = jax.random.key(seed)
     shuffle_key = jax.random.fold_in(base, 1)
@@ -333,6 +374,8 @@ def train(
     if classification:
         history.update(train_accuracy=[], test_accuracy=[])
     history["batch_loss"] = []
+    if penalty.any():
+        history["penalty"] = []
     snapshot_epochs = [e for e in range(epochs + 1) if e % snapshot_every == 0 or e == epochs]
     # Filled in place: a list stacked at the end held every snapshot twice at that moment
     # (800 MB for 501 snapshots of 199k parameters).
@@ -342,9 +385,12 @@ def train(
     def record(epoch: int, batch_losses: Array | None) -> None:
         nonlocal snapshots
         seen = observe(
-            spec, loss_name, state.params, state.batch_stats, train_data, test_data, grid
+            spec, loss_name, state.params, state.batch_stats, train_data, test_data, grid, penalty
         )
-        train_loss, train_accuracy, test_loss, test_accuracy = np.asarray(seen.metrics).tolist()
+        metrics = np.asarray(seen.metrics).tolist()
+        train_loss, train_accuracy, test_loss, test_accuracy, penalty_now = metrics
+        if "penalty" in history:
+            history["penalty"].append(penalty_now)
         history["epoch"].append(epoch)
         history["train_loss"].append(train_loss)
         history["test_loss"].append(test_loss)
@@ -377,6 +423,8 @@ def train(
             key,
             rates[epoch],
             hyper,
+            penalty,
+            whole_epoch(steps),
         )
         record(epoch + 1, batch_losses)
         if preview is not None:
