@@ -9,9 +9,17 @@ import { withClientId } from "../client_id.js";
 export { getOptimizers } from "../api.js";
 export const getDatasets = () => request("/api/datasets");
 export const getExperimentKinds = () => request("/api/experiments/kinds");
+/** The input features a network on the plane may read: [{name, label}], in the API's order. */
+export const getFeatures = () => request("/api/features");
 
-export function getDataset({ name, n_samples, noise, seed }) {
-  const query = new URLSearchParams({ n_samples, noise, seed });
+/**
+ * Train a little more, now (live training): `updates` minibatch updates from `state`
+ * (null: the setup's initial weights); resolves to the new state, metrics and pictures.
+ */
+export const postLiveSteps = ({ setup, state, updates }) => request("/api/live/steps", { method: "POST", body: { setup, state, updates } });
+
+export function getDataset({ name, n_samples, noise, seed, test_fraction }) {
+  const query = new URLSearchParams({ n_samples, noise, seed, ...(test_fraction === undefined ? {} : { test_fraction }) });
   return request(`/api/datasets/${encodeURIComponent(name)}?${query}`);
 }
 

@@ -17,3 +17,16 @@ export function tint(hex, towardWhite) {
   const mixed = channels.map((c) => Math.round(c + (255 - c) * towardWhite));
   return `rgb(${mixed.join(", ")})`;
 }
+
+// The network diagram's one diverging scale, as TensorFlow Playground's: blue for positive
+// values and weights, orange for negative, white at zero.
+export const POSITIVE = PALETTE[0];
+export const NEGATIVE = PALETTE[1];
+
+/** [r, g, b] (0–255) for `t` in [−1, 1] on the diverging scale (clamped). */
+export function divergingRgb(t) {
+  const clamped = Math.min(Math.max(Number.isFinite(t) ? t : 0, -1), 1);
+  const hex = clamped >= 0 ? POSITIVE : NEGATIVE;
+  const strength = Math.abs(clamped);
+  return [1, 3, 5].map((i) => Math.round(255 + (parseInt(hex.slice(i, i + 2), 16) - 255) * strength));
+}

@@ -67,5 +67,7 @@ export function mountDataPanel({ store, catalogue, api }) {
     loadNow: load,
     /** A training run's view: `setup` as sent, `boundary` ({x, y, epochs, z} or a partial's {epoch, z}). */
     showTraining: (view) => { training = view; index = null; render(); },
+    /** Drop `view` (a live run that was reset), if it is still what the plot shows. */
+    clearTraining: (view) => { if (training === view) { training = null; index = null; render(); } },
   };
 }

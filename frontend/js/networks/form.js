@@ -5,9 +5,10 @@
 
 import { BATCH_CHOICES, CHOICES, LIMITS } from "./state.js";
 import {
-  ARCHITECTURES, convParameterCount, firstImageDataset, fittingLoss, formatWidths, imageShape, lossesFor, outputDim,
-  parameterCount, parseNumber, parseWidths, startFeatures,
+  ARCHITECTURES, convParameterCount, firstImageDataset, fittingLoss, formatWidths, imageShape, inputDimOf, lossesFor,
+  outputDim, parameterCount, parseNumber, parseWidths, startFeatures, takesInputFeatures,
 } from "./setup.js";
+import { isUploadId } from "./upload.js";
 
 const $ = (id) => document.getElementById(id);
 
@@ -39,6 +40,32 @@ const TEXT_FIELDS = [
 
 const same = (a, b) => JSON.stringify(a) === JSON.stringify(b);
 
+// TensorFlow Playground's regularization rates; the menu offers those within the API's bounds.
+export const REGULARIZATION_RATES = [0, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1, 3, 10];
+const REGULARIZATION_WORDS = { none: "none", l1: "L1 (Σ|w|)", l2: "L2 (½Σw²)" };
+
+/** The rate menu's values: Playground's within `limit`, and `current` (a link's own) in order. */
+export function rateChoices(limit, current) {
+  const within = REGULARIZATION_RATES.filter((r) => (limit.min === undefined || r >= limit.min) && (limit.max === undefined || r <= limit.max));
+  return [...new Set([...within, current])].sort((a, b) => a - b);
+}
+
+/** The input features after `name` was switched `on` or off, in the API's order; never empty. */
+export function toggledFeatures(chosen, name, on, order) {
+  const next = new Set(chosen);
+  if (on) next.add(name);
+  else next.delete(name);
+  return next.size ? order.filter((n) => next.has(n)) : [...chosen];
+}
+
+/** A new data seed, other than `current`, within the API's bounds ("Regenerate"). */
+export function newDataSeed(current, limit, random = Math.random) {
+  const low = limit.min ?? 0;
+  const high = Math.min(limit.max ?? 2 ** 31 - 1, low + 99_999); // short enough to read in a link
+  const seed = low + Math.floor(random() * (high - low + 1));
+  return seed === current ? (seed === high ? low : seed + 1) : seed;
+}
+
 /**
  * Give `select` exactly `options` ([value, text] pairs), built as nodes: dataset and column
  * names (a CSV's own text) stay text, never markup. Left alone when it has them already,
@@ -66,8 +93,9 @@ export function architectureText(state, info) {
       + `block${blocks === 1 ? "" : "s"} of 2 convs, ${state.channels} channels, ${state.skipConnections ? "with" : "without"} `
       + `skips → pool → ${out}`;
   }
-  const sizes = [info.input_dim, ...state.widths, out];
-  const count = parameterCount({ inputDim: info.input_dim, widths: state.widths, outputDim: out, batchNorm: state.batchNorm });
+  const inputs = inputDimOf(state, info);
+  const sizes = [inputs, ...state.widths, out];
+  const count = parameterCount({ inputDim: inputs, widths: state.widths, outputDim: out, batchNorm: state.batchNorm });
   return `${count.toLocaleString("en")} parameters · ${sizes.join(" → ")}`
     + (state.batchNorm ? " (with batch-norm scale and shift)" : "");
 }
@@ -136,6 +164,38 @@ export function mountForm({ store, catalogue }) {
   for (const radio of document.querySelectorAll("input[name=landscape-view]")) {
     radio.addEventListener("change", () => update({ landscapeView: radio.value }));
   }
+  $("regularization").addEventListener("change", (e) => update({ regularization: e.target.value }));
+  $("regularization-rate").addEventListener("change", (e) => update({ regularizationRate: Number(e.target.value) }));
+  fillSelect($("regularization"), CHOICES.regularization.map((r) => [r, REGULARIZATION_WORDS[r] ?? r]));
+  // The noise slider and its field are one setting: each writes the other.
+  $("noise-slider").addEventListener("input", (e) => {
+    $("noise").value = e.target.value;
+    $("noise").dispatchEvent(new Event("input"));
+  });
+  $("test-fraction").addEventListener("input", (e) => update({ testFraction: Number(e.target.value) }));
+  $("regenerate").addEventListener("click", () => update({ dataSeed: newDataSeed(store.state.dataSeed, LIMITS.dataSeed) }));
+  for (const [id, field] of [["noise-slider", "noise"], ["test-fraction", "testFraction"]]) {
+    $(id).min = String(LIMITS[field].min);
+    $(id).max = String(LIMITS[field].max);
+  }
+  // One toggle per input feature, labelled as the API labels it (x₁, sin(x₁), …).
+  const featureOrder = (catalogue.features ?? []).map((f) => f.name);
+  $("input-features").replaceChildren(...(catalogue.features ?? []).map(({ name, label }) => {
+    const holder = document.createElement("label");
+    holder.className = "toggle";
+    const box = document.createElement("input");
+    box.type = "checkbox";
+    box.value = name;
+    box.addEventListener("change", () => {
+      update({ inputFeatures: toggledFeatures(store.state.inputFeatures, name, box.checked, featureOrder) });
+      box.checked = store.state.inputFeatures.includes(name); // the last one stays on
+    });
+    const text = document.createElement("span");
+    text.textContent = label;
+    holder.append(box, text);
+    return holder;
+  }));
+
   const pickFeature = () => update({ features: [Number($("feature-x").value), Number($("feature-y").value)] });
   $("feature-x").addEventListener("change", pickFeature);
   $("feature-y").addEventListener("change", pickFeature);
@@ -144,6 +204,23 @@ export function mountForm({ store, catalogue }) {
     const info = datasetOf(state);
     if (!info) return;
     $("parameter-count").textContent = architectureText(state, info);
+  };
+
+  const syncInputFeatures = (state, info) => {
+    const plane = takesInputFeatures(state, info);
+    const offered = Boolean(catalogue.features?.length);
+    $("input-features-field").hidden = !plane || !offered;
+    const hint = $("input-features-hint");
+    hint.hidden = state.architecture !== "mlp" || (plane && offered);
+    hint.textContent = !offered ? "Input features: the server offers none."
+      : `Input features (x₁², sin x₁, …) are for data on the plane; this network reads the data's ${info?.input_dim ?? ""} columns as they are.`;
+    for (const box of $("input-features").querySelectorAll("input")) {
+      box.checked = state.inputFeatures.includes(box.value);
+      // At least one input: the last one on cannot be switched off.
+      const last = box.checked && state.inputFeatures.length === 1;
+      box.disabled = last;
+      box.parentElement.title = last ? "the network needs at least one input" : "";
+    }
   };
 
   /**
@@ -172,6 +249,14 @@ export function mountForm({ store, catalogue }) {
     for (const option of $("dataset").options) {
       option.disabled = cnn && !imageShape(catalogue.datasets.get(option.value)) && option.value !== state.dataset;
     }
+    $("regularization").value = state.regularization;
+    fillSelect($("regularization-rate"), rateChoices(LIMITS.regularizationRate, state.regularizationRate).map((r) => [String(r), String(r)]));
+    $("regularization-rate").value = String(state.regularizationRate);
+    $("regularization-rate").disabled = state.regularization === "none";
+    $("noise-slider").value = String(state.noise);
+    $("test-fraction").value = String(state.testFraction);
+    $("test-fraction-value").textContent = `${Math.round(100 * state.testFraction)} % test`;
+    syncInputFeatures(state, info);
     $("directions").value = state.directions;
     for (const radio of document.querySelectorAll("input[name=landscape-view]")) radio.checked = radio.value === state.landscapeView;
     for (const spec of fields ? TEXT_FIELDS : []) {
@@ -184,7 +269,11 @@ export function mountForm({ store, catalogue }) {
     }
     showErrors();
     const fixed = Boolean(info?.fixed_size);
-    for (const id of ["n-samples", "noise"]) {
+    // An upload keeps the split it was uploaded with.
+    const upload = isUploadId(state.dataset);
+    $("test-fraction").disabled = upload;
+    $("test-fraction").title = upload ? "your CSV keeps the split it was uploaded with" : "";
+    for (const id of ["n-samples", "noise", "noise-slider"]) {
       $(id).disabled = fixed;
       $(id).title = fixed ? "real data: its size and noise are what they are" : "";
     }

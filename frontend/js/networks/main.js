@@ -16,6 +16,7 @@ import { mountExperimentsPanel } from "./experiments_panel.js";
 import { mountForm } from "./form.js";
 import { mountHessianPanel } from "./hessian_panel.js";
 import { mountLandscapePanel } from "./landscape_panel.js";
+import { mountLivePanel } from "./live_panel.js";
 import { lessonSettings, settingsText } from "./lesson_settings.js";
 import { SETUP_LESSONS } from "./presets.js";
 import { sanitize } from "./setup.js";
@@ -24,11 +25,14 @@ import { mountTrainPanel } from "./train_panel.js";
 import { mountUpload, restoreUpload } from "./upload.js";
 
 const $ = (id) => document.getElementById(id);
-const DATA_FIELDS = ["dataset", "nSamples", "noise", "dataSeed"];
+const DATA_FIELDS = ["dataset", "nSamples", "noise", "dataSeed", "testFraction"];
 
 /** The menus; an uploaded table the URL names joins them while the server still keeps it. */
 async function loadCatalogue(search) {
-  const [datasets, optimizers, kinds] = await Promise.all([api.getDatasets(), api.getOptimizers(), api.getExperimentKinds()]);
+  const [datasets, optimizers, kinds, features] = await Promise.all([
+    api.getDatasets(), api.getOptimizers(), api.getExperimentKinds(),
+    api.getFeatures().catch(() => []), // none: the form says the server offers none
+  ]);
   useExperimentKinds(kinds); // the setup's defaults and bounds, before the URL is read
   const upload = await restoreUpload(api, new URLSearchParams(search).get("d") ?? "");
   if (upload.error) { // the link's table is gone: say so (the setup falls back to the default)
@@ -38,6 +42,7 @@ async function loadCatalogue(search) {
   return {
     datasets: new Map([...datasets, ...(upload.entry ? [upload.entry] : [])].map((d) => [d.name, d])),
     optimizers: new Map(optimizers.map((o) => [o.name, o])),
+    features,
   };
 }
 
@@ -174,6 +179,7 @@ async function start() {
   const dataPanel = mountDataPanel({ store, catalogue, api });
   const context = { store, catalogue, api, form, dataPanel };
   mountTrainPanel(context);
+  mountLivePanel(context);
   mountLandscapePanel(context);
   mountHessianPanel(context);
   const experiments = mountExperimentsPanel(context);

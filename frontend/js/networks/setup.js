@@ -2,7 +2,7 @@
 // fits a dataset, the architectures that fit it, the parameter count, and the API's
 // request bodies. Pure.
 
-import { BUDGET, LIMITS } from "./state.js";
+import { BUDGET, DEFAULTS, LIMITS } from "./state.js";
 
 export const LOSSES = [
   { name: "cross_entropy", title: "cross-entropy (softmax)", task: "classification" },
@@ -85,6 +85,15 @@ export function startFeatures(dataset) {
 /** The first dataset of the menu a CNN can read, or null. */
 export const firstImageDataset = (datasets) => [...datasets.values()].find((d) => imageShape(d)) ?? null;
 
+/**
+ * Whether the setup may choose its input features (maps of x₁, x₂): an MLP on data in the
+ * plane (the generated 2-D sets, a two-column upload); the API refuses them elsewhere.
+ */
+export const takesInputFeatures = (state, dataset) => state.architecture === "mlp" && dataset?.input_dim === 2;
+
+/** How many numbers the network reads per sample: its input features, or the data's columns. */
+export const inputDimOf = (state, dataset) => (takesInputFeatures(state, dataset) ? state.inputFeatures.length : dataset.input_dim);
+
 /** How many outputs the network needs: one logit per class, or one value. */
 export const outputDim = (dataset) => (dataset.task === "classification" ? dataset.n_classes : 1);
 
@@ -135,6 +144,24 @@ function architectureParams(state) {
   return { architecture: "mlp", widths: [...state.widths], batch_norm: state.batchNorm };
 }
 
+const same = (a, b) => JSON.stringify(a) === JSON.stringify(b);
+
+/**
+ * The Playground fields (input features, test split, regularization), each only when it
+ * differs from the API's default: a setup that does not use them is sent as before, so
+ * its job (and a lesson's, which shares it) keeps its key. Input features only on an MLP:
+ * a CNN reads its image (and `sanitize` keeps them at the default off the plane).
+ */
+function playgroundParams(state) {
+  const params = {};
+  if (state.architecture === "mlp" && !same(state.inputFeatures, DEFAULTS.inputFeatures)) params.features = [...state.inputFeatures];
+  if (state.testFraction !== DEFAULTS.testFraction) params.test_fraction = state.testFraction;
+  if (state.regularization !== DEFAULTS.regularization || state.regularizationRate !== DEFAULTS.regularizationRate) {
+    Object.assign(params, { regularization: state.regularization, regularization_rate: state.regularizationRate });
+  }
+  return params;
+}
+
 /** The API's NetworkSetupParams for the state. */
 export function setupParams(state) {
   return {
@@ -150,6 +177,7 @@ export function setupParams(state) {
     batch_size: state.batchSize, // a number, or "full"
     epochs: state.epochs,
     seed: state.seed,
+    ...playgroundParams(state),
   };
 }
 
@@ -166,12 +194,13 @@ export function hessianParams(state) {
 
 /** The dataset query the state asks for (what GET /api/datasets/{name} takes). */
 export function datasetQuery(state) {
-  return { name: state.dataset, n_samples: state.nSamples, noise: state.noise, seed: state.dataSeed };
+  return { name: state.dataset, n_samples: state.nSamples, noise: state.noise, seed: state.dataSeed, test_fraction: state.testFraction };
 }
 
 /** Whether a training setup drew its data with the settings of `query` (fixed-size data ignore size and noise). */
 export function sameData(setup, query, fixedSize) {
   if (!setup || setup.dataset !== query.name || setup.data_seed !== query.seed) return false;
+  if ((setup.test_fraction ?? DEFAULTS.testFraction) !== (query.test_fraction ?? DEFAULTS.testFraction)) return false;
   return fixedSize || (setup.n_samples === query.n_samples && setup.noise === query.noise);
 }
 
@@ -197,6 +226,7 @@ export function sanitize(state, catalogue, defaults) {
     // (Features at their default, which a link leaves out, are an image's blank corner.)
     const unset = JSON.stringify(clean.features) === JSON.stringify(defaults.features);
     if (!fits || unset) clean.features = startFeatures(dataset);
+    if (!takesInputFeatures(clean, dataset)) clean.inputFeatures = structuredClone(defaults.inputFeatures);
   }
   return clean;
 }

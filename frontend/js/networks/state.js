@@ -26,6 +26,12 @@ const FROM_API = {
   batchSize: ["train", "batch_size"],
   epochs: ["train", "epochs"],
   seed: ["train", "seed"],
+  // The network's inputs: maps of (x₁, x₂), as TensorFlow Playground's (2-D data, MLP only).
+  // ("features" on this page is the data plot's two axes.)
+  inputFeatures: ["train", "features"],
+  testFraction: ["train", "test_fraction"],
+  regularization: ["train", "regularization"],
+  regularizationRate: ["train", "regularization_rate"],
   directions: ["landscape", "directions"],
   resolution: ["landscape", "resolution"],
   span: ["landscape", "span"],
@@ -89,9 +95,13 @@ export function useExperimentKinds(kinds) {
     DEFAULTS[key] = structuredClone(field.default);
     if (field.choices) CHOICES[key] = field.choices;
     if (field.pattern) PATTERNS[key] = new RegExp(`^(?:${field.pattern})$`);
-    if (field.type === "array") {
+    if (key === "widths") {
       LIMITS.width = limitOf(field.items);
       LIMITS.layers = { max: field.max_items };
+    } else if (field.type === "array") {
+      // A list of names (the input features): its choices and how many it takes.
+      if (field.items?.choices) CHOICES[key] = field.items.choices;
+      LIMITS[key] = { min: field.min_items ?? 0, max: field.max_items ?? Infinity };
     } else if (field.type === "integer" || field.type === "number") {
       LIMITS[key] = limitOf(field);
     }
@@ -125,6 +135,16 @@ const name = [(t) => (/^[a-z0-9_]{1,32}$/.test(t) ? t : undefined), String];
 // A dataset: a name, or an uploaded table's id (the API's pattern for it).
 const datasetName = [(t) => (name[0](t) ?? (PATTERNS.dataset?.test(t) ? t : undefined)), String];
 const flag = [(t) => (t === "1" ? true : t === "0" ? false : undefined), (v) => (v ? "1" : "0")];
+// Distinct names from the API's choices, as many as its bounds allow: "x1,sin_x1".
+const nameList = (key) => [
+  (t) => {
+    const v = t.split(",");
+    const ok = v.every((n) => CHOICES[key].includes(n)) && new Set(v).size === v.length
+      && v.length >= LIMITS[key].min && v.length <= LIMITS[key].max;
+    return ok ? v : undefined;
+  },
+  (v) => v.join(","),
+];
 const list = (valid) => [
   (t) => { const v = t === "" ? [] : t.split(",").map(Number); return valid(v) ? v : undefined; },
   (v) => v.join(","),
@@ -149,6 +169,10 @@ const URL_FIELDS = {
   bs: ["batchSize", (t) => { const v = t === "full" ? t : Number(t); return isBatch(v) ? v : undefined; }, String],
   ep: ["epochs", ...number("epochs")],
   seed: ["seed", ...number("seed")],
+  ft: ["inputFeatures", ...nameList("inputFeatures")],
+  ts: ["testFraction", ...number("testFraction")],
+  rg: ["regularization", ...apiChoice("regularization")],
+  rr: ["regularizationRate", ...number("regularizationRate")],
   dir: ["directions", ...apiChoice("directions")],
   res: ["resolution", ...number("resolution")],
   span: ["span", ...number("span")],

@@ -11,7 +11,10 @@ const $ = (id) => document.getElementById(id);
 
 export function mountTrainPanel({ store, catalogue, api, form, dataPanel }) {
   const control = new JobControl($("train-job"), api, "Training");
-  const curves = (history, epochs) => draw($("curves-plot"), () => buildCurvesFigure(history, { epochs }));
+  const curves = (history, epochs) => {
+    $("curves-plot").dataset.owner = "train"; // (live training redraws only its own curves)
+    return draw($("curves-plot"), () => buildCurvesFigure(history, { epochs }));
+  };
 
   const train = async () => {
     const state = store.state;
