@@ -63,8 +63,9 @@ export const LAB_FIELDS = ["surface", "params", "view", "logScale", "start", "st
 // The Networks page's fields a lesson (or a setup preset) sets: the training setup. The
 // landscape and Hessian settings stay as they are.
 export const SETUP_FIELDS = [
-  "dataset", "nSamples", "noise", "dataSeed", "features", "architecture", "widths", "depth", "channels",
-  "skipConnections", "activation", "batchNorm", "loss", "optimizer", "learningRate", "batchSize", "epochs", "seed",
+  "dataset", "nSamples", "noise", "dataSeed", "testFraction", "features", "inputFeatures", "architecture", "widths",
+  "depth", "channels", "skipConnections", "activation", "batchNorm", "loss", "optimizer", "learningRate",
+  "regularization", "regularizationRate", "batchSize", "epochs", "seed",
 ];
 
 /** A run as the lab keeps it (`makeRun`), from a lesson's run (its null label left out). */

@@ -56,4 +56,14 @@ describe("lesson settings", () => {
     assert.deepEqual(losses.setup, []);
     assert.equal(settingsText(losses), "start (-8, 8) · optimizer sgd · learning rate η 1.");
   });
+
+  it("names the Playground fields: input features, test split, regularization", () => {
+    const setup = { ...SETUP, features: ["x1", "x2", "sin_x1"], test_fraction: 0.3, regularization: "l2", regularization_rate: 0.03 };
+    const text = settingsText(lessonSettings({ kind: "hessian", params: { setup } }));
+    assert.match(text, /input features x1, x2, sin x1/);
+    assert.match(text, /test split 30%/);
+    assert.match(text, /regularization L2 · regularization rate 0\.03/);
+    const cnn = lessonSettings({ kind: "hessian", params: { setup: { ...setup, architecture: "cnn" } } });
+    assert.ok(!labels(cnn.setup).includes("input features"), "a CNN reads its image");
+  });
 });

@@ -22,18 +22,23 @@ const SETUP_LABELS = {
   widths: "hidden widths", depth: "depth", channels: "channels", skip_connections: "skip connections",
   activation: "activation", batch_norm: "batch norm", loss: "loss", optimizer: "optimizer",
   learning_rate: "learning rate η", batch_size: "batch size", epochs: "epochs", seed: "init seed",
+  features: "input features", test_fraction: "test split", regularization: "regularization",
+  regularization_rate: "regularization rate",
 };
+const REGULARIZATION_WORDS = { none: "none", l1: "L1", l2: "L2" };
 const ARCHITECTURE_WORDS = { mlp: "MLP", cnn: "CNN (ResNet-style)" };
 // The setup fields of the architecture not chosen: the network that ran had none of them.
 const OTHER_ARCHITECTURE = {
   mlp: ["depth", "channels", "skip_connections"],
-  cnn: ["widths", "batch_norm"],
+  cnn: ["widths", "batch_norm", "features"],
 };
 
 const widthsText = (widths) => (widths.length ? widths.join(" × ") : "none (linear)");
 
 function valueText(key, value) {
   if (key === "architecture") return ARCHITECTURE_WORDS[value] ?? String(value);
+  if (key === "regularization") return REGULARIZATION_WORDS[value] ?? String(value);
+  if (key === "test_fraction") return `${Math.round(100 * value)}%`;
   if (typeof value === "boolean") return value ? "on" : "off";
   if (typeof value === "number") return formatNumber(value);
   if (!Array.isArray(value)) return String(value).replaceAll("_", " ");

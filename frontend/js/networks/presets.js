@@ -114,6 +114,13 @@ export const SETUP_LESSONS = [
     state: { batchSize: "full", optimizer: "sgd", learningRate: 0.5, epochs: 200 },
   },
   {
+    // TensorFlow Playground's lesson: with x₁² and x₂² as inputs a circle is a straight line,
+    // so a network with no hidden layer separates the circles.
+    id: "circles-squares",
+    title: "Circles: x₁² and x₂² make them linear (no hidden layer)",
+    state: { dataset: "circles", inputFeatures: ["x1_squared", "x2_squared"], widths: [], learningRate: 0.03 },
+  },
+  {
     id: "regression",
     title: "Regression: fit sin(3x₁)·cos(2x₂)",
     state: { dataset: "regression", noise: 0.1, loss: "mse", widths: [32, 32], epochs: 100 },
