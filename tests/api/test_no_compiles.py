@@ -192,6 +192,34 @@ def test_the_whole_lab_compiles_nothing_after_the_warm_up(client: TestClient) ->
     _assert_nothing_compiled(log)
 
 
+@pytest.mark.usefixtures("warm")
+def test_the_networks_pages_live_training_compiles_nothing_after_the_warm_up(
+    client: TestClient,
+) -> None:
+    """The page's default network played, stepped, re-rated, regularized and restarted on
+    new data of the same size: every call runs the warm-up's programs."""
+    with count_compiles() as log:
+        for case, (regularization, rate) in enumerate(
+            [("none", 0.001), ("l2", 0.003), ("l1", 1.0), ("l2", 10.0)]
+        ):
+            setup = {"data_seed": case, "noise": 0.1 * case}
+            frame = _post(client, "/api/live/steps", {"setup": setup, "updates": case})
+            for updates, learning_rate in ((1, 0.01), (10, 0.3), (0, 0.3), (25, 1e-4)):
+                body = {
+                    "setup": {
+                        **setup,
+                        "learning_rate": learning_rate,
+                        "regularization": regularization,
+                        "regularization_rate": rate,
+                    },
+                    "state": frame["state"],
+                    "updates": updates,
+                }
+                frame = _post(client, "/api/live/steps", body)
+            assert frame["updates"] == case + 36 and frame["network"] is not None
+    _assert_nothing_compiled(log)
+
+
 def _assert_nothing_compiled(log: CompileLog) -> None:
     assert log.compiles == [], log.compiles[:10]
     assert log.traces == [], log.traces[:10]

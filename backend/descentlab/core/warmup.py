@@ -4,7 +4,8 @@ Every kernel (``KERNELS``) is compiled at each of its shapes at start-up: first 
 default page uses (``FIRST_VISIT``, while the server is not yet listening), then in the
 background the point inspector and what the lessons add (``NEXT``), then the rest.
 After that no request compiles: surfaces, optimizers, schedules, step and run counts,
-sweeps, grids and typed expressions are all data for these executables. With JAX's
+sweeps, grids and typed expressions are all data for these executables. The default
+network's live training (the Networks page's Play) is compiled with them. With JAX's
 persistent compilation cache, a restart loads them from disk instead of compiling.
 """
 
@@ -14,6 +15,7 @@ from collections.abc import Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 
 from descentlab.core.analysis import DERIVATIVES
+from descentlab.core.experiments.live import warm_live
 from descentlab.core.grid import GRID
 from descentlab.core.optimizers import OPTIMIZERS, state_keys
 from descentlab.core.precision import require_engine_precision
@@ -79,6 +81,7 @@ def warm_everything(workers: int = 2) -> None:
     require_engine_precision()
     _warm_host_side()
     _compile_all(every_program(), workers)
+    warm_live()
     release_freed_memory()
 
 

@@ -148,6 +148,8 @@ def setup_fields(setup: NetworkSetup) -> Json:
         "nSamples": setup.n_samples,
         "noise": setup.noise,
         "dataSeed": setup.data_seed,
+        "testFraction": setup.test_fraction,
+        "inputFeatures": list(setup.features),
         "architecture": setup.architecture,
         "widths": list(setup.widths),
         "depth": setup.depth,
@@ -158,6 +160,8 @@ def setup_fields(setup: NetworkSetup) -> Json:
         "loss": setup.loss,
         "optimizer": setup.optimizer,
         "learningRate": setup.learning_rate,
+        "regularization": setup.regularization,
+        "regularizationRate": setup.regularization_rate,
         "batchSize": setup.batch_size,
         "epochs": setup.epochs,
         "seed": setup.seed,
@@ -181,10 +185,14 @@ class NetworkScenario:
     page = "/networks.html"
 
     def experiment_params(self) -> Json:
-        """The params the Run button sends: ``params``, with ``setup`` when there is one."""
+        """The params the Run button sends: ``params``, with ``setup`` when there is one (the
+        ``train`` experiment's params are the setup itself)."""
         params = plain(self.params)
         if self.setup is not None:
-            params["setup"] = plain(asdict(self.setup))
+            setup = plain(asdict(self.setup))
+            if self.experiment == "train":
+                return {**setup, **params}
+            params["setup"] = setup
         return dict(params)
 
     def to_json(self) -> Json:

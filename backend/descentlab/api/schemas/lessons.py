@@ -103,6 +103,8 @@ class NetworksStatePublic(PageStateModel):
     n_samples: int
     noise: float
     data_seed: int
+    test_fraction: float
+    input_features: list[str] = Field(description="setup.features")
     architecture: str
     widths: list[int]
     depth: int
@@ -113,6 +115,8 @@ class NetworksStatePublic(PageStateModel):
     loss: str
     optimizer: str
     learning_rate: float
+    regularization: str
+    regularization_rate: float
     batch_size: int
     epochs: int
     seed: int

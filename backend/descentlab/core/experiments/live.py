@@ -352,3 +352,11 @@ def _metrics(
     if classification:
         out |= {"train_accuracy": train_accuracy, "test_accuracy": test_accuracy}
     return out
+
+
+def warm_live() -> None:
+    """Compile the default setup's live programs: the Networks page's first Play and Step
+    (other learning rates, penalties and update counts are data for the same programs)."""
+    setup = NetworkSetup()
+    first = live_step(setup, None, 0)
+    live_step(setup, LiveState.decode(**first["state"]), 1)

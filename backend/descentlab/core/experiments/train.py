@@ -160,8 +160,6 @@ def check(setup: NetworkSetup) -> None:
             )
         if setup.batch_norm:
             raise ValueError("batch_norm is offered for the mlp architecture only")
-        if setup.features != PLANE_FEATURES:
-            raise ValueError("input features are offered for the mlp architecture only")
     if setup.features != PLANE_FEATURES:
         load_dataset(setup)  # the features' own check: 2-D points, no repeats
     if setup.optimizer not in OPTIMIZERS:
