@@ -795,3 +795,360 @@ def test_the_skip_connections_card_draws_both_slices_on_one_colour_scale(
     assert boxes[1]["box"]["top"] >= boxes[0]["box"]["bottom"] - 2
     assert page.evaluate("() => document.documentElement.scrollWidth") <= 390
     card.screenshot(path=str(SHOTS / "networks-skip-connections-390.png"))
+
+
+# --- Live training (TensorFlow Playground's Play), its setup controls, the network diagram --
+
+LIVE_PATH = "/api/live/steps"
+
+
+def live_calls(page: Page) -> list[dict[str, Any]]:
+    """Every POST /api/live/steps body the page sends from now on (a live list)."""
+    sent: list[dict[str, Any]] = []
+
+    def record(request: Request) -> None:
+        if request.method == "POST" and request.url.endswith(LIVE_PATH):
+            sent.append(json.loads(request.post_data or "{}"))
+
+    page.on("request", record)
+    return sent
+
+
+def live_epoch(page: Page) -> float:
+    """The epoch the live counter shows ("epoch 3 · 30 updates of batch 32")."""
+    text = page.text_content("#live-epoch") or ""
+    return float(text.split()[1])
+
+
+def wait_epoch(page: Page, at_least: float) -> None:
+    page.wait_for_function(
+        "(n) => Number((document.getElementById('live-epoch').textContent || '').split(' ')[1]) >= n",
+        arg=at_least,
+        timeout=FIRST_RESULTS_MS,
+    )
+
+
+def curve_points(page: Page) -> int:
+    """How many epochs the curves plot's train-loss line has."""
+    loss = [t for t in traces(page, "curves-plot") if t["meta"] == "train_loss"]
+    return len(loss[0]["x"]) if loss else 0
+
+
+def pause(page: Page) -> None:
+    """Pause, and wait for the request in flight (if any) to be answered and drawn."""
+    page.click("#live-play")
+    expect(page.locator("#live-play")).to_have_attribute("aria-pressed", "false")
+    page.wait_for_timeout(600)
+
+
+def test_play_trains_live_and_pause_stops_the_requests(watched: Page, live_url: str) -> None:
+    page = watched
+    open_networks(page, f"{live_url}/networks.html?{SMALL}")
+    sent = live_calls(page)
+    play = page.locator("#live-play")
+    expect(play).to_have_attribute("aria-pressed", "false")
+    play.click()
+    expect(play).to_have_attribute("aria-pressed", "true")
+    expect(play).to_have_text("❚❚ Pause")
+    expect(page.locator("#live-step")).to_be_disabled()
+    wait_epoch(page, 3)
+    # The curves grow, one point a frame, from epoch 0.
+    page.wait_for_function(
+        "() => Number(document.getElementById('curves-plot').dataset.frames) >= 4"
+    )
+    grown = curve_points(page)
+    assert grown >= 4
+    wait_epoch(page, live_epoch(page) + 2)
+    # (Drawing is paced, at most ten plots a second: the plot follows the counter.)
+    page.wait_for_function(
+        "(n) => Number(document.getElementById('curves-plot').dataset.frames) > n", arg=grown
+    )
+    assert curve_points(page) > grown
+    loss = next(t for t in traces(page, "curves-plot") if t["meta"] == "train_loss")
+    assert loss["x"][0] == 0
+    assert loss["x"] == sorted(loss["x"])
+    # The first call starts from the initial weights and only looks; every later one
+    # carries the previous state and one epoch of updates (the default speed).
+    assert sent[0]["state"] is None and sent[0]["updates"] == 0
+    assert all(body["state"] is not None and body["updates"] > 0 for body in sent[1:])
+    assert len({body["updates"] for body in sent[1:]}) == 1
+    # The boundary of the live run lies under the data.
+    assert any(t["type"] == "heatmap" for t in traces(page, "data-plot"))
+
+    pause(page)
+    expect(page.locator("#live-step")).to_be_enabled()
+    stopped_at, calls = live_epoch(page), len(sent)
+    page.wait_for_timeout(1000)
+    assert len(sent) == calls, "no request after Pause"
+    assert live_epoch(page) == stopped_at
+    # Playing again goes on from there, not from the start.
+    play.click()
+    wait_epoch(page, stopped_at + 1)
+    pause(page)
+    assert all(body["state"] is not None for body in sent[calls:])
+
+
+def test_step_trains_exactly_one_epoch(watched: Page, live_url: str) -> None:
+    page = watched
+    open_networks(page, f"{live_url}/networks.html?{SMALL}")
+    sent = live_calls(page)
+    step = page.locator("#live-step")
+    step.click()
+    expect(page.locator("#live-epoch")).to_contain_text("epoch 1 ·")
+    step.click()
+    expect(page.locator("#live-epoch")).to_contain_text("epoch 2 ·")
+    page.wait_for_timeout(500)
+    assert live_epoch(page) == 2
+    assert [body["updates"] for body in sent][:1] == [0]
+    per_epoch = sent[1]["updates"]
+    assert per_epoch >= 1
+    assert [body["updates"] for body in sent[1:]] == [per_epoch, per_epoch]
+    assert curve_points(page) == 3  # epochs 0, 1, 2
+
+
+def test_a_new_learning_rate_applies_while_playing_and_a_feature_resets(
+    watched: Page, live_url: str
+) -> None:
+    page = watched
+    open_networks(page, f"{live_url}/networks.html?{SMALL}")
+    sent = live_calls(page)
+    page.click("#live-play")
+    wait_epoch(page, 2)
+    before = len(sent)
+    page.fill("#learning-rate", "0.05")
+    wait_epoch(page, live_epoch(page) + 2)
+    after = sent[before:]
+    assert any(body["setup"]["learning_rate"] == 0.05 for body in after)
+    assert all(body["state"] is not None for body in after), "the learning rate kept the run"
+    expect(page.locator("#live-play")).to_have_attribute("aria-pressed", "true")
+    pause(page)
+    assert live_epoch(page) >= 4
+
+    # An input feature is another network: the run starts again, paused, at epoch 0, and
+    # shows the new network's first picture (three inputs in the diagram).
+    calls = len(sent)
+    page.locator("#input-features label", has_text="x₁²").click()
+    expect(page.locator("#live-epoch")).to_contain_text("epoch 0 ·")
+    expect(page.locator("#live-play")).to_have_attribute("aria-pressed", "false")
+    page.wait_for_function(
+        "() => document.getElementById('network-diagram').dataset.units === '13'"
+    )
+    look = sent[calls]
+    assert look["state"] is None and look["updates"] == 0
+    assert look["setup"]["features"] == ["x1", "x2", "x1_squared"]
+    assert curve_points(page) == 1
+    expect(page.locator("#parameter-count")).to_contain_text("3 → 8 → 2")
+    page.wait_for_function("() => location.search.includes('ft=x1%2Cx2%2Cx1_squared')")
+
+
+def test_the_network_diagram_draws_units_and_links(watched: Page, live_url: str) -> None:
+    page = watched
+    open_networks(page, f"{live_url}/networks.html?{SMALL}")
+    expect(page.locator("#network-message")).to_contain_text("Press Play or Step")
+    page.click("#live-step")
+    expect(page.locator("#live-epoch")).to_contain_text("epoch 1 ·")
+    diagram = page.locator("#network-diagram")
+    expect(diagram.locator(".unit")).to_have_count(2 + 8 + 2)
+    expect(diagram.locator("svg line")).to_have_count(2 * 8 + 8 * 2)
+    # Links by weight: both colours, widths that differ.
+    strokes = diagram.locator("svg line").evaluate_all(
+        "(lines) => lines.map((l) => [l.getAttribute('stroke'), Number(l.getAttribute('stroke-width')), Number(l.dataset.weight)])"
+    )
+    for color, _, weight in strokes:
+        assert color == ("#0072B2" if weight >= 0 else "#E69F00")
+    by_size = sorted(strokes, key=lambda s: abs(s[2]))
+    assert by_size[-1][1] > by_size[0][1]
+    # Every thumbnail is painted (not blank white), the inputs labelled by the API's labels.
+    painted = diagram.locator(".unit canvas").evaluate_all(
+        """(canvases) => canvases.map((c) => {
+            const d = c.getContext("2d").getImageData(0, 0, c.width, c.height).data;
+            let coloured = 0;
+            for (let i = 0; i < d.length; i += 4) if (d[i] < 250 || d[i + 2] < 250) coloured++;
+            return [c.width, coloured];
+        })"""
+    )
+    assert len({width for width, _ in painted}) == 1 and painted[0][0] >= 8  # the API's grid
+    assert sum(coloured > 0 for _, coloured in painted) >= len(painted) - 2
+    expect(diagram.locator(".feature-name")).to_have_text(["x₁", "x₂"])
+    # Focus (the keyboard) or hover shows a unit large, with its name.
+    diagram.locator(".unit").nth(3).focus()
+    expect(page.locator("#unit-detail")).to_be_visible()
+    expect(page.locator("#unit-detail .unit-caption")).to_contain_text("hidden 1")
+    diagram.locator(".unit").last.hover()
+    expect(page.locator("#unit-detail .unit-caption")).to_contain_text("output")
+
+    # A layer wider than the diagram draws: no diagram, and why.
+    page.fill("#widths", "32")
+    page.click("#live-step")
+    expect(page.locator("#live-epoch")).to_contain_text("epoch 1 ·")
+    expect(page.locator("#network-message")).to_contain_text("at most 16 neurons")
+    expect(diagram.locator(".unit")).to_have_count(0)
+
+
+def test_play_and_step_work_from_the_keyboard(watched: Page, live_url: str) -> None:
+    page = watched
+    open_networks(page, f"{live_url}/networks.html?{SMALL}")
+    page.focus("#train-job button.run")
+    page.keyboard.press("Tab")
+    play = page.locator("#live-play")
+    expect(play).to_be_focused()
+    outline = play.evaluate("(b) => getComputedStyle(b).outlineStyle")
+    assert outline != "none", "a visible focus ring"
+    page.keyboard.press("Space")
+    expect(play).to_have_attribute("aria-pressed", "true")
+    wait_epoch(page, 2)
+    page.keyboard.press("Space")
+    expect(play).to_have_attribute("aria-pressed", "false")
+    page.wait_for_timeout(600)
+    paused_at = live_epoch(page)
+    page.keyboard.press("Tab")
+    expect(page.locator("#live-step")).to_be_focused()
+    page.keyboard.press("Enter")
+    page.wait_for_function(
+        "(n) => Number(document.getElementById('live-epoch').textContent.split(' ')[1]) >= n",
+        arg=paused_at + 1,
+    )
+    page.wait_for_timeout(400)
+    assert live_epoch(page) == pytest.approx(paused_at + 1)
+
+
+def test_the_playground_setup_controls_follow_the_url_and_reach_the_request(
+    watched: Page, live_url: str
+) -> None:
+    page = watched
+    open_networks(page, f"{live_url}/networks.html?{SMALL}&ft=x1,sin_x1&rg=l2&rr=0.03&ts=0.5")
+    boxes = page.locator("#input-features input")
+    expect(boxes).to_have_count(7)
+    labels = page.locator("#input-features label").all_text_contents()
+    served = page.request.get(live_url + "/api/features").json()
+    assert labels == [f["label"] for f in served]
+    assert [b.is_checked() for b in boxes.all()] == [True, False, False, False, False, True, False]
+    expect(page.locator("#regularization")).to_have_value("l2")
+    expect(page.locator("#regularization-rate")).to_have_value("0.03")
+    expect(page.locator("#test-fraction-value")).to_have_text("50 % test")
+    expect(page.locator("#data-caption")).to_contain_text("50 train (filled) · 50 test")
+    expect(page.locator("#parameter-count")).to_contain_text("2 → 8 → 2")
+
+    # At least one input stays on.
+    page.locator("#input-features label", has_text="sin(x₁)").click()
+    assert [b.is_checked() for b in boxes.all()][:1] == [True]
+    expect(boxes.nth(0)).to_be_disabled()
+
+    # The sliders set the split and the noise; Regenerate draws a new data seed.
+    page.locator("#test-fraction").fill("0.2")
+    expect(page.locator("#data-caption")).to_contain_text("80 train (filled) · 20 test")
+    page.locator("#noise-slider").fill("0.5")
+    expect(page.locator("#noise")).to_have_value("0.5")
+    page.click("#regenerate")
+    page.wait_for_function("() => new URLSearchParams(location.search).has('ds')")
+    seed = int(query(page)["ds"])
+    expect(page.locator("#data-seed")).to_have_value(str(seed))
+
+    sent = posted_experiments(page)
+    page.locator("#train-job button.run").click()
+    page.wait_for_function(
+        "() => document.body.dataset.trained === 'true'", timeout=FIRST_RESULTS_MS
+    )
+    setup = sent[0]["params"]
+    assert setup["features"] == ["x1"]
+    assert (setup["regularization"], setup["regularization_rate"]) == ("l2", 0.03)
+    assert setup["test_fraction"] == 0.2
+    assert (setup["noise"], setup["data_seed"]) == (0.5, seed)
+
+    # Off the plane (iris) the toggles give way to a note, and the request has no features.
+    page.select_option("#dataset", "iris")
+    expect(page.locator("#input-features-field")).to_be_hidden()
+    expect(page.locator("#input-features-hint")).to_contain_text("4 columns")
+
+
+def test_live_screenshots_at_desktop_and_phone_sizes(browser: Browser, live_url: str) -> None:
+    """The live run at 1400 px and on a 390 px touch phone: nothing widens the page."""
+    for name, options in [
+        ("desktop", {"viewport": {"width": 1400, "height": 1000}}),
+        (
+            "phone",
+            {"viewport": {"width": 390, "height": 844}, "has_touch": True, "is_mobile": True},
+        ),
+    ]:
+        context = browser.new_context(**options)  # type: ignore[arg-type]
+        page = context.new_page()
+        open_networks(page, f"{live_url}/networks.html?ft=x1,x2,x1_squared,x2_squared&w=8,4")
+        page.click("#live-play")
+        wait_epoch(page, 5)
+        pause(page)
+        width = page.evaluate("() => document.documentElement.scrollWidth")
+        assert width <= options["viewport"]["width"], f"{name}: the page is {width} px wide"  # type: ignore[index]
+        if name == "phone":
+            size = page.locator("#live-play").bounding_box()
+            assert size is not None and size["height"] >= 44 and size["width"] >= 44
+        page.locator("#network-diagram .unit").nth(5).hover()
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SHOTS / f"networks-live-{name}.png"), full_page=True)
+        for element in ["#setup", "#network-panel", "#results .pair"]:
+            page.locator(element).screenshot(
+                path=str(SHOTS / f"networks-live-{name}-{element.split()[-1].strip('#.')}.png")
+            )
+        context.close()
+
+
+def test_a_recorded_live_run_replays_in_the_standalone_page(
+    browser: Browser, live_url: str, tmp_path: Path
+) -> None:
+    """The page saves a live run (at most 60 frames, the whole curves); the standalone
+    network page (descentlab export's template and modules) replays it offline."""
+    from descentlab.export.lessons import frontend_dir
+    from descentlab.export.page import Document, render
+
+    context = browser.new_context(viewport={"width": 1400, "height": 1000}, accept_downloads=True)
+    page = context.new_page()
+    open_networks(page, f"{live_url}/networks.html?n=100&ep=6&w=4&rg=l2&rr=0.01")
+    expect(page.locator("#live-save")).to_be_disabled()
+    page.click("#live-play")
+    wait_epoch(page, 70)
+    pause(page)
+    with page.expect_download() as download:
+        page.click("#live-save")
+    live = json.loads(Path(download.value.path()).read_text())
+    context.close()
+    frames = live["frames"]
+    assert len(frames) == 60
+    assert len(live["history"]["epoch"]) > 70  # every frame's metrics, not thinned
+    assert frames[0]["epoch"] == 0 and frames[-1]["epoch"] == live["history"]["epoch"][-1]
+    assert live["setup"]["regularization"] == "l2"
+
+    document = Document(kind="network", title="A live run", state={}, data={"live": live})
+    file = tmp_path / "live-run.html"
+    file.write_text(render(document, frontend_dir()), encoding="utf-8")
+    offline = browser.new_context(viewport={"width": 1400, "height": 1000})
+    left: list[str] = []
+    offline.route(
+        "**/*",
+        lambda route: route.continue_()
+        if route.request.url.startswith(("file:", "data:"))
+        else (left.append(route.request.url), route.abort()),
+    )
+    page = offline.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.goto(file.as_uri())
+    page.wait_for_function("() => document.body.dataset.ready === 'true'", timeout=CHANGE_MS)
+    expect(page.locator("#live-panel")).to_be_visible()
+    expect(page.locator("#experiment-panel")).to_be_hidden()
+    slider = page.locator("#live-frame")
+    expect(slider).to_have_attribute("max", "59")
+    expect(page.locator("#live-setup")).to_contain_text("regularization")
+    expect(page.locator("#network-diagram .unit")).to_have_count(2 + 4 + 2)
+    slider.fill("0")
+    expect(page.locator("#live-frame-label")).to_contain_text("epoch 0 (1 of 60)")
+    shape = page.evaluate("() => document.getElementById('live-curves').layout.shapes[0].x0")
+    assert shape == 0
+    assert any(t["type"] == "heatmap" for t in traces(page, "live-data"))
+    page.click("#live-play")
+    page.wait_for_function("() => Number(document.getElementById('live-frame').value) >= 3")
+    page.click("#live-play")
+    expect(page.locator("#live-play")).to_have_attribute("aria-pressed", "false")
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / "networks-live-export.png"), full_page=True)
+    offline.close()
+    assert left == [] and errors == []

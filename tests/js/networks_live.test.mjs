@@ -10,7 +10,7 @@ import {
 } from "../../frontend/js/networks/live.js";
 import { NEGATIVE, POSITIVE, divergingRgb } from "../../frontend/js/networks/colors.js";
 import {
-  LINK_WIDTH, MIN_THUMB, THUMB, diagramLayout, thumbFor, diagramLinks, largestWeight, linkStyle, noDiagramReason, unitPixels, unitScales,
+  COLUMN_GAP, LINK_WIDTH, MIN_COLUMN_GAP, MIN_THUMB, THUMB, columnGapFor, diagramLayout, thumbFor, diagramLinks, largestWeight, linkStyle, noDiagramReason, unitPixels, unitScales,
 } from "../../frontend/js/networks/network_view.js";
 import { defaultState } from "../../frontend/js/networks/state.js";
 import { setupParams } from "../../frontend/js/networks/setup.js";
@@ -172,6 +172,15 @@ describe("the network diagram", () => {
     assert.equal(unitScales(network.layers, "regression")[2](0.3), 0.3, "a regression output as it is");
   });
 
+  it("narrows the columns' gaps to fit a phone, down to a floor", () => {
+    assert.equal(columnGapFor(3, 2000), COLUMN_GAP);
+    const gap = columnGapFor(4, 340);
+    assert.ok(gap < COLUMN_GAP && gap >= MIN_COLUMN_GAP);
+    assert.ok(diagramLayout(Array.from({ length: 4 }, () => ({ units: [{}] })), { columnGap: gap }).width <= 340);
+    assert.equal(columnGapFor(6, 200), MIN_COLUMN_GAP);
+    assert.equal(columnGapFor(3, 0), COLUMN_GAP, "a hidden box: the usual gap");
+  });
+
   it("makes thumbnails smaller for tall columns, never unreadable", () => {
     assert.equal(thumbFor(2), THUMB);
     assert.ok(thumbFor(16) < THUMB && thumbFor(16) >= MIN_THUMB);
@@ -195,5 +204,30 @@ describe("the network diagram", () => {
     assert.match(noDiagramReason(setupOf({ widths: [32, 8] }), { input_dim: 2 }), /at most 16 neurons.*32/);
     assert.match(noDiagramReason(setupOf({ dataset: "iris" }), { name: "iris", label: "Iris", input_dim: 4 }), /Iris has 4 inputs/);
     assert.match(noDiagramReason(setupOf({ architecture: "cnn" }), { input_dim: 64 }), /CNN/);
+  });
+});
+
+describe("the standalone page's recorded run", async () => {
+  const { liveCurvesFigure, setupRowValues } = await import("../../frontend/js/export/network_page.js");
+
+  it("shows the setup's rows for the network it had, the Playground fields among them", () => {
+    const mlp = setupOf({ inputFeatures: ["x1", "sin_x1"], testFraction: 0.3, regularization: "l2", regularizationRate: 0.03 });
+    const rows = Object.fromEntries(setupRowValues(mlp));
+    assert.equal(rows.inputs, "x1, sin_x1");
+    assert.equal(rows["test split"], "30%");
+    assert.equal(rows.regularization, "l2");
+    assert.equal(rows["regularization rate"], "0.03");
+    assert.equal(rows["hidden widths"], "16, 16");
+    assert.ok(!("depth" in rows));
+    const cnn = Object.fromEntries(setupRowValues(setupOf({ architecture: "cnn", dataset: "digits", depth: 12, channels: 4, skipConnections: false })));
+    assert.deepEqual([cnn.architecture, cnn.depth, cnn.channels, cnn["skip connections"]], ["cnn", "12", "4", "off"]);
+    assert.ok(!("hidden widths" in cnn) && !("batch norm" in cnn) && !("inputs" in cnn));
+  });
+
+  it("marks the frame's epoch on the whole run's curves", () => {
+    const history = { epoch: [0, 1, 2], train_loss: [0.7, 0.5, 0.4], test_loss: [0.8, 0.6, 0.5] };
+    const figure = liveCurvesFigure(history, 1);
+    assert.equal(figure.data[0].x.length, 3);
+    assert.deepEqual([figure.layout.shapes[0].x0, figure.layout.shapes[0].x1], [1, 1]);
   });
 });

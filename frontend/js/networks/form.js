@@ -173,7 +173,11 @@ export function mountForm({ store, catalogue }) {
     $("noise").dispatchEvent(new Event("input"));
   });
   $("test-fraction").addEventListener("input", (e) => update({ testFraction: Number(e.target.value) }));
-  $("regenerate").addEventListener("click", () => update({ dataSeed: newDataSeed(store.state.dataSeed, LIMITS.dataSeed) }));
+  $("regenerate").addEventListener("click", () => {
+    const seed = newDataSeed(store.state.dataSeed, LIMITS.dataSeed);
+    $("data-seed").value = String(seed); // (the form's own changes leave typed fields alone)
+    $("data-seed").dispatchEvent(new Event("input"));
+  });
   for (const [id, field] of [["noise-slider", "noise"], ["test-fraction", "testFraction"]]) {
     $(id).min = String(LIMITS[field].min);
     $(id).max = String(LIMITS[field].max);

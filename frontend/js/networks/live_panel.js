@@ -10,6 +10,7 @@ import {
   DEFAULT_SPEED, DIVERGED, MAX_UPDATES, SPEEDS, emptyHistory, liveErrorMessage, liveExport, liveRequest, liveStatus,
   needsReset, recordFrame, updatesPerFrame, withFrame,
 } from "./live.js";
+import { fileStem, saveJson } from "../downloads.js";
 import { mountNetworkDiagram } from "./network_diagram.js";
 import { noDiagramReason } from "./network_view.js";
 import { draw } from "./plotting.js";
@@ -62,6 +63,7 @@ export function mountLivePanel({ store, catalogue, api, form, dataPanel }) {
   const drawFrame = (response) => {
     const dataset = catalogue.datasets.get(run.setup.dataset);
     showEpoch(liveStatus(response));
+    if (response.diverged) return; // no pictures of broken weights: the last ones stay, with the message
     $("curves-plot").dataset.owner = "live";
     const { history } = run;
     draw($("curves-plot"), () => buildCurvesFigure(history)).then(() => {
@@ -87,10 +89,10 @@ export function mountLivePanel({ store, catalogue, api, form, dataPanel }) {
     if (run?.view) dataPanel.clearTraining(run.view);
     if (run && curvesOwnedByLive()) draw($("curves-plot"), () => buildCurvesFigure(null));
     run = null;
+    $("live-save").disabled = true;
     diagram.clear();
     showEpoch("epoch 0");
     $("network-message").textContent = "Press Play or Step to train live and watch each neuron learn.";
-    document.body.dataset.liveExport = "";
   };
 
   /** One request: `updates` more from the run's state (a new run from null). */
@@ -105,6 +107,7 @@ export function mountLivePanel({ store, catalogue, api, form, dataPanel }) {
     run.history = withFrame(run.history, response);
     run.frames = recordFrame(run.frames, { epoch: response.epoch, boundary: response.boundary ?? null, network: response.network ?? null });
     drawFrame(response);
+    $("live-save").disabled = false;
     if (response.diverged) {
       setPlaying(false);
       showError(DIVERGED);
@@ -200,9 +203,13 @@ export function mountLivePanel({ store, catalogue, api, form, dataPanel }) {
     }
   });
 
+  /** The run so far as the standalone page replays it (its `live` data), or null. */
+  const recording = () => (run ? liveExport({ setup: run.setup, data: run.data, history: run.history, frames: run.frames }) : null);
+  $("live-save").addEventListener("click", () => {
+    const live = recording();
+    if (live) saveJson(`${fileStem(`live-${live.setup.dataset}`)}.json`, live);
+  });
+
   forget();
-  return {
-    /** The run so far as the standalone page replays it, or null. */
-    recording: () => (run ? liveExport({ setup: run.setup, data: run.data, history: run.history, frames: run.frames }) : null),
-  };
+  return { recording };
 }

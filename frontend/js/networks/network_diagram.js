@@ -4,7 +4,7 @@
 // a live frame only repaints (and focus survives it).
 
 import {
-  diagramLayout, diagramLinks, unitLabel, unitPixels, unitScales,
+  columnGapFor, diagramLayout, diagramLinks, thumbFor, unitLabel, unitPixels, unitScales,
 } from "./network_view.js";
 
 const SVG = "http://www.w3.org/2000/svg";
@@ -116,7 +116,9 @@ export function mountNetworkDiagram(box, detail) {
     /** Draw `network` (the API's `network`) of a `task` ("classification" or "regression"). */
     show(network, task) {
       const layers = network.layers;
-      const layout = diagramLayout(layers);
+      // Narrower gaps where the box is narrow (a phone), so more of it fits before it scrolls.
+      const thumb = thumbFor(Math.max(...layers.map((layer) => layer.units.length)));
+      const layout = diagramLayout(layers, { thumb, columnGap: columnGapFor(layers.length, box.clientWidth, thumb) });
       const nextShape = layers.map((layer) => `${layer.name}:${layer.units.length}`).join("|");
       if (nextShape !== shape) {
         build(layers, layout);

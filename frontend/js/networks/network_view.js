@@ -18,6 +18,15 @@ export const LINK_WIDTH = { min: 0.5, max: 6 };
 export const DIAGRAM_MAX_WIDTH = 16;
 
 /** Each unit's top-left corner by layer, and the diagram's size; columns top-aligned, centred. */
+export const MIN_COLUMN_GAP = 30;
+
+/** The gap between columns: COLUMN_GAP, less (down to MIN_COLUMN_GAP) to fit `available` px. */
+export function columnGapFor(columns, available, thumb = THUMB) {
+  if (columns < 2 || !(available > 0)) return COLUMN_GAP;
+  const fixed = 2 * PAD + FEATURE_LABELS + columns * thumb;
+  return Math.max(MIN_COLUMN_GAP, Math.min(COLUMN_GAP, Math.floor((available - fixed) / (columns - 1))));
+}
+
 /** A unit's heatmap size: THUMB, smaller for a tall column so 16 neurons fit a screen. */
 export const thumbFor = (tallest) => Math.max(MIN_THUMB, Math.min(THUMB, Math.floor(TALLEST_COLUMN / tallest) - ROW_GAP));
 
