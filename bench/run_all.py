@@ -30,6 +30,7 @@ from bench import (
     gpu_report,
     hessian,
     landscape,
+    live,
     transfer,
     workloads,
 )
@@ -487,9 +488,12 @@ def main() -> None:
         "cnn": cnn.run(),
         "experiments": experiments.run(),
     }
+    print("live training…", flush=True)
+    live_figures = live.run()
     print("a first visit's bytes…", flush=True)
     first_visit = transfer.run()
     report = render(start, warm, engine, baseline, networks, compile_figures)
+    report += "\n" + live.render(live_figures)
     report += "\n" + transfer.render(first_visit)
     report += "\n" + render_load_section()
     OUTPUT.write_text(report + kept_sections(OUTPUT.read_text() if OUTPUT.exists() else ""))

@@ -70,7 +70,7 @@ MAX_TOTAL_UPDATES = 10_000_000  # a run's, so a float32 step count stays exact
 LIVE_FIELDS = frozenset({"learning_rate", "regularization", "regularization_rate", "epochs"})
 BOUNDARY_RESOLUTION = 40  # the decision boundary's grid, as the train experiment's
 THUMBNAIL_RESOLUTION = 16  # each unit's picture in the network diagram
-THUMBNAIL_DECIMALS = 3  # a picture's values: finer than any colour scale shows
+PICTURE_DECIMALS = 3  # the pictures' values: finer than any colour scale shows
 DIAGRAM_MAX_UNITS = 16  # the widest layer the diagram draws unit by unit
 
 
@@ -157,7 +157,7 @@ def unit_pictures(
 
 
 def _picture(values: np.ndarray, resolution: int) -> list[list[float]]:
-    grid = np.round(values.reshape(resolution, resolution).astype(np.float64), THUMBNAIL_DECIMALS)
+    grid = np.round(values.reshape(resolution, resolution).astype(np.float64), PICTURE_DECIMALS)
     return grid.tolist()
 
 
@@ -314,7 +314,9 @@ def live_step(setup: NetworkSetup, state: LiveState | None, updates: int) -> dic
     }
     if not diverged:
         if axes is not None and seen.grid_outputs is not None:
-            z = np.asarray(seen.grid_outputs).reshape(axes[1].size, axes[0].size, -1)
+            # Rounded as the pictures are: a third of the bytes, and gzip's time with them.
+            z = np.round(np.asarray(seen.grid_outputs, dtype=np.float64), PICTURE_DECIMALS)
+            z = z.reshape(axes[1].size, axes[0].size, -1)
             out["boundary"] = {"x": axes[0], "y": axes[1], "z": z if classification else z[..., 0]}
         out["network"] = _diagram(spec, dataset, train_state, classification)
     if state is None:
