@@ -1141,8 +1141,8 @@ def test_a_recorded_live_run_replays_in_the_standalone_page(
     expect(page.locator("#network-diagram .unit")).to_have_count(2 + 4 + 2)
     slider.fill("0")
     expect(page.locator("#live-frame-label")).to_contain_text("epoch 0 (1 of 60)")
-    shape = page.evaluate("() => document.getElementById('live-curves').layout.shapes[0].x0")
-    assert shape == 0
+    # (Plots are redrawn at most ten times a second: the line follows the label.)
+    page.wait_for_function("() => document.getElementById('live-curves').layout.shapes[0].x0 === 0")
     assert any(t["type"] == "heatmap" for t in traces(page, "live-data"))
     page.click("#live-play")
     page.wait_for_function("() => Number(document.getElementById('live-frame').value) >= 3")
@@ -1152,3 +1152,27 @@ def test_a_recorded_live_run_replays_in_the_standalone_page(
     page.screenshot(path=str(SHOTS / "networks-live-export.png"), full_page=True)
     offline.close()
     assert left == [] and errors == []
+
+
+def test_live_training_says_why_it_cannot_run(page: Page, live_url: str) -> None:
+    """A network over the live limit: the server's 422, in words, and Play stops (the page
+    logs only that failed request). A CNN: nothing is sent, and the page says why."""
+    logged: list[str] = []
+    page.on("console", lambda m: logged.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda error: logged.append(error.message))
+    open_networks(page, f"{live_url}/networks.html?n=100&w=64,64,64")
+    sent = live_calls(page)
+    page.click("#live-play")
+    error = page.locator("#live-error")
+    expect(error).to_contain_text("cannot train this live")
+    expect(error).to_contain_text("5000 parameters")
+    expect(page.locator("#live-play")).to_have_attribute("aria-pressed", "false")
+    page.wait_for_timeout(500)
+    assert len(sent) == 1
+    assert len(logged) == 1 and "422" in logged[0]
+
+    page.select_option("#architecture", "cnn")
+    page.click("#live-step")
+    expect(error).to_contain_text("Nothing sent: live training runs MLPs")
+    page.wait_for_timeout(300)
+    assert len(sent) == 1

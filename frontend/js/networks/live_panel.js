@@ -33,6 +33,7 @@ export function mountLivePanel({ store, catalogue, api, form, dataPanel }) {
   let busy = false; // a request in flight (never two)
   let generation = 0; // bumped by every reset: answers to an older run are dropped
   let lookTimer = null;
+  let lookAfter = false; // a reset came while a request was in flight
 
   speed.replaceChildren(...SPEEDS.map((s) => new Option(`${s.label} / frame`, s.name)));
   speed.value = DEFAULT_SPEED;
@@ -85,6 +86,7 @@ export function mountLivePanel({ store, catalogue, api, form, dataPanel }) {
   /** Back to no run: nothing of the old one stays drawn. */
   const forget = () => {
     generation += 1;
+    lookAfter = busy;
     setPlaying(false);
     if (run?.view) dataPanel.clearTraining(run.view);
     if (run && curvesOwnedByLive()) draw($("curves-plot"), () => buildCurvesFigure(null));
@@ -107,6 +109,7 @@ export function mountLivePanel({ store, catalogue, api, form, dataPanel }) {
     run.history = withFrame(run.history, response);
     run.frames = recordFrame(run.frames, { epoch: response.epoch, boundary: response.boundary ?? null, network: response.network ?? null });
     drawFrame(response);
+    showError(null); // (an answer: whatever failed before is mended)
     $("live-save").disabled = false;
     if (response.diverged) {
       setPlaying(false);
@@ -146,7 +149,7 @@ export function mountLivePanel({ store, catalogue, api, form, dataPanel }) {
       return false;
     } finally {
       busy = false;
-      if (!run && !playing) lookSoon(); // a reset while it was in flight: show the new start
+      if (lookAfter) { lookAfter = false; lookSoon(); } // a reset while it was in flight: show the new start
     }
   };
 
