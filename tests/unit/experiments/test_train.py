@@ -53,3 +53,21 @@ def test_a_run_reports_monotone_progress_curves_and_boundaries() -> None:
     assert [p["boundary"]["epoch"] for p in partials] == [1, 2, 3, 4]
     assert np.array_equal(partials[-1]["boundary"]["z"], boundary["z"][-1])
     assert partials[0]["history"]["train_loss"] == result["history"]["train_loss"][:2]
+
+
+def test_a_network_on_features_is_drawn_over_its_points() -> None:
+    """The result's data are the points on the plane and its boundary covers them, while
+    the network reads their features (so the boundary is the network at features of the
+    grid: a model on x₁² alone does not change with x₂, and is the same at ±x₁)."""
+    setup = NetworkSetup(n_samples=80, features=("x1_squared",), widths=(), epochs=3)
+    result = run(setup, lambda *_: None)
+    points = load_dataset(setup).plane
+    assert points is not None
+    np.testing.assert_array_equal(result["data"]["x_train"], points[0])
+    boundary = result["boundary"]
+    z = np.asarray(boundary["z"][-1])[..., 1]  # rows follow x₂, columns x₁
+    np.testing.assert_allclose(z, np.broadcast_to(z[0], z.shape), atol=1e-6)
+    x = np.asarray(boundary["x"])
+    assert np.ptp(z[0]) > 0.01  # it does change with x₁ ...
+    mirrored = np.interp(-x[x < 0], x, z[0])  # ... but only through x₁²
+    np.testing.assert_allclose(z[0][x < 0], mirrored, atol=0.01)

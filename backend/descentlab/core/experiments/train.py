@@ -282,6 +282,7 @@ def run(setup: NetworkSetup, progress: Progress) -> Result:
         progress(fraction, latest.pop() if latest else None)
 
     dataset, spec, result = train_setup(setup, report, live)
+    points = dataset.plane or (dataset.x_train, dataset.x_test)
     out: dict[str, Any] = {
         "setup": setup.__dict__,
         "parameters": count_params(spec),
@@ -289,9 +290,10 @@ def run(setup: NetworkSetup, progress: Progress) -> Result:
         "steps_per_epoch": result.steps_per_epoch,
         "history": result.history,
         "data": {
-            "x_train": dataset.x_train,
+            # The points as drawn: on the plane when the network reads features of them.
+            "x_train": points[0],
             "y_train": dataset.y_train,
-            "x_test": dataset.x_test,
+            "x_test": points[1],
             "y_test": dataset.y_test,
             "task": dataset.task,
             "n_classes": dataset.n_classes,
