@@ -105,7 +105,7 @@ describe("decision boundary", () => {
     const p1 = makeBoundary(2).z[2].map((row) => row.map((p) => p[1]));
     assert.deepEqual(two[0].z, p1);
     assert.deepEqual(two[1].z, p1);
-    assert.deepEqual([two[0].zmin, two[0].zmax, two[0].zsmooth], [0, 1, "best"]);
+    assert.deepEqual([two[0].zmin, two[0].zmax, two[0].zsmooth], [0, 1, "fast"]);
     const scale = twoClassColorscale();
     assert.deepEqual(scale.map(([s]) => s), [0, 0.5, 0.5, 1]);
     assert.deepEqual([scale[0][1], scale[3][1]], [tint(classColor(0), 0.45), tint(classColor(1), 0.45)]);
