@@ -207,3 +207,57 @@ def test_an_app_with_its_own_front_end_folder_exports_from_that_folder(tmp_path:
     with TestClient(create_app(settings)) as own:
         page = own.get("/api/lessons/momentum-saddle/export").text
     assert "this-folder-not-the-default" in page
+
+
+def test_a_live_run_downloads_as_html_replayed_exactly(client: TestClient) -> None:
+    """POST /api/export/network replays a recording (two learning rates, then L2) into the
+    network page: the same frames as playing it through POST /api/live/steps, to the digit."""
+    setup = {"n_samples": 100, "widths": [4], "features": ["x1", "x2", "sin_x1"]}
+    segments = [
+        {"updates": 7, "learning_rate": 0.05},
+        {"updates": 5, "learning_rate": 0.2, "regularization": "l2", "regularization_rate": 0.1},
+    ]
+    link = "http://testserver/networks.html?w=4"
+    response = client.post(
+        "/api/export/network", json={"setup": setup, "segments": segments, "link": link}
+    )
+    assert response.status_code == 200, response.text
+    assert response.headers["content-disposition"] == (
+        'attachment; filename="descentlab-live-moons.html"'
+    )
+    data = page_data(response.text)
+    assert data["kind"] == "network" and data["labLink"] == link
+    assert data["state"]["inputFeatures"] == ["x1", "x2", "sin_x1"]
+    live = data["live"]
+    # Played the way the page plays it: the same setup, the rates as they changed.
+    frame = client.post("/api/live/steps", json={"setup": setup, "updates": 0}).json()
+    for segment in segments:
+        rates = {k: v for k, v in segment.items() if k != "updates"}
+        body = {"setup": {**setup, **rates}, "state": frame["state"], "updates": segment["updates"]}
+        frame = client.post("/api/live/steps", json=body).json()
+    assert live["history"]["epoch"][-1] == frame["epoch"] == 12 / 3
+    assert live["history"]["train_loss"][-1] == frame["metrics"]["train_loss"]
+    assert live["history"]["penalty"][-1] == frame["metrics"]["penalty"] > 0
+    assert live["frames"][-1]["network"] == frame["network"]
+    assert live["frames"][-1]["boundary"] == frame["boundary"]
+    # Every update count is a point of the curves (12 ≤ 300), each a frame (≤ 60).
+    assert len(live["history"]["epoch"]) == len(live["frames"]) == 13
+    assert live["diverged_at"] is None
+    assert live["data"]["x_train"] == frame_data(client, setup)
+
+
+def frame_data(client: TestClient, setup: dict[str, Any]) -> Any:
+    return client.post("/api/live/steps", json={"setup": setup}).json()["data"]["x_train"]
+
+
+def test_a_recording_over_the_bounds_is_a_422(client: TestClient) -> None:
+    too_long = [{"updates": 20_000, "learning_rate": 0.01}, {"updates": 1, "learning_rate": 0.1}]
+    for body, words in (
+        ({"segments": too_long}, "at most 20000 updates"),
+        ({"segments": []}, "at least 1 item"),
+        ({"setup": {"architecture": "cnn", "dataset": "digits"}, "segments": too_long[1:]}, "mlp"),
+        ({"segments": [{"updates": 1, "learning_rate": 0}]}, "greater than 0"),
+    ):
+        response = client.post("/api/export/network", json=body)
+        assert response.status_code == 422, body
+        assert words in response.text, (words, response.text)

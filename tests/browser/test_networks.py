@@ -10,6 +10,7 @@ Settings stay small (100 samples, a few epochs, one hidden layer of 8) so the fi
 """
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -822,7 +823,8 @@ def live_epoch(page: Page) -> float:
 
 def wait_epoch(page: Page, at_least: float) -> None:
     page.wait_for_function(
-        "(n) => Number((document.getElementById('live-epoch').textContent || '').split(' ')[1]) >= n",
+        "(n) => Number((document.getElementById('live-epoch').textContent || '')"
+        ".split(' ')[1].replace(',', '')) >= n",
         arg=at_least,
         timeout=FIRST_RESULTS_MS,
     )
@@ -952,7 +954,8 @@ def test_the_network_diagram_draws_units_and_links(watched: Page, live_url: str)
     expect(diagram.locator("svg line")).to_have_count(2 * 8 + 8 * 2)
     # Links by weight: both colours, widths that differ.
     strokes = diagram.locator("svg line").evaluate_all(
-        "(lines) => lines.map((l) => [l.getAttribute('stroke'), Number(l.getAttribute('stroke-width')), Number(l.dataset.weight)])"
+        "(lines) => lines.map((l) => [l.getAttribute('stroke'),"
+        " Number(l.getAttribute('stroke-width')), Number(l.dataset.weight)])"
     )
     for color, _, weight in strokes:
         assert color == ("#0072B2" if weight >= 0 else "#E69F00")
@@ -1094,38 +1097,57 @@ def test_live_screenshots_at_desktop_and_phone_sizes(browser: Browser, live_url:
 def test_a_recorded_live_run_replays_in_the_standalone_page(
     browser: Browser, live_url: str, tmp_path: Path
 ) -> None:
-    """The page saves a live run (at most 60 frames, the whole curves); the standalone
-    network page (descentlab export's template and modules) replays it offline."""
-    from descentlab.export.lessons import frontend_dir
-    from descentlab.export.page import Document, render
-
+    """The page exports a live run: it sends the run's first setup and its segments (a new
+    one where the learning rate changed while it played), the server replays them into
+    the standalone network page (60 frames, the curves), which plays offline; the replay
+    ends where the page's run ended, at the same training loss to the last digit."""
     context = browser.new_context(viewport={"width": 1400, "height": 1000}, accept_downloads=True)
     page = context.new_page()
     open_networks(page, f"{live_url}/networks.html?n=100&ep=6&w=4&rg=l2&rr=0.01")
     expect(page.locator("#live-save")).to_be_disabled()
     page.click("#live-play")
+    wait_epoch(page, 30)
+    page.fill("#learning-rate", "0.003")  # while it plays: a new segment
     wait_epoch(page, 70)
     pause(page)
-    with page.expect_download() as download:
+    page_loss = page.evaluate(
+        "() => document.getElementById('curves-plot').data"
+        ".find((t) => t.name === 'train loss').y.at(-1)"
+    )
+    with page.expect_request("**/api/export/network") as sent, page.expect_download() as download:
         page.click("#live-save")
-    live = json.loads(Path(download.value.path()).read_text())
+    body = sent.value.post_data_json
+    html = Path(download.value.path()).read_text(encoding="utf-8")
     context.close()
+    rates = [segment["learning_rate"] for segment in body["segments"]]
+    assert rates[0] == 0.01 and rates[-1] == 0.003
+    assert all(
+        s["regularization"] == "l2" and s["regularization_rate"] == 0.01 for s in body["segments"]
+    )
+    assert "learning_rate" not in body["setup"] or body["setup"]["learning_rate"] == 0.01
+    inlined = re.search(
+        r'<script type="application/json" id="descentlab-export">(.*?)</script>', html, re.S
+    )
+    assert inlined is not None
+    live = json.loads(inlined.group(1))["live"]
     frames = live["frames"]
     assert len(frames) == 60
-    assert len(live["history"]["epoch"]) > 70  # every frame's metrics, not thinned
     assert frames[0]["epoch"] == 0 and frames[-1]["epoch"] == live["history"]["epoch"][-1]
+    assert live["history"]["epoch"][-1] == sum(s["updates"] for s in body["segments"]) / 3
+    assert live["history"]["train_loss"][-1] == page_loss  # the same run, exactly
     assert live["setup"]["regularization"] == "l2"
 
-    document = Document(kind="network", title="A live run", state={}, data={"live": live})
     file = tmp_path / "live-run.html"
-    file.write_text(render(document, frontend_dir()), encoding="utf-8")
+    file.write_text(html, encoding="utf-8")
     offline = browser.new_context(viewport={"width": 1400, "height": 1000})
     left: list[str] = []
     offline.route(
         "**/*",
-        lambda route: route.continue_()
-        if route.request.url.startswith(("file:", "data:"))
-        else (left.append(route.request.url), route.abort()),
+        lambda route: (
+            route.continue_()
+            if route.request.url.startswith(("file:", "data:"))
+            else (left.append(route.request.url), route.abort())
+        ),
     )
     page = offline.new_page()
     errors: list[str] = []

@@ -1,12 +1,12 @@
 // Live training's pure parts: which setup changes restart a run, the request, the curves
-// and recorded frames a run keeps, the network diagram's geometry and colours.
+// and the recording a run keeps for its export, the network diagram's geometry and colours.
 import "./experiment_kinds.mjs";
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 
 import {
-  DIVERGED, MAX_UPDATES, emptyHistory, liveErrorMessage, liveExport, liveRequest, needsReset, recordFrame,
-  spreadIndices, thinFrames, updatesPerFrame, withFrame,
+  DIVERGED, MAX_UPDATES, emptyHistory, liveErrorMessage, liveExportRequest, liveRequest, needsReset,
+  segmentValues, spreadIndices, thinFrames, updatesPerFrame, withFrame, withSegment,
 } from "../../frontend/js/networks/live.js";
 import { NEGATIVE, POSITIVE, divergingRgb } from "../../frontend/js/networks/colors.js";
 import {
@@ -86,23 +86,23 @@ describe("a run's curves and frames", () => {
     assert.ok(Math.max(...gaps) - Math.min(...gaps) <= 1, "evenly spread");
   });
 
-  it("records in bounded memory, halving when full and keeping the newest", () => {
-    let frames = [];
-    for (let i = 0; i < 1000; i++) frames = recordFrame(frames, { epoch: i }, 120);
-    assert.ok(frames.length <= 120 && frames.length >= 60, String(frames.length));
-    assert.equal(frames[0].epoch, 0);
-    assert.equal(frames.at(-1).epoch, 999);
-    const epochs = frames.map((f) => f.epoch);
-    assert.deepEqual([...epochs].sort((a, b) => a - b), epochs);
-  });
-
-  it("exports at most 60 frames with the full curves", () => {
-    const frames = Array.from({ length: 120 }, (_, i) => ({ epoch: i, boundary: null, network: null }));
-    const history = { epoch: Array.from({ length: 300 }, (_, i) => i) };
-    const exported = liveExport({ setup: { dataset: "moons" }, data: { task: "classification" }, history, frames });
-    assert.equal(exported.frames.length, 60);
-    assert.equal(exported.history.epoch.length, 300);
-    assert.deepEqual(exported.setup, { dataset: "moons" });
+  it("records a run as segments: one per stretch of one learning rate and penalty", () => {
+    const state = { ...defaultState(), learningRate: 0.01, regularization: "none" };
+    const values = segmentValues(state);
+    assert.deepEqual(Object.keys(values), ["learning_rate", "regularization", "regularization_rate"]);
+    let segments = withSegment([], values, 10);
+    segments = withSegment(segments, values, 10); // the same values: the same segment
+    segments = withSegment(segments, values, 0); // a look: nothing ran
+    assert.deepEqual(segments, [{ updates: 20, ...values }]);
+    const faster = segmentValues({ ...state, learningRate: 0.1 });
+    segments = withSegment(segments, faster, 3);
+    const penalized = segmentValues({ ...state, learningRate: 0.1, regularization: "l2" });
+    segments = withSegment(segments, penalized, 5);
+    assert.deepEqual(segments.map((s) => [s.updates, s.learning_rate, s.regularization]), [
+      [20, 0.01, "none"], [3, 0.1, "none"], [5, 0.1, "l2"],
+    ]);
+    const body = liveExportRequest({ dataset: "moons" }, segments, "http://lab/networks.html");
+    assert.deepEqual(Object.keys(body), ["setup", "segments", "link"]);
   });
 });
 

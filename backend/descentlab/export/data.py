@@ -29,7 +29,9 @@ from descentlab.api.schemas.experiments import ExperimentRequest, core_params
 from descentlab.api.schemas.grid import GridRequest
 from descentlab.api.schemas.maps import MapRequest
 from descentlab.api.schemas.trajectories import TrajectoryRequest
+from descentlab.core.experiments.live import LiveSegment, replay
 from descentlab.core.experiments.registry import EXPERIMENTS
+from descentlab.core.experiments.train import NetworkSetup
 from descentlab.core.hyperparameter_maps import map_steps
 from descentlab.core.trajectory import run_labels
 
@@ -194,6 +196,11 @@ def surface_data(state: Mapping[str, Any]) -> Json:
 def experiment_request(experiment: Mapping[str, Any]) -> Any:
     """The experiment as ``POST /api/experiments`` validates it (a request model)."""
     return EXPERIMENT_REQUEST.validate_python(dict(experiment))
+
+
+def live_run(setup: NetworkSetup, segments: Sequence[LiveSegment]) -> Any:
+    """A recorded live run replayed (``live.replay``), as plain JSON values."""
+    return orjson.loads(encode(replay(setup, segments)))
 
 
 def network_result(experiment: Mapping[str, Any]) -> Any:

@@ -17,14 +17,18 @@ import orjson
 
 from descentlab.api.settings import get_settings
 from descentlab.assets import require_frontend
+from descentlab.core.experiments.live import LiveSegment
+from descentlab.core.experiments.train import NetworkSetup
 from descentlab.export import data
 from descentlab.export.page import Document, fill, render, styles
 from descentlab.lessons import LESSONS, Lesson, NetworkScenario, get_lesson
+from descentlab.lessons.format import setup_fields
 
 Json = dict[str, Any]
 INDEX_TEMPLATE = "export/index.html"
 INDEX_STYLES = ("css/lab.css", "css/lessons.css", "css/export.css")
 SCENARIO_TITLE = "A Descent Lab scenario"
+LIVE_RUN_TITLE = "A network trained live in Descent Lab"
 
 
 class UnknownLessonError(KeyError):
@@ -100,6 +104,24 @@ def scenario_html(
         title=SCENARIO_TITLE,
         state=dict(state),
         data=data.surface_data(state),
+        lab_link=lab_link,
+    )
+    return render(document, frontend or frontend_dir())
+
+
+def live_run_html(
+    setup: NetworkSetup,
+    segments: Sequence[LiveSegment],
+    lab_link: str | None = None,
+    frontend: Path | None = None,
+) -> str:
+    """A live training run (its setup and its recorded changes) replayed into a standalone
+    page: its curves, its pictures frame by frame, a slider and a player."""
+    document = Document(
+        kind="network",
+        title=LIVE_RUN_TITLE,
+        state=setup_fields(setup),
+        data={"live": data.live_run(setup, segments)},
         lab_link=lab_link,
     )
     return render(document, frontend or frontend_dir())

@@ -81,7 +81,7 @@ export function liveCurvesFigure(history, epoch) {
 }
 
 /**
- * A recorded live run (the Networks page's `liveExport`): the boundary under the data, the
+ * A recorded live run (POST /api/export/network's replay): the boundary under the data, the
  * curves and the network diagram at each kept frame, a slider over the frames and a Play
  * button that steps through them.
  */

@@ -1,15 +1,13 @@
 // Live training (TensorFlow Playground's Play): what one POST /api/live/steps asks for,
-// when a setup change must start the run again, the curves and the frames a run keeps,
-// and what an error means for the learner. Pure: no DOM, no timers.
+// when a setup change must start the run again, the curves, the recording a standalone
+// page is replayed from, and what an error means for the learner. Pure: no DOM, no timers.
 
 // The setup fields the server lets a run change between calls (the API's names): they
 // take effect at the next call. Any other change answers 409: the run starts again.
 export const TUNABLE = ["learning_rate", "regularization", "regularization_rate", "epochs"];
 // The most updates one call may ask for (the endpoint's bound, 0–1,000).
 export const MAX_UPDATES = 1000;
-// Frames a run keeps for its recording (the standalone page's player), and how many of
-// them the standalone page gets.
-export const RECORD_FRAMES = 120;
+// The most frames a standalone page replays (the server's replay keeps 60).
 export const EXPORT_FRAMES = 60;
 
 /** How much one frame trains: a few updates, or whole epochs (the default: one). */
@@ -71,24 +69,30 @@ export function spreadIndices(length, count) {
 /** At most `max` of `frames`, evenly spread over the run, its first and last frame kept. */
 export const thinFrames = (frames, max = EXPORT_FRAMES) => spreadIndices(frames.length, max).map((i) => frames[i]);
 
-/**
- * The recording with `frame` added. Once it holds more than `max`, every other frame goes
- * (the first and the newest stay): a long run keeps frames spread over all of it, in
- * bounded memory.
- */
-export function recordFrame(frames, frame, max = RECORD_FRAMES) {
-  const next = [...frames, frame];
-  if (next.length <= max) return next;
-  return next.filter((_, i) => i % 2 === 0 || i === next.length - 1);
-}
+/** A run's tunable values now, as a recording's segment names them (from the page's state). */
+export const segmentValues = (state) => ({
+  learning_rate: state.learningRate,
+  regularization: state.regularization,
+  regularization_rate: state.regularizationRate,
+});
 
 /**
- * What a standalone page needs to replay a run: its setup, data and full curves, and at
- * most `max` frames ({epoch, boundary, network}).
+ * The recording with `updates` more run under `values` (`segmentValues`): a run is its first
+ * setup and its segments, one per stretch of one learning rate and penalty (the server
+ * replays them exactly for a standalone page: POST /api/export/network). Updates under the
+ * last segment's values extend it.
  */
-export function liveExport({ setup, data, history, frames }, max = EXPORT_FRAMES) {
-  return { setup, data, history, frames: thinFrames(frames, max) };
+export function withSegment(segments, values, updates) {
+  if (updates <= 0) return segments;
+  const last = segments.at(-1);
+  if (last && Object.keys(values).every((key) => last[key] === values[key])) {
+    return [...segments.slice(0, -1), { ...last, updates: last.updates + updates }];
+  }
+  return [...segments, { updates, ...values }];
 }
+
+/** The body of POST /api/export/network: the run's first setup, its segments, a way back. */
+export const liveExportRequest = (setup, segments, link) => ({ setup, segments, link });
 
 /** What to tell the learner when a call failed; `stop`: whether playing must stop. */
 export function liveErrorMessage(error) {

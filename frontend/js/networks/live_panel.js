@@ -7,10 +7,11 @@
 // new network's first picture so no old one stays on screen.
 
 import {
-  DEFAULT_SPEED, DIVERGED, MAX_UPDATES, SPEEDS, emptyHistory, liveErrorMessage, liveExport, liveRequest, liveStatus,
-  needsReset, recordFrame, updatesPerFrame, withFrame,
+  DEFAULT_SPEED, DIVERGED, MAX_UPDATES, SPEEDS, emptyHistory, liveErrorMessage, liveExportRequest, liveRequest,
+  liveStatus, needsReset, segmentValues, updatesPerFrame, withFrame, withSegment,
 } from "./live.js";
-import { fileStem, saveJson } from "../downloads.js";
+import { clientHeaders } from "../client_id.js";
+import { fileStem, saveBlob } from "../downloads.js";
 import { mountNetworkDiagram } from "./network_diagram.js";
 import { noDiagramReason } from "./network_view.js";
 import { draw } from "./plotting.js";
@@ -100,14 +101,18 @@ export function mountLivePanel({ store, catalogue, api, form, dataPanel }) {
   /** One request: `updates` more from the run's state (a new run from null). */
   const call = async (updates) => {
     const setup = setupParams(store.state);
+    const values = segmentValues(store.state); // what this call's updates run with
     if (run && (needsReset(run.setup, setup) || !run.state)) forget();
     const ticket = generation;
     const response = await api.postLiveSteps(liveRequest(setup, run?.state ?? null, updates));
     if (ticket !== generation) return null; // a reset came first: an old run's answer
-    if (!run) run = { data: response.data, history: emptyHistory(response.data?.task === "classification"), frames: [] };
+    if (!run) {
+      run = { first: setup, data: response.data, history: emptyHistory(response.data?.task === "classification"), segments: [] };
+    }
+    const ran = response.updates - (run.response?.updates ?? 0);
+    run.segments = withSegment(run.segments, values, ran);
     Object.assign(run, { setup, state: response.state, response });
     run.history = withFrame(run.history, response);
-    run.frames = recordFrame(run.frames, { epoch: response.epoch, boundary: response.boundary ?? null, network: response.network ?? null });
     drawFrame(response);
     showError(null); // (an answer: whatever failed before is mended)
     $("live-save").disabled = false;
@@ -206,11 +211,29 @@ export function mountLivePanel({ store, catalogue, api, form, dataPanel }) {
     }
   });
 
-  /** The run so far as the standalone page replays it (its `live` data), or null. */
-  const recording = () => (run ? liveExport({ setup: run.setup, data: run.data, history: run.history, frames: run.frames }) : null);
-  $("live-save").addEventListener("click", () => {
-    const live = recording();
-    if (live) saveJson(`${fileStem(`live-${live.setup.dataset}`)}.json`, live);
+  /** The run so far as POST /api/export/network replays it (its first setup, its segments), or null. */
+  const recording = () => (run?.segments.length ? liveExportRequest(run.first, run.segments, location.href) : null);
+  const save = $("live-save");
+  save.addEventListener("click", async () => {
+    const body = recording();
+    if (!body) return;
+    save.disabled = true;
+    try {
+      const response = await fetch("/api/export/network", {
+        method: "POST",
+        headers: { "content-type": "application/json", ...clientHeaders() },
+        body: JSON.stringify(body),
+      });
+      if (!response.ok) {
+        const problem = await response.json().catch(() => null);
+        throw new Error(problem?.detail ?? `HTTP ${response.status}`);
+      }
+      saveBlob(`${fileStem(`live-${body.setup.dataset}`)}.html`, await response.blob());
+    } catch (error) {
+      showError(`Could not export the run: ${error.message}`);
+    } finally {
+      save.disabled = !run;
+    }
   });
 
   forget();

@@ -26,11 +26,11 @@ from descentlab.api.jobs import JobBackend
 from descentlab.api.middleware.compute_limit import RETRY_AFTER_S as SLOT_RETRY_AFTER_S
 from descentlab.api.middleware.compute_limit import ComputeBusyError, ComputeLimiter
 from descentlab.api.responses import encode
-from descentlab.api.schemas.export import ScenarioExportRequest
+from descentlab.api.schemas.export import LiveRunExportRequest, ScenarioExportRequest
 from descentlab.api.schemas.problems import BUSY, problem_response
 from descentlab.api.settings import Settings
 from descentlab.assets import require_frontend
-from descentlab.export import lesson_html, scenario_html
+from descentlab.export import lesson_html, live_run_html, scenario_html
 from descentlab.export.data import experiment_request, surface_data, validated_requests
 from descentlab.lessons import LESSON_ID_PATTERN, Lesson, NetworkScenario, get_lesson
 from descentlab.lessons.format import MAX_ID_LENGTH
@@ -154,3 +154,21 @@ async def export_scenario(
     frontend = require_frontend(settings.frontend_dir)
     page = await _in_compute_slot(limiter, partial(scenario_html, state, body.link, frontend))
     return _attachment(page, f"descentlab-{state['surface']}.html")
+
+
+@router.post(
+    "/api/export/network",
+    tags=["export"],
+    response_class=Response,
+    responses={**HTML_FILE, **BUSY},
+)
+async def export_live_run(
+    body: LiveRunExportRequest, settings: SettingsDep, limiter: LimiterDep
+) -> Response:
+    """A live training run from the Networks page as one self-contained HTML file: the
+    server replays its updates exactly (at most 20,000) and keeps its curves and 60 frames
+    of the boundary and the network, which the page plays with a slider."""
+    frontend = require_frontend(settings.frontend_dir)
+    work = partial(live_run_html, body.setup_core(), body.segments_core(), body.link, frontend)
+    page = await _in_compute_slot(limiter, work)
+    return _attachment(page, f"descentlab-live-{body.setup_core().dataset}.html")

@@ -52,6 +52,7 @@ def core_literal(hint: Any) -> Any | None:
 
 
 TaskName = named("Task", get_args(Task))
+RegularizationName = named("Regularization", get_args(Regularization))
 DirectionsName = named("Directions", get_args(Directions))
 JobStatus = named("JobStatus", get_args(JobStatusLiteral))
 MapMetricName = named("MapMetric", get_args(MapMetric))

@@ -53,9 +53,6 @@ COMPILE_S = 1.5  # compiling one kernel (a training epoch, a Lanczos run, …) f
 
 JOB_BYTES = 224 * MB  # JAX's working set for any job, whatever its size
 KERNEL_BYTES = 48 * MB  # each distinct compiled kernel: compiling it, and the executable
-# A vmapped Hessian-vector product holds this many copies of the activations per tangent
-# (forward-over-reverse: values, tangents, cotangents and their products).
-HVP_ACTIVATION_COPIES = 10
 BOUNDARY_CELLS = 40 * 40  # the training preview's decision-boundary grid
 
 
@@ -190,8 +187,7 @@ def hvps(
     """``count`` Hessian-vector products over the training set, ``batch`` vmapped at once,
     by the compiled ``kernel``."""
     seconds = count * net.n_train * net.work * HVP_SAMPLE_PARAMETER_S
-    activations = net.n_train * net.units * 4 * HVP_ACTIVATION_COPIES
-    working = batch * (activations + 4 * 4 * net.parameters)
+    working = batch * (hessian.hvp_bytes(net.n_train, net.units) + 4 * 4 * net.parameters)
     kernels = frozenset({f"{kernel}/{net.shape}/{batch}"})
     return Cost(seconds, 0.0, working, (*drivers, "n_samples", *net.size), kernels)
 
@@ -205,10 +201,12 @@ def lanczos(iterations: int, net: Network, runs: int = 1, itemsize: int = 4) -> 
     return replace(part, working_bytes=part.working_bytes + basis, kernels=part.kernels | begin)
 
 
-def quadrature(iterations: int, probes: int, net: Network) -> Cost:
-    """Stochastic Lanczos quadrature: probes in batches whose bases fit the budget."""
+def quadrature(iterations: int, probes: int, net: Network, most: int | None = None) -> Cost:
+    """Stochastic Lanczos quadrature: probes in batches whose bases fit the budget (and at
+    most ``most`` at once)."""
     steps = min(iterations, net.parameters)
     batch = hessian.quadrature_batch(probes, steps, net.parameters)
+    batch = batch if most is None else max(1, min(batch, most))
     part = hvps(
         probes * steps, net, f"quadrature/{steps}", batch=batch, drivers=("probes", "iterations")
     )
@@ -257,12 +255,16 @@ def _train(setup: NetworkSetup) -> Cost:
 
 
 def _hessian(params: HessianParams) -> Cost:
-    net = network(params.setup)
+    trained = network(params.setup)
+    # The Hessian's work is over its rows; the probes run as many at once as fit.
+    net = replace(trained, n_train=min(trained.n_train, params.samples))
+    fit = hessian.hvp_batch(params.probes, net.n_train, net.units)
+    batch = min(hessian.TRACE_BATCH, fit)
     parts = [
-        training(params.setup, net),
+        training(params.setup, trained),
         lanczos(params.iterations, net, runs=2),  # the top eigenvalues, the most negative
-        hvps(params.probes, net, "hutchinson", batch=min(hessian.TRACE_BATCH, params.probes)),
-        quadrature(params.iterations, params.probes, net),
+        hvps(params.probes, net, "hutchinson", batch=batch),
+        quadrature(params.iterations, params.probes, net, most=fit),
     ]
     parts.append(evaluations(2 * SLICE_POINTS, net, drivers=("setup",)))  # the 1-D slices
     if params.per_layer:  # each layer's block: HVPs of the whole network, a block's basis
@@ -270,7 +272,6 @@ def _hessian(params: HessianParams) -> Cost:
         for _, _, size in layer_blocks(spec):
             block = replace(net, parameters=size, shape=f"{net.shape}/block{size}")
             parts.append(lanczos(params.iterations, block))
-            batch = min(hessian.TRACE_BATCH, params.probes)
             parts.append(hvps(params.probes, block, "hutchinson", batch=batch))
     if net.parameters <= hessian.FULL_SPECTRUM_LIMIT:
         parts.append(dense_spectrum(net))

@@ -16,10 +16,12 @@ belongs to).
 """
 
 import base64
+import bisect
 import hashlib
+import itertools
 import json
-from collections.abc import Mapping
-from dataclasses import asdict, dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass, replace
 from typing import Any
 
 import jax
@@ -41,6 +43,7 @@ from descentlab.core.nets.datasets import FEATURES, Dataset
 from descentlab.core.nets.models import (
     BatchStats,
     MLPSpec,
+    Regularization,
     Weights,
     count_params,
     init_batch_stats,
@@ -354,6 +357,115 @@ def _metrics(
     if classification:
         out |= {"train_accuracy": train_accuracy, "test_accuracy": test_accuracy}
     return out
+
+
+# A recorded run replayed for a standalone page: its updates and rows bound the work.
+MAX_RECORDED_UPDATES = 20_000
+MAX_RECORDED_ROWS = 2_000_000
+MAX_SEGMENTS = 1_000
+RECORDED_FRAMES = 60  # the pictures a page replays
+RECORDED_POINTS = 300  # the curves' points
+
+
+@dataclass(frozen=True)
+class LiveSegment:
+    """Updates run with one learning rate and penalty (a run's calls between two changes)."""
+
+    updates: int
+    learning_rate: float
+    regularization: Regularization
+    regularization_rate: float
+
+
+def check_recording(setup: NetworkSetup, segments: Sequence[LiveSegment]) -> None:
+    """Raise ValueError for a recording this server would not replay (told as a 422)."""
+    check_live(setup, 0)
+    if not 1 <= len(segments) <= MAX_SEGMENTS:
+        raise ValueError(f"a recording has 1 to {MAX_SEGMENTS} segments, got {len(segments)}")
+    total = sum(segment.updates for segment in segments)
+    rows = total * samples_per_batch(setup.batch_size, len(load_dataset(setup).x_train))
+    if total > MAX_RECORDED_UPDATES or rows > MAX_RECORDED_ROWS:
+        raise ValueError(
+            f"a recording replays at most {MAX_RECORDED_UPDATES} updates and "
+            f"{MAX_RECORDED_ROWS} rows; this one has {total} updates, {rows} rows"
+        )
+    for segment in segments:
+        check_live(_with(setup, segment), 0)
+
+
+def _with(setup: NetworkSetup, segment: LiveSegment) -> NetworkSetup:
+    return replace(
+        setup,
+        learning_rate=segment.learning_rate,
+        regularization=segment.regularization,
+        regularization_rate=segment.regularization_rate,
+    )
+
+
+def _spread(values: Sequence[int], count: int) -> list[int]:
+    """At most ``count`` of ``values``, evenly spread, the first and the last kept."""
+    if len(values) <= count:
+        return list(values)
+    return [values[round(i * (len(values) - 1) / (count - 1))] for i in range(count)]
+
+
+def replay(setup: NetworkSetup, segments: Sequence[LiveSegment]) -> dict[str, Any]:
+    """A recorded live run computed again, exactly (the same programs, the same shuffles):
+    its curves at up to ``RECORDED_POINTS`` update counts (every change of rate or penalty
+    among them), its pictures at up to ``RECORDED_FRAMES`` of those, and its data.
+
+    ``{setup, data, history: {epoch, train_loss, …}, frames: [{epoch, boundary, network}],
+    diverged_at}``: what a standalone page replays (``diverged_at``: the update count
+    where the weights stopped being finite, else None; the run ends there).
+    """
+    check_recording(setup, segments)
+    ends = list(itertools.accumulate(segment.updates for segment in segments))
+    total = ends[-1]
+    even = {round(i * total / RECORDED_POINTS) for i in range(RECORDED_POINTS + 1)}
+    points = sorted(even | set(ends) | {0})
+    pictured = set(_spread(points, RECORDED_FRAMES))
+    first = live_step(setup, None, 0)
+    history: dict[str, list[Any]] = {"epoch": []}
+    frames: list[dict[str, Any]] = []
+    state, done, diverged_at = first["state"], 0, None
+
+    def keep(frame: dict[str, Any], at: int) -> None:
+        history["epoch"].append(frame["epoch"])
+        for name, value in frame["metrics"].items():
+            if name != "batch_loss":
+                history.setdefault(name, []).append(value)
+        if at in pictured:
+            frames.append(
+                {
+                    "epoch": frame["epoch"],
+                    "boundary": frame.get("boundary"),
+                    "network": frame["network"],
+                }
+            )
+
+    keep(first, 0)
+    for point in points[1:]:
+        segment = segments[bisect.bisect_left(ends, point)]  # the one (done, point] lies in
+        while done < point:
+            frame = live_step(
+                _with(setup, segment),
+                LiveState.decode(**state),
+                min(MAX_UPDATES, point - done),
+            )
+            done, state = frame["updates"], frame["state"]
+            if frame["diverged"]:
+                diverged_at = done
+                break
+        keep(frame, point)
+        if diverged_at is not None:
+            break
+    return {
+        "setup": asdict(setup),
+        "data": first["data"],
+        "history": history,
+        "frames": frames,
+        "diverged_at": diverged_at,
+    }
 
 
 def warm_live() -> None:

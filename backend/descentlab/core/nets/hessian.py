@@ -80,6 +80,12 @@ DENSITY_POINTS = 1001
 # probes run in batches whose bases fit this budget (all at once, they took 16 GB at the
 # hessian experiment's maximums: 64 probes × 200 steps × 199k parameters × 4 bytes).
 QUADRATURE_BASIS_BYTES = 128 * 2**20
+# A vmapped Hessian-vector product holds this many copies of the activations per tangent
+# (forward-over-reverse: values, tangents, cotangents and their products).
+HVP_ACTIVATION_COPIES = 10
+# Probes vmapped at once hold their activations together: a convolutional network's are
+# large (a depth-8 CNN over 1,348 digits: 220 MB a probe), so its probes run fewer at once.
+HVP_BATCH_BYTES = 512 * 2**20
 # Default Gaussian broadening of the spectral density, relative to the nodes' span.
 DENSITY_SIGMA_RELATIVE = 0.01
 # An eigenvalue within this fraction of the spectrum's scale (max |λ|) of zero counts as
@@ -283,6 +289,17 @@ def _hutchinson_kernel(loss: Partial, theta: Array, keys: Array, batch: int) -> 
         return jnp.sum(probes * jax.vmap(tangent_map)(probes), axis=1)
 
     return jax.lax.map(quadratic_forms, keys).reshape(-1)
+
+
+def hvp_bytes(rows: int, activations: int) -> int:
+    """The working memory of one Hessian-vector product over ``rows`` samples of a network
+    with ``activations`` values per sample (float32)."""
+    return rows * activations * 4 * HVP_ACTIVATION_COPIES
+
+
+def hvp_batch(most: int, rows: int, activations: int) -> int:
+    """How many HVPs to vmap at once, at most ``most``: as many as ``HVP_BATCH_BYTES`` holds."""
+    return max(1, min(most, HVP_BATCH_BYTES // max(hvp_bytes(rows, activations), 1)))
 
 
 def quadrature_batch(probes: int, steps: int, n: int, itemsize: int = 4) -> int:
@@ -535,6 +552,7 @@ def spectral_density(
     grid: ArrayLike | int = DENSITY_POINTS,
     sigma: float | None = None,
     *,
+    batch: int | None = None,
     between: Between = None,
 ) -> SpectralDensity:
     """The eigenvalue density of H(θ) by stochastic Lanczos quadrature (Ubaru et al. 2017).
@@ -544,7 +562,8 @@ def spectral_density(
     the eigenvalues t to evaluate at, or a number of points spanning the nodes ± 5σ;
     ``sigma`` defaults to ``DENSITY_SIGMA_RELATIVE`` of the nodes' span. The density is
     normalized to integrate to 1 on the grid (it does already, up to the Gaussians' tails
-    cut off by the grid's ends). Its mean Σ τθ / P estimates tr H / n.
+    cut off by the grid's ends). Its mean Σ τθ / P estimates tr H / n. At most ``batch``
+    probes run at once (their bases must fit ``QUADRATURE_BASIS_BYTES`` too).
     """
     if probes < 1:
         raise ValueError(f"probes must be at least 1, got {probes}")
@@ -552,6 +571,7 @@ def spectral_density(
     steps = _steps(iterations, n)
     dtype = jnp.result_type(theta)
     most = quadrature_batch(probes, steps, n, dtype.itemsize)
+    most = most if batch is None else max(1, min(most, batch))
     batch = -(-probes // -(-probes // most))  # as many batches, evened out: less padding
     # Each probe's basis lives only while its batch runs; batches run one after another.
     start_key, run_key = jax.random.split(_key(key))
@@ -707,18 +727,20 @@ def per_block(
     probes: int = DEFAULT_PROBES,
     key: Array | None = None,
     *,
+    batch: int = TRACE_BATCH,
     between: Between = None,
 ) -> list[BlockCurvature]:
     """Each named block's top eigenvalue (Lanczos, exact once the steps cover the block)
     and Hutchinson trace. The blocks' traces sum to tr H when they tile θ; each block's top
-    eigenvalue lies between its largest diagonal entry and λmax(H) (Cauchy interlacing)."""
+    eigenvalue lies between its largest diagonal entry and λmax(H) (Cauchy interlacing).
+    The traces' probes run ``batch`` at a time."""
     key = _key(key)
     out = []
     for index, (name, start, size) in enumerate(blocks):
         bound, at = block_loss(loss, theta, start, size)
         block_key = jax.random.fold_in(key, index)
         top = top_eigenvalues(bound, at, 1, iterations, block_key, between=between)
-        trace = hutchinson_trace(bound, at, probes, block_key, between=between)
+        trace = hutchinson_trace(bound, at, probes, block_key, batch=batch, between=between)
         out.append(
             BlockCurvature(name, start, size, float(top.values[0]), float(top.residuals[0]), trace)
         )
