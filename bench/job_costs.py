@@ -139,6 +139,7 @@ MAXIMUMS: list[tuple[str, dict[str, Any]]] = [
             "probes": 64,
             "per_layer": True,
             "slice_span": 10.0,
+            "samples": 4000,
         },
     ),
     (
@@ -197,6 +198,7 @@ KNOBS: dict[str, list[tuple[str, ...]]] = {
     "train": [("epochs",), ("n_samples",)],
     "hessian": [
         ("probes",),
+        ("samples",),
         ("top_k",),  # before the iterations: it may not exceed them
         ("iterations",),
         ("setup", "epochs"),
@@ -239,6 +241,7 @@ MINIMUMS = {
     "probes": 2,
     "batch_sizes": 2,
     "slice_samples": 32,
+    "samples": 16,
     "channels": 2,
 }
 

@@ -53,8 +53,9 @@ def test_a_cancel_is_noticed_inside_the_lanczos_run(cancel_at_third_report_of: A
     assert max(reports) == 0.6  # stopped inside the top eigenvalues' run
 
 
-def _trained_hessian(setup: NetworkSetup) -> tuple[Any, np.ndarray]:
-    """The dense float64 Hessian of the setup's trained training loss, and its spec."""
+def _trained_hessian(setup: NetworkSetup, rows: int = 512) -> tuple[Any, np.ndarray]:
+    """The dense float64 Hessian of the setup's trained training loss over its first
+    ``rows`` training rows (the experiment's ``samples``), and its spec."""
     import jax.numpy as jnp
     from jax.flatten_util import ravel_pytree
     from jax.tree_util import Partial
@@ -65,7 +66,7 @@ def _trained_hessian(setup: NetworkSetup) -> tuple[Any, np.ndarray]:
 
     dataset, spec, trained = train_setup(setup)
     theta, _ = ravel_pytree(trained.params)
-    data = (jnp.asarray(dataset.x_train), jnp.asarray(dataset.y_train))
+    data = (jnp.asarray(dataset.x_train[:rows]), jnp.asarray(dataset.y_train[:rows]))
     bound = Partial(flat_loss(spec, setup.loss), trained.batch_stats, *data)
     return spec, hessian.dense_hessian(bound, theta)
 
@@ -84,8 +85,11 @@ def _trained_hessian(setup: NetworkSetup) -> tuple[Any, np.ndarray]:
 def test_each_layers_block_agrees_with_the_dense_hessian(setup: NetworkSetup) -> None:
     from descentlab.core.nets.models import layer_blocks
 
-    result = run(HessianParams(setup=setup, iterations=60, probes=64), lambda *_: None)
-    spec, dense = _trained_hessian(setup)
+    # A CNN's Hessian over 128 digits of its 1,348 (the experiment's ``samples``).
+    samples = 128 if setup.architecture == "cnn" else 512
+    params = HessianParams(setup=setup, iterations=60, probes=64, samples=samples)
+    result = run(params, lambda *_: None)
+    spec, dense = _trained_hessian(setup, samples)
     blocks = layer_blocks(spec)
     assert [row["layer"] for row in result["per_layer"]] == [name for name, _, _ in blocks]
     assert sum(size for _, _, size in blocks) == result["parameters"] == dense.shape[0]
@@ -138,3 +142,31 @@ def test_a_landscape_along_the_top_two_eigenvectors() -> None:
     along_y = (z[middle + 1, middle] - 2 * z[middle, middle] + z[middle - 1, middle]) / h**2
     assert along_x == pytest.approx(values[0], rel=0.05)
     assert along_y == pytest.approx(values[1], rel=0.05)
+
+
+def test_the_hessian_is_read_on_its_samples_rows() -> None:
+    """``samples`` rows of the (shuffled) training set, as PyHessian reads one batch: the
+    spectrum is that of the loss over those rows, not over all of them."""
+    setup = NetworkSetup(widths=(4,), n_samples=200, epochs=5, batch_size=16)  # 150 rows
+    result = run(HessianParams(setup=setup, iterations=40, probes=4, samples=30), lambda *_: None)
+    _, on_rows = _trained_hessian(setup, 30)
+    _, on_all = _trained_hessian(setup, 150)
+    assert result["spectrum"] == pytest.approx(np.linalg.eigvalsh(on_rows), abs=1e-6)
+    assert not np.allclose(np.linalg.eigvalsh(on_all), np.linalg.eigvalsh(on_rows), atol=1e-3)
+
+
+def test_a_convolutional_networks_probes_run_fewer_at_once() -> None:
+    """Probes vmapped together hold their activations together: a depth-8 CNN over 512
+    digits takes fewer at once than an MLP, within ``HVP_BATCH_BYTES``."""
+    from descentlab.core.experiments.train import load_dataset, model_for
+    from descentlab.core.nets import hessian
+    from descentlab.core.nets.models import activations
+
+    cnn_setup = NetworkSetup(dataset="digits", architecture="cnn")
+    cnn = activations(model_for(cnn_setup, load_dataset(cnn_setup)))
+    mlp = activations(model_for(NetworkSetup(), load_dataset(NetworkSetup())))
+    assert hessian.hvp_batch(16, 300, mlp) == 16
+    fewer = hessian.hvp_batch(16, 512, cnn)
+    assert 1 <= fewer < 16
+    assert fewer * hessian.hvp_bytes(512, cnn) <= hessian.HVP_BATCH_BYTES
+    assert (fewer + 1) * hessian.hvp_bytes(512, cnn) > hessian.HVP_BATCH_BYTES
