@@ -33,6 +33,7 @@ from jax.flatten_util import ravel_pytree
 from descentlab.core.experiments.train import (
     NetworkSetup,
     check,
+    drawn_data,
     load_dataset,
     mlp_for,
     samples_per_batch,
@@ -323,15 +324,7 @@ def live_step(setup: NetworkSetup, state: LiveState | None, updates: int) -> dic
             out["boundary"] = {"x": axes[0], "y": axes[1], "z": z if classification else z[..., 0]}
         out["network"] = _diagram(spec, dataset, train_state, classification)
     if state is None:
-        points = plane if plane is not None else (dataset.x_train, dataset.x_test)
-        out["data"] = {
-            "x_train": points[0],
-            "y_train": dataset.y_train,
-            "x_test": points[1],
-            "y_test": dataset.y_test,
-            "task": dataset.task,
-            "n_classes": dataset.n_classes,
-        }
+        out["data"] = drawn_data(dataset)
     return out
 
 

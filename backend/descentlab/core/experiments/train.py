@@ -263,6 +263,20 @@ def train_setup(
     return dataset, spec, result
 
 
+def drawn_data(dataset: Dataset) -> dict[str, Any]:
+    """The data as the lab draws them: the points on the plane when the network reads
+    features of them, the labels, the task."""
+    x_train, x_test = dataset.plane or (dataset.x_train, dataset.x_test)
+    return {
+        "x_train": x_train,
+        "y_train": dataset.y_train,
+        "x_test": x_test,
+        "y_test": dataset.y_test,
+        "task": dataset.task,
+        "n_classes": dataset.n_classes,
+    }
+
+
 def run(setup: NetworkSetup, progress: Progress) -> Result:
     """Per-epoch curves, and for 2-D data the points and the decision boundary over time.
 
@@ -282,22 +296,13 @@ def run(setup: NetworkSetup, progress: Progress) -> Result:
         progress(fraction, latest.pop() if latest else None)
 
     dataset, spec, result = train_setup(setup, report, live)
-    points = dataset.plane or (dataset.x_train, dataset.x_test)
     out: dict[str, Any] = {
         "setup": setup.__dict__,
         "parameters": count_params(spec),
         "batch_size": result.batch_size,
         "steps_per_epoch": result.steps_per_epoch,
         "history": result.history,
-        "data": {
-            # The points as drawn: on the plane when the network reads features of them.
-            "x_train": points[0],
-            "y_train": dataset.y_train,
-            "x_test": points[1],
-            "y_test": dataset.y_test,
-            "task": dataset.task,
-            "n_classes": dataset.n_classes,
-        },
+        "data": drawn_data(dataset),
     }
     if result.boundary is not None and result.grid_axes is not None:
         out["boundary"] = {
