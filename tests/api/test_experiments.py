@@ -320,6 +320,7 @@ def test_an_experiment_past_the_budget_is_refused_before_it_is_queued(client: Te
             "setup": {"n_samples": 4000, "widths": [256] * 4},
             "iterations": 200,
             "probes": 64,
+            "samples": 4000,  # the Hessian over every training row
         },
     }
     refused = client.post("/api/experiments", json=body)
