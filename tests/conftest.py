@@ -10,10 +10,15 @@ int32 step ``count`` with the float64 decay, so every Adam-family optimizer and 
 sweep fails inside optax, not in our code).
 
 Network kernels are never cleared by their generations here (see ``kept_network_kernels``).
+The suite runs in one process, and every XLA program it compiles stays mapped: see
+``pytest_runtest_setup`` for how the process stays under the kernel's limit of maps.
 """
 
+import gc
 import sys
 from collections.abc import Iterator
+from types import ModuleType
+from typing import Any
 
 import jax
 import pytest
@@ -35,3 +40,45 @@ def kept_network_kernels() -> Iterator[None]:
     kernel_cache.KERNELS.capacity = sys.maxsize
     yield
     kernel_cache.KERNELS.capacity = capacity
+
+
+# Linux lets a process hold vm.max_map_count memory maps (65,530 by default), and each XLA
+# program compiled for the CPU holds about 8 of them until it is freed: the whole suite in
+# one process compiles more than that allows, and at the limit XLA aborts the process
+# mid-compile (seen at 40 % of the suite). Past this many maps, every cache of compiled
+# programs is emptied between two test modules (where no fixture still counts on one).
+MAPS_LIMIT = 30_000
+_seen: dict[str, Any] = {"module": None, "clears": 0, "peak": 0}
+
+
+def _maps() -> int:
+    try:
+        with open("/proc/self/maps") as maps:
+            return sum(1 for _ in maps)
+    except OSError:  # not Linux: no such limit to keep under
+        return 0
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    """Before a module's first test (and its module fixtures), free the compiled programs
+    if the process holds more than ``MAPS_LIMIT`` maps."""
+    module: ModuleType | None = getattr(item, "module", None)
+    if module is _seen["module"]:
+        return
+    _seen["module"] = module
+    held = _maps()
+    _seen["peak"] = max(_seen["peak"], held)
+    if held > MAPS_LIMIT:
+        kernel_cache.KERNELS.release()
+        jax.clear_caches()
+        gc.collect()
+        _seen["clears"] += 1
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    if _seen["peak"]:
+        terminalreporter.write_line(
+            f"compiled programs freed {_seen['clears']} times between modules "
+            f"(memory maps peaked at {_seen['peak']}, limit {MAPS_LIMIT} here)"
+        )

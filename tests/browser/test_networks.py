@@ -890,7 +890,9 @@ def test_play_trains_live_and_pause_stops_the_requests(watched: Page, live_url: 
     assert all(body["state"] is not None for body in sent[calls:])
 
 
-def test_step_trains_exactly_one_epoch(watched: Page, live_url: str) -> None:
+def test_step_trains_exactly_one_epoch_or_one_batch(watched: Page, live_url: str) -> None:
+    """Step trains one frame at the chosen speed: an epoch by default, one batch at "1
+    update"."""
     page = watched
     open_networks(page, f"{live_url}/networks.html?{SMALL}")
     sent = live_calls(page)
@@ -906,6 +908,10 @@ def test_step_trains_exactly_one_epoch(watched: Page, live_url: str) -> None:
     assert per_epoch >= 1
     assert [body["updates"] for body in sent[1:]] == [per_epoch, per_epoch]
     assert curve_points(page) == 3  # epochs 0, 1, 2
+    page.select_option("#live-speed", "1u")
+    step.click()
+    expect(page.locator("#live-epoch")).to_contain_text(f"{2 * per_epoch + 1} updates")
+    assert sent[-1]["updates"] == 1
 
 
 def test_a_new_learning_rate_applies_while_playing_and_a_feature_resets(

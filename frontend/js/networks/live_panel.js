@@ -180,7 +180,8 @@ export function mountLivePanel({ store, catalogue, api, form, dataPanel }) {
     exclusive(async () => {
       if (!run?.state) await call(0);
       if (!run?.state) return;
-      const target = run.response.updates + run.response.steps_per_epoch;
+      // One frame's worth at the chosen speed: a batch, ten, or whole epochs.
+      const target = run.response.updates + updatesPerFrame(speed.value, run.response.steps_per_epoch);
       while (run?.state && run.response.updates < target) {
         const answer = await call(Math.min(target - run.response.updates, MAX_UPDATES));
         if (!answer) return;
