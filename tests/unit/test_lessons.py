@@ -131,53 +131,38 @@ def _escape_direction(lesson: Lesson) -> None:
 
 @claim("skip-connections")
 def _skip_connections(lesson: Lesson) -> None:
-    """Three seeds at depth 20: with skips, lower training loss (0.20-0.45 vs 0.50-1.59) and
-    higher test accuracy in every seed; the slices' curvature and minima do not side with
-    the skips in every seed, and the skip networks are the sharper ones."""
+    """Three seeds at depth 20: skips train better in two seeds (training loss 0.25 and 0.46
+    against 0.57 and 0.67; test accuracy 92% and 82% against 74% and 69%), the plain network
+    in the third (0.38 and 85% against 0.94 and 72%); the slices curve down less with skips
+    in two seeds, the plain one has an extra minimum in one, and the skip networks are the
+    sharper ones in two seeds (λ_max 176-597 against 228-455)."""
     result = experiment_of(lesson)
     networks = result["networks"]
     assert len(networks) == 6 and all(n["centre"]["matches"] for n in networks)
     assert {n["parameters"] for n in networks} == {10682}
     by_seed = {(n["seed"], n["skip_connections"]): n for n in networks}
-    for seed in (0, 1, 2):
-        skips, plain = by_seed[seed, True], by_seed[seed, False]
-        assert skips["train_loss"] < plain["train_loss"]
-        assert skips["test_accuracy"] > plain["test_accuracy"]
-        assert 0.2 <= skips["train_loss"] <= 0.45 and 0.49 <= plain["train_loss"] <= 1.6
-        assert 0.83 <= skips["test_accuracy"] <= 0.92 and 0.34 <= plain["test_accuracy"] <= 0.78
+    better = [
+        by_seed[seed, True]["train_loss"] < by_seed[seed, False]["train_loss"]
+        and by_seed[seed, True]["test_accuracy"] > by_seed[seed, False]["test_accuracy"]
+        for seed in (0, 1, 2)
+    ]
+    assert better == [True, True, False]
+    rounded = {key: round(n["train_loss"], 2) for key, n in by_seed.items()}
+    assert [rounded[s, True] for s in (0, 1, 2)] == [0.25, 0.46, 0.94]
+    assert [rounded[s, False] for s in (0, 1, 2)] == [0.57, 0.67, 0.38]
+    accuracy = {key: round(100 * n["test_accuracy"]) for key, n in by_seed.items()}
+    assert [accuracy[s, True] for s in (0, 1, 2)] == [92, 82, 72]
+    assert [accuracy[s, False] for s in (0, 1, 2)] == [74, 69, 85]
     rows = {row["measure"]: row for row in result["comparison"]}
-    # The slice measures do not side with the skips in every seed (Li et al.'s picture
-    # needs more depth than this).
-    for measure in ("negative_curvature", "nonconvex_share", "local_minima"):
-        assert rows[measure]["lower_with_skips"] < 3, measure
-    assert rows["nonconvex_share"]["lower_with_skips"] == 1
-    assert rows["local_minima"]["without_skips"].count(1) == 2  # extra minima: one seed
-    assert rows["sharpness"]["lower_with_skips"] == 0  # the skips' minima are sharper
-    assert min(rows["sharpness"]["with_skips"]) > 290 and max(rows["sharpness"]["with_skips"]) < 630
-    assert max(rows["sharpness"]["without_skips"]) < 480
-
-
-@claim("input-features")
-def _input_features(lesson: Lesson) -> None:
-    """Circles, no hidden layer, 40 epochs: on x₁², x₂² 99% training accuracy within three
-    epochs and 97-100% test accuracy (seeds 0-2); on x₁, x₂ the loss stays at ln 2 and the
-    training accuracy at 47-56%. The lesson opens on the squares."""
-    assert isinstance(lesson.scenario, NetworkScenario) and lesson.scenario.setup is not None
-    opened = lesson.scenario.setup
-    assert opened.features == ("x1_squared", "x2_squared") and opened.widths == ()
-    squares = experiment_of(lesson)["history"]
-    assert squares["train_accuracy"][3] >= 0.95 and squares["test_accuracy"][-1] >= 0.97
-    for seed in (0, 1, 2):
-        for features in (("x1_squared", "x2_squared"), ("x1", "x2")):
-            setup = replace(opened, features=features, seed=seed, data_seed=seed)
-            history = EXPERIMENTS["train"].run(setup, lambda *_: None)["history"]
-            if features == ("x1", "x2"):
-                assert history["train_loss"][-1] == pytest.approx(np.log(2), abs=0.005)
-                assert 0.46 <= history["train_accuracy"][-1] <= 0.57
-            else:
-                assert history["train_accuracy"][3] >= 0.95
-                assert history["train_accuracy"][-1] >= 0.985
-                assert history["test_accuracy"][-1] >= 0.97 - 1e-6  # float32 97%
+    assert rows["negative_curvature"]["lower_with_skips"] == 2
+    assert rows["local_minima"]["without_skips"].count(2) == 1  # an extra minimum: one seed
+    assert rows["local_minima"]["with_skips"] == [1, 1, 1]
+    assert rows["sharpness"]["lower_with_skips"] == 1  # the skips' minima: sharper in two
+    assert min(rows["sharpness"]["with_skips"]) > 175 and max(rows["sharpness"]["with_skips"]) < 598
+    assert (
+        min(rows["sharpness"]["without_skips"]) > 227
+        and max(rows["sharpness"]["without_skips"]) < 456
+    )
 
 
 @claim("minimum-ratio")
@@ -640,8 +625,7 @@ def test_network_scenarios_are_requests_the_api_accepts() -> None:
         assert request.kind == scenario.experiment
         if scenario.setup is not None:  # the page shows the setup the experiment trains
             assert body["state"] == setup_fields(scenario.setup)
-            trained = request.params if scenario.experiment == "train" else request.params.setup
-            assert trained.model_dump() == scenario.setup.__dict__
+            assert request.params.setup.model_dump() == scenario.setup.__dict__
 
 
 def test_the_json_form_is_plain_json_with_the_lab_state_fields() -> None:

