@@ -138,6 +138,7 @@ def test_typing_rosenbrock_races_like_the_built_in_one(
         strict=True,
     ):
         assert float(page.locator(selector).input_value()) == bound
+    page.wait_for_function("() => new URLSearchParams(location.search).has('x')", timeout=CHANGE_MS)
     assert json.loads(query(page)["x"]) == [-1.2, 1]
 
     # Another surface first, so that typing Rosenbrock's text is a real change.
