@@ -85,7 +85,9 @@ def test_the_map_shows_polyaks_region_and_a_click_sets_the_run(
         # The run's own cell is ringed: η = 10⁻³ (log₁₀ −3), μ = 0.9.
         assert heatmap["ring"] == pytest.approx([-3.0, 0.9])
         # The address bar follows the state within 250 ms (it is written at most that often).
-        page.wait_for_function("() => new URLSearchParams(location.search).has('hm')", timeout=CHANGE_MS)
+        page.wait_for_function(
+            "() => new URLSearchParams(location.search).has('hm')", timeout=CHANGE_MS
+        )
         save_shot(page, tmp_path, "hyper-map-1400.png", keep=True)
 
         i, j = 40, 20
