@@ -146,6 +146,9 @@ def test_a_network_lesson_shares_the_experiments_job(client: TestClient) -> None
     assert accepted.json()["status"] == "done"
     job = client.get(f"/api/experiments/{accepted.json()['id']}").json()
     assert job["result"] == data["result"]
+    # The features' labels, as the API gives them, for the setup table.
+    offered = client.get("/api/features").json()
+    assert data["feature_labels"] == {f["name"]: f["label"] for f in offered}
 
 
 def test_the_labs_scenario_downloads_as_html(client: TestClient) -> None:
@@ -228,6 +231,7 @@ def test_a_live_run_downloads_as_html_replayed_exactly(client: TestClient) -> No
     data = page_data(response.text)
     assert data["kind"] == "network" and data["labLink"] == link
     assert data["state"]["inputFeatures"] == ["x1", "x2", "sin_x1"]
+    assert data["feature_labels"]["sin_x1"] == "sin(x₁)"
     live = data["live"]
     # Played the way the page plays it: the same setup, the rates as they changed.
     frame = client.post("/api/live/steps", json={"setup": setup, "updates": 0}).json()

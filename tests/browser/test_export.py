@@ -30,6 +30,7 @@ pytestmark = pytest.mark.browser
 
 SURFACE_LESSON = "w1w2-saddle"  # paths, charts, and an open point inspector at a saddle
 NETWORK_LESSON = "loss-comparison"
+TRAIN_LESSON = "input-features"  # a lesson of the Train button's job: boundary and curves
 MAP_LESSON = "momentum-stability"  # a hyperparameter map beside the surface
 READY_JS = "() => document.body?.dataset.ready === 'true'"
 STEP_JS = "() => Number(document.getElementById('scrub').value)"
@@ -41,7 +42,7 @@ def exported(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     folder = tmp_path_factory.mktemp("export")
     return {
         lesson_id: write_lesson(lesson_id, folder / f"{lesson_id}.html")
-        for lesson_id in (SURFACE_LESSON, NETWORK_LESSON, MAP_LESSON)
+        for lesson_id in (SURFACE_LESSON, NETWORK_LESSON, MAP_LESSON, TRAIN_LESSON)
     }
 
 
@@ -216,6 +217,32 @@ def test_a_network_lesson_draws_offline(
     saved = json.loads(Path(download.value.path()).read_text())
     assert saved == page_data(exported[NETWORK_LESSON].read_text())["result"]
     save_shot(page, tmp_path, "export-network-lesson.png", keep=True)
+    assert aborted == [] and errors == []
+
+
+def test_a_train_lesson_draws_its_boundary_and_curves_offline(
+    offline: tuple[Page, list[str], list[str]], exported: dict[str, Path], tmp_path: Path
+) -> None:
+    page, aborted, errors = offline
+    page.goto(exported[TRAIN_LESSON].as_uri())
+    page.wait_for_function(READY_JS, timeout=CHANGE_MS)
+    result = page_data(exported[TRAIN_LESSON].read_text())["result"]
+    plots = page.locator("#experiment-output .js-plotly-plot")
+    expect(plots).to_have_count(2)
+    boundary, curves = plots.evaluate_all("(all) => all.map((el) => el.data)")
+    # The last epoch's p(class 1) under the points, and the run's own curves.
+    (heatmap,) = [t for t in boundary if t["type"] == "heatmap"]
+    last = result["boundary"]["z"][-1]
+    assert heatmap["z"] == [[p[1] for p in row] for row in last]
+    drawn = sorted(x for t in boundary if t.get("meta") == "train" for x in t["x"])
+    assert drawn == sorted(point[0] for point in result["data"]["x_train"])
+    assert curves[0]["y"] == result["history"]["train_loss"]
+    final = result["history"]["train_accuracy"][-1]
+    expect(page.locator("#experiment-output .note")).to_contain_text(f"{100 * final:.1f}% train")
+    expect(page.locator("#experiment-title")).to_have_text("Experiment: Training")
+    expect(page.locator("#setup-table")).to_contain_text("circles")
+    expect(page.locator("#experiment-settings input")).to_have_count(0)
+    save_shot(page, tmp_path, "export-train-lesson.png", keep=True)
     assert aborted == [] and errors == []
 
 

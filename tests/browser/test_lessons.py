@@ -4,6 +4,7 @@ across the 2-D lab and the Networks page; a network lesson's Run sends exactly i
 """
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -196,6 +197,69 @@ def test_a_network_lesson_sets_the_setup_and_runs_its_experiment_as_given(
     page.wait_for_function(READY_JS, timeout=FIRST_RESULTS_MS)
     expect_lesson_text(page, body)
     save_shot(page, tmp_path, "lesson-networks.png", keep=True)
+
+
+def test_a_train_lesson_trains_its_setup_and_draws_the_boundary(
+    watched: Page, live_url: str, tmp_path: Path
+) -> None:
+    page = watched
+    body = lesson(page, live_url, "input-features")
+    sent: list[dict[str, Any]] = []
+
+    def record(request: Request) -> None:
+        if request.method == "POST" and request.url.endswith("/api/experiments"):
+            sent.append(json.loads(request.post_data or "{}"))
+
+    jobs: list[str] = []
+    page.on("request", record)
+    page.on(
+        "response",
+        lambda r: (
+            jobs.append(r.json()["id"])
+            if r.request.method == "POST" and r.url.endswith("/api/experiments")
+            else None
+        ),
+    )
+    page.goto(f"{live_url}{body['url']}")
+    page.wait_for_function(READY_JS, timeout=FIRST_RESULTS_MS)
+    expect_lesson_text(page, body)
+    # The lesson's features ticked, no hidden layer; the open tab is the page's own (a
+    # train lesson has no card).
+    checked = page.locator("#input-features input:checked")
+    expect(checked).to_have_count(2)
+    assert checked.evaluate_all("(all) => all.map((box) => box.value)") == [
+        "x1_squared",
+        "x2_squared",
+    ]
+    expect(page.locator("#widths")).to_have_value("")
+    expect(page.locator("#tab-loss_comparison")).to_have_attribute("aria-selected", "true")
+    settings = page.locator("#lesson-text .lesson-settings")
+    expect(settings).to_contain_text("This lesson runs: Network trained: dataset circles")
+    expect(settings).to_contain_text("input features x₁², x₂²")
+    # No click: the lesson trains as it opens, exactly the setup it names.
+    page.wait_for_function(
+        "() => document.body.dataset.trained === 'true'", timeout=FIRST_RESULTS_MS
+    )
+    lesson_params = body["scenario"]["experiment"]["params"]
+    (request,) = sent
+    assert request["kind"] == "train"
+    # The page sends the fields the form has (the API fills in the rest): each as the lesson
+    # has it, and the network trained is the lesson's to the last field.
+    assert {key: lesson_params[key] for key in request["params"]} == request["params"]
+    job = page.request.get(f"{live_url}/api/experiments/{jobs[0]}").json()
+    assert job["result"]["setup"] == lesson_params
+    summary = page.locator("#train-summary").text_content() or ""
+    train, test = (float(x) for x in re.findall(r"([\d.]+)% (?:train|test)", summary))
+    assert train >= 98.5 and test >= 97.0, summary  # the lesson's claim, on its own page
+    boundary = page.evaluate(
+        "() => document.getElementById('data-plot').data.filter((t) => t.type === 'heatmap').length"
+    )
+    assert boundary == 1
+    go = page.locator("#lesson-text button.run-lesson")
+    expect(go).to_have_text("See the lesson's training ↓")
+    go.click()
+    expect(page.locator("#data-plot")).to_be_in_viewport()
+    save_shot(page, tmp_path, "lesson-train.png", keep=True)
 
 
 def test_a_network_lesson_fills_the_setup_form_with_what_it_trains(

@@ -13,6 +13,22 @@ const SETUP = {
 const labels = (list) => list.map((s) => s.label);
 
 describe("lesson settings", () => {
+  it("says a train lesson trains its setup, with no experiment params of its own", () => {
+    const params = { ...SETUP, dataset: "circles", widths: [], features: ["x1_squared", "x2_squared"] };
+    const settings = lessonSettings({ kind: "train", params }, { x1_squared: "x₁²", x2_squared: "x₂²" });
+    assert.deepEqual(settings.experiment, []);
+    assert.equal(settings.setup.length, Object.keys(params).length);
+    const text = settingsText(settings);
+    assert.match(text, /^Network trained: dataset circles · /);
+    assert.match(text, /hidden widths none \(linear\)/);
+    assert.match(text, /input features x₁², x₂²/);
+    const plain = settingsText(lessonSettings({ kind: "train", params: { ...params, regularization: "none", regularization_rate: 0.001 } }));
+    assert.match(plain, /regularization none/);
+    assert.doesNotMatch(plain, /regularization rate/, "no rate of a penalty that is not there");
+    const l2 = settingsText(lessonSettings({ kind: "train", params: { ...params, regularization: "l2", regularization_rate: 0.003 } }));
+    assert.match(l2, /regularization L2 · regularization rate 0\.003/);
+  });
+
   it("names the normalization lesson's learning rates and both batch-norm settings, not the setup's η", () => {
     const settings = lessonSettings({
       kind: "normalization",

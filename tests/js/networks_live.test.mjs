@@ -214,6 +214,10 @@ describe("the standalone page's recorded run", async () => {
     const mlp = setupOf({ inputFeatures: ["x1", "sin_x1"], testFraction: 0.3, regularization: "l2", regularizationRate: 0.03 });
     const rows = Object.fromEntries(setupRowValues(mlp));
     assert.equal(rows.inputs, "x1, sin_x1");
+    const labelled = Object.fromEntries(setupRowValues(mlp, { x1: "x₁", sin_x1: "sin(x₁)" }));
+    assert.equal(labelled.inputs, "x₁, sin(x₁)", "the features as the API labels them");
+    const linear = Object.fromEntries(setupRowValues(setupOf({ widths: [] })));
+    assert.equal(linear["hidden widths"], "none (linear)");
     assert.equal(rows["test split"], "30%");
     assert.equal(rows.regularization, "l2");
     assert.equal(rows["regularization rate"], "0.03");
@@ -222,6 +226,9 @@ describe("the standalone page's recorded run", async () => {
     const cnn = Object.fromEntries(setupRowValues(setupOf({ architecture: "cnn", dataset: "digits", depth: 12, channels: 4, skipConnections: false })));
     assert.deepEqual([cnn.architecture, cnn.depth, cnn.channels, cnn["skip connections"]], ["cnn", "12", "4", "off"]);
     assert.ok(!("hidden widths" in cnn) && !("batch norm" in cnn) && !("inputs" in cnn));
+    const unregularized = Object.fromEntries(setupRowValues(setupOf({ regularization: "none", regularizationRate: 0.03 })));
+    assert.equal(unregularized.regularization, "none");
+    assert.ok(!("regularization rate" in unregularized), "no rate of a penalty that is not there");
   });
 
   it("marks the frame's epoch on the whole run's curves", () => {

@@ -17,7 +17,8 @@ import { isUnknownKind, jobView, problemMessage } from "../../frontend/js/networ
 import {
   axisTitles, buildLandscapeFigure, labelIndices, landscapeHeights, landscapeNotes, logColorbar, pathLabels, sampleGrid,
 } from "../../frontend/js/networks/landscape_view.js";
-import { buildCurvesFigure, trainSummary } from "../../frontend/js/networks/train_view.js";
+import { TRAIN, lessonExperiment, trainedSetup } from "../../frontend/js/networks/experiments/index.js";
+import { buildCurvesFigure, trainSummary, trainViews } from "../../frontend/js/networks/train_view.js";
 import {
   makeBoundary, makeDataset, makeHessian, makeHistory, makeLandscape,
 } from "./networks_fixtures.mjs";
@@ -172,6 +173,39 @@ describe("training curves", () => {
     const result = { parameters: 354, steps_per_epoch: 10, batch_size: 32, history: makeHistory() };
     assert.equal(trainSummary(result), "354 parameters, 4 epochs of 10 updates (batch 32); train loss 0.14, "
       + "test loss 0.179; accuracy 90.0% train, 86.0% test.");
+  });
+});
+
+describe("a train run's views (a train lesson's export)", () => {
+  const { x_train, y_train, x_test, y_test, task, n_classes } = makeDataset();
+  const result = {
+    setup: { dataset: "circles" }, parameters: 3, steps_per_epoch: 10, batch_size: 32, history: makeHistory(),
+    data: { x_train, y_train, x_test, y_test, task, n_classes }, boundary: makeBoundary(),
+  };
+
+  it("draws the last epoch's boundary under the points, then the curves and the summary", () => {
+    const [boundary, curves, summary] = trainViews(result);
+    assert.equal(boundary.title, "The decision boundary after epoch 10");
+    const under = boundary.figure.data[0];
+    assert.deepEqual(under.z, makeBoundary().z[2].map((row) => row.map((p) => p[1])), "p(class 1) of the last snapshot");
+    assert.deepEqual(boundary.figure.data.filter((t) => t.meta === "train").flatMap((t) => t.x).sort(), x_train.map(([a]) => a).sort());
+    assert.deepEqual(curves.figure.data.map((t) => t.meta), ["train_loss", "test_loss", "train_accuracy", "test_accuracy"]);
+    assert.deepEqual({ type: summary.type, text: summary.text }, { type: "note", text: trainSummary(result) });
+  });
+
+  it("has no boundary plot for a run without one (data that are not 2-D)", () => {
+    const views = trainViews({ ...result, boundary: undefined });
+    assert.deepEqual(views.map((v) => v.type), ["plot", "note"]);
+    assert.equal(views[0].id, "train-curves");
+  });
+
+  it("is the experiment a train lesson names, whose params are the setup it trains", () => {
+    assert.equal(lessonExperiment("train"), TRAIN);
+    assert.equal(lessonExperiment("loss_comparison").kind, "loss_comparison");
+    assert.equal(lessonExperiment("no_such_kind"), undefined);
+    assert.deepEqual(trainedSetup({ kind: "train", params: { dataset: "circles" } }), { dataset: "circles" });
+    assert.deepEqual(trainedSetup({ kind: "batch_size", params: { batch_sizes: [1], setup: { dataset: "moons" } } }), { dataset: "moons" });
+    assert.equal(trainedSetup({ kind: "loss_comparison", params: { steps: 10 } }), undefined);
   });
 });
 

@@ -33,6 +33,7 @@ from descentlab.core.experiments.live import LiveSegment, replay
 from descentlab.core.experiments.registry import EXPERIMENTS
 from descentlab.core.experiments.train import NetworkSetup
 from descentlab.core.hyperparameter_maps import map_steps
+from descentlab.core.nets.datasets import FEATURES
 from descentlab.core.trajectory import run_labels
 
 Json = dict[str, Any]
@@ -196,6 +197,17 @@ def surface_data(state: Mapping[str, Any]) -> Json:
 def experiment_request(experiment: Mapping[str, Any]) -> Any:
     """The experiment as ``POST /api/experiments`` validates it (a request model)."""
     return EXPERIMENT_REQUEST.validate_python(dict(experiment))
+
+
+def feature_labels() -> Json:
+    """Each input feature's label, as ``GET /api/features`` gives them (a network page
+    names the features its setup reads with no API to ask)."""
+    return {name: feature.label for name, feature in FEATURES.items()}
+
+
+def network_page_data(experiment: Json, result: Any) -> Json:
+    """A network lesson's page data: its experiment request, the result, the labels."""
+    return {"experiment": experiment, "result": result, "feature_labels": feature_labels()}
 
 
 def live_run(setup: NetworkSetup, segments: Sequence[LiveSegment]) -> Any:

@@ -63,7 +63,7 @@ def lesson_data(lesson: Lesson) -> Json:
         # Every setting, defaults filled in: the page shows them with no API to ask.
         request = data.experiment_request(scenario["experiment"])
         experiment = {"kind": request.kind, "params": request.params.model_dump(mode="json")}
-        return {"experiment": experiment, "result": data.network_result(experiment)}
+        return data.network_page_data(experiment, data.network_result(experiment))
     return data.surface_data(scenario["state"])
 
 
@@ -121,7 +121,7 @@ def live_run_html(
         kind="network",
         title=LIVE_RUN_TITLE,
         state=setup_fields(setup),
-        data={"live": data.live_run(setup, segments)},
+        data={"live": data.live_run(setup, segments), "feature_labels": data.feature_labels()},
         lab_link=lab_link,
     )
     return render(document, frontend or frontend_dir())

@@ -170,14 +170,16 @@ def setup_fields(setup: NetworkSetup) -> Json:
 
 @dataclass(frozen=True)
 class NetworkScenario:
-    """A Networks page scenario: one experiment tab, its params, and the setup it trains.
+    """A Networks page scenario: one experiment (a tab, or ``train``: the Train button),
+    its params, and the setup it trains.
 
     ``params`` are the experiment's params in the API's names, without ``setup``; when
-    ``setup`` is given it becomes ``params.setup`` and fills the page's setup form, else
-    the form keeps its defaults (an experiment that trains no network).
+    ``setup`` is given it becomes ``params.setup`` (``train``'s params are the setup
+    itself) and fills the page's setup form, else the form keeps its defaults (an
+    experiment that trains no network).
     """
 
-    experiment: str  # the experiment's kind: its tab
+    experiment: str  # the experiment's kind: its tab, or "train"
     params: Mapping[str, Any]
     setup: NetworkSetup | None = None
 
@@ -185,10 +187,14 @@ class NetworkScenario:
     page = "/networks.html"
 
     def experiment_params(self) -> Json:
-        """The params the Run button sends: ``params``, with ``setup`` when there is one."""
+        """The params the Run (or Train) button sends: ``params``, with ``setup`` when there
+        is one."""
         params = plain(self.params)
         if self.setup is not None:
-            params["setup"] = plain(asdict(self.setup))
+            setup = plain(asdict(self.setup))
+            if self.experiment == "train":
+                return {**setup, **params}
+            params["setup"] = setup
         return dict(params)
 
     def to_json(self) -> Json:

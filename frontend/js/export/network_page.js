@@ -4,7 +4,7 @@
 // frame slider and player. No request leaves the file; the settings are shown, disabled.
 
 import { fileStem, saveJson } from "../downloads.js";
-import { EXPERIMENTS } from "../networks/experiments/index.js";
+import { lessonExperiment, trainedSetup } from "../networks/experiments/index.js";
 import { renderViews } from "../networks/experiments_panel.js";
 import { formatNumber } from "../networks/format.js";
 import { getPath } from "../networks/presets.js";
@@ -30,14 +30,25 @@ const SETUP_ROWS = [
   ["regularization_rate", "regularization rate"], ["batch_size", "batch size"], ["epochs", "epochs"], ["seed", "init seed"],
 ];
 
+function rowText(key, value, featureLabels) {
+  if (key === "test_fraction") return `${Math.round(100 * value)}%`;
+  if (key === "widths" && !value.length) return "none (linear)";
+  if (key === "features") return value.map((name) => featureLabels[name] ?? name).join(", ");
+  return show(value);
+}
+
 const show = (value) => (Array.isArray(value) ? value.join(", ") : typeof value === "number" ? formatNumber(value)
   : typeof value === "boolean" ? (value ? "on" : "off") : String(value));
 
-/** [label, text] of each setup field the network had (an MLP's, or a CNN's); "mlp" when unnamed. */
-export function setupRowValues(setup) {
+/**
+ * [label, text] of each setup field the network had (an MLP's, or a CNN's); "mlp" when
+ * unnamed. `featureLabels`: input feature name → label (the export's `feature_labels`).
+ */
+export function setupRowValues(setup, featureLabels = {}) {
   const architecture = setup.architecture ?? "mlp";
-  return SETUP_ROWS.filter(([key, , only]) => key in setup && (!only || only === architecture))
-    .map(([key, label]) => [label, key === "test_fraction" ? `${Math.round(100 * setup[key])}%` : show(setup[key])]);
+  const unused = (key) => key === "regularization_rate" && setup.regularization === "none"; // a rate of nothing
+  return SETUP_ROWS.filter(([key, , only]) => key in setup && (!only || only === architecture) && !unused(key))
+    .map(([key, label]) => [label, rowText(key, setup[key], featureLabels)]);
 }
 
 /** [label, value] of each editable field of `experiment`'s card, from `params` (the
@@ -58,8 +69,8 @@ function settingsInputs(experiment, params) {
   });
 }
 
-function setupRows(setup) {
-  return setupRowValues(setup).map(([label, text]) => {
+function setupRows(setup, featureLabels) {
+  return setupRowValues(setup, featureLabels).map(([label, text]) => {
     const row = document.createElement("tr");
     const name = document.createElement("th");
     name.scope = "row";
@@ -85,11 +96,11 @@ export function liveCurvesFigure(history, epoch) {
  * curves and the network diagram at each kept frame, a slider over the frames and a Play
  * button that steps through them.
  */
-function showLiveRun(live) {
+function showLiveRun(live, featureLabels) {
   const frames = thinFrames(live.frames, EXPORT_FRAMES);
   if (!frames.length) return Promise.resolve();
   $("live-panel").hidden = false;
-  $("live-setup").replaceChildren(...setupRows(live.setup));
+  $("live-setup").replaceChildren(...setupRows(live.setup, featureLabels));
   const data = { name: live.setup.dataset, feature_names: ["x₁", "x₂"], input_dim: live.data.x_train[0]?.length ?? 2, ...live.data };
   const diagram = mountNetworkDiagram($("network-diagram"), $("unit-detail"));
   const slider = $("live-frame");
@@ -134,12 +145,13 @@ function showLiveRun(live) {
 
 function showExperiment(data) {
   const { experiment: request, result } = data;
-  const experiment = EXPERIMENTS.find((e) => e.kind === request.kind);
+  const experiment = lessonExperiment(request.kind);
   if (!experiment) throw new Error(`this page has no view for the “${request.kind}” experiment`);
   $("experiment-title").textContent = `Experiment: ${experiment.title}`;
   $("experiment-settings").replaceChildren(...settingsInputs(experiment, request.params));
-  if (request.params.setup) {
-    $("setup-table").replaceChildren(...setupRows(request.params.setup));
+  const setup = trainedSetup(request);
+  if (setup) {
+    $("setup-table").replaceChildren(...setupRows(setup, data.feature_labels));
     $("setup-table").hidden = false;
   }
   $("download-json").addEventListener("click", () => saveJson(`${fileStem(data.lesson?.id ?? request.kind)}-result.json`, result));
@@ -151,7 +163,7 @@ function start() {
   // A lesson's experiment, a recorded live run, or both.
   $("experiment-panel").hidden = !data.experiment;
   $("download-json").closest(".group").hidden = !data.experiment;
-  const drawn = [data.experiment ? showExperiment(data) : null, data.live ? showLiveRun(data.live) : null];
+  const drawn = [data.experiment ? showExperiment(data) : null, data.live ? showLiveRun(data.live, data.feature_labels) : null];
   Promise.all(drawn)
     .then(() => { document.body.dataset.ready = "true"; })
     .catch((error) => { $("status").textContent = `Could not draw the result: ${error.message}`; });

@@ -35,7 +35,8 @@ const OTHER_ARCHITECTURE = {
 
 const widthsText = (widths) => (widths.length ? widths.join(" × ") : "none (linear)");
 
-function valueText(key, value) {
+// `features`: input feature name → its label (GET /api/features), as the form shows them.
+function valueText(key, value, features = {}) {
   if (key === "architecture") return ARCHITECTURE_WORDS[value] ?? String(value);
   if (key === "regularization") return REGULARIZATION_WORDS[value] ?? String(value);
   if (key === "test_fraction") return `${Math.round(100 * value)}%`;
@@ -43,27 +44,36 @@ function valueText(key, value) {
   if (typeof value === "number") return formatNumber(value);
   if (!Array.isArray(value)) return String(value).replaceAll("_", " ");
   if (key === "batch_sizes") return value.map(String).join(", "); // numbers, or "full"
-  if (key === "widths" && value.every(Array.isArray)) return value.map(widthsText).join("; ");
+  // (A list of architectures, each a list of widths; no hidden layer is an empty list.)
+  if (key === "widths" && value.length && value.every(Array.isArray)) return value.map(widthsText).join("; ");
   if (key === "widths") return widthsText(value);
   if (key === "start") return `(${value.map(formatNumber).join(", ")})`;
+  if (key === "features") return value.map((name) => features[name] ?? name.replaceAll("_", " ")).join(", ");
   return value.map((v) => valueText(key, v)).join(", ");
 }
 
-const entry = (labels, key, value) => ({ label: labels[key] ?? key.replaceAll("_", " "), value: valueText(key, value) });
+const entry = (labels, key, value, features) => ({
+  label: labels[key] ?? key.replaceAll("_", " "), value: valueText(key, value, features),
+});
 
 /**
  * The settings `experiment` ({kind, params}) runs: `{experiment, setup}`, each a list of
  * {label, value} texts: the experiment's own params as given, then the training setup
  * without the fields the experiment replaces (empty when it trains no network).
+ * `featureLabels`: input feature name → label (GET /api/features).
  */
-export function lessonSettings({ kind, params }) {
-  const { setup, ...own } = params;
+export function lessonSettings({ kind, params }, featureLabels = {}) {
+  // (`train`'s params are the setup itself: the experiment has none of its own.)
+  const { setup, ...own } = kind === "train" ? { setup: params } : params;
   // The setup fields the experiment sets per run (the API's `per_run`, GET /api/experiments/kinds).
   const perRun = perRunOf(kind);
-  const unused = OTHER_ARCHITECTURE[setup?.architecture ?? "mlp"] ?? [];
+  const unused = [
+    ...OTHER_ARCHITECTURE[setup?.architecture ?? "mlp"] ?? [],
+    ...(setup?.regularization === "none" ? ["regularization_rate"] : []), // (a rate of nothing)
+  ];
   const setupEntries = Object.entries(setup ?? {}).flatMap(([key, value]) => {
     if (unused.includes(key)) return [];
-    if (!(key in perRun)) return [entry(SETUP_LABELS, key, value)];
+    if (!(key in perRun)) return [entry(SETUP_LABELS, key, value, featureLabels)];
     const words = perRun[key]?.replaceAll("{value}", valueText(key, value));
     return words ? [{ label: SETUP_LABELS[key] ?? key, value: words }] : [];
   });
@@ -74,5 +84,7 @@ export function lessonSettings({ kind, params }) {
 export function settingsText(settings) {
   const part = (list) => list.map((s) => `${s.label} ${s.value}`).join(" · ");
   const own = part(settings.experiment);
-  return settings.setup.length ? `${own}. Network trained: ${part(settings.setup)}.` : `${own}.`;
+  const trained = `Network trained: ${part(settings.setup)}.`;
+  if (!settings.setup.length) return `${own}.`;
+  return own ? `${own}. ${trained}` : trained;
 }

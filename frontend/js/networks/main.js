@@ -20,7 +20,7 @@ import { mountLivePanel } from "./live_panel.js";
 import { lessonSettings, settingsText } from "./lesson_settings.js";
 import { SETUP_LESSONS } from "./presets.js";
 import { sanitize } from "./setup.js";
-import { decodeState, defaultState, encodeState, useExperimentKinds } from "./state.js";
+import { EXPERIMENT_KINDS, decodeState, defaultState, encodeState, useExperimentKinds } from "./state.js";
 import { mountTrainPanel } from "./train_panel.js";
 import { mountUpload, restoreUpload } from "./upload.js";
 
@@ -56,6 +56,18 @@ async function loadLessons(search) {
   return { list, opening };
 }
 
+/**
+ * What opening `lesson` sets: its setup and the lesson, and its experiment's tab when it has
+ * one (a lesson of `train`, the Train button's job, leaves the open tab as it is).
+ */
+function lessonPatch(lesson) {
+  const { experiment, ...patch } = networksPatch(lesson);
+  return EXPERIMENT_KINDS.includes(experiment) ? { ...patch, experiment } : patch;
+}
+
+/** Where a lesson's experiment shows its results: its card, or (`train`) the data and curves. */
+const resultsOf = (kind) => (kind === "train" ? $("results").querySelector(".pair") : $(`experiment-${kind}`));
+
 /** The lesson's explanation above the results, with a button that runs its experiment. */
 function lessonBox() {
   const box = document.createElement("section");
@@ -71,20 +83,20 @@ function lessonBox() {
  * The lesson's text, the settings its experiment runs (not the setup form's, which are for
  * Train) and a way down to its results; the experiment itself starts on open (`runLesson`).
  */
-function showLesson(box, lesson, lessons) {
+function showLesson(box, lesson, lessons, featureLabels) {
   box.hidden = !lesson;
   if (!lesson) { box.replaceChildren(); return; }
   const nodes = lessonTextNodes(lesson, nextLesson(lessons, lesson.id));
   const { experiment } = lesson.scenario;
   const settings = document.createElement("p");
   settings.className = "lesson-settings";
-  settings.textContent = `This lesson runs: ${settingsText(lessonSettings(experiment))}`;
+  settings.textContent = `This lesson runs: ${settingsText(lessonSettings(experiment, featureLabels))}`;
   const go = document.createElement("button");
   go.type = "button";
   go.className = "primary run-lesson";
-  go.textContent = "See the lesson's experiment ↓";
+  go.textContent = experiment.kind === "train" ? "See the lesson's training ↓" : "See the lesson's experiment ↓";
   go.addEventListener("click", () => {
-    $(`experiment-${experiment.kind}`).scrollIntoView({ behavior: "smooth", block: "start" });
+    resultsOf(experiment.kind).scrollIntoView({ behavior: "smooth", block: "start" });
   });
   nodes.splice(3, 0, settings, go, " ", lessonHtmlLink(lesson));
   box.replaceChildren(...nodes);
@@ -95,7 +107,7 @@ function showLesson(box, lesson, lessons) {
  * setups to start from. A network lesson sets the setup, opens its experiment tab with its
  * params and shows its explanation; a setup sets the training setup only.
  */
-function mountLessons(store, catalogue, lessons, experiments) {
+function mountLessons(store, catalogue, lessons, run) {
   const select = $("lesson-select");
   const box = lessonBox();
   fillLessonSelect(select, lessons, "networks");
@@ -103,6 +115,7 @@ function mountLessons(store, catalogue, lessons, experiments) {
   setups.label = "Setups to start from";
   for (const setup of SETUP_LESSONS) setups.append(new Option(setup.title, setup.id));
   select.append(setups);
+  const featureLabels = Object.fromEntries(catalogue.features.map((f) => [f.name, f.label]));
 
   const open = (patch) => store.update(sanitize({ ...store.state, ...patch }, catalogue, defaultState()), { source: "lesson" });
   const fetchLesson = latest(getLesson); // the latest choice wins: slower answers are dropped
@@ -114,22 +127,22 @@ function mountLessons(store, catalogue, lessons, experiments) {
     if (!summary) { store.update({ lesson: null }, { source: "lesson" }); return; }
     if (pageOf(summary) !== "networks") { location.assign(summary.url); return; }
     try {
-      open(networksPatch(await fetchLesson(summary.id)));
+      open(lessonPatch(await fetchLesson(summary.id)));
     } catch (error) {
       if (!(error instanceof Stale)) $("data-status").textContent = `Could not open the lesson: ${error.message}`;
     }
   });
   // A network lesson starts its experiment as it opens, as a 2-D lesson starts its runs.
-  const runLesson = (lesson) => { if (lesson) experiments.run(lesson.scenario.experiment.kind); };
+  const runLesson = (lesson) => { if (lesson) run(lesson.scenario.experiment.kind); };
   store.subscribe((state, changed, source) => {
-    if (changed.includes("lesson")) showLesson(box, state.lesson, lessons);
+    if (changed.includes("lesson")) showLesson(box, state.lesson, lessons, featureLabels);
     if (changed.includes("lesson") && source === "lesson") runLesson(state.lesson);
     if (source === "lesson") select.value = state.lesson?.id ?? select.value;
     // An edited setup is no longer the setup preset chosen (a lesson's text and params stay).
     if (source === "form" && !state.lesson) select.value = "";
   });
   select.value = store.state.lesson?.id ?? "";
-  showLesson(box, store.state.lesson, lessons);
+  showLesson(box, store.state.lesson, lessons, featureLabels);
   runLesson(store.state.lesson);
 }
 
@@ -140,7 +153,7 @@ function initialState(search, catalogue, opening) {
   // (`embed` says how the page is shown, not what it shows.)
   const onlyTheLesson = [...new URLSearchParams(search).keys()].every((key) => key === "lesson" || key === "embed");
   // A link that carries a setup as well restores that setup (and still shows the lesson).
-  const state = onlyTheLesson ? { ...fromUrl, ...networksPatch(opening) } : { ...fromUrl, lesson: opening };
+  const state = onlyTheLesson ? { ...fromUrl, ...lessonPatch(opening) } : { ...fromUrl, lesson: opening };
   return sanitize(state, catalogue, defaultState());
 }
 
@@ -178,12 +191,14 @@ async function start() {
   const form = mountForm({ store, catalogue });
   const dataPanel = mountDataPanel({ store, catalogue, api });
   const context = { store, catalogue, api, form, dataPanel };
-  mountTrainPanel(context);
+  const training = mountTrainPanel(context);
   mountLivePanel(context);
   mountLandscapePanel(context);
   mountHessianPanel(context);
   const experiments = mountExperimentsPanel(context);
-  mountLessons(store, catalogue, list, experiments);
+  // A lesson's experiment: the Train button's job, or an experiment card's.
+  const run = (kind) => (kind === "train" ? training.run() : experiments.run(kind));
+  mountLessons(store, catalogue, list, run);
   mountShare();
   mountUpload({ store, catalogue, api });
 

@@ -43,5 +43,9 @@ export function mountTrainPanel({ store, catalogue, api, form, dataPanel }) {
 
   control.button.addEventListener("click", train);
   curves(null, store.state.epochs);
-  return { control };
+  return {
+    control,
+    /** Train the setup as the Train button does (not while a run is on its way). */
+    run() { if (!control.button.disabled) train(); },
+  };
 }

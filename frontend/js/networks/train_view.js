@@ -1,8 +1,11 @@
 // Training curves: loss per epoch (train solid, test dashed) and, for classification,
-// accuracy below it. Works for a finished run's history and for a live partial one. Pure.
+// accuracy below it. Works for a finished run's history and for a live partial one; and a
+// finished run's views as a lesson's export shows them. Pure.
 
 import { axis, valueAxis } from "./axes.js";
 import { PALETTE } from "./colors.js";
+import { buildDataFigure } from "./dataset_view.js";
+import { note, plot } from "./experiments/common.js";
 import { formatNumber, percent } from "./format.js";
 
 const TRAIN = PALETTE[0];
@@ -56,4 +59,21 @@ export function trainSummary(result) {
   ];
   if (h.train_accuracy) parts.push(`accuracy ${percent(h.train_accuracy[last])} train, ${percent(h.test_accuracy[last])} test`);
   return `${parts.join("; ")}.`;
+}
+
+/**
+ * A finished `train` job's views (the {type, …} items of an experiment's `views`): the
+ * points under the decision boundary of the last epoch (2-D data), the curves, and the
+ * summary. A train lesson's standalone export draws these.
+ */
+export function trainViews(result) {
+  const data = { name: result.setup?.dataset ?? "data", input_dim: result.data.x_train[0]?.length ?? 2, ...result.data };
+  const views = [];
+  if (result.boundary) {
+    const last = result.boundary.epochs?.at(-1);
+    const title = last === undefined ? "The decision boundary" : `The decision boundary after epoch ${last}`;
+    views.push(plot("train-boundary", title, buildDataFigure({ data, boundary: result.boundary })));
+  }
+  views.push(plot("train-curves", "Training curves", buildCurvesFigure(result.history)), note(trainSummary(result)));
+  return views;
 }

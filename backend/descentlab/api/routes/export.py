@@ -31,7 +31,12 @@ from descentlab.api.schemas.problems import BUSY, problem_response
 from descentlab.api.settings import Settings
 from descentlab.assets import require_frontend
 from descentlab.export import lesson_html, live_run_html, scenario_html
-from descentlab.export.data import experiment_request, surface_data, validated_requests
+from descentlab.export.data import (
+    experiment_request,
+    network_page_data,
+    surface_data,
+    validated_requests,
+)
 from descentlab.lessons import LESSON_ID_PATTERN, Lesson, NetworkScenario, get_lesson
 from descentlab.lessons.format import MAX_ID_LENGTH
 
@@ -86,7 +91,7 @@ async def _network_lesson_data(
         raise busy(503, f"the lesson's experiment did not finish ({status})", JOB_RETRY_AFTER_S)
     finished = final["result"]
     result = await run_in_threadpool(lambda: orjson.loads(encode(finished)))
-    return {"experiment": published, "result": result}
+    return network_page_data(published, result)
 
 
 # Addresses a request may name for the link back when no public URL is configured: this

@@ -229,9 +229,10 @@ def live_step(setup: NetworkSetup, state: LiveState | None, updates: int) -> dic
         train_state, done = fresh, 0
     else:
         if state.digest != digest:
+            changeable = ", ".join(sorted(LIVE_FIELDS))
             raise SetupChangedError(
-                "the state belongs to another setup (only learning_rate, regularization and "
-                "regularization_rate change while a run plays): start again with state null"
+                f"the state belongs to another setup (only {changeable} change while a run "
+                "plays): start again with state null"
             )
         if state.vector.size != flat.size:
             raise ValueError(
