@@ -41,8 +41,10 @@ SUBMITTED: list[str] = []  # job ids, so that none outlives the module
 
 
 def _cap(values: dict[str, Any], key: str, cap: int) -> None:
-    if isinstance(values.get(key), int) and not isinstance(values[key], bool):
-        values[key] = min(values[key], cap)
+    # (An integer may come as a float with no fraction, 2200.0: the API takes it as 2200.)
+    value = values.get(key)
+    if isinstance(value, int | float) and not isinstance(value, bool) and value == int(value):
+        values[key] = min(int(value), cap)
 
 
 def _shrink_setup(setup: Any) -> None:
@@ -71,6 +73,16 @@ def _shrink(path: str, body: Any) -> None:
                 _cap(body[axis], "count", 8)
     elif path == "/api/grid":
         _cap(body, "resolution", 16)
+    elif path == "/api/live/steps":
+        _shrink_setup(body.get("setup"))
+        _cap(body, "updates", 16)
+    elif path == "/api/export/network":  # a recorded live run, replayed
+        _shrink_setup(body.get("setup"))
+        if isinstance(body.get("segments"), list):
+            body["segments"] = body["segments"][:2]
+            for segment in body["segments"]:
+                if isinstance(segment, dict):
+                    _cap(segment, "updates", 16)
     elif path == "/api/experiments" and isinstance(body.get("params"), dict):
         params = body["params"]
         _shrink_setup(params)
