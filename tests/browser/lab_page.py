@@ -1,12 +1,14 @@
 """Reading and driving the lab's page from browser tests: shared by the test modules."""
 
 import importlib.resources
+import json
 import shutil
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from playwright.sync_api import Page
+from playwright.sync_api import Page, Request, Response
 
 SHOTS = Path("/tmp/descentlab-shots")
 # Upper bounds for waiting on a condition (a cold JAX compile comes first), never asserted.
@@ -140,3 +142,33 @@ def modebar_buttons(page: Page) -> list[str]:
             .map((b) => b.getAttribute("data-title") || b.getAttribute("aria-label") || "")"""
     )
     return titles
+
+
+@dataclass
+class Submitted:
+    """The experiments a page submitted (``POST /api/experiments``): each body as sent, and
+    each job id the server answered (read when the response comes, on Playwright's time)."""
+
+    bodies: list[dict[str, Any]] = field(default_factory=list)
+    ids: list[str] = field(default_factory=list)
+
+
+def _is_submission(request: Request) -> bool:
+    return request.method == "POST" and request.url.endswith("/api/experiments")
+
+
+def watch_experiments(page: Page) -> Submitted:
+    """Record every experiment ``page`` submits from now on."""
+    submitted = Submitted()
+
+    def sent(request: Request) -> None:
+        if _is_submission(request):
+            submitted.bodies.append(json.loads(request.post_data or "{}"))
+
+    def answered(response: Response) -> None:
+        if _is_submission(response.request):
+            submitted.ids.append(response.json()["id"])
+
+    page.on("request", sent)
+    page.on("response", answered)
+    return submitted

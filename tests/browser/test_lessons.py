@@ -3,7 +3,6 @@ a lesson opened from it shows its explanation and draws; "Next" follows the curr
 across the 2-D lab and the Networks page; a network lesson's Run sends exactly its params.
 """
 
-import json
 import re
 from pathlib import Path
 from typing import Any
@@ -11,7 +10,14 @@ from typing import Any
 import pytest
 from playwright.sync_api import Page, Request, expect
 
-from tests.browser.lab_page import CHANGE_MS, FIRST_RESULTS_MS, open_lab, query, save_shot
+from tests.browser.lab_page import (
+    CHANGE_MS,
+    FIRST_RESULTS_MS,
+    open_lab,
+    query,
+    save_shot,
+    watch_experiments,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -176,13 +182,7 @@ def test_a_network_lesson_sets_the_setup_and_runs_its_experiment_as_given(
 ) -> None:
     page = watched
     body = lesson(page, live_url, "loss-comparison")
-    sent: list[dict[str, Any]] = []
-
-    def record(request: Request) -> None:
-        if request.method == "POST" and request.url.endswith("/api/experiments"):
-            sent.append(json.loads(request.post_data or "{}"))
-
-    page.on("request", record)
+    submitted = watch_experiments(page)
     page.goto(f"{live_url}{body['url']}")
     page.wait_for_function(READY_JS, timeout=FIRST_RESULTS_MS)
     expect_lesson_text(page, body)
@@ -190,7 +190,7 @@ def test_a_network_lesson_sets_the_setup_and_runs_its_experiment_as_given(
     # No click: a network lesson starts its experiment when it opens, as a 2-D lesson plays.
     card = page.locator("#experiment-loss_comparison")
     expect(card).to_have_attribute("data-drawn", "true", timeout=FIRST_RESULTS_MS)
-    assert sent == [body["scenario"]["experiment"]]
+    assert submitted.bodies == [body["scenario"]["experiment"]]
     # The lesson stays in the URL beside the setup, and a reload reopens it.
     page.wait_for_function("() => location.search.includes('lesson=loss-comparison')")
     page.reload()
@@ -204,22 +204,7 @@ def test_a_train_lesson_trains_its_setup_and_draws_the_boundary(
 ) -> None:
     page = watched
     body = lesson(page, live_url, "input-features")
-    sent: list[dict[str, Any]] = []
-
-    def record(request: Request) -> None:
-        if request.method == "POST" and request.url.endswith("/api/experiments"):
-            sent.append(json.loads(request.post_data or "{}"))
-
-    jobs: list[str] = []
-    page.on("request", record)
-    page.on(
-        "response",
-        lambda r: (
-            jobs.append(r.json()["id"])
-            if r.request.method == "POST" and r.url.endswith("/api/experiments")
-            else None
-        ),
-    )
+    submitted = watch_experiments(page)
     page.goto(f"{live_url}{body['url']}")
     page.wait_for_function(READY_JS, timeout=FIRST_RESULTS_MS)
     expect_lesson_text(page, body)
@@ -241,12 +226,12 @@ def test_a_train_lesson_trains_its_setup_and_draws_the_boundary(
         "() => document.body.dataset.trained === 'true'", timeout=FIRST_RESULTS_MS
     )
     lesson_params = body["scenario"]["experiment"]["params"]
-    (request,) = sent
+    (request,) = submitted.bodies
     assert request["kind"] == "train"
     # The page sends the fields the form has (the API fills in the rest): each as the lesson
     # has it, and the network trained is the lesson's to the last field.
     assert {key: lesson_params[key] for key in request["params"]} == request["params"]
-    job = page.request.get(f"{live_url}/api/experiments/{jobs[0]}").json()
+    job = page.request.get(f"{live_url}/api/experiments/{submitted.ids[0]}").json()
     assert job["result"]["setup"] == lesson_params
     summary = page.locator("#train-summary").text_content() or ""
     train, test = (float(x) for x in re.findall(r"([\d.]+)% (?:train|test)", summary))

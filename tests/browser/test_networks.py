@@ -17,7 +17,14 @@ from typing import Any
 import pytest
 from playwright.sync_api import Browser, ConsoleMessage, Page, Request, Route, expect
 
-from tests.browser.lab_page import CHANGE_MS, FIRST_RESULTS_MS, SHOTS, query, save_shot
+from tests.browser.lab_page import (
+    CHANGE_MS,
+    FIRST_RESULTS_MS,
+    SHOTS,
+    query,
+    save_shot,
+    watch_experiments,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -62,18 +69,6 @@ def open_networks(page: Page, url: str) -> None:
     page.goto(url)
     page.wait_for_function("() => document.body.dataset.ready === 'true'", timeout=FIRST_RESULTS_MS)
     page.wait_for_function("() => document.body.dataset.dataDrawn === 'true'", timeout=CHANGE_MS)
-
-
-def posted_experiments(page: Page) -> list[dict[str, Any]]:
-    """Every POST /api/experiments body the page sends from now on (a live list)."""
-    sent: list[dict[str, Any]] = []
-
-    def record(request: Request) -> None:
-        if request.method == "POST" and request.url.endswith("/api/experiments"):
-            sent.append(json.loads(request.post_data or "{}"))
-
-    page.on("request", record)
-    return sent
 
 
 def test_the_page_draws_the_dataset_the_api_serves(
@@ -168,7 +163,7 @@ def test_train_shows_a_progress_bar_then_curves_and_the_decision_boundary(
     page = watched
     open_networks(page, f"{live_url}/networks.html?{SMALL}")
     expect(page.locator("#parameter-count")).to_contain_text(f"{SMALL_PARAMETERS} parameters")
-    sent = posted_experiments(page)
+    sent = watch_experiments(page).bodies
     page.evaluate(RECORD_JS, "train-job")
     train = page.locator("#train-job button.run")
     train.click()
@@ -253,7 +248,7 @@ def test_cancel_stops_a_running_job(watched: Page, live_url: str) -> None:
     # 50 slow epochs: far longer than it takes to press Cancel (which takes effect at the
     # end of the epoch).
     open_networks(page, f"{live_url}/networks.html?{SLOW}&ep=50")
-    sent = posted_experiments(page)
+    sent = watch_experiments(page).bodies
     deletes: list[str] = []
     page.on("request", lambda r: deletes.append(r.url) if r.method == "DELETE" else None)
     page.locator("#train-job button.run").click()
@@ -281,23 +276,17 @@ def test_one_tabs_cancel_leaves_a_classmates_identical_run_going(
         url = f"{live_url}/networks.html?n=4000&w=256,256&bs=1&ep=50"
         open_networks(first, url)
         open_networks(second, url)
-        ids: list[str] = []
+        submitted = [watch_experiments(page) for page in (first, second)]
         for page in (first, second):
-            page.on(
-                "response",
-                lambda r: (
-                    ids.append(r.json()["id"])
-                    if r.request.method == "POST" and r.url.endswith("/api/experiments")
-                    else None
-                ),
-            )
             page.locator("#train-job button.run").click()
         for page in (first, second):
             expect(page.locator("#train-job .job-label")).to_contain_text(
                 "Training…", timeout=CHANGE_MS
             )
         # The listeners read each response's body on their own time: wait for both.
+        ids: list[str] = []
         for _ in range(CHANGE_MS // 50):
+            ids = [job_id for tab in submitted for job_id in tab.ids]
             if len(ids) == 2:
                 break
             first.wait_for_timeout(50)
@@ -327,7 +316,7 @@ def test_landscape_draws_a_contour_with_the_path(
 ) -> None:
     page = watched
     open_networks(page, f"{live_url}/networks.html?{SMALL}&res=9")
-    sent = posted_experiments(page)
+    sent = watch_experiments(page).bodies
     page.locator("#landscape-job button.run").click()
     expect(page.locator("#landscape-notes li")).to_have_count(2, timeout=FIRST_RESULTS_MS)
     assert sent[0]["kind"] == "landscape"
@@ -422,7 +411,7 @@ def test_the_loss_comparison_card_draws_both_surfaces(
     expect(card).to_be_visible()
     expect(card.locator(".lesson-text")).to_contain_text("Cross-entropy keeps a slope there")
     card.locator("input[name=steps]").fill("60")
-    sent = posted_experiments(page)
+    sent = watch_experiments(page).bodies
     card.locator("button.run").click()
     expect(card).to_have_attribute("data-drawn", "true", timeout=FIRST_RESULTS_MS)
     # The card's fields, shown with the API's defaults (GET /api/experiments/kinds); the
@@ -447,7 +436,7 @@ def test_the_loss_comparison_card_draws_both_surfaces(
 def test_invalid_input_shows_an_error_and_sends_nothing(watched: Page, live_url: str) -> None:
     page = watched
     open_networks(page, f"{live_url}/networks.html?{SMALL}")
-    sent = posted_experiments(page)
+    sent = watch_experiments(page).bodies
     page.fill("#widths", "abc")
     expect(page.locator("#widths")).to_have_attribute("aria-invalid", "true")
     expect(page.locator("#setup-errors")).to_contain_text("widths: “abc” is not a width")
@@ -571,7 +560,7 @@ def test_a_network_lesson_runs_on_open_and_shows_the_settings_it_ran(
     page = watched
     body = page.request.get(live_url + "/api/lessons/batch-norm").json()
     experiment = body["scenario"]["experiment"]
-    sent = posted_experiments(page)
+    sent = watch_experiments(page).bodies
     open_networks(page, live_url + body["url"])
     card = page.locator("#experiment-normalization")
     # No click: the lesson's experiment starts as the lesson opens, with the lesson's params.
@@ -634,7 +623,7 @@ def test_an_uploaded_csv_is_shown_selected_trained_and_its_errors_named(
     )
     save_shot(page, tmp_path, "networks-upload.png", keep=True)
 
-    sent = posted_experiments(page)
+    sent = watch_experiments(page).bodies
     page.locator("#train-job button.run").click()
     expect(page.locator("#train-job button.run")).to_be_enabled(timeout=FIRST_RESULTS_MS)
     assert sent[0]["params"]["dataset"] == upload_id
@@ -691,7 +680,7 @@ def test_choosing_a_cnn_moves_to_the_digits_and_trains_one(
     expect(page.locator("#parameter-count")).to_contain_text("126 parameters")
     expect(page.locator("#parameter-count")).to_contain_text("without skips")
 
-    sent = posted_experiments(page)
+    sent = watch_experiments(page).bodies
     page.locator("#train-job button.run").click()
     page.wait_for_function(
         "() => document.body.dataset.trained === 'true'", timeout=FIRST_RESULTS_MS
@@ -756,7 +745,7 @@ def test_the_skip_connections_card_draws_both_slices_on_one_colour_scale(
     expect(card.locator("input[name=seeds]")).to_have_value("1")
     expect(card.locator("input[name='setup.depth']")).to_have_value("20")
     card.locator("input[name='setup.depth']").fill("5")
-    sent = posted_experiments(page)
+    sent = watch_experiments(page).bodies
     card.locator("button.run").click()
     expect(card.locator(".job-error")).to_contain_text("depth must be even")
     card.locator("input[name='setup.depth']").fill("4")
@@ -1053,7 +1042,7 @@ def test_the_playground_setup_controls_follow_the_url_and_reach_the_request(
     seed = int(query(page)["ds"])
     expect(page.locator("#data-seed")).to_have_value(str(seed))
 
-    sent = posted_experiments(page)
+    sent = watch_experiments(page).bodies
     page.locator("#train-job button.run").click()
     page.wait_for_function(
         "() => document.body.dataset.trained === 'true'", timeout=FIRST_RESULTS_MS
