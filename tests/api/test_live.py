@@ -54,6 +54,11 @@ def test_refusals_name_the_problem(client: TestClient) -> None:
     state = _step(client, {"setup": SETUP, "updates": 1})["state"]
     changed = _step(client, {"setup": {**SETUP, "widths": [4]}, "state": state, "updates": 1}, 409)
     assert "start again with state null" in changed["detail"]
+    # It names what may change while a run plays: each such change is taken, not refused.
+    changeable = {"learning_rate": 0.05, "regularization": "l2", "regularization_rate": 0.01}
+    for field in ("learning_rate", "regularization", "regularization_rate", "epochs"):
+        assert field in changed["detail"]
+    _step(client, {"setup": {**SETUP, **changeable, "epochs": 3}, "state": state, "updates": 1})
     bad = {**state, "vector": "@@@@"}
     assert "base64" in _step(client, {"setup": SETUP, "state": bad, "updates": 1}, 422)["detail"]
     short = {**state, "vector": base64.b64encode(np.zeros(3, "<f4").tobytes()).decode()}

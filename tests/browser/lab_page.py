@@ -146,8 +146,9 @@ def modebar_buttons(page: Page) -> list[str]:
 
 @dataclass
 class Submitted:
-    """The experiments a page submitted (``POST /api/experiments``): each body as sent, and
-    each job id the server answered (read when the response comes, on Playwright's time)."""
+    """The experiments a page submitted (``POST /api/experiments``): each body as sent, in
+    the order sent, and each job id an accepted one was given, in the order the answers came
+    (read on Playwright's time: wait for them)."""
 
     bodies: list[dict[str, Any]] = field(default_factory=list)
     ids: list[str] = field(default_factory=list)
@@ -166,7 +167,7 @@ def watch_experiments(page: Page) -> Submitted:
             submitted.bodies.append(json.loads(request.post_data or "{}"))
 
     def answered(response: Response) -> None:
-        if _is_submission(response.request):
+        if _is_submission(response.request) and response.ok:  # (a refusal names no job)
             submitted.ids.append(response.json()["id"])
 
     page.on("request", sent)

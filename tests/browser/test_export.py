@@ -240,7 +240,15 @@ def test_a_train_lesson_draws_its_boundary_and_curves_offline(
     final = result["history"]["train_accuracy"][-1]
     expect(page.locator("#experiment-output .note")).to_contain_text(f"{100 * final:.1f}% train")
     expect(page.locator("#experiment-title")).to_have_text("Experiment: Training")
-    expect(page.locator("#setup-table")).to_contain_text("circles")
+    rows = dict(
+        page.locator("#setup-table tr").evaluate_all(
+            "(rows) => rows.map((row) => [row.cells[0].textContent, row.cells[1].textContent])"
+        )
+    )
+    assert rows["dataset"] == "circles" and rows["regularization"] == "none"
+    assert rows["input features"] == "x₁², x₂²"  # the API's labels, inlined
+    assert rows["hidden widths"] == "none (linear)"
+    assert "regularization rate" not in rows  # no penalty, no rate
     expect(page.locator("#experiment-settings input")).to_have_count(0)
     save_shot(page, tmp_path, "export-train-lesson.png", keep=True)
     assert aborted == [] and errors == []

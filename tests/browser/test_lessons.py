@@ -22,6 +22,7 @@ from tests.browser.lab_page import (
 pytestmark = pytest.mark.browser
 
 READY_JS = "() => document.body?.dataset.ready === 'true'"
+TRAINED_JS = "() => document.body.dataset.trained === 'true'"  # a train job drawn
 # The lab drew the lesson: as many paths as runs, and no error in the status line.
 LAB_DRAWN_JS = """() => document.body?.dataset.ready === "true"
     && document.getElementById("status").textContent === ""
@@ -222,9 +223,7 @@ def test_a_train_lesson_trains_its_setup_and_draws_the_boundary(
     expect(settings).to_contain_text("This lesson runs: Network trained: dataset circles")
     expect(settings).to_contain_text("input features x₁², x₂²")
     # No click: the lesson trains as it opens, exactly the setup it names.
-    page.wait_for_function(
-        "() => document.body.dataset.trained === 'true'", timeout=FIRST_RESULTS_MS
-    )
+    page.wait_for_function(TRAINED_JS, timeout=FIRST_RESULTS_MS)
     lesson_params = body["scenario"]["experiment"]["params"]
     (request,) = submitted.bodies
     assert request["kind"] == "train"
@@ -245,6 +244,59 @@ def test_a_train_lesson_trains_its_setup_and_draws_the_boundary(
     go.click()
     expect(page.locator("#data-plot")).to_be_in_viewport()
     save_shot(page, tmp_path, "lesson-train.png", keep=True)
+
+
+def test_a_train_lesson_picked_mid_run_replaces_the_run_and_keeps_the_tab(
+    watched: Page, live_url: str
+) -> None:
+    """Picked while another setup trains, with a typo in the form: the run under way is
+    cancelled, the lesson's setup trains (no stale form error stops it), the tab stays."""
+    page = watched
+    body = lesson(page, live_url, "input-features")
+    # Wide layers, one sample a step: a run that lasts far longer than this test.
+    page.goto(f"{live_url}/networks.html?n=4000&w=256,256&bs=1&ep=49&x=batch_size")
+    page.wait_for_function(READY_JS, timeout=FIRST_RESULTS_MS)
+    submitted = watch_experiments(page)
+    page.locator("#train-job button.run").click()
+    expect(page.locator("#train-job .job-label")).to_contain_text("Training…", timeout=CHANGE_MS)
+    page.fill("#widths", "abc")
+    expect(page.locator("#setup-errors")).to_be_visible()
+    page.select_option("#lesson-select", "input-features")
+    page.wait_for_function(TRAINED_JS, timeout=FIRST_RESULTS_MS)
+    assert [b["params"]["n_samples"] for b in submitted.bodies] == [4000, 400]
+    for _ in range(CHANGE_MS // 250):  # a cancel takes effect at the job's next report
+        first = page.request.get(f"{live_url}/api/experiments/{submitted.ids[0]}").json()
+        if first["status"] != "running":
+            break
+        page.wait_for_timeout(250)
+    assert first["status"] == "cancelled"
+    lesson_params = body["scenario"]["experiment"]["params"]
+    trained = page.request.get(f"{live_url}/api/experiments/{submitted.ids[1]}").json()
+    assert trained["result"]["setup"] == lesson_params
+    expect(page.locator("#tab-batch_size")).to_have_attribute("aria-selected", "true")
+    expect(page.locator("#setup-errors")).to_be_hidden()
+    expect(page.locator("#train-job .job-error")).to_be_hidden()
+
+
+def test_a_train_lesson_link_with_an_edited_setup_trains_nothing_on_its_own(
+    watched: Page, live_url: str
+) -> None:
+    """The page's own link after an edit carries the lesson and the edited setup: the box
+    still says what the lesson runs, so Train waits for the user, and says why."""
+    page = watched
+    submitted = watch_experiments(page)
+    page.goto(f"{live_url}/networks.html?ft=x1,x2&lesson=input-features")
+    page.wait_for_function(READY_JS, timeout=FIRST_RESULTS_MS)
+    expect(page.locator("#lesson-text .lesson-settings")).to_contain_text("x₁², x₂²")
+    expect(page.locator("#train-job .job-error")).to_have_text(
+        "The form holds a setup other than the lesson's: Train trains the form's."
+    )
+    assert submitted.bodies == []
+    page.locator("#train-job button.run").click()  # the user's choice: the form's setup
+    page.wait_for_function(TRAINED_JS, timeout=FIRST_RESULTS_MS)
+    assert len(submitted.bodies) == 1
+    trained = page.request.get(f"{live_url}/api/experiments/{submitted.ids[0]}").json()
+    assert trained["result"]["setup"]["features"] == ["x1", "x2"]
 
 
 def test_a_network_lesson_fills_the_setup_form_with_what_it_trains(

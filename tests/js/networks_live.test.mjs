@@ -209,23 +209,25 @@ describe("the network diagram", () => {
 
 describe("the standalone page's recorded run", async () => {
   const { liveCurvesFigure, setupRowValues } = await import("../../frontend/js/export/network_page.js");
+  const { lessonSettings } = await import("../../frontend/js/networks/lesson_settings.js");
 
-  it("shows the setup's rows for the network it had, the Playground fields among them", () => {
+  it("shows the setup's rows for the network it had, worded as the lesson box words them", () => {
     const mlp = setupOf({ inputFeatures: ["x1", "sin_x1"], testFraction: 0.3, regularization: "l2", regularizationRate: 0.03 });
     const rows = Object.fromEntries(setupRowValues(mlp));
-    assert.equal(rows.inputs, "x1, sin_x1");
+    assert.deepEqual(setupRowValues(mlp), lessonSettings({ kind: "train", params: mlp }).setup.map((s) => [s.label, s.value]));
+    assert.equal(rows["input features"], "x1, sin x1");
+    assert.equal(rows["test split"], "30%");
+    assert.equal(rows.regularization, "L2");
+    assert.equal(rows["regularization rate"], "0.03");
+    assert.equal(rows["hidden widths"], "16 × 16");
+    assert.ok(!("depth" in rows));
     const labelled = Object.fromEntries(setupRowValues(mlp, { x1: "x₁", sin_x1: "sin(x₁)" }));
-    assert.equal(labelled.inputs, "x₁, sin(x₁)", "the features as the API labels them");
+    assert.equal(labelled["input features"], "x₁, sin(x₁)", "the features as the API labels them");
     const linear = Object.fromEntries(setupRowValues(setupOf({ widths: [] })));
     assert.equal(linear["hidden widths"], "none (linear)");
-    assert.equal(rows["test split"], "30%");
-    assert.equal(rows.regularization, "l2");
-    assert.equal(rows["regularization rate"], "0.03");
-    assert.equal(rows["hidden widths"], "16, 16");
-    assert.ok(!("depth" in rows));
     const cnn = Object.fromEntries(setupRowValues(setupOf({ architecture: "cnn", dataset: "digits", depth: 12, channels: 4, skipConnections: false })));
-    assert.deepEqual([cnn.architecture, cnn.depth, cnn.channels, cnn["skip connections"]], ["cnn", "12", "4", "off"]);
-    assert.ok(!("hidden widths" in cnn) && !("batch norm" in cnn) && !("inputs" in cnn));
+    assert.deepEqual([cnn.architecture, cnn.depth, cnn.channels, cnn["skip connections"]], ["CNN (ResNet-style)", "12", "4", "off"]);
+    assert.ok(!("hidden widths" in cnn) && !("batch norm" in cnn) && !("input features" in cnn));
     const unregularized = Object.fromEntries(setupRowValues(setupOf({ regularization: "none", regularizationRate: 0.03 })));
     assert.equal(unregularized.regularization, "none");
     assert.ok(!("regularization rate" in unregularized), "no rate of a penalty that is not there");

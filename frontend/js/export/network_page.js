@@ -4,9 +4,10 @@
 // frame slider and player. No request leaves the file; the settings are shown, disabled.
 
 import { fileStem, saveJson } from "../downloads.js";
-import { lessonExperiment, trainedSetup } from "../networks/experiments/index.js";
+import { TRAIN, lessonExperiment, trainedSetup } from "../networks/experiments/index.js";
 import { renderViews } from "../networks/experiments_panel.js";
 import { formatNumber } from "../networks/format.js";
+import { lessonSettings } from "../networks/lesson_settings.js";
 import { getPath } from "../networks/presets.js";
 import { boot, readExport } from "./common.js";
 import { INK } from "../networks/colors.js";
@@ -19,36 +20,16 @@ import { buildCurvesFigure } from "../networks/train_view.js";
 const $ = (id) => document.getElementById(id);
 const FRAME_MS = 150; // the recorded run's player: about seven frames a second
 
-// The training setup's fields as the Networks page's form labels them; a network has only
-// its architecture's (an MLP's widths and inputs, a CNN's depth, channels and skips).
-const SETUP_ROWS = [
-  ["dataset", "dataset"], ["n_samples", "samples"], ["noise", "noise"], ["data_seed", "data seed"],
-  ["test_fraction", "test split"], ["architecture", "architecture"], ["features", "inputs", "mlp"],
-  ["widths", "hidden widths", "mlp"], ["depth", "depth", "cnn"], ["channels", "channels", "cnn"],
-  ["skip_connections", "skip connections", "cnn"], ["activation", "activation"], ["batch_norm", "batch norm", "mlp"],
-  ["loss", "loss"], ["optimizer", "optimizer"], ["learning_rate", "learning rate"], ["regularization", "regularization"],
-  ["regularization_rate", "regularization rate"], ["batch_size", "batch size"], ["epochs", "epochs"], ["seed", "init seed"],
-];
-
-function rowText(key, value, featureLabels) {
-  if (key === "test_fraction") return `${Math.round(100 * value)}%`;
-  if (key === "widths" && !value.length) return "none (linear)";
-  if (key === "features") return value.map((name) => featureLabels[name] ?? name).join(", ");
-  return show(value);
-}
-
 const show = (value) => (Array.isArray(value) ? value.join(", ") : typeof value === "number" ? formatNumber(value)
   : typeof value === "boolean" ? (value ? "on" : "off") : String(value));
 
 /**
- * [label, text] of each setup field the network had (an MLP's, or a CNN's); "mlp" when
- * unnamed. `featureLabels`: input feature name → label (the export's `feature_labels`).
+ * [label, text] of each setup field the network had (an MLP's, or a CNN's), worded as a
+ * lesson's box words them. `featureLabels`: input feature name → label (the export's
+ * `feature_labels`).
  */
 export function setupRowValues(setup, featureLabels = {}) {
-  const architecture = setup.architecture ?? "mlp";
-  const unused = (key) => key === "regularization_rate" && setup.regularization === "none"; // a rate of nothing
-  return SETUP_ROWS.filter(([key, , only]) => key in setup && (!only || only === architecture) && !unused(key))
-    .map(([key, label]) => [label, rowText(key, setup[key], featureLabels)]);
+  return lessonSettings({ kind: TRAIN.kind, params: setup }, featureLabels).setup.map(({ label, value }) => [label, value]);
 }
 
 /** [label, value] of each editable field of `experiment`'s card, from `params` (the

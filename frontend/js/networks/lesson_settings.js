@@ -4,6 +4,7 @@
 // batch sizes, architectures): the list is named here and the replaced field left out, so
 // the page never shows a setting the lesson did not run. Pure: no DOM.
 
+import { TRAIN } from "./experiments/index.js";
 import { formatNumber } from "./format.js";
 import { perRunOf } from "./state.js";
 
@@ -64,7 +65,7 @@ const entry = (labels, key, value, features) => ({
  */
 export function lessonSettings({ kind, params }, featureLabels = {}) {
   // (`train`'s params are the setup itself: the experiment has none of its own.)
-  const { setup, ...own } = kind === "train" ? { setup: params } : params;
+  const { setup, ...own } = kind === TRAIN.kind ? { setup: params } : params;
   // The setup fields the experiment sets per run (the API's `per_run`, GET /api/experiments/kinds).
   const perRun = perRunOf(kind);
   const unused = [

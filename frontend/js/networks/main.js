@@ -19,7 +19,8 @@ import { mountLandscapePanel } from "./landscape_panel.js";
 import { mountLivePanel } from "./live_panel.js";
 import { lessonSettings, settingsText } from "./lesson_settings.js";
 import { SETUP_LESSONS } from "./presets.js";
-import { sanitize } from "./setup.js";
+import { TRAIN } from "./experiments/index.js";
+import { sanitize, setupParams } from "./setup.js";
 import { EXPERIMENT_KINDS, decodeState, defaultState, encodeState, useExperimentKinds } from "./state.js";
 import { mountTrainPanel } from "./train_panel.js";
 import { mountUpload, restoreUpload } from "./upload.js";
@@ -66,7 +67,13 @@ function lessonPatch(lesson) {
 }
 
 /** Where a lesson's experiment shows its results: its card, or (`train`) the data and curves. */
-const resultsOf = (kind) => (kind === "train" ? $("results").querySelector(".pair") : $(`experiment-${kind}`));
+const resultsOf = (kind) => (kind === TRAIN.kind ? $("results").querySelector(".pair") : $(`experiment-${kind}`));
+
+/** Whether `state`'s setup is `lesson`'s (a link may carry the lesson and an edited setup). */
+function holdsLessonSetup(state, lesson, catalogue) {
+  const opened = sanitize({ ...state, ...setupPatch(lesson.scenario.state) }, catalogue, defaultState());
+  return JSON.stringify(setupParams(state)) === JSON.stringify(setupParams(opened));
+}
 
 /** The lesson's explanation above the results, with a button that runs its experiment. */
 function lessonBox() {
@@ -94,7 +101,7 @@ function showLesson(box, lesson, lessons, featureLabels) {
   const go = document.createElement("button");
   go.type = "button";
   go.className = "primary run-lesson";
-  go.textContent = experiment.kind === "train" ? "See the lesson's training ↓" : "See the lesson's experiment ↓";
+  go.textContent = experiment.kind === TRAIN.kind ? "See the lesson's training ↓" : "See the lesson's experiment ↓";
   go.addEventListener("click", () => {
     resultsOf(experiment.kind).scrollIntoView({ behavior: "smooth", block: "start" });
   });
@@ -132,8 +139,9 @@ function mountLessons(store, catalogue, lessons, run) {
       if (!(error instanceof Stale)) $("data-status").textContent = `Could not open the lesson: ${error.message}`;
     }
   });
-  // A network lesson starts its experiment as it opens, as a 2-D lesson starts its runs.
-  const runLesson = (lesson) => { if (lesson) run(lesson.scenario.experiment.kind); };
+  // A network lesson starts its experiment as it opens, as a 2-D lesson starts its runs:
+  // once every listener has seen the lesson (the form has its setup, and no old error).
+  const runLesson = (lesson) => { if (lesson) queueMicrotask(() => run(lesson)); };
   store.subscribe((state, changed, source) => {
     if (changed.includes("lesson")) showLesson(box, state.lesson, lessons, featureLabels);
     if (changed.includes("lesson") && source === "lesson") runLesson(state.lesson);
@@ -196,8 +204,14 @@ async function start() {
   mountLandscapePanel(context);
   mountHessianPanel(context);
   const experiments = mountExperimentsPanel(context);
-  // A lesson's experiment: the Train button's job, or an experiment card's.
-  const run = (kind) => (kind === "train" ? training.run() : experiments.run(kind));
+  // A lesson's experiment: an experiment card's, or the Train button's job, when the form
+  // holds the lesson's setup (Train trains the form, which a link may carry edited).
+  const run = (lesson) => {
+    const { kind } = lesson.scenario.experiment;
+    if (kind !== TRAIN.kind) experiments.run(kind);
+    else if (holdsLessonSetup(store.state, lesson, catalogue)) training.run();
+    else training.control.showMessage("The form holds a setup other than the lesson's: Train trains the form's.");
+  };
   mountLessons(store, catalogue, list, run);
   mountShare();
   mountUpload({ store, catalogue, api });

@@ -41,11 +41,21 @@ export function mountTrainPanel({ store, catalogue, api, form, dataPanel }) {
     document.body.dataset.trained = "true";
   };
 
-  control.button.addEventListener("click", train);
+  // A lesson asks for its run while another is under way: that one is cancelled (it trains
+  // another setup, and drawn late it would sit under the lesson), then the lesson's starts.
+  let again = false;
+  const start = () => train().finally(() => {
+    if (again) { again = false; start(); }
+  });
+  control.button.addEventListener("click", start);
   curves(null, store.state.epochs);
   return {
     control,
-    /** Train the setup as the Train button does (not while a run is on its way). */
-    run() { if (!control.button.disabled) train(); },
+    /** Train the setup as the Train button does, in place of a run under way. */
+    run() {
+      if (!control.busy) { start(); return; }
+      again = true;
+      control.cancel();
+    },
   };
 }
