@@ -13,6 +13,7 @@ from playwright.sync_api import Page, Request, expect
 from tests.browser.lab_page import (
     CHANGE_MS,
     FIRST_RESULTS_MS,
+    Submitted,
     open_lab,
     query,
     save_shot,
@@ -48,6 +49,18 @@ def expect_lesson_text(page: Page, body: dict[str, Any]) -> None:
     expect(box.locator(".lesson-section")).to_contain_text(f"§ {body['section']}")
     expect(box.locator(".lesson-section")).to_contain_text(body["section_title"])
     expect(box.locator(".lesson-explanation")).to_have_text(body["explanation"])
+
+
+def open_network_lesson(
+    page: Page, live_url: str, lesson_id: str
+) -> tuple[dict[str, Any], Submitted]:
+    """Open a network lesson by its link, recording what it submits; its text is shown."""
+    body = lesson(page, live_url, lesson_id)
+    submitted = watch_experiments(page)
+    page.goto(f"{live_url}{body['url']}")
+    page.wait_for_function(READY_JS, timeout=FIRST_RESULTS_MS)
+    expect_lesson_text(page, body)
+    return body, submitted
 
 
 def test_the_index_lists_every_lesson_from_the_api_in_order(
@@ -182,11 +195,7 @@ def test_a_network_lesson_sets_the_setup_and_runs_its_experiment_as_given(
     watched: Page, live_url: str, tmp_path: Path
 ) -> None:
     page = watched
-    body = lesson(page, live_url, "loss-comparison")
-    submitted = watch_experiments(page)
-    page.goto(f"{live_url}{body['url']}")
-    page.wait_for_function(READY_JS, timeout=FIRST_RESULTS_MS)
-    expect_lesson_text(page, body)
+    body, submitted = open_network_lesson(page, live_url, "loss-comparison")
     expect(page.locator("#tab-loss_comparison")).to_have_attribute("aria-selected", "true")
     # No click: a network lesson starts its experiment when it opens, as a 2-D lesson plays.
     card = page.locator("#experiment-loss_comparison")
@@ -204,11 +213,7 @@ def test_a_train_lesson_trains_its_setup_and_draws_the_boundary(
     watched: Page, live_url: str, tmp_path: Path
 ) -> None:
     page = watched
-    body = lesson(page, live_url, "input-features")
-    submitted = watch_experiments(page)
-    page.goto(f"{live_url}{body['url']}")
-    page.wait_for_function(READY_JS, timeout=FIRST_RESULTS_MS)
-    expect_lesson_text(page, body)
+    body, submitted = open_network_lesson(page, live_url, "input-features")
     # The lesson's features ticked, no hidden layer; the open tab is the page's own (a
     # train lesson has no card).
     checked = page.locator("#input-features input:checked")
